@@ -3,7 +3,8 @@
 import { spawnSync } from "node:child_process";
 
 const only = process.argv.slice(2);
-const suites = only.length > 0 ? only : ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"];
+const suites =
+  only.length > 0 ? only : ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"];
 
 const steps: Array<[string, string, string[]]> = [
   ["typecheck", "tsc", ["-p", "tsconfig.json"]],
