@@ -1,1 +1,2 @@
-// placeholder
+// The periscope command has no library surface; see src/main.ts.
+export {};

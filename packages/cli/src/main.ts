@@ -1,0 +1,40 @@
+// `periscope <command>`: dispatches to the console, the trace viewer or a recording replay.
+// Each command lives in its own package; this one only routes, so no library depends on it.
+
+const USAGE = `usage: periscope <command> [options]
+
+commands:
+  console [ADDR]   the live terminal console (default http://127.0.0.1:6669)
+  replay FILE      replay a console recording (same as: console --replay FILE)
+  viewer           the embedded trace viewer (OTLP in, Jaeger API and web UI out)
+
+Run "periscope <command> --help" for the options of each.`;
+
+const [command, ...rest] = process.argv.slice(2);
+
+switch (command) {
+  case "console": {
+    const { runConsoleCli } = await import("@periscope/console");
+    process.exitCode = await runConsoleCli(rest);
+    break;
+  }
+  case "replay": {
+    const { runConsoleCli } = await import("@periscope/console");
+    process.exitCode = await runConsoleCli(["--replay", ...rest]);
+    break;
+  }
+  case "viewer": {
+    const { runViewerCli } = await import("@periscope/trace-viewer");
+    process.exitCode = await runViewerCli(rest);
+    break;
+  }
+  case undefined:
+  case "-h":
+  case "--help":
+  case "help":
+    console.log(USAGE);
+    break;
+  default:
+    console.error(`periscope: unknown command "${command}"\n\n${USAGE}`);
+    process.exitCode = 2;
+}
