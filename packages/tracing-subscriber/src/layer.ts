@@ -1,0 +1,67 @@
+// The Layer and Filter contracts, as tokio's tracing-subscriber defines them: the Registry owns
+// span data and ids; layers observe spans and events and keep their own data in extensions.
+import type {
+  EventRecord,
+  Fields,
+  FieldValue,
+  Interest,
+  LevelFilter,
+  Metadata,
+  SpanAttributes,
+} from "@periscope/tracing";
+
+/** A live span as layers see it, through the Registry. */
+export interface SpanRef {
+  readonly id: bigint;
+  readonly metadata: Metadata;
+  readonly parentId: bigint | undefined;
+  /** Fields given at creation, updated by later records (insertion order kept). */
+  readonly fields: Fields;
+  /** Spans this one follows from. */
+  readonly followsFrom: readonly bigint[];
+  /** Per-layer data: key it by a symbol or class your layer owns. */
+  readonly extensions: Map<unknown, unknown>;
+  parent(): SpanRef | undefined;
+  /** This span, then its parent, up to the root. */
+  scope(): SpanRef[];
+  field(name: string): FieldValue;
+}
+
+/** What a layer can look up while handling a notification. */
+export interface Context {
+  span(id: bigint): SpanRef | undefined;
+  /** The current span (AsyncLocalStorage), if it belongs to this subscriber and is live. */
+  current(): SpanRef | undefined;
+  /** The span an event belongs to: its parent, if any. */
+  eventSpan(event: EventRecord): SpanRef | undefined;
+}
+
+/**
+ * A Layer observes what the Registry records. Every method is optional. A layer's `enabled`
+ * returning false disables the span or event for the whole subscriber (a global filter, like
+ * EnvFilter used as a layer); to filter only one layer, wrap it with a Filter instead.
+ */
+export interface Layer {
+  register?(metadata: Metadata): Interest;
+  enabled?(metadata: Metadata, ctx: Context): boolean;
+  maxLevelHint?(): LevelFilter | undefined;
+  onNewSpan?(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void;
+  onRecord?(id: bigint, values: Fields, ctx: Context): void;
+  onFollowsFrom?(id: bigint, follows: bigint, ctx: Context): void;
+  onEvent?(event: EventRecord, ctx: Context): void;
+  onEnter?(id: bigint, ctx: Context): void;
+  onExit?(id: bigint, ctx: Context): void;
+  /** Called once the last handle and the last child of the span are gone. */
+  onClose?(id: bigint, ctx: Context): void;
+  /** Called by the registry when the layer is added; a place to start timers or servers. */
+  onRegister?(): void;
+}
+
+/** A per-layer filter: decides which spans and events one layer sees. */
+export interface Filter {
+  callsiteEnabled?(metadata: Metadata): Interest;
+  enabled(metadata: Metadata, ctx: Context): boolean;
+  /** For filters that match on field values: decide for a span once its fields are known. */
+  spanEnabled?(attrs: SpanAttributes, ctx: Context): boolean;
+  maxLevelHint?(): LevelFilter | undefined;
+}

@@ -1,0 +1,88 @@
+// Callsites: a span or event declared once, with its interest cached. A disabled callsite costs
+// one compare against the global max-level hint and one load of its cached interest.
+import { currentSubscriber, type Registered, registerCallsite, state } from "./dispatch.ts";
+import type { Level } from "./level.ts";
+import type { Fields, Kind, Metadata } from "./metadata.ts";
+import { guard, makeSpan, type ParentOption, resolveParent, Span } from "./span.ts";
+import { Interest } from "./subscriber.ts";
+
+export interface CallsiteOptions {
+  kind: Kind;
+  level: Level;
+  target: string;
+  name: string;
+  fields?: readonly string[];
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export class Callsite implements Registered {
+  readonly metadata: Metadata;
+  interest: Interest = Interest.NEVER;
+  readonly #level: Level;
+
+  constructor(opts: CallsiteOptions) {
+    this.metadata = Object.freeze({
+      name: opts.name,
+      target: opts.target,
+      level: opts.level,
+      kind: opts.kind,
+      fields: Object.freeze([...(opts.fields ?? [])]),
+      file: opts.file,
+      line: opts.line,
+      column: opts.column,
+    });
+    this.#level = opts.level;
+    registerCallsite(this);
+  }
+
+  /** Whether a span or event here would be recorded now. */
+  enabled(): boolean {
+    if (this.#level < state.maxLevel) return false;
+    const interest = this.interest;
+    if (interest === Interest.ALWAYS) return true;
+    if (interest === Interest.NEVER) return false;
+    try {
+      return currentSubscriber().enabled(this.metadata);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A new span for this (span) callsite, or a disabled span when it is not enabled. */
+  span(fields: Fields = {}, parent?: ParentOption): Span {
+    if (!this.enabled()) return Span.none();
+    return makeSpan(this.metadata, fields, parent);
+  }
+
+  /** Emits an event for this (event) callsite if it is enabled. */
+  event(fields: Fields = {}, message?: string, parent?: ParentOption): void {
+    if (!this.enabled()) return;
+    dispatchEvent(this.metadata, message, fields, parent);
+  }
+}
+
+/** Sends an event the caller already found enabled to the subscriber in scope. */
+export function dispatchEvent(
+  metadata: Metadata,
+  message: string | undefined,
+  fields: Fields,
+  parent: ParentOption,
+): void {
+  const sub = currentSubscriber();
+  guard(() =>
+    sub.event({
+      metadata,
+      message,
+      fields,
+      parent: resolveParent(parent, sub),
+      timestamp: performance.timeOrigin + performance.now(),
+    }),
+  );
+}
+
+/** Declares a callsite; do it once, at module level, and keep the result. */
+export function callsite(opts: CallsiteOptions): Callsite {
+  return new Callsite(opts);
+}

@@ -1,0 +1,169 @@
+// Span handles: a period of time with fields. The subscriber assigns the id; the handle enters the
+// span (making it current across await through AsyncLocalStorage), records fields and closes it.
+import { type CurrentSpan, currentSubscriber, state } from "./dispatch.ts";
+import type { Fields, FieldValue, Metadata } from "./metadata.ts";
+import type { Subscriber } from "./subscriber.ts";
+
+/** Where a new span or event gets its parent: a span, null for "root", or undefined for current. */
+export type ParentOption = Span | null | undefined;
+
+export class Span implements CurrentSpan {
+  /** The subscriber's id for this span; undefined when the span is disabled. */
+  readonly id: bigint | undefined;
+  readonly metadata: Metadata | undefined;
+  readonly subscriber: Subscriber | undefined;
+  #closed = false;
+
+  constructor(
+    id: bigint | undefined,
+    metadata: Metadata | undefined,
+    subscriber: Subscriber | undefined,
+  ) {
+    this.id = id;
+    this.metadata = metadata;
+    this.subscriber = subscriber;
+  }
+
+  /** A span that records nothing; all its methods are cheap no-ops. */
+  static none(): Span {
+    return DISABLED;
+  }
+
+  get isDisabled(): boolean {
+    return this.id === undefined;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs fn inside the span: the span is current for everything fn does, including after
+   * `await`, in timers, event-emitter callbacks and streams created inside. Returns what fn
+   * returns (the same promise, for async fn) and throws what it throws.
+   */
+  inScope<T>(fn: () => T): T {
+    const id = this.id;
+    if (id === undefined || this.#closed) return fn();
+    const sub = this.subscriber as Subscriber;
+    return state.current.run(this, () => {
+      guard(() => sub.enter(id));
+      try {
+        return fn();
+      } finally {
+        guard(() => sub.exit(id));
+      }
+    });
+  }
+
+  /**
+   * Makes the span current until the returned guard is disposed (`using _ = span.enter()`).
+   * Prefer inScope: a guard that is never disposed leaves the span current for the rest of
+   * the synchronous code and everything it schedules.
+   */
+  enter(): Disposable & { exit(): void } {
+    const id = this.id;
+    if (id === undefined || this.#closed) return NOOP_GUARD;
+    const sub = this.subscriber as Subscriber;
+    const prev = state.current.getStore();
+    state.current.enterWith(this);
+    guard(() => sub.enter(id));
+    let done = false;
+    const exit = (): void => {
+      if (done) return;
+      done = true;
+      guard(() => sub.exit(id));
+      state.current.enterWith(prev ?? NO_CURRENT);
+    };
+    return { exit, [Symbol.dispose]: exit };
+  }
+
+  /** Records a value for a field, typically one declared `undefined` when the span was made. */
+  record(field: string, value: FieldValue): this {
+    const id = this.id;
+    if (id === undefined || this.#closed) return this;
+    const sub = this.subscriber as Subscriber;
+    guard(() => sub.record(id, { [field]: value }));
+    return this;
+  }
+
+  /** Records several fields at once. */
+  recordAll(values: Fields): this {
+    const id = this.id;
+    if (id === undefined || this.#closed) return this;
+    const sub = this.subscriber as Subscriber;
+    guard(() => sub.record(id, values));
+    return this;
+  }
+
+  /** Marks this span as caused by `other` without being its child (a link, in OpenTelemetry). */
+  followsFrom(other: Span): this {
+    const id = this.id;
+    const oid = other.id;
+    if (
+      id === undefined ||
+      oid === undefined ||
+      this.#closed ||
+      other.subscriber !== this.subscriber
+    )
+      return this;
+    const sub = this.subscriber as Subscriber;
+    guard(() => sub.recordFollowsFrom(id, oid));
+    return this;
+  }
+
+  /**
+   * Releases this handle. The subscriber closes the span once no handle or live child holds it.
+   * Calling close twice is harmless.
+   */
+  close(): void {
+    const id = this.id;
+    if (id === undefined || this.#closed) return;
+    this.#closed = true;
+    const sub = this.subscriber as Subscriber;
+    guard(() => sub.tryClose(id));
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+const DISABLED = new Span(undefined, undefined, undefined);
+const NO_CURRENT: CurrentSpan = { id: undefined, subscriber: undefined };
+const NOOP_GUARD = { exit(): void {}, [Symbol.dispose](): void {} };
+
+/** Instrumentation never throws into the user's code: subscriber failures are swallowed here. */
+export function guard(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // A subscriber that throws loses its own data; the program goes on.
+  }
+}
+
+/** The span that is current here, or a disabled span. */
+export function currentSpan(): Span {
+  const cur = state.current.getStore();
+  return cur instanceof Span ? cur : DISABLED;
+}
+
+/** Resolves the parent id for a new span or event under `sub`. */
+export function resolveParent(parent: ParentOption, sub: Subscriber): bigint | undefined {
+  if (parent === null) return undefined;
+  const p = parent ?? state.current.getStore();
+  if (p === undefined || p.subscriber !== sub) return undefined;
+  return p.id;
+}
+
+/** Makes a span for metadata that the caller already found enabled. */
+export function makeSpan(metadata: Metadata, fields: Fields, parent: ParentOption): Span {
+  const sub = currentSubscriber();
+  let id: bigint;
+  try {
+    id = sub.newSpan({ metadata, fields, parent: resolveParent(parent, sub) });
+  } catch {
+    return DISABLED;
+  }
+  return new Span(id, metadata, sub);
+}
