@@ -1,0 +1,200 @@
+// The search form: service, operation, tags (logfmt), lookback, min/max duration, limit. It
+// submits by navigating to /search?…, in Jaeger's URL format (tags as JSON).
+import { type FormEvent, useEffect, useState } from "react";
+import { getOperations, getServices, LOOKBACKS, type SearchQuery } from "../lib/api.ts";
+import { checkDuration } from "../lib/format.ts";
+import { type LogfmtError, parseLogfmt, toLogfmt } from "../lib/logfmt.ts";
+import { navigate } from "../lib/router.tsx";
+
+export function queryFromUrl(q: URLSearchParams): SearchQuery {
+  const limit = Number.parseInt(q.get("limit") ?? "", 10);
+  return {
+    service: q.get("service") ?? "",
+    operation: q.get("operation") ?? undefined,
+    tags: tagsFromUrl(q.get("tags")),
+    lookback: LOOKBACKS.includes(q.get("lookback") ?? "") ? q.get("lookback")! : "1h",
+    minDuration: q.get("minDuration") ?? undefined,
+    maxDuration: q.get("maxDuration") ?? undefined,
+    limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, 1500) : 20,
+  };
+}
+
+function tagsFromUrl(raw: string | null): Record<string, string> | undefined {
+  if (!raw) return undefined;
+  try {
+    if (raw.trim().startsWith("{")) {
+      const obj = JSON.parse(raw) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, String(v)]));
+    }
+    return parseLogfmt(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+export function SearchForm(props: { query: URLSearchParams }) {
+  const initial = queryFromUrl(props.query);
+  const [services, setServices] = useState<string[] | null>(null);
+  const [servicesError, setServicesError] = useState<string | null>(null);
+  const [operations, setOperations] = useState<string[]>([]);
+  const [service, setService] = useState(initial.service);
+  const [operation, setOperation] = useState(initial.operation ?? "");
+  const [tags, setTags] = useState(initial.tags ? toLogfmt(initial.tags) : "");
+  const [lookback, setLookback] = useState(initial.lookback);
+  const [minDuration, setMinDuration] = useState(initial.minDuration ?? "");
+  const [maxDuration, setMaxDuration] = useState(initial.maxDuration ?? "");
+  const [limit, setLimit] = useState(String(initial.limit));
+  const [formError, setFormError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    getServices(ac.signal).then(
+      (list) => {
+        setServices(list);
+        setService((s) => s || (list.length === 1 ? (list[0] ?? "") : s));
+      },
+      (e: Error) => e.name !== "AbortError" && setServicesError(e.message),
+    );
+    return () => ac.abort();
+  }, []);
+
+  useEffect(() => {
+    if (!service) return setOperations([]);
+    const ac = new AbortController();
+    getOperations(service, ac.signal).then(setOperations, () => setOperations([]));
+    return () => ac.abort();
+  }, [service]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!service) return setFormError("Pick a service first.");
+    let parsed: Record<string, string> = {};
+    try {
+      parsed = parseLogfmt(tags);
+    } catch (err) {
+      return setFormError(
+        `Tags: ${(err as LogfmtError).message}. Write them as key=value, e.g. error=true`,
+      );
+    }
+    for (const [label, v] of [
+      ["Min duration", minDuration],
+      ["Max duration", maxDuration],
+    ] as const) {
+      const problem = checkDuration(v);
+      if (problem) return setFormError(`${label}: ${problem}.`);
+    }
+    const n = Number.parseInt(limit, 10);
+    if (!Number.isFinite(n) || n < 1 || n > 1500) return setFormError("Limit: 1 to 1500.");
+    setFormError(null);
+    const p = new URLSearchParams();
+    p.set("service", service);
+    if (operation) p.set("operation", operation);
+    if (Object.keys(parsed).length > 0) p.set("tags", JSON.stringify(parsed));
+    p.set("lookback", lookback);
+    if (minDuration.trim()) p.set("minDuration", minDuration.trim());
+    if (maxDuration.trim()) p.set("maxDuration", maxDuration.trim());
+    p.set("limit", String(n));
+    // A fresh timestamp forces a new search even when the form did not change.
+    p.set("t", String(Date.now()));
+    navigate(`/search?${p}`);
+  };
+
+  return (
+    <form className="search-form" onSubmit={submit} aria-label="Search traces">
+      <h2>Search</h2>
+      <label>
+        Service <span className="muted">({services?.length ?? "…"})</span>
+        <select
+          name="service"
+          value={service}
+          onChange={(e) => {
+            setService(e.target.value);
+            setOperation("");
+          }}
+        >
+          <option value="">{services === null ? "Loading…" : "Select a service"}</option>
+          {(services ?? []).map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+          {service && services && !services.includes(service) && (
+            <option value={service}>{service}</option>
+          )}
+        </select>
+      </label>
+      {servicesError && <p className="field-error">{servicesError}</p>}
+      <label>
+        Operation <span className="muted">({operations.length})</span>
+        <select name="operation" value={operation} onChange={(e) => setOperation(e.target.value)}>
+          <option value="">all</option>
+          {operations.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Tags
+        <input
+          name="tags"
+          value={tags}
+          placeholder="error=true http.status_code=500"
+          onChange={(e) => setTags(e.target.value)}
+          spellCheck={false}
+        />
+        <span className="hint">logfmt; values with spaces in "double quotes"</span>
+      </label>
+      <label>
+        Lookback
+        <select name="lookback" value={lookback} onChange={(e) => setLookback(e.target.value)}>
+          {LOOKBACKS.map((l) => (
+            <option key={l} value={l}>
+              Last {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="row2">
+        <label>
+          Min duration
+          <input
+            name="minDuration"
+            value={minDuration}
+            placeholder="e.g. 1.2s, 100ms"
+            onChange={(e) => setMinDuration(e.target.value)}
+          />
+        </label>
+        <label>
+          Max duration
+          <input
+            name="maxDuration"
+            value={maxDuration}
+            placeholder="e.g. 1.2s, 100ms"
+            onChange={(e) => setMaxDuration(e.target.value)}
+          />
+        </label>
+      </div>
+      <label>
+        Limit results
+        <input
+          name="limit"
+          type="number"
+          min={1}
+          max={1500}
+          value={limit}
+          onChange={(e) => setLimit(e.target.value)}
+        />
+      </label>
+      {formError && (
+        <p className="field-error" role="alert">
+          {formError}
+        </p>
+      )}
+      <button type="submit" className="btn primary wide">
+        Find Traces
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,217 @@
+// The trace timeline (Gantt): one row per visible span, virtualized so a 10,000-span trace keeps
+// only the rows on screen in the DOM. The minimap above shows the whole trace and the view.
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { memo, type RefObject, useEffect, useImperativeHandle, useRef, useState } from "react";
+import { formatDuration } from "../lib/format.ts";
+import { serviceHue } from "../lib/summary.ts";
+import type { Segment, SpanNode, TraceModel } from "../lib/trace-model.ts";
+import { Minimap } from "./Minimap.tsx";
+import { SpanDetail } from "./SpanDetail.tsx";
+
+export interface TimelineControl {
+  /** Scrolls a span into view once it is among the rows (after its ancestors expand). */
+  reveal(spanID: string): void;
+}
+
+const ROW = 26;
+const MAX_INDENT_LEVELS = 40;
+
+export function Timeline(props: {
+  model: TraceModel;
+  rows: SpanNode[];
+  collapsed: ReadonlySet<string>;
+  open: ReadonlySet<string>;
+  matches: ReadonlySet<string> | null;
+  activeMatch: string | undefined;
+  critical: Map<string, Segment[]> | null;
+  zoom: [number, number];
+  onZoom: (z: [number, number]) => void;
+  onToggleCollapse: (id: string) => void;
+  onToggleOpen: (id: string) => void;
+  onFocusSpan: (id: string, openDetail?: boolean) => void;
+  controlRef: RefObject<TimelineControl | null>;
+}) {
+  const { model, rows, zoom } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const [pending, setPending] = useState<{ id: string } | null>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => (props.open.has(rows[i]?.span.spanID ?? "") ? 320 : ROW),
+    getItemKey: (i) => rows[i]?.span.spanID ?? i,
+    overscan: 12,
+  });
+
+  useImperativeHandle(props.controlRef, () => ({ reveal: (id) => setPending({ id }) }), []);
+  useEffect(() => {
+    if (!pending) return;
+    const i = rows.findIndex((n) => n.span.spanID === pending.id);
+    if (i >= 0) virtualizer.scrollToIndex(i, { align: "center" });
+    setPending(null);
+  }, [pending, rows, virtualizer]);
+
+  const viewStart = model.start + zoom[0] * model.duration;
+  const viewDur = Math.max(1, (zoom[1] - zoom[0]) * model.duration);
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+
+  return (
+    <section className="timeline">
+      <Minimap
+        model={model}
+        rows={rows}
+        zoom={zoom}
+        firstRow={first}
+        lastRow={last}
+        onZoom={props.onZoom}
+        onScrollTo={(i) => virtualizer.scrollToIndex(i, { align: "start" })}
+      />
+      <div className="timeline-head">
+        <div className="name-col">Service &amp; Operation</div>
+        <div className="bar-col ticks">
+          {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+            <span key={f} className="tick" style={{ left: `${f * 100}%` }}>
+              {formatDuration(viewStart - model.start + f * viewDur)}
+            </span>
+          ))}
+        </div>
+      </div>
+      <div className="timeline-scroll" ref={scroller} data-testid="timeline-scroll">
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {items.map((item) => {
+            const node = rows[item.index]!;
+            const id = node.span.spanID;
+            return (
+              <div
+                key={item.key}
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                className="row-wrap"
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                <SpanRow
+                  node={node}
+                  model={model}
+                  viewStart={viewStart}
+                  viewDur={viewDur}
+                  collapsed={props.collapsed.has(id)}
+                  open={props.open.has(id)}
+                  match={props.matches ? props.matches.has(id) : null}
+                  active={props.activeMatch === id}
+                  critical={props.critical?.get(id)}
+                  onToggleCollapse={props.onToggleCollapse}
+                  onToggleOpen={props.onToggleOpen}
+                  onFocusSpan={props.onFocusSpan}
+                />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+const SpanRow = memo(function SpanRow(props: {
+  node: SpanNode;
+  model: TraceModel;
+  viewStart: number;
+  viewDur: number;
+  collapsed: boolean;
+  open: boolean;
+  match: boolean | null;
+  active: boolean;
+  critical: Segment[] | undefined;
+  onToggleCollapse: (id: string) => void;
+  onToggleOpen: (id: string) => void;
+  onFocusSpan: (id: string, openDetail?: boolean) => void;
+}) {
+  const { node, viewStart, viewDur } = props;
+  const span = node.span;
+  const id = span.spanID;
+  const left = ((span.startTime - viewStart) / viewDur) * 100;
+  const width = Math.max((span.duration / viewDur) * 100, 0.15);
+  const hue = serviceHue(node.service);
+  const cls = [
+    "span-row",
+    node.hasError ? "error" : "",
+    props.open ? "open" : "",
+    props.match === true ? "match" : props.match === false ? "dim" : "",
+    props.active ? "active" : "",
+  ].join(" ");
+  const label = `${node.service} ${span.operationName}`;
+  return (
+    <div className={cls} data-testid="span-row" data-span-id={id}>
+      <div className="span-line" style={{ ["--hue" as string]: String(hue) }}>
+        <div
+          className="name-col span-name"
+          style={{ paddingLeft: 6 + Math.min(node.depth, MAX_INDENT_LEVELS) * 14 }}
+        >
+          {node.children.length > 0 ? (
+            <button
+              type="button"
+              className="twisty"
+              aria-expanded={!props.collapsed}
+              aria-label={
+                props.collapsed ? `Expand children of ${label}` : `Collapse children of ${label}`
+              }
+              onClick={() => props.onToggleCollapse(id)}
+            >
+              {props.collapsed ? "▸" : "▾"}
+              {props.collapsed && <span className="kids">{node.children.length}</span>}
+            </button>
+          ) : (
+            <span className="twisty" />
+          )}
+          <button
+            type="button"
+            className="span-label"
+            aria-expanded={props.open}
+            onClick={() => props.onToggleOpen(id)}
+            title={label}
+          >
+            {node.hasError && (
+              <span className="err-icon" role="img" aria-label="error">
+                !
+              </span>
+            )}
+            <span className="svc">{node.service}</span>{" "}
+            <span className="op">{span.operationName}</span>
+          </button>
+        </div>
+        <button
+          type="button"
+          className="bar-col span-bar-cell"
+          tabIndex={-1}
+          aria-label={`${label}, ${formatDuration(span.duration)}`}
+          onClick={() => props.onToggleOpen(id)}
+        >
+          <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }}>
+            {props.critical?.map(([s, e]) => (
+              <span
+                key={s}
+                className="crit"
+                style={{
+                  left: `${span.duration > 0 ? ((s - span.startTime) / span.duration) * 100 : 0}%`,
+                  width: `${span.duration > 0 ? ((e - s) / span.duration) * 100 : 100}%`,
+                }}
+              />
+            ))}
+          </span>
+          <span
+            className={left + width > 80 ? "span-dur left" : "span-dur"}
+            style={
+              left + width > 80
+                ? { right: `${100 - Math.max(left, 0)}%` }
+                : { left: `${left + width}%` }
+            }
+          >
+            {formatDuration(span.duration)}
+          </span>
+        </button>
+      </div>
+      {props.open && <SpanDetail node={node} model={props.model} onFocusSpan={props.onFocusSpan} />}
+    </div>
+  );
+});

@@ -1,0 +1,148 @@
+// Client of Jaeger's query API as the viewer serves it on the UI's own origin, plus the traces a
+// user uploaded from a JSON file (kept in memory only, looked up before the server).
+import type { Envelope, Trace } from "./jaeger.ts";
+
+export class ApiFailure extends Error {}
+
+async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { signal, headers: { accept: "application/json" } });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw new ApiFailure("The viewer did not answer; is `periscope viewer` still running?");
+  }
+  let body: Envelope<T> | null = null;
+  try {
+    body = (await res.json()) as Envelope<T>;
+  } catch {
+    // Fall through: reported with the status below.
+  }
+  const msg = body?.errors?.map((e) => e.msg).join("; ");
+  if (!res.ok || msg) {
+    throw new ApiFailure(msg || `The viewer answered ${res.status} ${res.statusText}`);
+  }
+  if (!body) throw new ApiFailure("The viewer answered with something that is not JSON");
+  return body.data as T;
+}
+
+export function getServices(signal?: AbortSignal): Promise<string[]> {
+  return get<string[] | null>("/api/services", signal).then((x) => (x ?? []).sort());
+}
+
+export function getOperations(service: string, signal?: AbortSignal): Promise<string[]> {
+  return get<string[] | null>(
+    `/api/services/${encodeURIComponent(service)}/operations`,
+    signal,
+  ).then((x) => (x ?? []).sort());
+}
+
+export interface SearchQuery {
+  service: string;
+  operation?: string;
+  /** Parsed logfmt tags. */
+  tags?: Record<string, string>;
+  lookback: string;
+  minDuration?: string;
+  maxDuration?: string;
+  limit: number;
+}
+
+const LOOKBACK_US: Record<string, number> = {
+  "5m": 5 * 60e6,
+  "15m": 15 * 60e6,
+  "1h": 3600e6,
+  "2h": 2 * 3600e6,
+  "6h": 6 * 3600e6,
+  "12h": 12 * 3600e6,
+  "1d": 86400e6,
+  "2d": 2 * 86400e6,
+  "7d": 7 * 86400e6,
+};
+
+export const LOOKBACKS = Object.keys(LOOKBACK_US);
+
+export function searchParams(q: SearchQuery, nowMs = Date.now()): URLSearchParams {
+  const p = new URLSearchParams();
+  p.set("service", q.service);
+  if (q.operation) p.set("operation", q.operation);
+  if (q.tags && Object.keys(q.tags).length > 0) p.set("tags", JSON.stringify(q.tags));
+  const end = Math.round(nowMs * 1000);
+  p.set("start", String(end - (LOOKBACK_US[q.lookback] ?? 3600e6)));
+  p.set("end", String(end));
+  p.set("lookback", q.lookback);
+  if (q.minDuration) p.set("minDuration", q.minDuration.replace(/\s+/g, ""));
+  if (q.maxDuration) p.set("maxDuration", q.maxDuration.replace(/\s+/g, ""));
+  p.set("limit", String(q.limit));
+  return p;
+}
+
+export function findTraces(q: SearchQuery, signal?: AbortSignal): Promise<Trace[]> {
+  return get<Trace[] | null>(`/api/traces?${searchParams(q)}`, signal).then((x) => x ?? []);
+}
+
+const uploaded = new Map<string, Trace>();
+
+export function uploadedTrace(id: string): Trace | undefined {
+  return uploaded.get(id.toLowerCase());
+}
+
+export async function getTrace(id: string, signal?: AbortSignal): Promise<Trace> {
+  const local = uploadedTrace(id);
+  if (local) return local;
+  const data = await get<Trace[] | null>(`/api/traces/${encodeURIComponent(id)}`, signal);
+  const t = data?.[0];
+  if (!t) throw new ApiFailure(`No trace with id ${id}`);
+  return checkTrace(t);
+}
+
+/** Minimal shape check so a malformed trace gives a sentence, not a crash deep in rendering. */
+export function checkTrace(x: unknown): Trace {
+  const t = x as Trace;
+  if (!t || typeof t !== "object" || typeof t.traceID !== "string" || !Array.isArray(t.spans)) {
+    throw new ApiFailure("Not a Jaeger trace: expected an object with traceID and spans");
+  }
+  for (const s of t.spans) {
+    if (
+      !s ||
+      typeof s.spanID !== "string" ||
+      typeof s.startTime !== "number" ||
+      typeof s.duration !== "number"
+    ) {
+      throw new ApiFailure("Not a Jaeger trace: a span lacks spanID, startTime or duration");
+    }
+    if (typeof s.operationName !== "string") s.operationName = String(s.operationName ?? "");
+  }
+  if (!t.processes || typeof t.processes !== "object") t.processes = {};
+  return t;
+}
+
+/**
+ * Reads a file a user uploaded: Jaeger's API answer ({data: [...]}), one trace, or an array of
+ * traces. Keeps them for this page's lifetime and returns them.
+ */
+export function loadTraceFile(text: string): Trace[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ApiFailure(
+      "The file is not JSON; upload a trace downloaded from this viewer or Jaeger",
+    );
+  }
+  const obj = json as { data?: unknown };
+  const list = Array.isArray(json) ? json : obj && Array.isArray(obj.data) ? obj.data : [json];
+  const traces = list.map(checkTrace);
+  if (traces.length === 0) throw new ApiFailure("The file holds no traces");
+  for (const t of traces) uploaded.set(t.traceID.toLowerCase(), t);
+  return traces;
+}
+
+/** Jaeger's JSON for one trace, as the download button saves it (and upload reads back). */
+export function traceFileText(trace: Trace): string {
+  return JSON.stringify({ data: [trace] }, null, 2);
+}
+
+export function uploadedTraces(): Trace[] {
+  return [...uploaded.values()];
+}
