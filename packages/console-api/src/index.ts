@@ -72,6 +72,12 @@ export {
   WatchRequest,
 } from "./generated/trace.ts";
 export {
+  type DecodedHistogram,
+  decodeHdrHistogramV2,
+  HDR_V2_COOKIE,
+  HdrHistogram,
+} from "./hdr-histogram.ts";
+export {
   decodeRecording,
   encodeRecordingFrame,
   frameEncodedUpdate,
