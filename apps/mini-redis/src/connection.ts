@@ -1,0 +1,198 @@
+// One client connection: reads bytes, parses commands, runs them, and writes the replies back.
+// This is tokio mini-redis's `Handler` and `Connection` in one: Node gives us a callback per
+// read instead of a task that loops on `read_frame`, so the "loop" is the `data` event.
+import type { Socket } from "node:net";
+import { type Args, CommandError } from "./args.ts";
+import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
+import { type CommandSink, RequestParser } from "./parse.ts";
+import type { Subscriber } from "./pubsub.ts";
+import { ReplyWriter } from "./reply.ts";
+import type { Session, Shared } from "./session.ts";
+import {
+  commandSpan,
+  commandSpansEnabled,
+  connectionSpan,
+  debugEvent,
+  type SpanHandle,
+  T_CONN,
+  warnEvent,
+} from "./trace.ts";
+
+/**
+ * Unsent reply bytes above which we stop reading from a (non-subscriber) client until the
+ * socket drains. A client that pipelines requests but never reads replies would otherwise make
+ * the server buffer replies without bound.
+ */
+const HIGH_WATER = 8 * 1024 * 1024;
+
+export class Connection implements CommandSink, Session, Subscriber {
+  readonly shared: Shared;
+  readonly out = new ReplyWriter();
+  readonly subscriber: Subscriber = this;
+  readonly id: number;
+  name: string | undefined;
+  readonly channels = new Set<string>();
+  readonly peer: string;
+
+  private readonly socket: Socket;
+  private readonly parser: RequestParser;
+  private readonly span: SpanHandle;
+  /** Set by QUIT and protocol errors: send what is written, then close. */
+  private closing = false;
+  /** Set once the socket is gone; nothing more is written. */
+  private dead = false;
+  private flushScheduled = false;
+  private readonly onClosed: (c: Connection) => void;
+
+  constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
+    this.socket = socket;
+    this.shared = shared;
+    this.id = id;
+    this.onClosed = onClosed;
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.parser = new RequestParser({
+      maxBulkLength: shared.maxBulkLength,
+      maxMultibulkLength: shared.maxMultibulkLength,
+    });
+    this.span = connectionSpan(this.peer);
+    // Replies are small and latency matters more than packet count: disable Nagle, as Redis does.
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => {
+      // Resets and broken pipes are how clients usually leave; nothing to report above debug.
+      debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message });
+    });
+    socket.on("close", () => this.onClose());
+  }
+
+  /** Handles one read: every complete command in it runs now, and all replies go out together. */
+  private onData(chunk: Buffer): void {
+    if (this.closing || this.dead) return;
+    this.parser.feed(chunk, this);
+    this.flush();
+    if (this.closing) {
+      this.socket.end();
+      return;
+    }
+    if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0) {
+      // Back-pressure: stop reading until the client has taken its replies.
+      this.socket.pause();
+      this.socket.once("drain", () => {
+        if (!this.closing) this.socket.resume();
+      });
+    }
+  }
+
+  onCommand(args: Args): boolean {
+    const cmd = lookup(args);
+    if (cmd === undefined) {
+      this.out.error(unknownCommandError(args));
+      return true;
+    }
+    const arity = arityError(cmd, args);
+    if (arity !== undefined) {
+      this.out.error(arity);
+      return true;
+    }
+    if (this.channels.size > 0 && !cmd.inSubscribeMode) {
+      this.out.error(subscribeModeError(cmd));
+      return true;
+    }
+    // One span per command, but only when a subscriber wants it: on the hot path a disabled
+    // span costs this one check.
+    const span = commandSpansEnabled()
+      ? commandSpan(this.span, cmd.name, cmd.keyIndex > 0 ? args.text(cmd.keyIndex) : undefined)
+      : undefined;
+    try {
+      cmd.run(args, this);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      this.out.error(err.message);
+    } finally {
+      span?.close();
+    }
+    return !this.closing;
+  }
+
+  onProtocolError(message: string): void {
+    // Redis answers a malformed request with an error and then closes: after a framing error
+    // there is no telling where the next command starts.
+    debugEvent(T_CONN, "protocol error", { peer: this.peer, error: message });
+    this.out.error(`ERR ${message}`);
+    this.closing = true;
+  }
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Receives a published message (subscriber side). The frame goes into our output buffer and
+   * is sent after the publisher's whole batch, so many messages become one write.
+   */
+  deliver(frame: Buffer): void {
+    if (this.dead) return;
+    if (
+      this.socket.writableLength + this.out.length + frame.length >
+      this.shared.pubsubOutputLimit
+    ) {
+      // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
+      // messages would otherwise make the server hold them all. Disconnect it instead.
+      warnEvent(T_CONN, "subscriber output buffer limit reached, closing connection", {
+        peer: this.peer,
+        pending: this.socket.writableLength + this.out.length,
+        limit: this.shared.pubsubOutputLimit,
+      });
+      this.out.discard();
+      this.socket.destroy();
+      this.onClose();
+      return;
+    }
+    this.out.raw(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (this.dead) {
+      this.out.discard();
+      return;
+    }
+    this.out.flush(this.socket);
+  }
+
+  /**
+   * Graceful shutdown of this connection: replies to everything already received are in the
+   * output (commands run as soon as they are read), so send them and close our side.
+   * Returns when the socket is fully closed.
+   */
+  shutdown(): void {
+    if (this.dead) return;
+    this.closing = true;
+    this.flush();
+    this.socket.end();
+  }
+
+  /** Closes at once, dropping unsent replies (the second Ctrl-C, or a shutdown timeout). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.closing = true;
+    // A closed subscriber must leave its channels, or publishers would keep feeding it.
+    for (const channel of this.channels) this.shared.pubsub.unsubscribe(channel, this);
+    this.channels.clear();
+    this.out.discard();
+    debugEvent(T_CONN, "connection closed", { peer: this.peer });
+    this.span.close();
+    this.onClosed(this);
+  }
+}

@@ -1,0 +1,372 @@
+// Server-side request parser: turns the bytes a client sends into commands (argument lists),
+// from RESP multibulk frames or from inline text lines, without copying complete frames.
+//
+// A TCP stream carries bytes, not messages: one read may hold half a command or a thousand of
+// them. The parser therefore works on a *growing buffer*. When a read holds only complete
+// commands, they are parsed in place, straight out of the socket's own chunk, and nothing is
+// copied. Only the tail of a half-received command is copied into a buffer the parser owns, and
+// later reads are appended to it. Parsing progress (how many arguments of the current command
+// have arrived, how long the next one is) is kept between reads, so a huge command that arrives
+// in many small pieces is scanned once, not once per piece.
+//
+// Arguments are handed to the command as offsets into that buffer (see `Args`), so the parser
+// allocates nothing per command; a command copies only what it keeps (a key, a stored value).
+import { Args } from "./args.ts";
+
+/** The limits a client's requests must respect; the defaults are Redis's. */
+export interface ParserLimits {
+  /** Longest bulk string accepted, in bytes (Redis's `proto-max-bulk-len`, 512 MB). */
+  maxBulkLength: number;
+  /** Most arguments in one command (1,048,576, the classic Redis limit). */
+  maxMultibulkLength: number;
+}
+
+export const DEFAULT_LIMITS: ParserLimits = {
+  maxBulkLength: 512 * 1024 * 1024,
+  maxMultibulkLength: 1024 * 1024,
+};
+
+/**
+ * Longest line (inline command or a `*`/`$` header) accepted before its newline arrives.
+ * Redis's PROTO_INLINE_MAX_SIZE: without it a client could grow our buffer forever by never
+ * sending a newline.
+ */
+const MAX_LINE = 64 * 1024;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+const EMPTY = Buffer.alloc(0);
+
+/** What the parser calls as it recognises commands. */
+export interface CommandSink {
+  /**
+   * A complete command. `args` is only valid during the call: its bytes may be overwritten by
+   * the next read. Return false to stop parsing (the connection is closing, e.g. after QUIT).
+   */
+  onCommand(args: Args): boolean;
+  /** The stream is not valid RESP. Redis replies `-ERR Protocol error: ...` and closes. */
+  onProtocolError(message: string): void;
+}
+
+export class RequestParser {
+  private readonly limits: ParserLimits;
+  /** The bytes being parsed: either the socket's chunk (not ours) or `owned`. */
+  private buf: Buffer = EMPTY;
+  /** Start of the first unconsumed byte (the start of the current command). */
+  private pos = 0;
+  /** End of valid data in `buf`. */
+  private end = 0;
+  /** Whether `buf` is our own buffer (which may have spare capacity and be reused). */
+  private isOwned = false;
+  private owned: Buffer = EMPTY;
+
+  // Progress through a multibulk command, kept across reads. `left` is the number of
+  // arguments still to come (-1: not inside a multibulk), `bulkLen` the announced length of
+  // the next argument (-1: its `$` header is still to be read), `scan` how far we got,
+  // relative to `pos` so that moving the data to a bigger buffer does not invalidate it.
+  private left = -1;
+  private bulkLen = -1;
+  private scan = 0;
+
+  private readonly args: Args;
+  /** Scratch space for inline commands, whose arguments are unescaped (so not in `buf`). */
+  private inlineBuf: Buffer = Buffer.allocUnsafe(256);
+  /** Set once a protocol error was reported; the connection is then dead to the parser. */
+  private failed = false;
+
+  constructor(limits: ParserLimits = DEFAULT_LIMITS) {
+    this.limits = limits;
+    this.args = new Args();
+  }
+
+  /** Bytes received but not yet parsed into a command (a half-sent frame). */
+  get pending(): number {
+    return this.end - this.pos;
+  }
+
+  /**
+   * Feeds one chunk read from the socket and runs every complete command in it through
+   * `sink`. Returns false when parsing stopped for good (protocol error, or the sink said so).
+   */
+  feed(chunk: Buffer, sink: CommandSink): boolean {
+    if (this.failed) return false;
+    if (this.pos === this.end) {
+      // The common case: nothing left over from the previous read. Parse the chunk in place.
+      this.buf = chunk;
+      this.isOwned = false;
+      this.pos = 0;
+      this.end = chunk.length;
+    } else {
+      this.append(chunk);
+    }
+    const ok = this.run(sink);
+    if (!ok) return false;
+    if (this.pos === this.end) {
+      // Everything consumed. Drop the reference so a socket chunk is not kept alive.
+      this.buf = EMPTY;
+      this.pos = this.end = 0;
+      this.isOwned = false;
+    } else if (!this.isOwned) {
+      // A half-received command sits at the end of the socket's chunk: copy just that tail
+      // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
+      this.moveToOwned(0);
+    }
+    return true;
+  }
+
+  /** Appends a chunk after the unconsumed bytes, growing the owned buffer geometrically. */
+  private append(chunk: Buffer): void {
+    if (!this.isOwned || this.owned.length - this.end < chunk.length) {
+      this.moveToOwned(chunk.length);
+    }
+    chunk.copy(this.owned, this.end);
+    this.end += chunk.length;
+  }
+
+  /** Moves the unconsumed bytes to the start of the owned buffer, with `extra` bytes free. */
+  private moveToOwned(extra: number): void {
+    const live = this.end - this.pos;
+    const need = live + extra;
+    let target = this.owned;
+    if (target.length < need) {
+      // Doubling keeps the total copying linear in the size of the command.
+      target = Buffer.allocUnsafe(Math.max(need, target.length * 2, 4096));
+    }
+    // copy() handles overlapping ranges, so compacting within the same buffer is fine.
+    this.buf.copy(target, 0, this.pos, this.end);
+    this.owned = target;
+    this.buf = target;
+    this.isOwned = true;
+    this.pos = 0;
+    this.end = live;
+    // Give back a buffer that grew huge for one big value once it is no longer needed.
+    if (live === 0 && target.length > 1024 * 1024) this.owned = EMPTY;
+  }
+
+  /** Parses as many complete commands as the buffer holds. */
+  private run(sink: CommandSink): boolean {
+    const buf = this.buf;
+    const args = this.args;
+    while (this.pos < this.end) {
+      if (this.left < 0) {
+        if (buf[this.pos] !== STAR) {
+          // Anything that does not start with `*` is an inline command, as in Redis: this is
+          // what lets people type commands into telnet.
+          const r = this.parseInline(sink);
+          if (r === 0) return true; // need more data
+          if (r < 0) return false;
+          continue;
+        }
+        const cr = buf.indexOf(CR, this.pos + 1);
+        if (cr < 0 || cr + 1 >= this.end) {
+          if (this.end - this.pos > MAX_LINE) return this.fail(sink, "too big mbulk count string");
+          return true;
+        }
+        const n = parseInteger(buf, this.pos + 1, cr);
+        if (n === null || n > this.limits.maxMultibulkLength) {
+          return this.fail(sink, "invalid multibulk length");
+        }
+        if (n <= 0) {
+          // `*0` or `*-1`: an empty command, which Redis silently skips.
+          this.pos = cr + 2;
+          continue;
+        }
+        this.left = n;
+        this.bulkLen = -1;
+        this.scan = cr + 2 - this.pos;
+        args.clear();
+      }
+      // Inside a multibulk: read `$len\r\n` headers and `len` bytes of payload until all
+      // announced arguments have arrived.
+      while (this.left > 0) {
+        let at = this.pos + this.scan;
+        if (this.bulkLen < 0) {
+          if (at >= this.end) return true;
+          if (buf[at] !== DOLLAR) {
+            return this.fail(sink, `expected '$', got '${String.fromCharCode(buf[at]!)}'`);
+          }
+          const cr = buf.indexOf(CR, at + 1);
+          if (cr < 0 || cr + 1 >= this.end) {
+            if (this.end - at > MAX_LINE) return this.fail(sink, "too big bulk count string");
+            return true;
+          }
+          const n = parseInteger(buf, at + 1, cr);
+          if (n === null || n < 0 || n > this.limits.maxBulkLength) {
+            return this.fail(sink, "invalid bulk length");
+          }
+          this.bulkLen = n;
+          at = cr + 2;
+          this.scan = at - this.pos;
+        }
+        // The payload plus its trailing CRLF. Like Redis, the two bytes after the payload are
+        // skipped without being checked.
+        if (this.end - at < this.bulkLen + 2) return true;
+        args.push(at - this.pos, at - this.pos + this.bulkLen);
+        this.scan = at + this.bulkLen + 2 - this.pos;
+        this.bulkLen = -1;
+        this.left--;
+      }
+      // A whole command. Consume it before running it, so that the sink sees a consistent
+      // parser state even if it stops here.
+      this.left = -1;
+      args.rebase(buf, this.pos);
+      this.pos += this.scan;
+      if (!sink.onCommand(args)) {
+        this.failed = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on error. */
+  private parseInline(sink: CommandSink): number {
+    const buf = this.buf;
+    const nl = buf.indexOf(LF, this.pos);
+    if (nl < 0 || nl >= this.end) {
+      if (this.end - this.pos > MAX_LINE) {
+        this.fail(sink, "too big inline request");
+        return -1;
+      }
+      return 0;
+    }
+    let lineEnd = nl;
+    if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
+    const lineStart = this.pos;
+    this.pos = nl + 1;
+    // Unescaped arguments are never longer than the line itself.
+    if (this.inlineBuf.length < lineEnd - lineStart) {
+      this.inlineBuf = Buffer.allocUnsafe(lineEnd - lineStart);
+    }
+    this.args.clear();
+    this.args.rebase(this.inlineBuf, 0);
+    if (!splitInline(buf, lineStart, lineEnd, this.inlineBuf, this.args)) {
+      this.fail(sink, "unbalanced quotes in request");
+      return -1;
+    }
+    if (this.args.argc === 0) return 1; // an empty line, ignored as Redis does
+    if (!sink.onCommand(this.args)) {
+      this.failed = true;
+      return -1;
+    }
+    return 1;
+  }
+
+  private fail(sink: CommandSink, message: string): false {
+    this.failed = true;
+    this.buf = EMPTY;
+    this.owned = EMPTY;
+    this.pos = this.end = 0;
+    sink.onProtocolError(`Protocol error: ${message}`);
+    return false;
+  }
+}
+
+/**
+ * Parses a decimal integer the way Redis's `string2ll` does: an optional minus sign, no plus
+ * sign, no spaces, no leading zeros. Returns null when the text is not such a number or is too
+ * large to be exact (no length we accept comes anywhere near 2^53).
+ */
+export function parseInteger(buf: Uint8Array, start: number, end: number): number | null {
+  let i = start;
+  if (i >= end) return null;
+  let negative = false;
+  if (buf[i] === 0x2d) {
+    negative = true;
+    i++;
+    if (i >= end) return null;
+  }
+  if (end - i > 15) return null;
+  const first = buf[i]!;
+  if (first === 0x30) return end - i === 1 && !negative ? 0 : null;
+  let n = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function hexValue(c: number | undefined): number {
+  if (c === undefined) return -1;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+const ESCAPES: Record<number, number> = { 110: 0x0a, 114: 0x0d, 116: 0x09, 98: 0x08, 97: 0x07 };
+
+/**
+ * Splits an inline command into arguments with the rules of Redis's `sdssplitargs`: blanks
+ * separate arguments; "double quotes" allow \n \r \t \b \a \xHH and \" escapes; 'single quotes'
+ * only \'; a closing quote must be followed by a blank. Returns false on unbalanced quotes.
+ */
+function splitInline(src: Buffer, start: number, end: number, dst: Buffer, args: Args): boolean {
+  let p = start;
+  let w = 0;
+  while (true) {
+    while (p < end && isSpace(src[p]!)) p++;
+    if (p >= end || src[p] === 0) return true;
+    const argStart = w;
+    let inDouble = false;
+    let inSingle = false;
+    let done = false;
+    while (!done) {
+      const c = p < end ? src[p]! : 0;
+      if (inDouble) {
+        if (c === 0x5c && src[p + 1] === 0x78 && p + 3 < end) {
+          const hi = hexValue(src[p + 2]);
+          const lo = hexValue(src[p + 3]);
+          if (hi >= 0 && lo >= 0) {
+            dst[w++] = hi * 16 + lo;
+            p += 3;
+          } else {
+            dst[w++] = 0x78;
+            p += 1;
+          }
+        } else if (c === 0x5c && p + 1 < end) {
+          p++;
+          const e = src[p]!;
+          dst[w++] = ESCAPES[e] ?? e;
+        } else if (c === 0x22) {
+          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
+          done = true;
+        } else if (p >= end) {
+          return false;
+        } else {
+          dst[w++] = c;
+        }
+      } else if (inSingle) {
+        if (c === 0x5c && src[p + 1] === 0x27 && p + 1 < end) {
+          p++;
+          dst[w++] = 0x27;
+        } else if (c === 0x27) {
+          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
+          done = true;
+        } else if (p >= end) {
+          return false;
+        } else {
+          dst[w++] = c;
+        }
+      } else if (p >= end || c === 0 || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        done = true;
+      } else if (c === 0x22) {
+        inDouble = true;
+      } else if (c === 0x27) {
+        inSingle = true;
+      } else {
+        dst[w++] = c;
+      }
+      if (p < end) p++;
+    }
+    args.push(argStart, w);
+  }
+}

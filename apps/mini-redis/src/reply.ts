@@ -1,0 +1,143 @@
+// Server-side reply encoder: RESP2 frames written into one growing output buffer per connection.
+// Replies are not sent one by one. Every reply produced while handling one read from the socket
+// lands in this buffer, and the connection sends the lot with a single write. With pipelining
+// this turns thousands of tiny syscalls into one; without it, it costs nothing.
+import type { Socket } from "node:net";
+
+const CRLF = 0x0a0d; // "\r\n" as a little-endian 16-bit word
+
+/** Pre-encoded frames that are sent often. */
+export const OK = Buffer.from("+OK\r\n");
+export const PONG = Buffer.from("+PONG\r\n");
+export const NIL = Buffer.from("$-1\r\n");
+export const NIL_ARRAY = Buffer.from("*-1\r\n");
+export const ZERO = Buffer.from(":0\r\n");
+export const ONE = Buffer.from(":1\r\n");
+
+export class ReplyWriter {
+  private buf: Buffer;
+  /** Bytes written so far, waiting for `flush`. */
+  length = 0;
+
+  constructor(initial = 16 * 1024) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.length + n, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  /** Appends pre-encoded bytes. */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  /** `+text\r\n`. The text must not contain CR or LF (callers pass fixed strings). */
+  simple(text: string): void {
+    this.reserve(text.length * 3 + 3);
+    this.buf[this.length++] = 0x2b;
+    this.length += this.buf.write(text, this.length, "utf8");
+    this.crlf();
+  }
+
+  /**
+   * `-message\r\n`. Like Redis, CR and LF are replaced by spaces: the message may quote what the
+   * client sent, and a newline in it would end the frame early and desynchronise the client.
+   */
+  error(message: string): void {
+    const clean = /[\r\n]/.test(message) ? message.replace(/[\r\n]/g, " ") : message;
+    this.reserve(clean.length + 3);
+    this.buf[this.length++] = 0x2d;
+    this.length += this.buf.write(clean, this.length, "latin1");
+    this.crlf();
+  }
+
+  /** `:n\r\n` */
+  integer(n: number): void {
+    this.reserve(24);
+    this.buf[this.length++] = 0x3a;
+    this.digits(n);
+    this.crlf();
+  }
+
+  /** `$len\r\nbytes\r\n` */
+  bulk(bytes: Uint8Array): void {
+    this.reserve(bytes.length + 24);
+    this.buf[this.length++] = 0x24;
+    this.digits(bytes.length);
+    this.crlf();
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+    this.crlf();
+  }
+
+  /** A bulk string from text; `latin1` for keys and channel names (one byte per char). */
+  bulkString(text: string, encoding: "utf8" | "latin1" = "utf8"): void {
+    const n = Buffer.byteLength(text, encoding);
+    this.reserve(n + 24);
+    this.buf[this.length++] = 0x24;
+    this.digits(n);
+    this.crlf();
+    this.length += this.buf.write(text, this.length, encoding);
+    this.crlf();
+  }
+
+  /** `*n\r\n`, to be followed by n frames. */
+  arrayHeader(n: number): void {
+    this.reserve(24);
+    this.buf[this.length++] = 0x2a;
+    this.digits(n);
+    this.crlf();
+  }
+
+  private crlf(): void {
+    this.buf.writeUInt16LE(CRLF, this.length);
+    this.length += 2;
+  }
+
+  /** Writes the decimal digits of an integer without building a string. */
+  private digits(n: number): void {
+    if (n < 0) {
+      this.buf[this.length++] = 0x2d;
+      n = -n;
+    }
+    if (n < 10) {
+      this.buf[this.length++] = 0x30 + n;
+      return;
+    }
+    let width = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) width++;
+    let at = this.length + width - 1;
+    for (let x = n; at >= this.length; x = Math.floor(x / 10)) this.buf[at--] = 0x30 + (x % 10);
+    this.length += width;
+  }
+
+  /**
+   * Sends everything written so far with one `socket.write`, and empties the writer.
+   *
+   * The buffer is handed to the socket without a copy. If the kernel took all of it at once
+   * (`writableLength` is back to 0: libuv wrote synchronously), the socket no longer needs it
+   * and we keep writing into it; otherwise it still belongs to the socket and we start a new
+   * one. Returns the socket's back-pressure signal.
+   */
+  flush(socket: Socket): boolean {
+    if (this.length === 0) return true;
+    const chunk = this.buf.subarray(0, this.length);
+    this.length = 0;
+    const ok = socket.write(chunk);
+    if (socket.writableLength !== 0) {
+      this.buf = Buffer.allocUnsafe(Math.max(16 * 1024, Math.min(chunk.length, 1024 * 1024)));
+    }
+    return ok;
+  }
+
+  /** Forgets unsent replies (the client is being disconnected). */
+  discard(): void {
+    this.length = 0;
+  }
+}

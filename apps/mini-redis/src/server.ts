@@ -1,0 +1,151 @@
+// The mini-redis server: listens, admits connections up to the client limit, and shuts down
+// gracefully. `startServer` is what the `mini-redis-server` command, the tests, the benchmark and
+// the demo all call.
+import net from "node:net";
+import { type Clock, systemClock } from "./clock.ts";
+import { Connection } from "./connection.ts";
+import { Db } from "./db.ts";
+import { DEFAULT_LIMITS } from "./parse.ts";
+import { PubSub } from "./pubsub.ts";
+import type { Shared } from "./session.ts";
+import { errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.ts";
+
+/** The port Redis and mini-redis listen on by default. */
+export const DEFAULT_PORT = 6379;
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one (see the returned `port`). Default 6379. */
+  port?: number;
+  /** Address to bind. Default 127.0.0.1: reachable from this machine only. */
+  host?: string;
+  /** Most clients connected at once (default 250); the next one gets an error and is closed. */
+  maxClients?: number;
+  /** Source of time for key expiry; tests inject a manual clock. */
+  clock?: Clock;
+  /** Longest bulk string accepted, bytes (default 512 MB). */
+  maxBulkLength?: number;
+  /** Most arguments in one command (default 1,048,576). */
+  maxMultibulkLength?: number;
+  /** Unsent bytes a subscriber may accumulate before it is disconnected (default 32 MiB). */
+  pubsubOutputLimit?: number;
+  /** How long `close()` waits for clients to take their last replies before cutting them (ms). */
+  shutdownTimeout?: number;
+}
+
+export interface RunningServer {
+  /** The port actually bound. */
+  port: number;
+  /** The key space; exposed for tests (e.g. to run the expiry purge after moving the clock). */
+  db: Db;
+  /**
+   * Graceful shutdown: stop accepting, deliver the replies of every command already received,
+   * close every connection, stop the purge task. Resolves when all sockets are closed.
+   */
+  close(): Promise<void>;
+  /** Immediate shutdown: drop every connection now (unsent replies are lost). */
+  destroy(): void;
+}
+
+const MAX_CLIENTS_REPLY = Buffer.from("-ERR max number of clients reached\r\n");
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const clock = options.clock ?? systemClock;
+  const shared: Shared = {
+    db: new Db(clock),
+    pubsub: new PubSub(),
+    clock,
+    startedAt: clock.now(),
+    host,
+    port: options.port ?? DEFAULT_PORT,
+    maxClients: options.maxClients ?? 250,
+    maxBulkLength: options.maxBulkLength ?? DEFAULT_LIMITS.maxBulkLength,
+    maxMultibulkLength: options.maxMultibulkLength ?? DEFAULT_LIMITS.maxMultibulkLength,
+    pubsubOutputLimit: options.pubsubOutputLimit ?? 32 * 1024 * 1024,
+    clients: 0,
+  };
+  const shutdownTimeout = options.shutdownTimeout ?? 10_000;
+  const connections = new Set<Connection>();
+  let nextId = 1;
+  let closing: Promise<void> | undefined;
+  let allClosed: (() => void) | undefined;
+
+  const onClosed = (c: Connection) => {
+    connections.delete(c);
+    shared.clients = connections.size;
+    if (closing && connections.size === 0) allClosed?.();
+  };
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    // The connection limit. tokio's mini-redis makes the 251st client wait (a semaphore permit
+    // is taken before `accept`); Redis accepts it, replies with an error and closes. We do what
+    // Redis does: a client that is told why fails fast instead of hanging. (On
+    // @periscope/runtime this is where the connection-limit Semaphore would go.)
+    if (connections.size >= shared.maxClients) {
+      warnEvent(T_SERVER, "max number of clients reached, rejecting connection", {
+        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        max_clients: shared.maxClients,
+      });
+      socket.on("error", () => {});
+      socket.end(MAX_CLIENTS_REPLY);
+      return;
+    }
+    const conn = new Connection(socket, shared, nextId++, onClosed);
+    connections.add(conn);
+    shared.clients = connections.size;
+    infoEvent(T_SERVER, "accepted connection", { peer: conn.peer, id: conn.id });
+  });
+
+  server.on("error", (err) => {
+    errorEvent(T_SERVER, "failed to accept", { error: err.message });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(shared.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address && typeof address === "object") shared.port = address.port;
+  infoEvent(T_SERVER, "accepting inbound connections", { addr: `${host}:${shared.port}` });
+
+  const destroy = () => {
+    server.close();
+    for (const c of connections) c.destroy();
+    shared.db.close();
+  };
+
+  const close = () => {
+    if (closing) return closing;
+    infoEvent(T_SERVER, "shutting down", { connections: connections.size });
+    closing = new Promise<void>((resolve) => {
+      // Stop accepting; the listening socket closes now, established connections stay.
+      server.close();
+      const done = () => {
+        clearTimeout(timer);
+        shared.db.close();
+        resolve();
+      };
+      // A client that never reads its replies would hold shutdown forever; cut it after a while.
+      const timer = setTimeout(() => {
+        warnEvent(T_SERVER, "shutdown timed out, closing remaining connections", {
+          connections: connections.size,
+        });
+        for (const c of connections) c.destroy();
+      }, shutdownTimeout);
+      timer.unref();
+      allClosed = done;
+      for (const c of [...connections]) c.shutdown();
+      if (connections.size === 0) done();
+    });
+    return closing;
+  };
+
+  return { port: shared.port, db: shared.db, close, destroy };
+}

@@ -1,0 +1,141 @@
+// Test helpers: raw-socket exchanges (bytes in, bytes out) and a throwaway real redis-server to
+// compare against, when the Debian package is installed.
+import { spawn, spawnSync } from "node:child_process";
+import net from "node:net";
+
+const SENTINEL = Buffer.from("*2\r\n$4\r\nECHO\r\n$9\r\n__end__!!\r\n");
+const SENTINEL_REPLY = Buffer.from("$9\r\n__end__!!\r\n");
+const SENTINEL_SUB_REPLY = Buffer.from(
+  "-ERR Can't execute 'echo': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
+);
+
+/** Opens a raw TCP connection. */
+export function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: "127.0.0.1" });
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+/**
+ * Sends `bytes` then an ECHO sentinel, and returns everything the server replied before the
+ * sentinel's reply (or before it closed the connection).
+ */
+export async function exchange(port: number, bytes: Buffer | string): Promise<Buffer> {
+  const s = await connect(port);
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    let total = Buffer.alloc(0);
+    const finish = (out: Buffer) => {
+      s.destroy();
+      resolve(out);
+    };
+    s.on("data", (c: Buffer) => {
+      chunks.push(c);
+      total = Buffer.concat(chunks);
+      for (const end of [SENTINEL_REPLY, SENTINEL_SUB_REPLY]) {
+        if (total.length >= end.length && total.subarray(total.length - end.length).equals(end)) {
+          finish(total.subarray(0, total.length - end.length));
+        }
+      }
+    });
+    s.on("close", () => finish(Buffer.concat(chunks)));
+    s.on("error", (e) => {
+      if ((e as NodeJS.ErrnoException).code === "ECONNRESET") finish(Buffer.concat(chunks));
+      else reject(e);
+    });
+    s.write(Buffer.concat([Buffer.from(bytes), SENTINEL]));
+  });
+}
+
+/** Reads from `s` until `n` bytes arrived; resolves with exactly those bytes. */
+export function readBytes(s: net.Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      got += c.length;
+      if (got >= n) {
+        s.off("data", onData);
+        s.off("close", onClose);
+        const all = Buffer.concat(chunks);
+        if (all.length > n) s.unshift(all.subarray(n));
+        resolve(all.subarray(0, n));
+      }
+    };
+    const onClose = () => reject(new Error(`closed after ${got} of ${n} bytes`));
+    s.on("data", onData);
+    s.once("close", onClose);
+  });
+}
+
+/** Resolves when the server closes `s`, with the bytes received until then. */
+export function readUntilClose(s: net.Socket): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    s.on("data", (c: Buffer) => chunks.push(c));
+    s.on("error", () => {});
+    s.once("close", () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/** Encodes a command as RESP, for readability in tests. */
+export function cmd(...parts: Array<string | Buffer>): Buffer {
+  const out: Buffer[] = [Buffer.from(`*${parts.length}\r\n`)];
+  for (const p of parts) {
+    const b = Buffer.from(p);
+    out.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from("\r\n"));
+  }
+  return Buffer.concat(out);
+}
+
+/** Whether a Debian redis tool is on PATH. */
+export function hasTool(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+}
+
+/** Tests that need a tool skip locally when it is missing, but must run in CI. */
+export function toolSkip(name: string): string | false {
+  if (hasTool(name)) return false;
+  if (process.env.CI)
+    throw new Error(`${name} is required in CI (install Debian redis-tools/redis-server)`);
+  return `${name} not installed (apt-get install redis-server redis-tools)`;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** Starts a real redis-server on a free port, without persistence. */
+export async function startRedis(): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 100; i++) {
+    try {
+      const s = await connect(port);
+      s.destroy();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  };
+}
