@@ -6,7 +6,7 @@ import { navigate, traceHref } from "../lib/router.tsx";
 import type { TraceSummary } from "../lib/summary.ts";
 
 const H = 180;
-const PAD = { left: 56, right: 16, top: 12, bottom: 26 };
+const PAD = { left: 60, right: 20, top: 14, bottom: 26 };
 
 export function ScatterPlot(props: { summaries: TraceSummary[] }) {
   const box = useRef<HTMLDivElement>(null);
@@ -21,7 +21,8 @@ export function ScatterPlot(props: { summaries: TraceSummary[] }) {
   const list = props.summaries;
   const t0 = Math.min(...list.map((s) => s.start));
   const t1 = Math.max(...list.map((s) => s.start));
-  const dMax = Math.max(1, ...list.map((s) => s.duration));
+  // Headroom above the longest trace, so its dot is not cut by the frame.
+  const dMax = Math.max(1, ...list.map((s) => s.duration)) * 1.15;
   const maxSpans = Math.max(1, ...list.map((s) => s.spanCount));
   const plotW = width - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;

@@ -103,7 +103,9 @@ export function SearchForm(props: { query: URLSearchParams }) {
     <form className="search-form" onSubmit={submit} aria-label="Search traces">
       <h2>Search</h2>
       <label>
-        Service <span className="muted">({services?.length ?? "…"})</span>
+        <span>
+          Service <span className="muted">({services?.length ?? "…"})</span>
+        </span>
         <select
           name="service"
           value={service}
@@ -125,7 +127,9 @@ export function SearchForm(props: { query: URLSearchParams }) {
       </label>
       {servicesError && <p className="field-error">{servicesError}</p>}
       <label>
-        Operation <span className="muted">({operations.length})</span>
+        <span>
+          Operation <span className="muted">({operations.length})</span>
+        </span>
         <select name="operation" value={operation} onChange={(e) => setOperation(e.target.value)}>
           <option value="">all</option>
           {operations.map((o) => (

@@ -130,8 +130,12 @@ const SpanRow = memo(function SpanRow(props: {
   const { node, viewStart, viewDur } = props;
   const span = node.span;
   const id = span.spanID;
-  const left = ((span.startTime - viewStart) / viewDur) * 100;
-  const width = Math.max((span.duration / viewDur) * 100, 0.15);
+  const rawLeft = ((span.startTime - viewStart) / viewDur) * 100;
+  const rawEnd = rawLeft + Math.max((span.duration / viewDur) * 100, 0.15);
+  // Clipped to the zoomed window; a span wholly outside it draws no bar.
+  const left = Math.min(Math.max(rawLeft, 0), 100);
+  const width = Math.max(Math.min(rawEnd, 100) - left, 0);
+  const inView = rawEnd >= 0 && rawLeft <= 100;
   const hue = serviceHue(node.service);
   const cls = [
     "span-row",
@@ -141,6 +145,10 @@ const SpanRow = memo(function SpanRow(props: {
     props.active ? "active" : "",
   ].join(" ");
   const label = `${node.service} ${span.operationName}`;
+  // The duration goes after the bar (the bar column keeps a margin for it), or inside the bar
+  // when a zoomed view cuts the bar's end off.
+  const labelSide = rawEnd <= 100 ? "after" : "inside";
+  const labelStyle = labelSide === "after" ? { left: `${left + width}%` } : { right: 0 };
   return (
     <div className={cls} data-testid="span-row" data-span-id={id}>
       <div className="span-line" style={{ ["--hue" as string]: String(hue) }}>
@@ -187,26 +195,16 @@ const SpanRow = memo(function SpanRow(props: {
           aria-label={`${label}, ${formatDuration(span.duration)}`}
           onClick={() => props.onToggleOpen(id)}
         >
-          <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }}>
-            {props.critical?.map(([s, e]) => (
-              <span
-                key={s}
-                className="crit"
-                style={{
-                  left: `${span.duration > 0 ? ((s - span.startTime) / span.duration) * 100 : 0}%`,
-                  width: `${span.duration > 0 ? ((e - s) / span.duration) * 100 : 100}%`,
-                }}
-              />
-            ))}
-          </span>
-          <span
-            className={left + width > 80 ? "span-dur left" : "span-dur"}
-            style={
-              left + width > 80
-                ? { right: `${100 - Math.max(left, 0)}%` }
-                : { left: `${left + width}%` }
-            }
-          >
+          {inView && <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }} />}
+          {inView &&
+            props.critical?.map(([s, e]) => {
+              const a = Math.max(((s - viewStart) / viewDur) * 100, 0);
+              const b = Math.min(((e - viewStart) / viewDur) * 100, 100);
+              return b > a ? (
+                <span key={s} className="crit" style={{ left: `${a}%`, width: `${b - a}%` }} />
+              ) : null;
+            })}
+          <span className={`span-dur ${labelSide}`} style={labelStyle}>
             {formatDuration(span.duration)}
           </span>
         </button>
