@@ -54,20 +54,27 @@ export class Connection implements CommandSink, Session, Subscriber {
       maxBulkLength: shared.maxBulkLength,
       maxMultibulkLength: shared.maxMultibulkLength,
     });
-    this.span = connectionSpan(this.peer);
+    this.span = connectionSpan(this.peer, id);
     // Replies are small and latency matters more than packet count: disable Nagle, as Redis does.
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
-      debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message });
+      debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message }, this.span);
     });
     socket.on("close", () => this.onClose());
   }
 
-  /** Handles one read: every complete command in it runs now, and all replies go out together. */
   private onData(chunk: Buffer): void {
     if (this.closing || this.dead) return;
+    // Make the connection's span current while its commands run, so whatever they log (and
+    // the spans they open) nests under it. Skipped when the span is disabled: that is free.
+    if (this.span.isDisabled) this.handleRead(chunk);
+    else this.span.inScope(() => this.handleRead(chunk));
+  }
+
+  /** Handles one read: every complete command in it runs now, and all replies go out together. */
+  private handleRead(chunk: Buffer): void {
     this.parser.feed(chunk, this);
     this.flush();
     if (this.closing) {
@@ -117,7 +124,7 @@ export class Connection implements CommandSink, Session, Subscriber {
   onProtocolError(message: string): void {
     // Redis answers a malformed request with an error and then closes: after a framing error
     // there is no telling where the next command starts.
-    debugEvent(T_CONN, "protocol error", { peer: this.peer, error: message });
+    debugEvent(T_CONN, "protocol error", { peer: this.peer, error: message }, this.span);
     this.out.error(`ERR ${message}`);
     this.closing = true;
   }
@@ -138,11 +145,16 @@ export class Connection implements CommandSink, Session, Subscriber {
     ) {
       // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
       // messages would otherwise make the server hold them all. Disconnect it instead.
-      warnEvent(T_CONN, "subscriber output buffer limit reached, closing connection", {
-        peer: this.peer,
-        pending: this.socket.writableLength + this.out.length,
-        limit: this.shared.pubsubOutputLimit,
-      });
+      warnEvent(
+        T_CONN,
+        "subscriber output buffer limit reached, closing connection",
+        {
+          peer: this.peer,
+          pending: this.socket.writableLength + this.out.length,
+          limit: this.shared.pubsubOutputLimit,
+        },
+        this.span,
+      );
       this.out.discard();
       this.socket.destroy();
       this.onClose();
@@ -191,7 +203,7 @@ export class Connection implements CommandSink, Session, Subscriber {
     for (const channel of this.channels) this.shared.pubsub.unsubscribe(channel, this);
     this.channels.clear();
     this.out.discard();
-    debugEvent(T_CONN, "connection closed", { peer: this.peer });
+    debugEvent(T_CONN, "connection closed", { peer: this.peer }, this.span);
     this.span.close();
     this.onClosed(this);
   }

@@ -8,7 +8,7 @@ import { Db } from "./db.ts";
 import { DEFAULT_LIMITS } from "./parse.ts";
 import { PubSub } from "./pubsub.ts";
 import type { Shared } from "./session.ts";
-import { errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.ts";
+import { debugEvent, errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.ts";
 
 /** The port Redis and mini-redis listen on by default. */
 export const DEFAULT_PORT = 6379;
@@ -97,7 +97,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const conn = new Connection(socket, shared, nextId++, onClosed);
     connections.add(conn);
     shared.clients = connections.size;
-    infoEvent(T_SERVER, "accepted connection", { peer: conn.peer, id: conn.id });
+    debugEvent(T_SERVER, "accepted connection", { peer: conn.peer, id: conn.id });
   });
 
   server.on("error", (err) => {

@@ -1,38 +1,70 @@
-// The one place mini-redis talks to the tracing API: target names, and thin helpers for the
-// events and spans the server emits. Until @periscope/tracing lands these are no-ops, so that
-// instrumenting is a change to this file only.
+// The one place mini-redis meets the tracing API: target names, the connection and command span
+// callsites, and event helpers. Targets follow tokio's mini-redis module paths, so
+// `PERISCOPE_LOG=mini_redis=debug` (or `mini_redis::connection=trace`) selects them.
+import { callsite, Level, logger, type Span } from "@periscope/tracing";
 
 export const T_SERVER = "mini_redis::server";
 export const T_CONN = "mini_redis::connection";
 export const T_CMD = "mini_redis::cmd";
 export const T_DB = "mini_redis::db";
-export const T_PUBSUB = "mini_redis::pubsub";
 
 export type Fields = Record<string, string | number | boolean | bigint | undefined>;
+export type SpanHandle = Span;
 
-export interface SpanHandle {
-  record(field: string, value: string | number): void;
-  close(): void;
+/** Where an event belongs: a span, or undefined for "the current span". */
+type Parent = Span | undefined;
+
+export function infoEvent(target: string, message: string, fields?: Fields, parent?: Parent): void {
+  logger(target).info(message, fields, parent ? { parent } : undefined);
+}
+export function debugEvent(
+  target: string,
+  message: string,
+  fields?: Fields,
+  parent?: Parent,
+): void {
+  logger(target).debug(message, fields, parent ? { parent } : undefined);
+}
+export function warnEvent(target: string, message: string, fields?: Fields, parent?: Parent): void {
+  logger(target).warn(message, fields, parent ? { parent } : undefined);
+}
+export function errorEvent(
+  target: string,
+  message: string,
+  fields?: Fields,
+  parent?: Parent,
+): void {
+  logger(target).error(message, fields, parent ? { parent } : undefined);
 }
 
-const NOOP_SPAN: SpanHandle = { record() {}, close() {} };
+// Declared once at module level: their interest is cached, so a disabled span costs a compare
+// and a load on the hot path.
+const CONNECTION = callsite({
+  kind: "span",
+  level: Level.INFO,
+  target: T_CONN,
+  name: "connection",
+  fields: ["peer", "id"],
+});
+const COMMAND = callsite({
+  kind: "span",
+  level: Level.DEBUG,
+  target: T_CMD,
+  name: "cmd",
+  fields: ["name", "key"],
+});
 
-export function infoEvent(_target: string, _message: string, _fields?: Fields): void {}
-export function debugEvent(_target: string, _message: string, _fields?: Fields): void {}
-export function warnEvent(_target: string, _message: string, _fields?: Fields): void {}
-export function errorEvent(_target: string, _message: string, _fields?: Fields): void {}
-
-/** A span per connection, carrying the peer address. */
-export function connectionSpan(_peer: string): SpanHandle {
-  return NOOP_SPAN;
+/** A span per connection, carrying the peer address and the client id; a root span. */
+export function connectionSpan(peer: string, id: number): Span {
+  return CONNECTION.span({ peer, id }, null);
 }
 
-/** Whether per-command spans are wanted; checked before building one (the hot path). */
+/** Whether per-command spans are wanted; checked before computing their fields. */
 export function commandSpansEnabled(): boolean {
-  return false;
+  return COMMAND.enabled();
 }
 
-/** A span per command: its name, and its key where it has one. */
-export function commandSpan(_parent: SpanHandle, _name: string, _key?: string): SpanHandle {
-  return NOOP_SPAN;
+/** A span per command, child of its connection's span: the name, and the key where there is one. */
+export function commandSpan(parent: Span, name: string, key?: string): Span {
+  return COMMAND.span({ name, key }, parent);
 }
