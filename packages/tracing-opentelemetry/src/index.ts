@@ -1,1 +1,21 @@
-// placeholder
+// @periscope/tracing-opentelemetry: our spans and events as OpenTelemetry spans, exported over
+// OTLP by the official SDK, with context shared both ways with OpenTelemetry instrumentations.
+export { fieldsToAttributes, toAttribute } from "./attributes.ts";
+export { otelContext, otelSpan, PeriscopeContextManager } from "./context.ts";
+export {
+  type BatchConfig,
+  type Env,
+  OtelConfigError,
+  type OtlpProtocol,
+  samplerFromEnv,
+} from "./env.ts";
+export { initOpenTelemetry, type OpenTelemetry, type OpenTelemetryOptions } from "./init.ts";
+export { OpenTelemetryLayer, type OpenTelemetryLayerOptions, openTelemetryLayer } from "./layer.ts";
+export {
+  createMetrics,
+  type Metrics,
+  type MetricsOptions,
+  type PrometheusOptions,
+} from "./metrics.ts";
+export { extractTraceContext, injectTraceContext, withTraceContext } from "./propagation.ts";
+export { ExportCounter, type ExportStats } from "./stats.ts";
