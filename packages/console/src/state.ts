@@ -1,0 +1,342 @@
+// The console's state: applies console-api Updates and TaskDetails to maps of tasks, resources
+// and async ops, keeps completed ones for --retain-for, and lints tasks after every update.
+import type {
+  AsyncOpUpdate,
+  Duration,
+  ResourceUpdate,
+  TaskDetails as TaskDetailsMsg,
+  TaskStats,
+  TaskUpdate,
+  Timestamp,
+  Update,
+} from "@periscope/console-api";
+import { decodeAttribute, decodeField, formatLocation, type Meta } from "./fields.ts";
+import { decodeHistogram } from "./histogram.ts";
+import { type LintContext, lintTask } from "./lints.ts";
+import { readLoopHealth } from "./loop-health.ts";
+import type { AsyncOp, LintId, LoopHealth, Resource, Task, TaskDetails } from "./model.ts";
+import { sanitize } from "./sanitize.ts";
+
+export interface StateOptions {
+  /** How long completed tasks, resources and ops stay listed, in ns (tokio-console: 6 s). */
+  retainForNs?: number;
+  lints?: readonly LintId[];
+}
+
+export const DEFAULT_RETAIN_NS = 6e9;
+
+function num(v: bigint | number | undefined): number {
+  return v === undefined ? 0 : Number(v);
+}
+
+function durNs(d: Duration | undefined): number {
+  return d ? Number(d.seconds) * 1e9 + d.nanos : 0;
+}
+
+export class ConsoleState {
+  readonly tasks = new Map<bigint, Task>();
+  readonly resources = new Map<bigint, Resource>();
+  readonly asyncOps = new Map<bigint, AsyncOp>();
+  readonly metas = new Map<bigint, Meta>();
+  retainForNs: number;
+  lints: readonly LintId[];
+  /** Server time of the last update, ns since the epoch below. */
+  now = 0;
+  updates = 0;
+  /** Bumped on every change: views cache sorted rows against it. */
+  version = 0;
+  droppedEvents = 0;
+  tracksWakers = false;
+  details: TaskDetails | undefined;
+  loop: LoopHealth | undefined;
+  lintCounts = new Map<LintId, number>();
+  #epochSeconds: bigint | undefined;
+  #taskSeq = 0;
+  #resourceSeq = 0;
+  #opSeq = 0;
+
+  constructor(opts: StateOptions = {}) {
+    this.retainForNs = opts.retainForNs ?? DEFAULT_RETAIN_NS;
+    this.lints = opts.lints ?? [];
+  }
+
+  /**
+   * A wire timestamp as ns since the first one seen: a plain number that stays exact for
+   * 104 days, where epoch nanoseconds would not fit a double.
+   */
+  rel(t: Timestamp | undefined): number | undefined {
+    if (!t) return undefined;
+    if (this.#epochSeconds === undefined) this.#epochSeconds = t.seconds;
+    return Number(t.seconds - this.#epochSeconds) * 1e9 + t.nanos;
+  }
+
+  apply(update: Update): void {
+    const now = this.rel(update.now);
+    if (now !== undefined) this.now = now;
+    for (const m of update.newMetadata?.metadata ?? []) {
+      if (!m.id || !m.metadata) continue;
+      this.metas.set(m.id.id, {
+        name: sanitize(m.metadata.name),
+        target: sanitize(m.metadata.target),
+        fieldNames: m.metadata.fieldNames.map(sanitize),
+      });
+    }
+    if (update.taskUpdate) this.#applyTasks(update.taskUpdate);
+    if (update.resourceUpdate) this.#applyResources(update.resourceUpdate);
+    if (update.asyncOpUpdate) this.#applyAsyncOps(update.asyncOpUpdate);
+    this.loop = readLoopHealth(this.resources.values()) ?? this.loop;
+    this.retain();
+    this.#lintAll();
+    this.updates++;
+    this.version++;
+  }
+
+  #applyTasks(u: TaskUpdate): void {
+    for (const t of u.newTasks) {
+      if (!t.id || this.tasks.has(t.id.id)) continue;
+      const meta = t.metadata ? this.metas.get(t.metadata.id) : undefined;
+      const task: Task = {
+        spanId: t.id.id,
+        seq: ++this.#taskSeq,
+        idText: "",
+        name: "",
+        kind: t.kind === 1 ? "blocking" : "task",
+        target: meta?.target ?? "",
+        location: formatLocation(t.location),
+        fields: [],
+        fieldsText: "",
+        parents: t.parents.map((p) => p.id),
+        sizeBytes: undefined,
+        originalSizeBytes: undefined,
+        createdAt: this.now,
+        droppedAt: undefined,
+        busy: 0,
+        scheduled: 0,
+        polls: 0,
+        firstPoll: undefined,
+        lastPollStarted: undefined,
+        lastPollEnded: undefined,
+        lastWake: undefined,
+        wakes: 0,
+        wakerClones: 0,
+        wakerDrops: 0,
+        selfWakes: 0,
+        longestPollAtLeast: 0,
+        warnings: [],
+        search: "",
+      };
+      let locFile = "";
+      let locLine = "";
+      let locCol = "";
+      for (const f of t.fields) {
+        const d = decodeField(f, this.metas);
+        if (!d) continue;
+        switch (d.name) {
+          case "task.name":
+            task.name = String(d.value);
+            continue;
+          case "task.id":
+            task.idText = String(d.value);
+            continue;
+          case "kind":
+            task.kind = String(d.value);
+            continue;
+          case "loc.file":
+            locFile = String(d.value);
+            continue;
+          case "loc.line":
+            locLine = String(d.value);
+            continue;
+          case "loc.col":
+            locCol = String(d.value);
+            continue;
+          case "spawn.location":
+            if (!task.location) task.location = String(d.value);
+            continue;
+          case "size.bytes":
+            task.sizeBytes = Number(d.value);
+            break;
+          case "original_size.bytes":
+            task.originalSizeBytes = Number(d.value);
+            break;
+        }
+        task.fields.push(d.text);
+      }
+      if (!task.location && locFile) {
+        task.location = [locFile, locLine, locCol].filter(Boolean).join(":");
+      }
+      if (task.target) task.fields.push(`target=${task.target}`);
+      task.idText ||= String(task.seq);
+      task.fieldsText = task.fields.join(" ");
+      task.search = `${task.name} ${task.fieldsText} ${task.location} ${task.kind}`.toLowerCase();
+      this.tasks.set(task.spanId, task);
+    }
+    for (const [id, stats] of u.statsUpdate) {
+      const task = this.tasks.get(id);
+      if (task) this.#taskStats(task, stats);
+    }
+    this.droppedEvents += num(u.droppedEvents);
+  }
+
+  #taskStats(t: Task, s: TaskStats): void {
+    const ps = s.pollStats;
+    const prevCompleted = completedPolls(t);
+    const prevBusy = t.busy;
+    t.createdAt = this.rel(s.createdAt) ?? t.createdAt;
+    t.droppedAt = this.rel(s.droppedAt);
+    t.wakes = num(s.wakes);
+    t.wakerClones = num(s.wakerClones);
+    t.wakerDrops = num(s.wakerDrops);
+    t.selfWakes = num(s.selfWakes);
+    t.lastWake = this.rel(s.lastWake);
+    t.scheduled = durNs(s.scheduledTime);
+    if (t.wakerClones > 0) this.tracksWakers = true;
+    if (ps) {
+      t.polls = num(ps.polls);
+      t.busy = durNs(ps.busyTime);
+      t.firstPoll = this.rel(ps.firstPoll);
+      t.lastPollStarted = this.rel(ps.lastPollStarted);
+      t.lastPollEnded = this.rel(ps.lastPollEnded);
+    }
+    // If n polls finished and busy grew by b, at least one of them took b / n or longer.
+    const done = completedPolls(t) - prevCompleted;
+    if (done > 0) {
+      t.longestPollAtLeast = Math.max(t.longestPollAtLeast, (t.busy - prevBusy) / done);
+    }
+  }
+
+  #applyResources(u: ResourceUpdate): void {
+    for (const r of u.newResources) {
+      if (!r.id || this.resources.has(r.id.id)) continue;
+      const meta = r.metadata ? this.metas.get(r.metadata.id) : undefined;
+      const kind =
+        r.kind?.known === 0 ? "Timer" : r.kind?.other !== undefined ? sanitize(r.kind.other) : "";
+      const res: Resource = {
+        spanId: r.id.id,
+        seq: ++this.#resourceSeq,
+        parentSpanId: r.parentResourceId?.id,
+        kind,
+        concreteType: sanitize(r.concreteType),
+        target: meta?.target ?? "",
+        location: formatLocation(r.location),
+        visibility: r.isInternal ? "internal" : "public",
+        createdAt: this.now,
+        droppedAt: undefined,
+        attributes: [],
+        attributesText: "",
+        search: "",
+      };
+      res.search = `${res.kind} ${res.concreteType} ${res.target} ${res.location}`.toLowerCase();
+      this.resources.set(res.spanId, res);
+    }
+    for (const [id, s] of u.statsUpdate) {
+      const res = this.resources.get(id);
+      if (!res) continue;
+      res.createdAt = this.rel(s.createdAt) ?? res.createdAt;
+      res.droppedAt = this.rel(s.droppedAt);
+      res.attributes = s.attributes
+        .map((a) => decodeAttribute(a, this.metas))
+        .filter((a): a is string => a !== undefined);
+      res.attributesText = res.attributes.join(" ");
+      res.search =
+        `${res.kind} ${res.concreteType} ${res.target} ${res.location} ${res.attributesText}`.toLowerCase();
+    }
+    this.droppedEvents += num(u.droppedEvents);
+  }
+
+  #applyAsyncOps(u: AsyncOpUpdate): void {
+    for (const o of u.newAsyncOps) {
+      if (!o.id || this.asyncOps.has(o.id.id)) continue;
+      this.asyncOps.set(o.id.id, {
+        spanId: o.id.id,
+        seq: ++this.#opSeq,
+        parentSpanId: o.parentAsyncOpId?.id,
+        resourceSpanId: o.resourceId?.id,
+        source: sanitize(o.source),
+        taskSpanId: undefined,
+        createdAt: this.now,
+        droppedAt: undefined,
+        polls: 0,
+        busy: 0,
+        lastPollStarted: undefined,
+        lastPollEnded: undefined,
+        attributes: [],
+        attributesText: "",
+      });
+    }
+    for (const [id, s] of u.statsUpdate) {
+      const op = this.asyncOps.get(id);
+      if (!op) continue;
+      op.createdAt = this.rel(s.createdAt) ?? op.createdAt;
+      op.droppedAt = this.rel(s.droppedAt);
+      op.taskSpanId = s.taskId?.id ?? op.taskSpanId;
+      if (s.pollStats) {
+        op.polls = num(s.pollStats.polls);
+        op.busy = durNs(s.pollStats.busyTime);
+        op.lastPollStarted = this.rel(s.pollStats.lastPollStarted);
+        op.lastPollEnded = this.rel(s.pollStats.lastPollEnded);
+      }
+      op.attributes = s.attributes
+        .map((a) => decodeAttribute(a, this.metas))
+        .filter((a): a is string => a !== undefined);
+      op.attributesText = op.attributes.join(" ");
+    }
+    this.droppedEvents += num(u.droppedEvents);
+  }
+
+  /** Stores a WatchTaskDetails message; histograms that fail to decode are left out. */
+  applyDetails(d: TaskDetailsMsg): void {
+    if (!d.taskId) return;
+    const poll =
+      d.histogram ?? (d.legacyHistogram ? { rawHistogram: d.legacyHistogram } : undefined);
+    const details: TaskDetails = {
+      spanId: d.taskId.id,
+      pollTimes: poll ? decodeHistogram(poll) : undefined,
+      scheduledTimes: d.scheduledTimesHistogram
+        ? decodeHistogram(d.scheduledTimesHistogram)
+        : undefined,
+    };
+    this.details = details;
+    const task = this.tasks.get(details.spanId);
+    if (task && details.pollTimes) {
+      task.longestPollAtLeast = Math.max(task.longestPollAtLeast, details.pollTimes.max);
+      this.#lintAll();
+    }
+    this.version++;
+  }
+
+  /** Forgets what completed longer than --retain-for ago (by server time). */
+  retain(): void {
+    const horizon = this.now - this.retainForNs;
+    for (const [id, t] of this.tasks) {
+      if (t.droppedAt !== undefined && t.droppedAt < horizon) this.tasks.delete(id);
+    }
+    for (const [id, r] of this.resources) {
+      if (r.droppedAt !== undefined && r.droppedAt < horizon) this.resources.delete(id);
+    }
+    for (const [id, o] of this.asyncOps) {
+      if (o.droppedAt !== undefined && o.droppedAt < horizon) this.asyncOps.delete(id);
+    }
+  }
+
+  lintContext(): LintContext {
+    return { now: this.now, tracksWakers: this.tracksWakers };
+  }
+
+  #lintAll(): void {
+    const cx = this.lintContext();
+    const counts = new Map<LintId, number>();
+    for (const t of this.tasks.values()) {
+      t.warnings = this.lints.length === 0 ? [] : lintTask(t, this.lints, cx);
+      for (const w of t.warnings) counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+    this.lintCounts = counts;
+  }
+}
+
+function completedPolls(t: Task): number {
+  const inPoll =
+    t.lastPollStarted !== undefined &&
+    (t.lastPollEnded === undefined || t.lastPollStarted > t.lastPollEnded);
+  return t.polls - (inPoll ? 1 : 0);
+}

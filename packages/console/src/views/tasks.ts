@@ -1,0 +1,173 @@
+// The tasks table (the console's home screen) with the warnings pane above it.
+import { TASK_COLUMNS } from "../columns.ts";
+import { lintSummary } from "../lints.ts";
+import type { LintId, TaskState } from "../model.ts";
+import type { TaskRow } from "../rows.ts";
+import type { Color, Styles } from "../styles.ts";
+import { busyAt, idleAt, scheduledAt, stateAt, totalAt } from "../task-math.ts";
+import { widthOf } from "../width.ts";
+import { headerLine } from "./header.ts";
+import type { Scene } from "./scene.ts";
+import { type Column, cell, headerRow, layoutColumns, row, usedWidth } from "./table.ts";
+import { blank, box, compose, controls, type Seg } from "./text.ts";
+
+export const STATE_COLOR: Record<TaskState, Color> = {
+  running: "green",
+  scheduled: "yellow",
+  idle: "gray",
+  done: "gray",
+};
+
+export const TABLE_CONTROLS: Array<[string, string]> = [
+  ["←→", "sort column"],
+  ["i", "invert sort"],
+  ["↑↓ jk", "scroll"],
+  ["gg G", "top/bottom"],
+  ["enter", "details"],
+  ["/", "filter"],
+  ["T", "tree"],
+  ["t r", "tasks/resources"],
+  ["space", "pause"],
+  ["?", "help"],
+  ["q", "quit"],
+];
+
+export function asciiControls(pairs: Array<[string, string]>, s: Styles): Array<[string, string]> {
+  if (!s.ascii) return pairs;
+  return pairs.map(([k, a]) => [k.replace("←→", "<- ->").replace("↑↓", "up/down"), a]);
+}
+
+interface Widths {
+  id: number;
+  name: number;
+  polls: number;
+  kind: number;
+  location: number;
+}
+
+// Column widths follow the widest value among all listed rows, computed once per row list.
+const widthMemo = new WeakMap<TaskRow[], Widths>();
+
+function widths(rows: TaskRow[]): Widths {
+  const hit = widthMemo.get(rows);
+  if (hit) return hit;
+  const w: Widths = { id: 2, name: 4, polls: 5, kind: 4, location: 8 };
+  for (const { task: t, prefix } of rows) {
+    if (t.idText.length > w.id) w.id = t.idText.length;
+    const n = widthOf(prefix) + widthOf(t.name);
+    if (n > w.name) w.name = n;
+    const p = String(t.polls).length;
+    if (p > w.polls) w.polls = p;
+    if (t.kind.length > w.kind) w.kind = widthOf(t.kind);
+    if (t.location.length > w.location) w.location = widthOf(t.location);
+  }
+  const out = {
+    id: w.id,
+    name: Math.min(w.name, 32),
+    polls: w.polls,
+    kind: Math.min(w.kind, 12),
+    location: Math.min(w.location, 40),
+  };
+  widthMemo.set(rows, out);
+  return out;
+}
+
+export function warningsPane(sc: Scene, width: number): string[] {
+  const { state, styles: s } = sc;
+  const lines: string[] = [];
+  for (const [id, n] of state.lintCounts) {
+    if (n === 0) continue;
+    lines.push(
+      compose(
+        [[`${s.sym.warn} `, (x) => s.fg(x, "yellow")], [`${n} ${lintSummary(id as LintId)}`]],
+        width - 2,
+        s,
+      ),
+    );
+  }
+  if (lines.length === 0) return [];
+  const shown = lines.slice(0, 6);
+  return box([["Warnings", (x) => s.bold(x)]], shown, width, shown.length + 2, s);
+}
+
+export function tasksView(sc: Scene, width: number, height: number): string[] {
+  const { state, ui, styles: s } = sc;
+  const rows = sc.rows.tasks(state, ui.tasks, ui.filter, ui.tree, s.sym);
+  const out = [headerLine(sc, width), ...controls(asciiControls(TABLE_CONTROLS, s), width, s)];
+  out.push(...warningsPane(sc, width));
+  const boxHeight = Math.max(3, height - out.length);
+  const page = Math.max(1, boxHeight - 3);
+  ui.tasks.clamp(rows.length, page);
+
+  const counts: Record<TaskState, number> = { running: 0, scheduled: 0, idle: 0, done: 0 };
+  for (const r of rows) counts[stateAt(r.task, state.now)]++;
+  const title: Seg[] = [
+    [`Tasks (${rows.length})`, (x) => s.bold(x)],
+    [" "],
+    [`running (${counts.running})`, (x) => s.fg(x, "green")],
+    [" "],
+    [`scheduled (${counts.scheduled})`, (x) => s.fg(x, "yellow")],
+    [` idle (${counts.idle}) done (${counts.done})`],
+  ];
+  if (ui.tree) title.push([" [tree]"]);
+  if (ui.filter || ui.editingFilter) {
+    title.push([` filter: ${ui.filter}${ui.editingFilter ? "_" : ""}`, (x) => s.fg(x, "cyan")]);
+  }
+
+  const inner = width - 2;
+  const w = widths(rows);
+  const cols: Column[] = layoutColumns(
+    [
+      { title: TASK_COLUMNS[0], width: 4 },
+      { title: TASK_COLUMNS[1], width: w.id, align: "right" },
+      { title: TASK_COLUMNS[2], width: 9 },
+      { title: TASK_COLUMNS[3], width: w.name },
+      { title: TASK_COLUMNS[4], width: 6, align: "right" },
+      { title: TASK_COLUMNS[5], width: 6, align: "right" },
+      { title: TASK_COLUMNS[6], width: 6, align: "right" },
+      { title: TASK_COLUMNS[7], width: 6, align: "right" },
+      { title: TASK_COLUMNS[8], width: w.polls, align: "right" },
+      { title: TASK_COLUMNS[9], width: w.kind },
+      { title: TASK_COLUMNS[10], width: w.location },
+      { title: TASK_COLUMNS[11], width: 6 },
+    ],
+    inner,
+  );
+  const used = usedWidth(cols);
+  const body: string[] = [headerRow(cols, ui.tasks.column, ui.tasks.descending, inner, s)];
+  if (state.updates === 0) {
+    body.push(compose([[`  waiting for the first update from ${sc.status.source}`]], inner, s));
+  } else if (rows.length === 0) {
+    body.push(compose([[ui.filter ? "  no task matches the filter" : "  no tasks"]], inner, s));
+  }
+  const now = state.now;
+  const end = Math.min(rows.length, ui.tasks.offset + page);
+  for (let i = ui.tasks.offset; i < end; i++) {
+    const { task: t, prefix } = rows[i] as TaskRow;
+    const st = stateAt(t, now);
+    const done = st === "done";
+    const dur = (ns: number, c: Column | undefined) => c && s.duration(ns, 0, c.width);
+    const warn = t.warnings.length ? `${s.sym.warn} ${t.warnings.length}` : "";
+    const cells = [
+      cell(warn, cols[0], s, (x) => s.fg(x, "yellow")),
+      cell(t.idText, cols[1], s),
+      cell(st, cols[2], s, (x) => s.fg(x, STATE_COLOR[st])),
+      cell(prefix + t.name, cols[3], s),
+      dur(totalAt(t, now), cols[4]),
+      dur(busyAt(t, now), cols[5]),
+      dur(scheduledAt(t, now), cols[6]),
+      dur(idleAt(t, now), cols[7]),
+      cell(String(t.polls), cols[8], s),
+      cell(t.kind, cols[9], s),
+      cell(t.location, cols[10], s),
+      cell(t.fieldsText, cols[11], s),
+    ];
+    let line = row(cells, i === ui.tasks.selected, used, inner, s);
+    if (done) line = s.rowDim(line);
+    if (i === ui.tasks.selected) line = s.rowReverse(line);
+    body.push(line);
+  }
+  out.push(...box(title, body, width, boxHeight, s));
+  while (out.length < height) out.push(blank(width));
+  return out.slice(0, height);
+}
