@@ -1,0 +1,248 @@
+// Poll accounting: each synchronous slice of a task (a promise job or a callback) is entered and
+// exited on the task span, and resumptions are announced as waker events, as tokio's scheduler does.
+import { createHook } from "node:async_hooks";
+import { promiseHooks } from "node:v8";
+import { globalDefault, type Subscriber } from "@periscope/tracing";
+import { SPAWN, WAKER } from "./callsites.ts";
+import { nextTaskId, Task, taskStore } from "./task-state.ts";
+
+/**
+ * - "promise-hooks": V8 promise hooks for await resumptions (with precise wakes from `settled`)
+ *   plus async_hooks before/after with `trackPromises: false` for callbacks (Node >= 24.9).
+ * - "async-hooks": one async_hooks hook that also tracks promises (older Node); wakes are
+ *   recorded when a slice starts.
+ * - "sync": no hooks: only a task's first synchronous run is a poll, and there is no root task.
+ */
+export type PollMode = "promise-hooks" | "async-hooks" | "sync";
+
+export interface RuntimeOptions {
+  /** "auto" (default) picks promise-hooks where trackPromises exists, else async-hooks. */
+  polls?: PollMode | "auto";
+  /** Count work outside any spawned task under an implicit root task (default true). */
+  root?: boolean;
+}
+
+const WAITER = Symbol("periscope.runtime.waiter");
+interface Tagged {
+  [WAITER]?: Task | undefined;
+}
+
+let installed: PollMode | undefined;
+let disposers: (() => void)[] = [];
+let rootEnabled = true;
+let root: Task | undefined;
+
+// The poll stack: slices can nest (runInAsyncScope, re-entrant emitters), so each before pushes
+// and each after pops; enter/exit are emitted only when the task actually changes.
+const stack: (Task | undefined)[] = [];
+const emitted: boolean[] = [];
+
+/** Whether this Node can exclude promises from an async_hooks hook (trackPromises: false). */
+export function supportsTrackPromises(): boolean {
+  let seen = 0;
+  try {
+    const hook = createHook({
+      init(_id, type) {
+        if (type === "PROMISE") seen++;
+      },
+      trackPromises: false,
+    } as Parameters<typeof createHook>[0]);
+    hook.enable();
+    void Promise.resolve();
+    hook.disable();
+  } catch {
+    return false;
+  }
+  return seen === 0;
+}
+
+function resolveMode(requested: PollMode | "auto" | undefined): PollMode {
+  const env = process.env.PERISCOPE_RUNTIME_POLLS;
+  const want = requested ?? (env as PollMode | "auto" | undefined) ?? "auto";
+  if (want === "promise-hooks" || want === "auto")
+    return supportsTrackPromises() ? "promise-hooks" : "async-hooks";
+  if (want === "async-hooks" || want === "sync") return want;
+  return "promise-hooks";
+}
+
+/** (Re)configures poll accounting; returns the mode now in force. */
+export function configureRuntime(opts: RuntimeOptions = {}): PollMode {
+  uninstall();
+  rootEnabled = opts.root ?? process.env.PERISCOPE_RUNTIME_ROOT !== "0";
+  const mode = resolveMode(opts.polls);
+  install(mode);
+  return mode;
+}
+
+/** The mode in force, or undefined before the first instrumented spawn. */
+export function pollMode(): PollMode | undefined {
+  return installed;
+}
+
+/** Installs hooks on first use by an enabled task span. */
+export function ensurePolls(): void {
+  if (installed === undefined) install(resolveMode(undefined));
+}
+
+function uninstall(): void {
+  for (const d of disposers) d();
+  disposers = [];
+  installed = undefined;
+  stack.length = 0;
+  emitted.length = 0;
+}
+
+function install(mode: PollMode): void {
+  installed = mode;
+  if (mode === "promise-hooks") {
+    const stop = promiseHooks.createHook({
+      init: onInit,
+      before: onBefore,
+      after: onAfter,
+      settled: onSettled,
+    });
+    const hook = createHook({
+      before: onBefore,
+      after: onAfter,
+      trackPromises: false,
+    } as Parameters<typeof createHook>[0]);
+    hook.enable();
+    disposers.push(
+      () => (stop as () => void)(),
+      () => hook.disable(),
+    );
+  } else if (mode === "async-hooks") {
+    const hook = createHook({ before: onBefore, after: onAfter });
+    hook.enable();
+    disposers.push(() => hook.disable());
+  }
+}
+
+// ---- hooks: never throw, never allocate on the common path ----
+
+function onInit(_promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
+  // `await p` / `p.then()` inside a task: when p settles, that task is woken.
+  if (parent === undefined) return;
+  const t = taskStore.getStore();
+  if (t !== undefined && t.spanId !== undefined) (parent as Tagged)[WAITER] = t;
+}
+
+function onSettled(promise: Promise<unknown>): void {
+  const t = (promise as Tagged)[WAITER];
+  if (t === undefined) return;
+  (promise as Tagged)[WAITER] = undefined;
+  if (!t.done && !t.woken) wake(t);
+}
+
+function onBefore(): void {
+  const t = sliceOwner();
+  const top = stack.length === 0 ? undefined : stack[stack.length - 1];
+  let e = false;
+  if (t !== undefined) {
+    t.onStack++;
+    if (t !== top && t.started) {
+      enterPoll(t);
+      e = true;
+    }
+  }
+  stack.push(t);
+  emitted.push(e);
+}
+
+function onAfter(): void {
+  if (stack.length === 0) return;
+  const t = stack.pop();
+  const e = emitted.pop();
+  if (t === undefined) return;
+  t.onStack--;
+  if (e) exitPoll(t);
+  if (t.done && t.onStack === 0) closeTask(t);
+}
+
+/** The task a slice belongs to: its own, or the root for work outside tasks and after a task ended. */
+function sliceOwner(): Task | undefined {
+  const t = taskStore.getStore();
+  if (t !== undefined && !t.done && t.spanId !== undefined) return t;
+  return rootEnabled ? rootTask() : undefined;
+}
+
+function rootTask(): Task | undefined {
+  const r = root;
+  if (r !== undefined && r.span.subscriber === globalDefault())
+    return r.spanId === undefined ? undefined : r;
+  if (r === undefined && !SPAWN.enabled()) return undefined;
+  if (r !== undefined) r.span.close();
+  root = makeRoot();
+  return root.spanId === undefined ? undefined : root;
+}
+
+function makeRoot(): Task {
+  const id = nextTaskId();
+  const span = SPAWN.span(
+    {
+      kind: "block_on",
+      "task.name": "root",
+      "task.id": id,
+      "loc.file": process.argv[1] ?? "<main>",
+      "loc.line": 1,
+      "loc.col": 1,
+    },
+    null,
+  );
+  const t = new Task(id, "root", span, true);
+  t.started = true;
+  waker(t, "waker.clone");
+  return t;
+}
+
+// ---- emission ----
+
+function enterPoll(t: Task): void {
+  if (!t.woken) wake(t);
+  t.woken = false;
+  const sub = t.span.subscriber as Subscriber;
+  try {
+    sub.enter(t.spanId as bigint);
+  } catch {
+    // a failing subscriber loses its own data only
+  }
+}
+
+function exitPoll(t: Task): void {
+  const sub = t.span.subscriber as Subscriber;
+  try {
+    sub.exit(t.spanId as bigint);
+  } catch {
+    // as above
+  }
+}
+
+/** Records that `t` was woken (wake_by_ref keeps the task's waker count unchanged). */
+export function wake(t: Task): void {
+  t.woken = true;
+  waker(t, "waker.wake_by_ref");
+}
+
+export function waker(t: Task, op: string): void {
+  if (t.spanId === undefined || !WAKER.enabled()) return;
+  WAKER.event({ op, "task.id": t.spanId });
+}
+
+/** The task finished: the span closes now, or when its poll in progress exits. */
+export function finishTask(t: Task): void {
+  if (t.done) return;
+  t.done = true;
+  if (t.onStack === 0) closeTask(t);
+}
+
+function closeTask(t: Task): void {
+  if (t.spanId === undefined) return;
+  waker(t, "waker.drop");
+  t.spanId = undefined;
+  t.span.close();
+}
+
+/** The poll stack's depth; for tests. */
+export function pollDepth(): number {
+  return stack.length;
+}

@@ -1,0 +1,56 @@
+// The record behind every task (and the implicit root task): its span, its abort controller and
+// the flags the poll hooks use to emit enter/exit and waker events in tokio's order.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Span } from "@periscope/tracing";
+
+export class Task {
+  readonly id: bigint;
+  readonly name: string;
+  readonly isRoot: boolean;
+  span: Span;
+  /** The task span's id, cached: undefined when the span is disabled. */
+  spanId: bigint | undefined;
+  readonly controller: AbortController | undefined;
+  /** The first poll has begun (it is entered by the task span's own inScope). */
+  started = false;
+  /** The task's function has settled; the span closes once no poll of it is on the stack. */
+  done = false;
+  /** A wake was recorded since the last poll began. */
+  woken = false;
+  /** The task was found unreachable (lost waker) before it finished. */
+  lost = false;
+  /** How many slices of this task are on the poll stack. */
+  onStack = 0;
+
+  constructor(id: bigint, name: string, span: Span, isRoot: boolean) {
+    this.id = id;
+    this.name = name;
+    this.span = span;
+    this.spanId = span.id;
+    this.isRoot = isRoot;
+    this.controller = isRoot ? undefined : new AbortController();
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.controller?.signal;
+  }
+}
+
+/** The task whose code is running, carried across await, timers and callbacks. */
+export const taskStore = new AsyncLocalStorage<Task>();
+
+let nextId = 1n;
+/** Task ids are never reused, as tokio's task::Id (non-zero u64). */
+export function nextTaskId(): bigint {
+  return nextId++;
+}
+
+/** The task running this code, or undefined outside any spawned task. */
+export function currentTask(): Task | undefined {
+  return taskStore.getStore();
+}
+
+/** The current task's abort signal, unless the caller passed its own. */
+export function effectiveSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal ?? taskStore.getStore()?.signal;
+}

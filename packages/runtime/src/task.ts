@@ -1,0 +1,178 @@
+// spawn() and JoinHandle: a task is a function run in its own context with an AbortSignal, traced
+// as tokio's `runtime.spawn` span that closes when the function settles.
+
+import type { Fields } from "@periscope/tracing";
+import { Span } from "@periscope/tracing";
+import { SPAWN } from "./callsites.ts";
+import { JoinError } from "./errors.ts";
+import { callerLocation } from "./location.ts";
+import { ensurePolls, finishTask, wake, waker } from "./polls.ts";
+import { nextTaskId, Task, taskStore } from "./task-state.ts";
+
+export interface SpawnOptions {
+  /** Shown as `task.name` in the console. */
+  name?: string;
+  /** Extra fields recorded on the task span. */
+  fields?: Fields;
+}
+
+export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+const RESOLVED = Promise.resolve();
+const noop = (): void => {};
+
+/**
+ * Lost wakers: a pending task whose result promise was garbage-collected can never finish (nothing
+ * left can resolve what it awaits). Its waker count drops to zero, which the console lints.
+ */
+const LOST = new FinalizationRegistry<Task>((t) => {
+  if (t.done || t.spanId === undefined) return;
+  t.lost = true;
+  waker(t, "waker.drop");
+});
+
+/**
+ * The handle to a spawned task: await it for the task's value (or a JoinError), abort() it.
+ * Like tokio's JoinHandle, dropping it does not cancel the task, and a task that throws does not
+ * crash the process: its error is delivered to whoever awaits the handle.
+ */
+export class JoinHandle<T> implements PromiseLike<T> {
+  readonly #task: Task;
+  readonly #promise: Promise<T>;
+
+  constructor(task: Task, promise: Promise<T>) {
+    this.#task = task;
+    this.#promise = promise;
+  }
+
+  /** The task's id, unique for the life of the process (tokio's task::Id). */
+  get id(): bigint {
+    return this.#task.id;
+  }
+
+  get name(): string {
+    return this.#task.name;
+  }
+
+  /** True once the task's function has settled and the handle can be awaited without waiting. */
+  get isFinished(): boolean {
+    return this.#task.done;
+  }
+
+  /**
+   * Requests cancellation: the task's AbortSignal fires, and runtime primitives awaited inside the
+   * task (sleep, lock, recv, ...) reject with the abort reason. A task that has not started yet
+   * never runs. The handle then rejects with a JoinError whose isCancelled() is true.
+   */
+  abort(reason?: unknown): void {
+    const c = this.#task.controller;
+    if (c === undefined || c.signal.aborted || this.#task.done) return;
+    c.abort(reason ?? new DOMException(`task ${this.#task.id} was aborted`, "AbortError"));
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is awaitable by design, as in tokio.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#promise.then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#promise.catch(onRejected);
+  }
+}
+
+/**
+ * Runs `fn` as a task. Like tokio::spawn, the task starts on a later tick (a microtask), not
+ * inside the caller, so the caller's poll and the task's first poll do not overlap.
+ */
+export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> {
+  const id = nextTaskId();
+  const name = opts.name ?? "";
+  let span = Span.none();
+  if (SPAWN.enabled()) {
+    const loc = callerLocation(spawn);
+    span = SPAWN.span(
+      {
+        ...opts.fields,
+        kind: "task",
+        "task.name": name,
+        "task.id": id,
+        "loc.file": loc.file,
+        "loc.line": loc.line,
+        "loc.col": loc.col,
+      },
+      null,
+    );
+    if (span.id !== undefined) ensurePolls();
+  }
+  const task = new Task(id, name, span, false);
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(noop);
+  if (task.spanId !== undefined) {
+    waker(task, "waker.clone");
+    wake(task);
+  }
+  taskStore.run(task, () => {
+    RESOLVED.then(() => run(task, fn, resolve, reject));
+  });
+  return new JoinHandle(task, promise);
+}
+
+function run<T>(
+  task: Task,
+  fn: TaskFn<T>,
+  resolve: (v: T) => void,
+  reject: (e: unknown) => void,
+): void {
+  const signal = task.signal as AbortSignal;
+  if (signal.aborted) {
+    finishTask(task);
+    reject(new JoinError(task.id, true, signal.reason));
+    return;
+  }
+  task.started = true;
+  task.woken = false;
+  let result: T | PromiseLike<T>;
+  try {
+    result = task.span.inScope(() => fn(signal));
+  } catch (e) {
+    finishTask(task);
+    reject(new JoinError(task.id, signal.aborted, e));
+    return;
+  }
+  if (!isThenable(result)) {
+    finishTask(task);
+    resolve(result);
+    return;
+  }
+  if (task.spanId !== undefined && typeof result === "object") LOST.register(result, task);
+  // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
+  // and does not keep a reference from the task to its own result (see lost wakers).
+  taskStore.exit(() => {
+    Promise.resolve(result).then(
+      (v) => {
+        finishTask(task);
+        resolve(v);
+      },
+      (e) => {
+        finishTask(task);
+        reject(new JoinError(task.id, signal.aborted, e));
+      },
+    );
+  });
+}
+
+function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return (
+    v !== null &&
+    (typeof v === "object" || typeof v === "function") &&
+    typeof (v as PromiseLike<T>).then === "function"
+  );
+}

@@ -1,0 +1,157 @@
+// spawn() and JoinHandle: the runtime.spawn span with tokio's fields, polls as enter/exit pairs,
+// wakes as waker events, cancellation and errors delivered through the handle.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { JoinError, pollMode, spawn } from "@periscope/runtime";
+import { record } from "./recorder.ts";
+
+const rec = record();
+
+test("a task gets a runtime.spawn span with tokio's fields, closed when it ends", async () => {
+  const h = spawn(async () => 42, { name: "answer", fields: { user: "ann" } });
+  assert.equal(await h, 42);
+  assert.equal(h.isFinished, true);
+  const sid = rec.taskSpan(h.id);
+  const s = rec.spans.get(sid);
+  assert.ok(s);
+  assert.equal(s.target, "tokio::task");
+  assert.equal(s.fields.kind, "task");
+  assert.equal(s.fields["task.name"], "answer");
+  assert.equal(s.fields.user, "ann");
+  assert.equal(s.fields["loc.file"], "packages/runtime/test/spawn.test.ts");
+  assert.equal(s.fields["loc.line"], 12);
+  assert.equal(typeof s.fields["loc.col"], "number");
+  assert.equal(s.parent, undefined);
+  await delay(1);
+  assert.equal(rec.of(sid, "close").length, 1);
+  assert.ok(pollMode() === "promise-hooks" || pollMode() === "async-hooks");
+});
+
+test("a task awaiting a timer three times shows at least 4 polls, each woken", async () => {
+  const h = spawn(async () => {
+    for (let i = 0; i < 3; i++) await delay(2);
+    return "done";
+  });
+  assert.equal(await h, "done");
+  await delay(1);
+  const sid = rec.taskSpan(h.id);
+  const polls = rec.polls(sid);
+  assert.ok(polls.length >= 4, `polls: ${polls.length}`);
+  const wakes = rec.wakes(sid, "waker.wake_by_ref").length;
+  assert.ok(wakes >= polls.length, `wakes ${wakes} < polls ${polls.length}`);
+  assert.equal(rec.wakes(sid, "waker.clone").length, 1);
+  assert.equal(rec.wakes(sid, "waker.drop").length, 1);
+  const order = rec.of(sid).map((r) => r.kind);
+  assert.equal(order[0], "new");
+  assert.equal(order.at(-1), "close");
+  const lastExit = order.lastIndexOf("exit");
+  assert.ok(lastExit < order.length - 1);
+});
+
+test("a poll that blocks shows its duration", async () => {
+  const h = spawn(async () => {
+    await delay(1);
+    const end = performance.now() + 60;
+    while (performance.now() < end) {
+      /* block the event loop */
+    }
+    await delay(1);
+  });
+  await h;
+  await delay(1);
+  const polls = rec.polls(rec.taskSpan(h.id));
+  assert.ok(Math.max(...polls) >= 60, `longest poll ${Math.max(...polls)}`);
+});
+
+test("callbacks inside a task are its polls too", async () => {
+  const h = spawn(
+    () =>
+      new Promise<void>((resolve) => {
+        setTimeout(() => {
+          const end = performance.now() + 30;
+          while (performance.now() < end) {}
+          resolve();
+        }, 2);
+      }),
+  );
+  await h;
+  await delay(1);
+  const polls = rec.polls(rec.taskSpan(h.id));
+  assert.ok(polls.length >= 2);
+  assert.ok(Math.max(...polls) >= 30);
+});
+
+test("work outside tasks is counted under an implicit root task", async () => {
+  rec.clear();
+  await delay(2);
+  const end = performance.now() + 20;
+  while (performance.now() < end) {}
+  await delay(2);
+  const rootNew = [...rec.spans].find(
+    ([, s]) => s.name === "runtime.spawn" && s.fields.kind === "block_on",
+  );
+  assert.ok(rootNew, "root task span");
+  assert.ok(rec.polls(rootNew[0]).length >= 2);
+});
+
+test("abort() cancels the task at its next runtime await; the handle rejects as cancelled", async () => {
+  const h = spawn(async (signal) => {
+    await delay(10_000, undefined, { signal });
+  });
+  await delay(1);
+  h.abort();
+  await assert.rejects(
+    Promise.resolve(h),
+    (e: unknown) =>
+      e instanceof JoinError && e.isCancelled() && e.code === "PERISCOPE_TASK_CANCELLED",
+  );
+  assert.equal(h.isFinished, true);
+});
+
+test("a task aborted before it starts never runs", async () => {
+  let ran = false;
+  const h = spawn(() => {
+    ran = true;
+  });
+  h.abort();
+  await assert.rejects(
+    Promise.resolve(h),
+    (e: unknown) => e instanceof JoinError && e.isCancelled(),
+  );
+  assert.equal(ran, false);
+});
+
+test("a task that throws does not crash; its error arrives through the handle", async () => {
+  const boom = new Error("boom");
+  const h = spawn(async () => {
+    await delay(1);
+    throw boom;
+  });
+  await assert.rejects(
+    Promise.resolve(h),
+    (e: unknown) => e instanceof JoinError && !e.isCancelled() && e.cause === boom,
+  );
+  const sync = spawn(() => {
+    throw boom;
+  });
+  await assert.rejects(
+    Promise.resolve(sync),
+    (e: unknown) => e instanceof JoinError && e.code === "PERISCOPE_TASK_FAILED",
+  );
+});
+
+test("spans and events inside a task have the task span as parent", async () => {
+  const { logger, Level } = await import("@periscope/tracing");
+  const log = logger("app::t");
+  const h = spawn(async () => {
+    await delay(1);
+    log.info("inside");
+    return log.span(Level.INFO, "child").id;
+  });
+  const childId = await h;
+  const sid = rec.taskSpan(h.id);
+  assert.equal(rec.spans.get(childId as bigint)?.parent, sid);
+  const ev = rec.log.find((r) => r.kind === "event" && r.target === "app::t");
+  assert.equal(ev?.parent, sid);
+});
