@@ -1,1 +1,14 @@
-// placeholder
+// Public surface of @periscope/trace-viewer: the `periscope viewer` command and startViewer for
+// embedding it (tests, the demo), plus the store and decoders for those who build on them.
+export { parseSize, runViewerCli } from "./cli.ts";
+export type { IngestFormat, IngestResult, IngestSink } from "./ingest.ts";
+export type { JaegerSpan, JaegerTag, JaegerTrace } from "./jaeger-json.ts";
+export { decodeJson, decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
+export { type RetentionResult, type StoreOptions, TraceStore } from "./store.ts";
+export type { TraceQuery, TraceSummary } from "./store-read.ts";
+export {
+  defaultDataDir,
+  type RunningViewer,
+  startViewer,
+  type ViewerOptions,
+} from "./viewer.ts";

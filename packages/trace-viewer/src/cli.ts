@@ -1,0 +1,126 @@
+// `periscope viewer`: parses flags, starts the viewer, prints where it listens and stops
+// cleanly (exit 0) on SIGINT or SIGTERM.
+import { parseArgs } from "node:util";
+import { parseDuration } from "./query-params.ts";
+import { DEFAULT_MAX_BODY, defaultDataDir, startViewer, type ViewerOptions } from "./viewer.ts";
+
+const HELP = `usage: periscope viewer [options]
+
+The embedded trace viewer: OTLP in, Jaeger's query API and a web UI out.
+
+options:
+  --ui HOST:PORT         web UI and Jaeger query API   (default 127.0.0.1:16686)
+  --otlp-http HOST:PORT  OTLP/HTTP receiver, or "off"   (default 127.0.0.1:4318)
+  --otlp-grpc HOST:PORT  OTLP/gRPC receiver, or "off"   (default 127.0.0.1:4317)
+  --data DIR             where spans are stored        (default ${defaultDataDir()})
+  --in-memory            keep spans in memory only
+  --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
+  --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap (default 1GB)
+  --max-body SIZE        largest OTLP request accepted (default 64MiB)
+  -h, --help             this text`;
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+};
+
+export function parseSize(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new Error(
+      `PERISCOPE_VIEWER_BAD_SIZE: ${flag} "${s}" is not a size; use e.g. 500MB or 2GB`,
+    );
+  }
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** Runs the viewer until SIGINT/SIGTERM; returns the exit code. */
+export async function runViewerCli(argv: string[]): Promise<number> {
+  let opts: ViewerOptions;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        ui: { type: "string" },
+        "otlp-http": { type: "string" },
+        "otlp-grpc": { type: "string" },
+        data: { type: "string" },
+        "in-memory": { type: "boolean" },
+        retention: { type: "string" },
+        "max-size": { type: "string" },
+        "max-body": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.data && values["in-memory"]) {
+      throw new Error(
+        "PERISCOPE_VIEWER_BAD_FLAGS: --data and --in-memory exclude each other; pick one",
+      );
+    }
+    const off = (v: string | undefined) => (v === "off" || v === "none" ? false : v);
+    opts = {
+      ui: values.ui,
+      otlpHttp: off(values["otlp-http"]),
+      otlpGrpc: off(values["otlp-grpc"]),
+      dataDir: values.data,
+      inMemory: values["in-memory"] ?? false,
+      retentionMs:
+        values.retention === undefined
+          ? undefined
+          : values.retention === "0"
+            ? 0
+            : parseDuration(values.retention, "--retention") / 1000,
+      maxBytes:
+        values["max-size"] === undefined ? undefined : parseSize(values["max-size"], "--max-size"),
+      maxBodyBytes:
+        values["max-body"] === undefined
+          ? DEFAULT_MAX_BODY
+          : parseSize(values["max-body"], "--max-body"),
+    };
+  } catch (e) {
+    console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  let viewer: Awaited<ReturnType<typeof startViewer>>;
+  try {
+    viewer = await startViewer(opts);
+  } catch (e) {
+    console.error(`periscope viewer: ${(e as Error).message}`);
+    return 1;
+  }
+  console.log(`periscope viewer
+  web UI + Jaeger API  ${viewer.uiUrl}
+  OTLP/HTTP            ${viewer.otlpHttpUrl ? `${viewer.otlpHttpUrl}/v1/traces` : "off"}
+  OTLP/gRPC            ${viewer.otlpGrpcAddress || "off"}
+  storage              ${viewer.store.inMemory ? "in memory" : viewer.dataPath}
+press Ctrl-C to stop`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await viewer.close();
+  return 0;
+}

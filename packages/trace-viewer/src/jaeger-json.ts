@@ -1,0 +1,123 @@
+// Renders stored spans as Jaeger's UI JSON model (the `data` of /api/traces): microsecond times,
+// typed tags, processes p1..pN, CHILD_OF/FOLLOWS_FROM references, the OTel-derived tags Jaeger adds.
+import { type AnyValue, type KeyValue, kindName, type StoredSpan, valueText } from "./model.ts";
+
+export interface JaegerTag {
+  key: string;
+  type: "string" | "bool" | "int64" | "float64" | "binary";
+  value: string | boolean | number;
+}
+
+export interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: Array<{ refType: "CHILD_OF" | "FOLLOWS_FROM"; traceID: string; spanID: string }>;
+  flags: number;
+  startTime: number;
+  duration: number;
+  tags: JaegerTag[];
+  logs: Array<{ timestamp: number; fields: JaegerTag[] }>;
+  processID: string;
+  warnings: string[] | null;
+}
+
+export interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
+  warnings: string[] | null;
+}
+
+/** Jaeger prints a 128-bit id whose high half is zero as 16 hex digits. */
+export function jaegerTraceId(hex32: string): string {
+  return hex32.startsWith("0000000000000000") ? hex32.slice(16) : hex32;
+}
+
+export function toJaegerTag(kv: KeyValue): JaegerTag {
+  return { key: kv.key, ...typedValue(kv.value) };
+}
+
+function typedValue(v: AnyValue): Pick<JaegerTag, "type" | "value"> {
+  if ("boolValue" in v) return { type: "bool", value: v.boolValue };
+  if ("intValue" in v) {
+    const n = Number(v.intValue);
+    // JSON numbers beyond 2^53 would be silently rounded by every JavaScript reader.
+    return Number.isSafeInteger(n)
+      ? { type: "int64", value: n }
+      : { type: "string", value: v.intValue };
+  }
+  if ("doubleValue" in v) return { type: "float64", value: v.doubleValue };
+  if ("bytesValue" in v) return { type: "binary", value: v.bytesValue };
+  return { type: "string", value: valueText(v) };
+}
+
+const str = (key: string, value: string): JaegerTag => ({ key, type: "string", value });
+
+/** Groups spans (all of one trace) into a Jaeger trace. */
+export function toJaegerTrace(spans: StoredSpan[]): JaegerTrace {
+  const processes: JaegerTrace["processes"] = {};
+  const processIds = new Map<number, string>();
+  const traceID = jaegerTraceId(spans[0]?.traceId ?? "");
+  const out: JaegerSpan[] = [];
+  for (const s of spans) {
+    let pid = processIds.get(s.resourceId);
+    if (!pid) {
+      pid = `p${processIds.size + 1}`;
+      processIds.set(s.resourceId, pid);
+      processes[pid] = {
+        serviceName: s.service,
+        tags: s.resource.attributes.filter((kv) => kv.key !== "service.name").map(toJaegerTag),
+      };
+    }
+    out.push(toJaegerSpan(s, traceID, pid));
+  }
+  return { traceID, spans: out, processes, warnings: null };
+}
+
+function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): JaegerSpan {
+  const b = s.body;
+  const references: JaegerSpan["references"] = [];
+  if (s.parentSpanId) references.push({ refType: "CHILD_OF", traceID, spanID: s.parentSpanId });
+  for (const l of b.links) {
+    references.push({
+      refType: "FOLLOWS_FROM",
+      traceID: jaegerTraceId(l.traceId),
+      spanID: l.spanId,
+    });
+  }
+  const tags = b.attributes.map(toJaegerTag);
+  if (s.scope.name) tags.push(str("otel.scope.name", s.scope.name));
+  if (s.scope.version) tags.push(str("otel.scope.version", s.scope.version));
+  const kind = kindName(b.kind);
+  if (kind) tags.push(str("span.kind", kind));
+  if (b.status.code === 1) tags.push(str("otel.status_code", "OK"));
+  if (b.status.code === 2) {
+    tags.push(str("otel.status_code", "ERROR"));
+    tags.push({ key: "error", type: "bool", value: true });
+  }
+  if (b.status.message) tags.push(str("otel.status_description", b.status.message));
+  if (b.traceState) tags.push(str("w3c.tracestate", b.traceState));
+  const warnings: string[] = [];
+  if (b.droppedAttributesCount)
+    warnings.push(`${b.droppedAttributesCount} attributes were dropped by the sender`);
+  if (b.droppedEventsCount)
+    warnings.push(`${b.droppedEventsCount} events were dropped by the sender`);
+  if (b.droppedLinksCount) warnings.push(`${b.droppedLinksCount} links were dropped by the sender`);
+  return {
+    traceID,
+    spanID: s.spanId,
+    operationName: b.name,
+    references,
+    flags: (b.flags ?? 1) & 0xff,
+    startTime: s.startUs,
+    duration: s.durationUs,
+    tags,
+    logs: b.events.map((e) => ({
+      timestamp: Number(BigInt(e.timeUnixNano) / 1000n),
+      fields: [str("event", e.name), ...e.attributes.map(toJaegerTag)],
+    })),
+    processID,
+    warnings: warnings.length ? warnings : null,
+  };
+}

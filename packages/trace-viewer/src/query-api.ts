@@ -1,0 +1,274 @@
+// Jaeger's query API (/api/*, /api/v3/*) plus Periscope's live tail, answered from the store's
+// read-only connection. Every answer is JSON; every failure uses the envelope of its API family.
+import type { ServerResponse } from "node:http";
+import { jaegerTraceId, toJaegerTrace } from "./jaeger-json.ts";
+import { kindName, SPAN_KIND_NAMES } from "./model.ts";
+import { toOtlpTracesData } from "./otlp-json.ts";
+import {
+  parseDuration,
+  parseInteger,
+  parseRfc3339,
+  parseTags,
+  parseTraceId,
+  QueryParamError,
+} from "./query-params.ts";
+import type { StoreReader, TraceQuery, TraceSummary } from "./store-read.ts";
+
+export interface QueryContext {
+  reader: StoreReader;
+  clock: () => number;
+  info: () => Record<string, unknown>;
+}
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 1500;
+const HOUR_US = 3600e6;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  // Escaping <, > and & keeps hostile span strings inert even if a browser sniffs the body.
+  const text = JSON.stringify(body).replace(/[<>&\u2028\u2029]/g, escapeChar);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
+
+function escapeChar(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+const envelope = (data: unknown, total = 0) => ({ data, total, limit: 0, offset: 0, errors: null });
+
+function jaegerError(res: ServerResponse, code: number, msg: string): void {
+  sendJson(res, code, { data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
+}
+
+function v3Error(res: ServerResponse, httpCode: number, message: string): void {
+  sendJson(res, httpCode, { error: { httpCode, message } });
+}
+
+/** Answers an /api request; the caller has checked the method is GET or HEAD. */
+export function handleQuery(url: URL, res: ServerResponse, ctx: QueryContext) {
+  const path = url.pathname;
+  const v3 = path.startsWith("/api/v3/");
+  try {
+    if (v3) return handleV3(path, url.searchParams, res, ctx);
+    return handleV1(path, url.searchParams, res, ctx);
+  } catch (e) {
+    if (e instanceof QueryParamError) {
+      if (v3) return v3Error(res, 400, e.message);
+      return jaegerError(res, 400, e.message);
+    }
+    const msg = "internal error while reading the store; see the viewer's output";
+    process.stderr.write(`periscope viewer: ${(e as Error).stack ?? e}\n`);
+    if (v3) return v3Error(res, 500, msg);
+    return jaegerError(res, 500, msg);
+  }
+}
+
+function handleV1(path: string, q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+  const r = ctx.reader;
+  if (path === "/api/services") {
+    const services = r.services();
+    return sendJson(res, 200, envelope(services, services.length));
+  }
+  let m = /^\/api\/services\/([^/]+)\/operations$/.exec(path);
+  if (m) {
+    const names = [...new Set(r.operations(decodeURIComponent(m[1]!)).map((o) => o.name))];
+    return sendJson(res, 200, envelope(names, names.length));
+  }
+  if (path === "/api/operations") {
+    const service = q.get("service") ?? "";
+    const kindParam = q.get("spanKind") ?? "";
+    const kind = kindParam ? SPAN_KIND_NAMES.indexOf(kindParam) : undefined;
+    if (kind === -1) return jaegerError(res, 400, `unsupported span kind: '${kindParam}'`);
+    const ops = r
+      .operations(service, kind)
+      .map((o) => ({ name: o.name, spanKind: kindName(o.kind) }));
+    return sendJson(res, 200, envelope(ops, ops.length));
+  }
+  if (path === "/api/traces") return searchV1(q, res, ctx);
+  m = /^\/api\/traces\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = parseTraceId(decodeURIComponent(m[1]!));
+    if (!id) return jaegerError(res, 400, "malformed trace id: expected up to 32 hex digits");
+    const spans = r.trace(id);
+    if (spans.length === 0) return jaegerError(res, 404, "trace not found");
+    return sendJson(res, 200, envelope([toJaegerTrace(spans)]));
+  }
+  if (path === "/api/dependencies") {
+    const endMs = q.get("endTs") ? parseInteger(q.get("endTs")!, "endTs") : ctx.clock();
+    const lookbackMs = q.get("lookback") ? parseInteger(q.get("lookback")!, "lookback") : 86400e3;
+    const deps = r.dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
+    return sendJson(res, 200, envelope(deps));
+  }
+  if (path === "/api/periscope/tail") return tail(q, res, ctx);
+  if (path === "/api/periscope/info") return sendJson(res, 200, ctx.info());
+  return jaegerError(res, 404, "no such API endpoint");
+}
+
+function searchV1(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+  const r = ctx.reader;
+  const ids = q.getAll("traceID");
+  if (ids.length > 0) {
+    const traces = [];
+    const errors = [];
+    for (const raw of ids) {
+      const id = parseTraceId(raw);
+      const spans = id ? r.trace(id) : [];
+      if (spans.length) traces.push(toJaegerTrace(spans));
+      else errors.push({ code: 404, msg: "trace not found", traceID: raw });
+    }
+    return sendJson(res, 200, { ...envelope(traces), errors: errors.length ? errors : null });
+  }
+  const service = q.get("service") ?? "";
+  if (!service) return jaegerError(res, 400, "parameter 'service' is required");
+  const endUs = q.get("end") ? parseInteger(q.get("end")!, "end") : ctx.clock() * 1000;
+  let startUs: number;
+  if (q.get("start")) startUs = parseInteger(q.get("start")!, "start");
+  else {
+    const lb = q.get("lookback");
+    startUs = endUs - (lb && lb !== "custom" ? parseDuration(lb, "lookback") : HOUR_US);
+  }
+  const query: TraceQuery = {
+    service,
+    operation: q.get("operation") || undefined,
+    tags: parseTags(q),
+    startUs,
+    endUs,
+    limit: parseLimit(q.get("limit"), DEFAULT_LIMIT),
+  };
+  if (q.get("minDuration"))
+    query.minDurationUs = parseDuration(q.get("minDuration")!, "minDuration");
+  if (q.get("maxDuration"))
+    query.maxDurationUs = parseDuration(q.get("maxDuration")!, "maxDuration");
+  const traces = r.findTraceIds(query).map((id) => toJaegerTrace(r.trace(id)));
+  return sendJson(res, 200, envelope(traces));
+}
+
+function parseLimit(raw: string | null, fallback: number): number {
+  if (!raw) return fallback;
+  const n = parseInteger(raw, "limit");
+  return n <= 0 ? fallback : Math.min(n, MAX_LIMIT);
+}
+
+function tail(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+  const r = ctx.reader;
+  // Read the cursor first: spans committed meanwhile are returned again next time, never lost.
+  const cursor = r.lastId();
+  const since = q.get("since") ? parseInteger(q.get("since")!, "since") : 0;
+  const limit = parseLimit(q.get("limit"), 50);
+  const ids = r.tracesSince(since, limit, q.get("service") || undefined);
+  const data = ids.flatMap((id) => {
+    const s = r.summary(id);
+    return s
+      ? [
+          {
+            traceID: jaegerTraceId(s.traceId),
+            rootServiceName: s.rootServiceName,
+            rootOperationName: s.rootOperationName,
+            startTime: s.startUs,
+            duration: s.endUs - s.startUs,
+            spanCount: s.spanCount,
+            errorSpanCount: s.errorSpanCount,
+            services: s.services.map((x) => x.name),
+          },
+        ]
+      : [];
+  });
+  return sendJson(res, 200, { cursor: String(cursor), data });
+}
+
+function getV3(q: URLSearchParams, canonical: string, deprecated: string): [string, string] {
+  const v = q.get(canonical);
+  return v ? [v, canonical] : [q.get(deprecated) ?? "", deprecated];
+}
+
+function handleV3(path: string, q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+  const r = ctx.reader;
+  if (path === "/api/v3/services") return sendJson(res, 200, { services: r.services() });
+  if (path === "/api/v3/operations") {
+    const [kindParam] = getV3(q, "spanKind", "span_kind");
+    const kind = kindParam ? SPAN_KIND_NAMES.indexOf(kindParam) : undefined;
+    if (kind === -1) return v3Error(res, 400, `unsupported span kind: '${kindParam}'`);
+    const operations = r
+      .operations(q.get("service") ?? "", kind)
+      .map((o) => ({ name: o.name, spanKind: kindName(o.kind) || "internal" }));
+    return sendJson(res, 200, { operations });
+  }
+  const m = /^\/api\/v3\/traces\/([^/]+)$/.exec(path);
+  if (m) {
+    const id = parseTraceId(decodeURIComponent(m[1]!));
+    if (!id) return v3Error(res, 400, "malformed parameter trace_id: expected up to 32 hex digits");
+    const spans = r.trace(id);
+    if (spans.length === 0) return v3Error(res, 404, "No traces found");
+    return sendJson(res, 200, { result: toOtlpTracesData(spans) });
+  }
+  if (path === "/api/v3/traces" || path === "/api/v3/trace-summaries") {
+    const ids = r.findTraceIds(parseV3Query(q));
+    if (path === "/api/v3/trace-summaries") {
+      const summaries = ids.flatMap((id) => {
+        const s = r.summary(id);
+        return s ? [v3Summary(s)] : [];
+      });
+      return sendJson(res, 200, { summaries });
+    }
+    if (ids.length === 0) return v3Error(res, 404, "No traces found");
+    const resourceSpans = ids.flatMap((id) => toOtlpTracesData(r.trace(id)).resourceSpans);
+    return sendJson(res, 200, { result: { resourceSpans } });
+  }
+  return v3Error(res, 404, "no such API endpoint");
+}
+
+function parseV3Query(q: URLSearchParams): TraceQuery {
+  const [min, minName] = getV3(q, "query.startTimeMin", "query.start_time_min");
+  const [max, maxName] = getV3(q, "query.startTimeMax", "query.start_time_max");
+  if (!min || !max) {
+    throw new QueryParamError("query.startTimeMin and query.startTimeMax are required");
+  }
+  const startUs = parseRfc3339(min, minName);
+  const endUs = parseRfc3339(max, maxName);
+  if (startUs >= endUs)
+    throw new QueryParamError("query.startTimeMin must be before query.startTimeMax");
+  let [depth, depthName] = getV3(q, "query.searchDepth", "query.search_depth");
+  if (!depth) [depth, depthName] = [q.get("query.num_traces") ?? "", "query.num_traces"];
+  const query: TraceQuery = {
+    service: getV3(q, "query.serviceName", "query.service_name")[0] || undefined,
+    operation: getV3(q, "query.operationName", "query.operation_name")[0] || undefined,
+    startUs,
+    endUs,
+    limit: depth ? Math.min(Math.max(1, parseInteger(depth, depthName)), MAX_LIMIT) : 100,
+  };
+  const attrs = q.get("query.attributes");
+  if (attrs) {
+    const p = new URLSearchParams();
+    p.set("tags", attrs);
+    try {
+      query.tags = parseTags(p);
+    } catch {
+      throw new QueryParamError(
+        "malformed parameter query.attributes: expected a JSON object of strings",
+      );
+    }
+  }
+  const [dmin, dminName] = getV3(q, "query.durationMin", "query.duration_min");
+  if (dmin) query.minDurationUs = parseDuration(dmin, dminName);
+  const [dmax, dmaxName] = getV3(q, "query.durationMax", "query.duration_max");
+  if (dmax) query.maxDurationUs = parseDuration(dmax, dmaxName);
+  return query;
+}
+
+function v3Summary(s: TraceSummary) {
+  return {
+    traceId: s.traceId,
+    rootServiceName: s.rootServiceName,
+    rootOperationName: s.rootOperationName,
+    minStartTimeUnixNano: String(BigInt(s.startUs) * 1000n),
+    maxEndTimeUnixNano: String(BigInt(s.endUs) * 1000n),
+    spanCount: s.spanCount,
+    errorSpanCount: s.errorSpanCount,
+    services: s.services,
+  };
+}

@@ -1,0 +1,74 @@
+// OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on
+// @grpc/grpc-js. Messages stay raw bytes until the shared ingest path decodes them.
+import * as grpc from "@grpc/grpc-js";
+import type { IngestSink } from "./ingest.ts";
+import { OtlpDecodeError } from "./otlp-decode.ts";
+import { encodeExportResponse } from "./otlp-schema.ts";
+
+const identity = (b: Buffer) => b;
+
+const TraceService: grpc.ServiceDefinition = {
+  Export: {
+    path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export interface GrpcReceiver {
+  server: grpc.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startGrpcReceiver(
+  host: string,
+  port: number,
+  sink: IngestSink,
+  maxBodyBytes: number,
+): Promise<GrpcReceiver> {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": maxBodyBytes,
+    "grpc.max_send_message_length": 1024 * 1024,
+  });
+  server.addService(TraceService, {
+    Export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
+      sink.submit("protobuf", call.request).then(
+        (r) => callback(null, Buffer.from(encodeExportResponse(r.rejected, r.errorMessage))),
+        (e: unknown) => {
+          if (e instanceof OtlpDecodeError) {
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
+          } else {
+            callback({
+              code: grpc.status.UNAVAILABLE,
+              details: `PERISCOPE_VIEWER_STORE: the batch was not stored (${(e as Error).message}); retry later`,
+            });
+          }
+        },
+      );
+    },
+  });
+  const bracketed = host.includes(":") ? `[${host}]` : host;
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${bracketed}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    );
+  });
+  return {
+    server,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        // Clients holding streams open must not keep the viewer from exiting.
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000).unref();
+      }),
+  };
+}

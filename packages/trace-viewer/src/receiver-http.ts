@@ -1,0 +1,209 @@
+// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally compressed,
+// answered with the status codes the OpenTelemetry Collector uses. Bodies are capped while
+// they stream in, before and after decompression, so a zip bomb is cut off early too.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Transform } from "node:stream";
+import zlib from "node:zlib";
+import type { IngestFormat, IngestSink } from "./ingest.ts";
+import { OtlpDecodeError } from "./otlp-decode.ts";
+import { encodeExportResponse, encodeRpcStatus } from "./otlp-schema.ts";
+
+export interface HttpReceiverOptions {
+  sink: IngestSink;
+  /** Largest body accepted, compressed or not (bytes). */
+  maxBodyBytes: number;
+  /** Value of Access-Control-Allow-Origin for browser senders. */
+  corsOrigin: string;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_UNAVAILABLE = 14;
+
+export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader("access-control-allow-origin", opts.corsOrigin);
+    res.setHeader("vary", "origin");
+    res.setHeader("x-content-type-options", "nosniff");
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/v1/traces")
+      return plain(res, 404, "not found: OTLP traces go to POST /v1/traces");
+    if (req.method === "OPTIONS") {
+      const asked = req.headers["access-control-request-headers"] ?? "";
+      res.writeHead(204, {
+        "access-control-allow-methods": "POST, OPTIONS",
+        "access-control-allow-headers":
+          /^[\w\-, ]*$/.test(asked) && asked ? asked : "content-type, content-encoding",
+        "access-control-max-age": "7200",
+      });
+      return void res.end();
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST, OPTIONS");
+      return plain(res, 405, "method not allowed: use POST");
+    }
+    const ctype = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    const format: IngestFormat | null =
+      ctype === "application/x-protobuf" || ctype === "application/protobuf"
+        ? "protobuf"
+        : ctype === "application/json"
+          ? "json"
+          : null;
+    if (!format) {
+      return plain(
+        res,
+        415,
+        "unsupported media type: send application/x-protobuf or application/json",
+      );
+    }
+    const fail = (status: number, grpcCode: number, message: string) =>
+      sendStatus(res, format, status, grpcCode, message);
+    const length = Number(req.headers["content-length"] ?? "0");
+    if (length > opts.maxBodyBytes) {
+      return tooLarge(req, res, format, opts.maxBodyBytes);
+    }
+    const enc = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
+    let inflater: Transform | null = null;
+    if (enc === "gzip" || enc === "x-gzip") inflater = zlib.createGunzip();
+    else if (enc === "deflate") inflater = zlib.createInflate();
+    else if (enc === "zstd" && typeof zlib.createZstdDecompress === "function")
+      inflater = zlib.createZstdDecompress();
+    else if (enc !== "identity" && enc !== "") {
+      req.resume();
+      return fail(
+        400,
+        GRPC_INVALID_ARGUMENT,
+        `unsupported Content-Encoding "${enc.slice(0, 40)}": use gzip, deflate, zstd or none`,
+      );
+    }
+    let rawBytes = 0;
+    let done = false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const over = () => {
+      if (done) return;
+      done = true;
+      inflater?.destroy();
+      tooLarge(req, res, format, opts.maxBodyBytes);
+    };
+    req.on("data", (c: Buffer) => {
+      rawBytes += c.length;
+      if (rawBytes > opts.maxBodyBytes) over();
+    });
+    const source = inflater ? req.pipe(inflater) : req;
+    source.on("data", (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > opts.maxBodyBytes) return over();
+      chunks.push(c);
+    });
+    source.on("error", (e: Error) => {
+      if (done) return;
+      done = true;
+      req.resume();
+      fail(400, GRPC_INVALID_ARGUMENT, `could not decompress the body (${enc}): ${e.message}`);
+    });
+    req.on("aborted", () => {
+      done = true;
+    });
+    source.on("end", () => {
+      if (done) return;
+      done = true;
+      const body = Buffer.concat(chunks, size);
+      opts.sink.submit(format, body).then(
+        (r) => {
+          if (format === "protobuf") {
+            const out = encodeExportResponse(r.rejected, r.errorMessage);
+            res.writeHead(200, {
+              "content-type": "application/x-protobuf",
+              "content-length": out.length,
+            });
+            res.end(out);
+          } else {
+            const out = JSON.stringify(
+              r.rejected > 0
+                ? {
+                    partialSuccess: {
+                      rejectedSpans: String(r.rejected),
+                      errorMessage: r.errorMessage,
+                    },
+                  }
+                : {},
+            );
+            res.writeHead(200, {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(out),
+            });
+            res.end(out);
+          }
+        },
+        (e: unknown) => {
+          if (e instanceof OtlpDecodeError) return fail(400, GRPC_INVALID_ARGUMENT, e.message);
+          process.stderr.write(
+            `periscope viewer: storing a batch failed: ${(e as Error).message}\n`,
+          );
+          res.setHeader("retry-after", "5");
+          fail(
+            503,
+            GRPC_UNAVAILABLE,
+            `PERISCOPE_VIEWER_STORE: the batch was not stored (${(e as Error).message}); retry later`,
+          );
+        },
+      );
+    });
+  };
+}
+
+function tooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  format: IngestFormat,
+  max: number,
+): void {
+  res.setHeader("connection", "close");
+  sendStatus(
+    res,
+    format,
+    413,
+    GRPC_RESOURCE_EXHAUSTED,
+    `request body exceeds the ${max}-byte limit; send smaller batches or raise --max-body`,
+  );
+  // Stop reading: the client learns the answer now instead of after uploading the rest.
+  res.on("finish", () => {
+    req.unpipe();
+    setTimeout(() => req.destroy(), 100).unref();
+  });
+}
+
+function sendStatus(
+  res: ServerResponse,
+  format: IngestFormat,
+  status: number,
+  code: number,
+  message: string,
+): void {
+  if (res.headersSent) return;
+  if (format === "protobuf") {
+    const body = encodeRpcStatus(code, message);
+    res.writeHead(status, {
+      "content-type": "application/x-protobuf",
+      "content-length": body.length,
+    });
+    res.end(body);
+  } else {
+    const body = JSON.stringify({ code, message });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}

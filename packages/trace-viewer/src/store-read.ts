@@ -1,0 +1,303 @@
+// Read side of the span store: search, trace fetch, services and operations, dependencies,
+// summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import {
+  type ResourceBody,
+  type ScopeBody,
+  SPAN_KIND_NAMES,
+  type SpanBody,
+  type StoredSpan,
+} from "./model.ts";
+import { TAG_SLOTS } from "./store-schema.ts";
+
+export interface TraceQuery {
+  service?: string;
+  operation?: string;
+  /** All must match on one span (its attributes, or its resource's). */
+  tags?: Record<string, string>;
+  startUs: number;
+  endUs: number;
+  minDurationUs?: number;
+  maxDurationUs?: number;
+  /** Number of traces wanted. */
+  limit: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootServiceName: string;
+  rootOperationName: string;
+  startUs: number;
+  endUs: number;
+  spanCount: number;
+  errorSpanCount: number;
+  services: Array<{ name: string; spanCount: number; errorSpanCount: number }>;
+}
+
+interface SpanRow {
+  trace_id: Uint8Array;
+  span_id: Uint8Array;
+  parent_id: Uint8Array | null;
+  service_id: number;
+  resource_id: number;
+  scope_id: number;
+  start_us: number;
+  duration_us: number;
+  error: number;
+  body: string;
+}
+
+const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "");
+
+export class StoreReader {
+  #db: DatabaseSync;
+  #stmts = new Map<string, StatementSync>();
+  #serviceNames = new Map<number, string>();
+  #resources = new Map<number, ResourceBody>();
+  #scopes = new Map<number, ScopeBody>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #q(sql: string): StatementSync {
+    let st = this.#stmts.get(sql);
+    if (!st) {
+      st = this.#db.prepare(sql);
+      this.#stmts.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Services that still have spans. */
+  services(): string[] {
+    const rows = this.#q(
+      "SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM spans WHERE service_id = s.id) ORDER BY name",
+    ).all() as Array<{ name: string }>;
+    return rows.map((r) => r.name);
+  }
+
+  /** Operations of a service (all services when empty), with every span kind seen for each. */
+  operations(service: string, kind?: number): Array<{ name: string; kind: number }> {
+    const where = [service ? "s.name = ?" : "1", kind === undefined ? "1" : "k.kind = ?"];
+    const args: Array<string | number> = [];
+    if (service) args.push(service);
+    if (kind !== undefined) args.push(kind);
+    return this.#q(
+      `SELECT DISTINCT o.name AS name, k.kind AS kind FROM operations o JOIN services s ON s.id = o.service_id JOIN operation_kinds k ON k.op_id = o.id WHERE ${where.join(" AND ")} ORDER BY o.name, k.kind`,
+    ).all(...args) as Array<{ name: string; kind: number }>;
+  }
+
+  /** Trace ids (16 bytes) of the newest traces with a span matching the query. */
+  findTraceIds(q: TraceQuery): Buffer[] {
+    const where: string[] = ["s.start_us >= ?", "s.start_us <= ?"];
+    const args: Array<string | number> = [q.startUs, q.endUs];
+    if (q.service) {
+      const svc = this.#q("SELECT id FROM services WHERE name = ?").get(q.service) as
+        | { id: number }
+        | undefined;
+      if (!svc) return [];
+      if (q.operation) {
+        const op = this.#q("SELECT id FROM operations WHERE service_id = ? AND name = ?").get(
+          svc.id,
+          q.operation,
+        ) as { id: number } | undefined;
+        if (!op) return [];
+        where.unshift("s.op_id = ?");
+        args.unshift(op.id);
+      } else {
+        where.unshift("s.service_id = ?");
+        args.unshift(svc.id);
+      }
+    } else if (q.operation) {
+      where.push("s.op_id IN (SELECT id FROM operations WHERE name = ?)");
+      args.push(q.operation);
+    }
+    if (q.minDurationUs !== undefined) {
+      where.push("s.duration_us >= ?");
+      args.push(q.minDurationUs);
+    }
+    if (q.maxDurationUs !== undefined) {
+      where.push("s.duration_us <= ?");
+      args.push(q.maxDurationUs);
+    }
+    for (const [k, v] of Object.entries(q.tags ?? {})) {
+      // Jaeger derives these two tags from the span itself; they live in columns, not in tags.
+      if (k === "error" && (v === "true" || v === "false")) {
+        where.push(`s.error = ${v === "true" ? 1 : 0}`);
+        continue;
+      }
+      if (k === "span.kind" && SPAN_KIND_NAMES.indexOf(v) > 0) {
+        where.push("s.kind = ?");
+        args.push(SPAN_KIND_NAMES.indexOf(v));
+        continue;
+      }
+      where.push(
+        `(EXISTS (SELECT 1 FROM tags t WHERE t.key = ? AND t.value = ? AND t.id BETWEEN s.id * ${TAG_SLOTS} AND s.id * ${TAG_SLOTS} + ${TAG_SLOTS - 1}) OR s.resource_id IN (SELECT resource_id FROM resource_tags WHERE key = ? AND value = ?))`,
+      );
+      args.push(k, v, k, v);
+    }
+    // Walk the time index newest first and stop once enough distinct traces are seen, so a
+    // search costs about limit * spans-per-trace rows however many spans are stored.
+    const st = this.#q(
+      `SELECT s.trace_id AS t FROM spans s WHERE ${where.join(" AND ")} ORDER BY s.start_us DESC`,
+    );
+    const seen = new Set<string>();
+    const out: Buffer[] = [];
+    for (const row of st.iterate(...args) as Iterable<{ t: Uint8Array }>) {
+      const b = Buffer.from(row.t);
+      const key = b.toString("latin1");
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(b);
+      if (out.length >= q.limit) break;
+    }
+    return out;
+  }
+
+  /** All spans of a trace, oldest first; empty when unknown. */
+  trace(traceId: Buffer): StoredSpan[] {
+    const rows = this.#q(
+      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE trace_id = ? ORDER BY start_us, id",
+    ).all(traceId) as unknown as SpanRow[];
+    return rows.map((r) => this.#toSpan(r));
+  }
+
+  #toSpan(r: SpanRow): StoredSpan {
+    return {
+      traceId: hex(r.trace_id),
+      spanId: hex(r.span_id),
+      parentSpanId: hex(r.parent_id),
+      service: this.#serviceName(r.service_id),
+      resourceId: r.resource_id,
+      resource: this.#resource(r.resource_id),
+      scopeId: r.scope_id,
+      scope: this.#scope(r.scope_id),
+      startUs: r.start_us,
+      durationUs: r.duration_us,
+      body: JSON.parse(r.body) as SpanBody,
+    };
+  }
+
+  #serviceName(id: number): string {
+    let name = this.#serviceNames.get(id);
+    if (name === undefined) {
+      const row = this.#q("SELECT name FROM services WHERE id = ?").get(id) as { name: string };
+      name = row?.name ?? "unknown_service";
+      this.#serviceNames.set(id, name);
+    }
+    return name;
+  }
+
+  #resource(id: number): ResourceBody {
+    let r = this.#resources.get(id);
+    if (!r) {
+      const row = this.#q("SELECT body FROM resources WHERE id = ?").get(id) as { body: string };
+      r = row ? (JSON.parse(row.body) as ResourceBody) : { attributes: [] };
+      this.#resources.set(id, r);
+    }
+    return r;
+  }
+
+  #scope(id: number): ScopeBody {
+    let s = this.#scopes.get(id);
+    if (!s) {
+      const row = this.#q("SELECT body FROM scopes WHERE id = ?").get(id) as { body: string };
+      s = row ? (JSON.parse(row.body) as ScopeBody) : { name: "" };
+      this.#scopes.set(id, s);
+    }
+    return s;
+  }
+
+  /** A short description of a trace without its span bodies. */
+  summary(traceId: Buffer): TraceSummary | null {
+    const rows = this.#q(
+      "SELECT parent_id, service_id, op_id, start_us, duration_us, error FROM spans WHERE trace_id = ? ORDER BY start_us, id",
+    ).all(traceId) as Array<{
+      parent_id: Uint8Array | null;
+      service_id: number;
+      op_id: number;
+      start_us: number;
+      duration_us: number;
+      error: number;
+    }>;
+    if (rows.length === 0) return null;
+    const root = rows.find((r) => r.parent_id === null) ?? rows[0]!;
+    const perService = new Map<number, { spanCount: number; errorSpanCount: number }>();
+    let start = Number.POSITIVE_INFINITY;
+    let end = 0;
+    let errors = 0;
+    for (const r of rows) {
+      start = Math.min(start, r.start_us);
+      end = Math.max(end, r.start_us + r.duration_us);
+      errors += r.error;
+      const s = perService.get(r.service_id) ?? { spanCount: 0, errorSpanCount: 0 };
+      s.spanCount++;
+      s.errorSpanCount += r.error;
+      perService.set(r.service_id, s);
+    }
+    const op = this.#q("SELECT name FROM operations WHERE id = ?").get(root.op_id) as
+      | { name: string }
+      | undefined;
+    return {
+      traceId: traceId.toString("hex"),
+      rootServiceName: this.#serviceName(root.service_id),
+      rootOperationName: op?.name ?? "",
+      startUs: start,
+      endUs: end,
+      spanCount: rows.length,
+      errorSpanCount: errors,
+      services: [...perService].map(([id, s]) => ({ name: this.#serviceName(id), ...s })),
+    };
+  }
+
+  /** Caller -> callee service pairs of spans that started in [startUs, endUs]. */
+  dependencies(
+    startUs: number,
+    endUs: number,
+  ): Array<{ parent: string; child: string; callCount: number }> {
+    return this.#q(
+      `SELECT ps.name AS parent, cs.name AS child, count(*) AS callCount
+       FROM spans c
+       JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
+       JOIN services ps ON ps.id = p.service_id
+       JOIN services cs ON cs.id = c.service_id
+       WHERE c.start_us >= ? AND c.start_us <= ? AND c.parent_id IS NOT NULL AND p.service_id != c.service_id
+       GROUP BY ps.name, cs.name ORDER BY ps.name, cs.name`,
+    ).all(startUs, endUs) as Array<{ parent: string; child: string; callCount: number }>;
+  }
+
+  /** The newest span id, the cursor of the live tail. */
+  lastId(): number {
+    const row = this.#q("SELECT coalesce(max(id), 0) AS m FROM spans").get() as { m: number };
+    return row.m;
+  }
+
+  /** Traces that got spans after span id `since` (newest first), optionally of one service. */
+  tracesSince(since: number, limit: number, service?: string): Buffer[] {
+    const args: Array<number | string> = [since];
+    let sql = "SELECT s.trace_id AS t FROM spans s WHERE s.id > ?";
+    if (service) {
+      sql += " AND s.service_id = (SELECT id FROM services WHERE name = ?)";
+      args.push(service);
+    }
+    sql += " ORDER BY s.id DESC";
+    const seen = new Set<string>();
+    const out: Buffer[] = [];
+    for (const row of this.#q(sql).iterate(...args) as Iterable<{ t: Uint8Array }>) {
+      const b = Buffer.from(row.t);
+      const k = b.toString("latin1");
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(b);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Span count (and the live-tail cursor) for the info endpoint. */
+  stats(): { spanCount: number; lastId: number } {
+    const row = this.#q("SELECT count(*) AS n FROM spans").get() as { n: number };
+    return { spanCount: row.n, lastId: this.lastId() };
+  }
+}

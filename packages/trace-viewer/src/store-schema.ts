@@ -1,0 +1,66 @@
+// The SQLite schema of the span store and the pragmas it runs under (WAL, synchronous=NORMAL:
+// a committed batch is in the WAL before the receiver answers, so it survives kill -9).
+import type { DatabaseSync } from "node:sqlite";
+
+export const SCHEMA_VERSION = "1";
+
+/** Tag rows of span N get ids N * TAG_SLOTS + i, so retention can drop them by id range. */
+export const TAG_SLOTS = 1024;
+
+/** Values longer than this are stored but not indexed as tags (an exact-match search on them
+ * would be rare, and the index would grow with every log line put in an attribute). */
+export const MAX_TAG_VALUE = 256;
+
+export function applySchema(db: DatabaseSync, inMemory: boolean): void {
+  // auto_vacuum must be chosen before the first table exists; it lets retention give space back.
+  db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+  if (!inMemory) db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`
+    PRAGMA synchronous = NORMAL;
+    PRAGMA temp_store = MEMORY;
+    PRAGMA cache_size = -65536;
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS services (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS operations (
+      id INTEGER PRIMARY KEY, service_id INTEGER NOT NULL, name TEXT NOT NULL,
+      UNIQUE (service_id, name));
+    CREATE TABLE IF NOT EXISTS operation_kinds (
+      op_id INTEGER NOT NULL, kind INTEGER NOT NULL, PRIMARY KEY (op_id, kind)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS resources (
+      id INTEGER PRIMARY KEY, service_id INTEGER NOT NULL, body TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS resource_tags (
+      key TEXT NOT NULL, value TEXT NOT NULL, resource_id INTEGER NOT NULL,
+      PRIMARY KEY (key, value, resource_id)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS spans (
+      id INTEGER PRIMARY KEY,
+      trace_id BLOB NOT NULL,
+      span_id BLOB NOT NULL,
+      parent_id BLOB,
+      service_id INTEGER NOT NULL,
+      op_id INTEGER NOT NULL,
+      start_us INTEGER NOT NULL,
+      duration_us INTEGER NOT NULL,
+      error INTEGER NOT NULL,
+      kind INTEGER NOT NULL,
+      resource_id INTEGER NOT NULL,
+      scope_id INTEGER NOT NULL,
+      body TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
+    CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
+    CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
+    CREATE INDEX IF NOT EXISTS spans_start ON spans (start_us);
+    CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS tags_kv ON tags (key, value);
+  `);
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
+    | { value: string }
+    | undefined;
+  if (!row) {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+  } else if (row.value !== SCHEMA_VERSION) {
+    throw new Error(
+      `PERISCOPE_VIEWER_SCHEMA: the data directory holds schema ${row.value}, this viewer reads ${SCHEMA_VERSION}; use another --data directory or delete the old one`,
+    );
+  }
+}

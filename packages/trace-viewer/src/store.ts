@@ -1,0 +1,277 @@
+// The span store: one SQLite database (node:sqlite) written by the receivers in one transaction
+// per export request, read by the query API through its own read-only connection, and trimmed
+// by age and by size on an unref'd timer.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { type IngestResource, valueText } from "./model.ts";
+import { StoreReader } from "./store-read.ts";
+import { applySchema, MAX_TAG_VALUE, TAG_SLOTS } from "./store-schema.ts";
+
+export interface StoreOptions {
+  /** Database file, or ":memory:". */
+  path: string;
+  /** Drop spans that started longer ago than this (ms); 0 keeps them forever. */
+  retentionMs?: number;
+  /** Drop the oldest spans once the live data exceeds this many bytes; 0 means no cap. */
+  maxBytes?: number;
+  /** Wall clock in ms (injectable for tests). */
+  clock?: () => number;
+  /** How often retention runs (ms); 0 disables the timer (call enforceRetention yourself). */
+  retentionIntervalMs?: number;
+}
+
+export interface RetentionResult {
+  deletedByAge: number;
+  deletedBySize: number;
+}
+
+export class TraceStore {
+  readonly path: string;
+  readonly inMemory: boolean;
+  readonly reader: StoreReader;
+  #db: DatabaseSync;
+  #readDb: DatabaseSync;
+  #clock: () => number;
+  #retentionMs: number;
+  #maxBytes: number;
+  #timer: NodeJS.Timeout | undefined;
+  #services = new Map<string, number>();
+  #ops = new Map<string, number>();
+  #opKinds = new Set<string>();
+  #resources = new Map<string, number>();
+  #scopes = new Map<string, number>();
+  #st: ReturnType<typeof prepareWriter>;
+  #closed = false;
+
+  constructor(opts: StoreOptions) {
+    this.path = opts.path;
+    this.inMemory = opts.path === ":memory:";
+    this.#clock = opts.clock ?? Date.now;
+    this.#retentionMs = opts.retentionMs ?? 0;
+    this.#maxBytes = opts.maxBytes ?? 0;
+    if (!this.inMemory) mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+    this.#db = new DatabaseSync(opts.path);
+    this.#db.exec("PRAGMA busy_timeout = 5000");
+    applySchema(this.#db, this.inMemory);
+    // The query API reads through a read-only connection so it cannot write even by mistake.
+    // An in-memory database is private to its connection, so there the one connection serves.
+    this.#readDb = this.inMemory ? this.#db : new DatabaseSync(opts.path, { readOnly: true });
+    this.reader = new StoreReader(this.#readDb);
+    const db = this.#db;
+    this.#st = prepareWriter(db);
+    const every = opts.retentionIntervalMs ?? 10_000;
+    if (every > 0 && (this.#retentionMs > 0 || this.#maxBytes > 0)) {
+      this.#timer = setInterval(() => {
+        try {
+          this.enforceRetention();
+        } catch {
+          // A failed trim is retried on the next tick; ingest must not stop because of it.
+        }
+      }, every);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Stores every span of one export request in a single transaction and returns once it is
+   * committed, so the caller may acknowledge the request.
+   */
+  ingest(resources: IngestResource[]): number {
+    const st = this.#st;
+    let stored = 0;
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      let id = (st.nextId.get() as { n: number }).n;
+      for (const r of resources) {
+        const svc = this.#serviceId(r.service);
+        const res = this.#resourceId(svc, r);
+        for (const sc of r.scopes) {
+          const scope = this.#scopeId(JSON.stringify(sc.scope));
+          for (const s of sc.spans) {
+            const op = this.#opId(svc, s.body.name, s.body.kind);
+            st.span.run(
+              id,
+              s.traceId,
+              s.spanId,
+              s.parentSpanId,
+              svc,
+              op,
+              s.startUs,
+              s.durationUs,
+              s.error ? 1 : 0,
+              s.body.kind,
+              res,
+              scope,
+              JSON.stringify(s.body),
+            );
+            let slot = id * TAG_SLOTS;
+            const end = slot + TAG_SLOTS;
+            for (const kv of s.body.attributes) {
+              if (slot >= end) break;
+              const text = valueText(kv.value);
+              if (text.length <= MAX_TAG_VALUE) st.tag.run(slot++, kv.key, text);
+            }
+            id++;
+            stored++;
+          }
+        }
+      }
+      this.#db.exec("COMMIT");
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      // Ids handed out inside the rolled-back transaction no longer exist.
+      this.#services.clear();
+      this.#ops.clear();
+      this.#opKinds.clear();
+      this.#resources.clear();
+      this.#scopes.clear();
+      throw e;
+    }
+    return stored;
+  }
+
+  #serviceId(name: string): number {
+    let id = this.#services.get(name);
+    if (id === undefined) {
+      const row = this.#st.svcGet.get(name) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.svcAdd.run(name).lastInsertRowid);
+      this.#services.set(name, id);
+    }
+    return id;
+  }
+
+  #opId(svc: number, name: string, kind: number): number {
+    const key = `${svc}\u0000${name}`;
+    let id = this.#ops.get(key);
+    if (id === undefined) {
+      const row = this.#st.opGet.get(svc, name) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.opAdd.run(svc, name).lastInsertRowid);
+      this.#ops.set(key, id);
+    }
+    const kk = `${id}:${kind}`;
+    if (!this.#opKinds.has(kk)) {
+      this.#st.kindAdd.run(id, kind);
+      this.#opKinds.add(kk);
+    }
+    return id;
+  }
+
+  #resourceId(svc: number, r: IngestResource): number {
+    const body = JSON.stringify(r.resource);
+    let id = this.#resources.get(body);
+    if (id === undefined) {
+      const row = this.#st.resGet.get(body) as { id: number } | undefined;
+      if (row) id = row.id;
+      else {
+        id = Number(this.#st.resAdd.run(svc, body).lastInsertRowid);
+        for (const kv of r.resource.attributes) {
+          const text = valueText(kv.value);
+          if (text.length <= MAX_TAG_VALUE) this.#st.resTag.run(kv.key, text, id);
+        }
+      }
+      this.#resources.set(body, id);
+    }
+    return id;
+  }
+
+  #scopeId(body: string): number {
+    let id = this.#scopes.get(body);
+    if (id === undefined) {
+      const row = this.#st.scopeGet.get(body) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.scopeAdd.run(body).lastInsertRowid);
+      this.#scopes.set(body, id);
+    }
+    return id;
+  }
+
+  /** Bytes held by live pages (what --max-size caps). */
+  usedBytes(): number {
+    const g = (sql: string) => Number(Object.values(this.#db.prepare(sql).get() ?? {})[0] ?? 0);
+    return (g("PRAGMA page_count") - g("PRAGMA freelist_count")) * g("PRAGMA page_size");
+  }
+
+  /** Drops spans past the age limit, then the oldest spans while over the size limit. */
+  enforceRetention(): RetentionResult {
+    const out: RetentionResult = { deletedByAge: 0, deletedBySize: 0 };
+    if (this.#closed) return out;
+    const db = this.#db;
+    if (this.#retentionMs > 0) {
+      const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
+      // Chunks keep each write transaction short so receivers are not held up for long.
+      const del = db.prepare(
+        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_us < ? LIMIT 20000)",
+      );
+      for (;;) {
+        const n = Number(del.run(cutoffUs).changes);
+        out.deletedByAge += n;
+        if (n < 20000) break;
+      }
+    }
+    if (this.#maxBytes > 0) {
+      for (let round = 0; round < 20; round++) {
+        const used = this.usedBytes();
+        if (used <= this.#maxBytes) break;
+        const count = Number(
+          (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
+        );
+        if (count === 0) break;
+        // Aim 10% under the cap so the trim does not run again after every batch.
+        const drop = Math.max(1, Math.ceil((count * (used - this.#maxBytes * 0.9)) / used));
+        const edge = db
+          .prepare("SELECT id FROM spans ORDER BY id LIMIT 1 OFFSET ?")
+          .get(Math.min(drop, count - 1)) as { id: number } | undefined;
+        const n = edge
+          ? Number(db.prepare("DELETE FROM spans WHERE id < ?").run(edge.id).changes)
+          : Number(db.prepare("DELETE FROM spans").run().changes);
+        out.deletedBySize += n;
+        this.#dropOrphanTags();
+        db.exec("PRAGMA incremental_vacuum");
+        if (n === 0) break;
+      }
+    }
+    if (out.deletedByAge + out.deletedBySize > 0) {
+      this.#dropOrphanTags();
+      db.exec("PRAGMA incremental_vacuum");
+    }
+    return out;
+  }
+
+  // Tags of spans older than the oldest live span go by id range; the few left behind by
+  // out-of-order deletes are never matched, since a search always joins back to spans.
+  #dropOrphanTags(): void {
+    const row = this.#db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
+    const low = row.m ?? Number((this.#st.nextId.get() as { n: number }).n);
+    this.#db.prepare("DELETE FROM tags WHERE id < ?").run(low * TAG_SLOTS);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#readDb !== this.#db) this.#readDb.close();
+    this.#db.close();
+  }
+}
+
+function prepareWriter(db: DatabaseSync) {
+  return {
+    nextId: db.prepare("SELECT coalesce(max(id), 0) + 1 AS n FROM spans"),
+    svcGet: db.prepare("SELECT id FROM services WHERE name = ?"),
+    svcAdd: db.prepare("INSERT INTO services (name) VALUES (?)"),
+    opGet: db.prepare("SELECT id FROM operations WHERE service_id = ? AND name = ?"),
+    opAdd: db.prepare("INSERT INTO operations (service_id, name) VALUES (?, ?)"),
+    kindAdd: db.prepare("INSERT OR IGNORE INTO operation_kinds (op_id, kind) VALUES (?, ?)"),
+    resGet: db.prepare("SELECT id FROM resources WHERE body = ?"),
+    resAdd: db.prepare("INSERT INTO resources (service_id, body) VALUES (?, ?)"),
+    resTag: db.prepare(
+      "INSERT OR IGNORE INTO resource_tags (key, value, resource_id) VALUES (?, ?, ?)",
+    ),
+    scopeGet: db.prepare("SELECT id FROM scopes WHERE body = ?"),
+    scopeAdd: db.prepare("INSERT INTO scopes (body) VALUES (?)"),
+    span: db.prepare(
+      "INSERT INTO spans (id, trace_id, span_id, parent_id, service_id, op_id, start_us, duration_us, error, kind, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    tag: db.prepare("INSERT INTO tags (id, key, value) VALUES (?, ?, ?)"),
+  };
+}
