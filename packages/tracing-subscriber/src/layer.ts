@@ -27,19 +27,32 @@ export interface SpanRef {
   field(name: string): FieldValue;
 }
 
-/** What a layer can look up while handling a notification. */
+/**
+ * What a layer can look up while handling a notification. A layer added with a per-layer filter
+ * gets a Context that sees only the spans its filter enabled (as in tracing-subscriber).
+ */
 export interface Context {
   span(id: bigint): SpanRef | undefined;
   /** The current span (AsyncLocalStorage), if it belongs to this subscriber and is live. */
   current(): SpanRef | undefined;
   /** The span an event belongs to: its parent, if any. */
   eventSpan(event: EventRecord): SpanRef | undefined;
+  /**
+   * The span and its ancestors, leaf first, skipping spans this layer's filter did not enable.
+   * Prefer it over `SpanRef.scope()` in layers that may be filtered.
+   */
+  spanScope(id: bigint | undefined): SpanRef[];
 }
 
 /**
  * A Layer observes what the Registry records. Every method is optional. A layer's `enabled`
  * returning false disables the span or event for the whole subscriber (a global filter, like
- * EnvFilter used as a layer); to filter only one layer, wrap it with a Filter instead.
+ * EnvFilter used as a layer); to filter only one layer, add it with a Filter instead:
+ * `registry().with(layer, filter)`.
+ *
+ * Interest: `register` is asked once per callsite (and again after `rebuildInterest()`).
+ * ALWAYS or NEVER is cached on the callsite and `enabled` is not asked again; SOMETIMES makes
+ * the callsite ask `enabled` each time it fires.
  */
 export interface Layer {
   register?(metadata: Metadata): Interest;
@@ -61,7 +74,12 @@ export interface Layer {
 export interface Filter {
   callsiteEnabled?(metadata: Metadata): Interest;
   enabled(metadata: Metadata, ctx: Context): boolean;
-  /** For filters that match on field values: decide for a span once its fields are known. */
-  spanEnabled?(attrs: SpanAttributes, ctx: Context): boolean;
+  /**
+   * For filters that match on field values: decide for a span once its fields are known.
+   * The registry passes the attributes with the new span's `id`.
+   */
+  spanEnabled?(attrs: SpanAttributes & { readonly id?: bigint }, ctx: Context): boolean;
+  /** Told when a span's fields change, so field-matching filters can re-decide. */
+  onRecord?(id: bigint, values: Fields, ctx: Context): void;
   maxLevelHint?(): LevelFilter | undefined;
 }

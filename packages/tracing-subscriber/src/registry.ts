@@ -19,40 +19,47 @@ import type { Context, Filter, Layer, SpanRef } from "./layer.ts";
 interface Entry {
   readonly layer: Layer;
   readonly filter: Filter | undefined;
-  /** Bit for per-layer filtering of spans (filtered layers only). */
+  /** Bit for per-layer filtering of spans (filtered layers only; 0 for unfiltered). */
   readonly bit: number;
+  /** The context this layer sees: the registry, or a view limited to its filter's spans. */
+  readonly ctx: Context;
 }
 
 class SpanData implements SpanRef {
   readonly id: bigint;
   readonly metadata: Metadata;
   readonly parentId: bigint | undefined;
-  readonly fields: Fields;
+  /** Shared with the caller's object until the first record (copy on write). */
+  fields: Fields;
+  ownFields = false;
   followsFrom: bigint[] = EMPTY;
   /** Handles and live children holding the span open. */
   refs = 1;
   /** Which filtered layers see this span. */
   mask = 0;
   #ext: Map<unknown, unknown> | undefined;
-  readonly #registry: Registry;
+  readonly #spans: Map<bigint, SpanData>;
 
-  constructor(id: bigint, attrs: SpanAttributes, registry: Registry) {
+  constructor(id: bigint, attrs: SpanAttributes, spans: Map<bigint, SpanData>) {
     this.id = id;
     this.metadata = attrs.metadata;
     this.parentId = attrs.parent;
-    this.fields = { ...attrs.fields };
-    this.#registry = registry;
+    this.fields = attrs.fields;
+    this.#spans = spans;
   }
   get extensions(): Map<unknown, unknown> {
     if (this.#ext === undefined) this.#ext = new Map();
     return this.#ext;
   }
   parent(): SpanRef | undefined {
-    return this.parentId === undefined ? undefined : this.#registry.span(this.parentId);
+    return this.parentId === undefined ? undefined : this.#spans.get(this.parentId);
   }
   scope(): SpanRef[] {
     const out: SpanRef[] = [];
-    for (let s: SpanRef | undefined = this; s !== undefined; s = s.parent()) out.push(s);
+    for (let s: SpanData | undefined = this; s !== undefined; ) {
+      out.push(s);
+      s = s.parentId === undefined ? undefined : this.#spans.get(s.parentId);
+    }
     return out;
   }
   field(name: string): FieldValue {
@@ -61,19 +68,89 @@ class SpanData implements SpanRef {
 }
 const EMPTY: bigint[] = [];
 
+/** What a filtered layer sees: only the spans its filter enabled, parents skipping the rest. */
+class FilteredContext implements Context {
+  readonly #spans: Map<bigint, SpanData>;
+  readonly #bit: number;
+  constructor(spans: Map<bigint, SpanData>, bit: number) {
+    this.#spans = spans;
+    this.#bit = bit;
+  }
+  #nearest(id: bigint | undefined): SpanData | undefined {
+    while (id !== undefined) {
+      const d = this.#spans.get(id);
+      if (d === undefined) return undefined;
+      if (d.mask & this.#bit) return d;
+      id = d.parentId;
+    }
+    return undefined;
+  }
+  span(id: bigint): SpanRef | undefined {
+    const d = this.#spans.get(id);
+    return d !== undefined && d.mask & this.#bit ? d : undefined;
+  }
+  current(): SpanRef | undefined {
+    const cur = currentSpan();
+    return cur.id === undefined ? undefined : this.#nearest(cur.id);
+  }
+  eventSpan(event: EventRecord): SpanRef | undefined {
+    return this.#nearest(event.parent);
+  }
+  spanScope(id: bigint | undefined): SpanRef[] {
+    const out: SpanRef[] = [];
+    while (id !== undefined) {
+      const d = this.#spans.get(id);
+      if (d === undefined) break;
+      if (d.mask & this.#bit) out.push(d);
+      id = d.parentId;
+    }
+    return out;
+  }
+}
+
 export class Registry implements Subscriber, Context {
   readonly #spans = new Map<bigint, SpanData>();
   readonly #entries: Entry[] = [];
+  // Per-notification lists, so the hot paths loop only over layers that listen.
+  #filtered: Entry[] = [];
+  #onNewSpan: Entry[] = [];
+  #onRecord: Entry[] = [];
+  #onFollows: Entry[] = [];
+  #onEvent: Entry[] = [];
+  #onEnter: Entry[] = [];
+  #onExit: Entry[] = [];
+  #onClose: Entry[] = [];
   #nextId = 1n;
   #nextBit = 0;
+  /** The newest span: most enter/exit/close calls are for it, and this skips a Map lookup. */
+  #last: SpanData | undefined;
+
+  #get(id: bigint): SpanData | undefined {
+    const last = this.#last;
+    return last !== undefined && last.id === id ? last : this.#spans.get(id);
+  }
 
   /** Adds a layer, optionally with a filter that applies to this layer only. */
   with(layer: Layer, filter?: Filter): this {
     if (filter !== undefined && this.#nextBit >= 31) {
-      throw new RangeError("PERISCOPE_TOO_MANY_FILTERS: at most 31 per-layer filters per registry");
+      throw new RangeError(
+        "PERISCOPE_TOO_MANY_FILTERS: at most 31 per-layer filters per registry; combine filters or use another registry",
+      );
     }
     const bit = filter === undefined ? 0 : 1 << this.#nextBit++;
-    this.#entries.push({ layer, filter, bit });
+    const ctx = filter === undefined ? this : new FilteredContext(this.#spans, bit);
+    this.#entries.push({ layer, filter, bit, ctx });
+    const es = this.#entries;
+    this.#filtered = es.filter((e) => e.filter !== undefined);
+    this.#onNewSpan = es.filter((e) => e.layer.onNewSpan !== undefined);
+    this.#onRecord = es.filter(
+      (e) => e.layer.onRecord !== undefined || e.filter?.onRecord !== undefined,
+    );
+    this.#onFollows = es.filter((e) => e.layer.onFollowsFrom !== undefined);
+    this.#onEvent = es.filter((e) => e.layer.onEvent !== undefined);
+    this.#onEnter = es.filter((e) => e.layer.onEnter !== undefined);
+    this.#onExit = es.filter((e) => e.layer.onExit !== undefined);
+    this.#onClose = es.filter((e) => e.layer.onClose !== undefined);
     layer.onRegister?.();
     if (globalDefault() === this) rebuildInterest();
     return this;
@@ -103,6 +180,10 @@ export class Registry implements Subscriber, Context {
   eventSpan(event: EventRecord): SpanRef | undefined {
     return event.parent === undefined ? undefined : this.#spans.get(event.parent);
   }
+  spanScope(id: bigint | undefined): SpanRef[] {
+    const d = id === undefined ? undefined : this.#spans.get(id);
+    return d === undefined ? [] : d.scope();
+  }
 
   // ---- Subscriber ----
 
@@ -112,9 +193,14 @@ export class Registry implements Subscriber, Context {
     let filtered: Interest = Interest.NEVER;
     for (const { layer, filter } of this.#entries) {
       if (filter === undefined) {
-        const i = layer.register ? layer.register(metadata) : Interest.ALWAYS;
-        if (i === Interest.NEVER) return Interest.NEVER;
-        if (i === Interest.SOMETIMES || layer.enabled) sometimes = true;
+        if (layer.register) {
+          // ALWAYS and NEVER are final: the layer's enabled() is not asked for this callsite.
+          const i = layer.register(metadata);
+          if (i === Interest.NEVER) return Interest.NEVER;
+          if (i === Interest.SOMETIMES) sometimes = true;
+        } else if (layer.enabled) {
+          sometimes = true;
+        }
         if (isObserver(layer)) observers = true;
       } else {
         const i = filter.callsiteEnabled ? filter.callsiteEnabled(metadata) : Interest.SOMETIMES;
@@ -134,7 +220,7 @@ export class Registry implements Subscriber, Context {
         const h = layer.maxLevelHint?.();
         if (h !== undefined && h > cap) cap = h;
         if (isObserver(layer)) observers = LevelFilter.TRACE;
-      } else {
+      } else if (isObserver(layer)) {
         const h = filter.maxLevelHint?.() ?? LevelFilter.TRACE;
         if (h < observers) observers = h;
       }
@@ -150,29 +236,44 @@ export class Registry implements Subscriber, Context {
       if (isObserver(layer)) observers = true;
     }
     if (observers) return true;
-    for (const { filter } of this.#entries) {
-      if (filter?.enabled(metadata, this)) return true;
+    for (const e of this.#filtered) {
+      if ((e.filter as Filter).enabled(metadata, e.ctx)) return true;
     }
     return false;
   }
 
   newSpan(attrs: SpanAttributes): bigint {
     const id = this.#nextId++;
-    const data = new SpanData(id, attrs, this);
-    if (attrs.parent !== undefined) {
-      const parent = this.#spans.get(attrs.parent);
+    const spans = this.#spans;
+    const data = new SpanData(id, attrs, spans);
+    const parentId = attrs.parent;
+    if (parentId !== undefined) {
+      const parent = spans.get(parentId);
       if (parent !== undefined) parent.refs++;
     }
-    this.#spans.set(id, data);
-    const withId = { ...attrs, id };
-    for (const e of this.#entries) {
-      if (e.filter !== undefined) {
-        const f = e.filter;
-        if (!f.enabled(attrs.metadata, this) || (f.spanEnabled && !f.spanEnabled(attrs, this)))
-          continue;
-        data.mask |= e.bit;
+    spans.set(id, data);
+    this.#last = data;
+    const filtered = this.#filtered;
+    const listeners = this.#onNewSpan;
+    if (filtered.length === 0 && listeners.length === 0) return id;
+    const withId = { metadata: attrs.metadata, fields: attrs.fields, parent: parentId, id };
+    for (const e of filtered) {
+      const f = e.filter as Filter;
+      try {
+        if (!f.enabled(attrs.metadata, e.ctx)) continue;
+        if (f.spanEnabled && !f.spanEnabled(withId, e.ctx)) continue;
+      } catch {
+        continue;
       }
-      if (e.layer.onNewSpan) safe(() => e.layer.onNewSpan?.(withId, this));
+      data.mask |= e.bit;
+    }
+    for (const e of listeners) {
+      if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
+      try {
+        e.layer.onNewSpan?.(withId, e.ctx);
+      } catch {
+        // One layer's failure must not reach the program or the other layers.
+      }
     }
     return id;
   }
@@ -180,10 +281,18 @@ export class Registry implements Subscriber, Context {
   record(id: bigint, values: Fields): void {
     const data = this.#spans.get(id);
     if (data === undefined) return;
+    if (!data.ownFields) {
+      data.fields = { ...data.fields };
+      data.ownFields = true;
+    }
     Object.assign(data.fields, values);
-    for (const e of this.#entries) {
-      if (e.layer.onRecord && (e.filter === undefined || data.mask & e.bit))
-        safe(() => e.layer.onRecord?.(id, values, this));
+    for (const e of this.#onRecord) {
+      try {
+        e.filter?.onRecord?.(id, values, e.ctx);
+        if (e.bit === 0 || data.mask & e.bit) e.layer.onRecord?.(id, values, e.ctx);
+      } catch {
+        // as above
+      }
     }
   }
 
@@ -191,35 +300,54 @@ export class Registry implements Subscriber, Context {
     const data = this.#spans.get(id);
     if (data === undefined) return;
     data.followsFrom = data.followsFrom === EMPTY ? [follows] : [...data.followsFrom, follows];
-    for (const e of this.#entries) {
-      if (e.layer.onFollowsFrom && (e.filter === undefined || data.mask & e.bit))
-        safe(() => e.layer.onFollowsFrom?.(id, follows, this));
+    for (const e of this.#onFollows) {
+      if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
+      try {
+        e.layer.onFollowsFrom?.(id, follows, e.ctx);
+      } catch {
+        // as above
+      }
     }
   }
 
   event(event: EventRecord): void {
-    for (const e of this.#entries) {
-      if (!e.layer.onEvent) continue;
-      if (e.filter !== undefined && !e.filter.enabled(event.metadata, this)) continue;
-      safe(() => e.layer.onEvent?.(event, this));
+    for (const e of this.#onEvent) {
+      try {
+        if (e.filter !== undefined && !e.filter.enabled(event.metadata, e.ctx)) continue;
+        e.layer.onEvent?.(event, e.ctx);
+      } catch {
+        // as above
+      }
     }
   }
 
   enter(id: bigint): void {
-    const data = this.#spans.get(id);
+    const list = this.#onEnter;
+    if (list.length === 0) return;
+    const data = this.#get(id);
     if (data === undefined) return;
-    for (const e of this.#entries) {
-      if (e.layer.onEnter && (e.filter === undefined || data.mask & e.bit))
-        safe(() => e.layer.onEnter?.(id, this));
+    for (const e of list) {
+      if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
+      try {
+        e.layer.onEnter?.(id, e.ctx);
+      } catch {
+        // as above
+      }
     }
   }
 
   exit(id: bigint): void {
-    const data = this.#spans.get(id);
+    const list = this.#onExit;
+    if (list.length === 0) return;
+    const data = this.#get(id);
     if (data === undefined) return;
-    for (const e of this.#entries) {
-      if (e.layer.onExit && (e.filter === undefined || data.mask & e.bit))
-        safe(() => e.layer.onExit?.(id, this));
+    for (const e of list) {
+      if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
+      try {
+        e.layer.onExit?.(id, e.ctx);
+      } catch {
+        // as above
+      }
     }
   }
 
@@ -230,16 +358,24 @@ export class Registry implements Subscriber, Context {
   }
 
   tryClose(id: bigint): boolean {
-    const data = this.#spans.get(id);
-    if (data === undefined) return false;
-    if (--data.refs > 0) return false;
-    for (const e of this.#entries) {
-      if (e.layer.onClose && (e.filter === undefined || data.mask & e.bit))
-        safe(() => e.layer.onClose?.(id, this));
+    let data = this.#get(id);
+    if (data === undefined || --data.refs > 0) return false;
+    // Closing a child releases the reference it held on its parent, which may close too.
+    while (data !== undefined) {
+      const d: SpanData = data;
+      for (const e of this.#onClose) {
+        if (e.bit !== 0 && (d.mask & e.bit) === 0) continue;
+        try {
+          e.layer.onClose?.(d.id, e.ctx);
+        } catch {
+          // as above
+        }
+      }
+      this.#spans.delete(d.id);
+      if (this.#last === d) this.#last = undefined;
+      const parent = d.parentId === undefined ? undefined : this.#spans.get(d.parentId);
+      data = parent !== undefined && --parent.refs === 0 ? parent : undefined;
     }
-    this.#spans.delete(id);
-    // A child held its parent open; the parent may close now.
-    if (data.parentId !== undefined) this.tryClose(data.parentId);
     return true;
   }
 }
@@ -252,14 +388,6 @@ function isObserver(layer: Layer): boolean {
     layer.onClose !== undefined ||
     layer.onEnter !== undefined
   );
-}
-
-function safe(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // One layer's failure must not reach the program or the other layers.
-  }
 }
 
 /** A new, empty Registry: add layers with .with(layer[, filter]) and install with .init(). */

@@ -3,7 +3,7 @@
 import { currentSubscriber, type Registered, registerCallsite, state } from "./dispatch.ts";
 import type { Level } from "./level.ts";
 import type { Fields, Kind, Metadata } from "./metadata.ts";
-import { guard, makeSpan, type ParentOption, resolveParent, Span } from "./span.ts";
+import { makeSpan, type ParentOption, Span } from "./span.ts";
 import { Interest } from "./subscriber.ts";
 
 export interface CallsiteOptions {
@@ -63,6 +63,8 @@ export class Callsite implements Registered {
   }
 }
 
+const timeOrigin = performance.timeOrigin;
+
 /** Sends an event the caller already found enabled to the subscriber in scope. */
 export function dispatchEvent(
   metadata: Metadata,
@@ -71,15 +73,22 @@ export function dispatchEvent(
   parent: ParentOption,
 ): void {
   const sub = currentSubscriber();
-  guard(() =>
+  let pid: bigint | undefined;
+  if (parent !== null) {
+    const p = parent ?? state.current.getStore();
+    if (p !== undefined && p.subscriber === sub) pid = p.id;
+  }
+  try {
     sub.event({
       metadata,
       message,
       fields,
-      parent: resolveParent(parent, sub),
-      timestamp: performance.timeOrigin + performance.now(),
-    }),
-  );
+      parent: pid,
+      timestamp: timeOrigin + performance.now(),
+    });
+  } catch {
+    // A subscriber that throws loses its own data; the program goes on.
+  }
 }
 
 /** Declares a callsite; do it once, at module level, and keep the result. */

@@ -20,7 +20,14 @@ export interface SpanOptions {
 export class Logger {
   readonly target: string;
   readonly #events: Callsite[];
-  readonly #spans = new Map<string, Callsite>();
+  /** Span callsites by level, then name (no string concatenation on the hot path). */
+  readonly #spans: Map<string, Callsite>[] = [
+    new Map(),
+    new Map(),
+    new Map(),
+    new Map(),
+    new Map(),
+  ];
 
   constructor(target: string) {
     this.target = target;
@@ -92,8 +99,8 @@ export class Logger {
 
   /** The callsite a span of this level and name uses (made on first use, then cached). */
   spanCallsite(level: Level, name: string, fields?: Fields): Callsite {
-    const key = `${level}\u0000${name}`;
-    let cs = this.#spans.get(key);
+    const byName = this.#spans[level] ?? (this.#spans[level] = new Map());
+    let cs = byName.get(name);
     if (cs === undefined) {
       cs = new Callsite({
         kind: "span",
@@ -102,7 +109,7 @@ export class Logger {
         name,
         fields: fields ? Object.keys(fields) : [],
       });
-      this.#spans.set(key, cs);
+      byName.set(name, cs);
     }
     return cs;
   }

@@ -1,0 +1,290 @@
+// The fmt layer: one line (or block) per event, in tracing-subscriber's full, compact, pretty or
+// json shape, with the current span chain and its fields. Rendering never throws into the caller.
+import { type EventRecord, type Fields, levelName } from "@periscope/tracing";
+import type { Context, Layer, SpanRef } from "./layer.ts";
+import {
+  DEFAULT_LIMITS,
+  displayText,
+  jsonString,
+  jsonValue,
+  nameText,
+  type RenderLimits,
+  textValue,
+} from "./render.ts";
+import { rfc3339Micros } from "./time.ts";
+import { makeWriter, type Writer, type WriterOption } from "./writer.ts";
+
+export type FmtFormat = "full" | "compact" | "pretty" | "json";
+export const FORMATS: readonly FmtFormat[] = ["full", "compact", "pretty", "json"];
+
+export interface FmtOptions {
+  /** Default "full". */
+  format?: FmtFormat;
+  /** Default "stdout". */
+  writer?: WriterOption;
+  /** ANSI colours; default: only when the writer is a TTY and NO_COLOR is unset or empty. */
+  ansi?: boolean;
+  /** Milliseconds since the epoch; default: the event's own timestamp. Inject it in tests. */
+  clock?: () => number;
+  /** Print timestamps (default true). */
+  timestamps?: boolean;
+  /** Print the target (default true). */
+  target?: boolean;
+  /** Limits for rendering field values. */
+  limits?: Partial<RenderLimits>;
+  /** The environment consulted for NO_COLOR; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const LEVEL_PAD = ["TRACE", "DEBUG", " INFO", " WARN", "ERROR"];
+const LEVEL_COLOR = ["\x1b[35m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m"];
+const DIM = "\x1b[2m";
+const BOLD = "\x1b[1m";
+const ITALIC = "\x1b[3m";
+const RESET = "\x1b[0m";
+
+interface SpanCache {
+  /** Text-format field list ("a=1 b=\"x\""), or JSON members ("\"a\":1,\"b\":\"x\""). */
+  text: string;
+  json: string;
+  pretty: string;
+}
+
+export class FmtLayer implements Layer {
+  readonly format: FmtFormat;
+  readonly ansi: boolean;
+  readonly #writer: Writer;
+  readonly #clock: (() => number) | undefined;
+  readonly #timestamps: boolean;
+  readonly #target: boolean;
+  readonly #limits: RenderLimits;
+  /** Per-layer key for cached span field renderings, in span extensions. */
+  readonly #key = Symbol("fmt span fields");
+
+  constructor(opts: FmtOptions = {}) {
+    this.format = opts.format ?? "full";
+    this.#writer = makeWriter(opts.writer);
+    const env = opts.env ?? process.env;
+    const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
+    this.ansi = opts.ansi ?? (this.#writer.isTTY === true && !noColor);
+    this.#clock = opts.clock;
+    this.#timestamps = opts.timestamps ?? true;
+    this.#target = opts.target ?? true;
+    this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  }
+
+  onEvent(event: EventRecord, ctx: Context): void {
+    let out: string;
+    try {
+      out = this.formatEvent(event, ctx);
+    } catch {
+      return;
+    }
+    this.#writer.write(out);
+  }
+
+  onRecord(id: bigint, _values: Fields, ctx: Context): void {
+    ctx.span(id)?.extensions.delete(this.#key);
+  }
+
+  /** The text this layer writes for an event (exposed for tests and custom sinks). */
+  formatEvent(event: EventRecord, ctx: Context): string {
+    const scope = event.parent === undefined ? EMPTY_SCOPE : ctx.spanScope(event.parent);
+    switch (this.format) {
+      case "json":
+        return this.#json(event, scope);
+      case "pretty":
+        return this.#pretty(event, scope);
+      case "compact":
+        return this.#compact(event, scope);
+      default:
+        return this.#full(event, scope);
+    }
+  }
+
+  #time(event: EventRecord): string {
+    return rfc3339Micros(this.#clock ? this.#clock() : event.timestamp);
+  }
+
+  #cache(span: SpanRef): SpanCache {
+    const ext = span.extensions;
+    let c = ext.get(this.#key) as SpanCache | undefined;
+    if (c === undefined) {
+      c = { text: "", json: "", pretty: "" };
+      const lim = this.#limits;
+      const text: string[] = [];
+      const json: string[] = [];
+      const pretty: string[] = [];
+      const fields = span.fields;
+      for (const k of Object.keys(fields)) {
+        const v = fields[k];
+        if (v === undefined) continue;
+        const name = nameText(k);
+        const tv = textValue(v, lim);
+        text.push(this.ansi ? `${ITALIC}${name}${RESET}${DIM}=${RESET}${tv}` : `${name}=${tv}`);
+        pretty.push(this.ansi ? `${BOLD}${name}${RESET}: ${tv}` : `${name}: ${tv}`);
+        json.push(`${jsonString(k, lim)}:${jsonValue(v, lim)}`);
+      }
+      c.text = text.join(" ");
+      c.json = json.join(",");
+      c.pretty = pretty.join(", ");
+      ext.set(this.#key, c);
+    }
+    return c;
+  }
+
+  /** `ts LEVEL ` with optional colour. */
+  #head(event: EventRecord): string {
+    const level = event.metadata.level;
+    let s = "";
+    if (this.#timestamps)
+      s = this.ansi ? `${DIM}${this.#time(event)}${RESET} ` : `${this.#time(event)} `;
+    const pad = LEVEL_PAD[level] ?? levelName(level);
+    return this.ansi ? `${s}${LEVEL_COLOR[level] ?? ""}${pad}${RESET} ` : `${s}${pad} `;
+  }
+
+  #targetText(event: EventRecord): string {
+    if (!this.#target) return "";
+    const t = displayText(event.metadata.target, this.#limits);
+    return this.ansi ? `${DIM}${t}:${RESET} ` : `${t}: `;
+  }
+
+  /** Event message then fields, space separated: `msg a=1 b="x"`. */
+  #eventFields(event: EventRecord, sep: string, pretty: boolean): string {
+    const lim = this.#limits;
+    let s = event.message === undefined ? "" : displayText(event.message, lim);
+    const fields = event.fields;
+    for (const k in fields) {
+      const v = fields[k];
+      if (v === undefined) continue;
+      const name = nameText(k);
+      const tv = textValue(v, lim);
+      const item = pretty
+        ? this.ansi
+          ? `${BOLD}${name}${RESET}: ${tv}`
+          : `${name}: ${tv}`
+        : this.ansi
+          ? `${ITALIC}${name}${RESET}${DIM}=${RESET}${tv}`
+          : `${name}=${tv}`;
+      s = s === "" ? item : `${s}${sep}${item}`;
+    }
+    return s;
+  }
+
+  #spanName(span: SpanRef): string {
+    const n = displayText(span.metadata.name, this.#limits);
+    return this.ansi ? `${BOLD}${n}${RESET}` : n;
+  }
+
+  #full(event: EventRecord, scope: SpanRef[]): string {
+    let s = this.#head(event);
+    if (scope.length > 0) {
+      for (let i = scope.length - 1; i >= 0; i--) {
+        const span = scope[i] as SpanRef;
+        const f = this.#cache(span).text;
+        s += this.#spanName(span);
+        if (f !== "") s += this.ansi ? `${BOLD}{${RESET}${f}${BOLD}}${RESET}` : `{${f}}`;
+        s += this.ansi ? `${DIM}:${RESET}` : ":";
+      }
+      s += " ";
+    }
+    return `${s}${this.#targetText(event)}${this.#eventFields(event, " ", false)}\n`;
+  }
+
+  #compact(event: EventRecord, scope: SpanRef[]): string {
+    let s = this.#head(event);
+    if (scope.length > 0) {
+      for (let i = scope.length - 1; i >= 0; i--) {
+        s += this.#spanName(scope[i] as SpanRef);
+        s += this.ansi ? `${DIM}:${RESET}` : ":";
+      }
+      s += " ";
+    }
+    s += this.#targetText(event) + this.#eventFields(event, " ", false);
+    // Compact moves the span fields after the event's own, root first.
+    for (let i = scope.length - 1; i >= 0; i--) {
+      const f = this.#cache(scope[i] as SpanRef).text;
+      if (f !== "") s += ` ${f}`;
+    }
+    return `${s}\n`;
+  }
+
+  #pretty(event: EventRecord, scope: SpanRef[]): string {
+    const meta = event.metadata;
+    let s = `  ${this.#head(event)}${this.#targetText(event)}${this.#eventFields(event, ", ", true)}\n`;
+    if (meta.file !== undefined) {
+      const at = `${displayText(meta.file, this.#limits)}${meta.line === undefined ? "" : `:${meta.line}`}`;
+      s += this.ansi ? `    ${ITALIC}at${RESET} ${at}\n` : `    at ${at}\n`;
+    }
+    for (const span of scope) {
+      const target = displayText(span.metadata.target, this.#limits);
+      const f = this.#cache(span).pretty;
+      const name = `${target}::${displayText(span.metadata.name, this.#limits)}`;
+      const head = this.ansi ? `    ${ITALIC}in${RESET} ${BOLD}${name}${RESET}` : `    in ${name}`;
+      s +=
+        f === "" ? `${head}\n` : `${head} ${this.ansi ? `${ITALIC}with${RESET}` : "with"} ${f}\n`;
+    }
+    return `${s}\n`;
+  }
+
+  // JSON is built by hand rather than JSON.stringify(object): building the intermediate object
+  // and walking it again cost about twice as much per event in `npm run bench -- tracing`, and
+  // this way span fields are serialised once per span (cached), not once per event.
+  #json(event: EventRecord, scope: SpanRef[]): string {
+    const lim = this.#limits;
+    let s = '{"timestamp":"';
+    s += this.#time(event);
+    s += '","level":"';
+    s += levelName(event.metadata.level);
+    s += '","fields":{';
+    let first = true;
+    if (event.message !== undefined) {
+      s += `"message":${jsonString(event.message, lim)}`;
+      first = false;
+    }
+    const fields = event.fields;
+    for (const k in fields) {
+      const v = fields[k];
+      if (v === undefined) continue;
+      if (!first) s += ",";
+      first = false;
+      s +=
+        typeof v === "number" && Number.isFinite(v)
+          ? `${jsonString(k, lim)}:${v}`
+          : `${jsonString(k, lim)}:${jsonValue(v, lim)}`;
+    }
+    s += '},"target":';
+    s += jsonString(event.metadata.target, lim);
+    if (scope.length > 0) {
+      const leaf = scope[0] as SpanRef;
+      s += ',"span":';
+      s += this.#jsonSpan(leaf);
+      s += ',"spans":[';
+      for (let i = scope.length - 1; i >= 0; i--) {
+        s += this.#jsonSpan(scope[i] as SpanRef);
+        if (i > 0) s += ",";
+      }
+      s += "]";
+    }
+    return `${s}}\n`;
+  }
+
+  #jsonSpan(span: SpanRef): string {
+    const f = this.#cache(span).json;
+    const name = jsonString(span.metadata.name, this.#limits);
+    return f === "" ? `{"name":${name}}` : `{${f},"name":${name}}`;
+  }
+}
+
+const EMPTY_SCOPE: SpanRef[] = [];
+
+/** A fmt layer: `registry().with(fmtLayer({ format: "json" }), envFilter())`. */
+export function fmtLayer(opts: FmtOptions = {}): FmtLayer {
+  return new FmtLayer(opts);
+}
+
+/** Parses a PERISCOPE_LOG_FORMAT value; undefined when it names no format. */
+export function parseFormat(text: string | undefined): FmtFormat | undefined {
+  const t = text?.trim().toLowerCase();
+  return FORMATS.find((f) => f === t);
+}
