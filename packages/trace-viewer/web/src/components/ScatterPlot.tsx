@@ -21,8 +21,8 @@ export function ScatterPlot(props: { summaries: TraceSummary[] }) {
   const list = props.summaries;
   const t0 = Math.min(...list.map((s) => s.start));
   const t1 = Math.max(...list.map((s) => s.start));
-  // Headroom above the longest trace, so its dot is not cut by the frame.
-  const dMax = Math.max(1, ...list.map((s) => s.duration)) * 1.15;
+  // Headroom above the longest trace, so its dot is not cut by the frame, to a round number.
+  const dMax = niceCeil(Math.max(1, ...list.map((s) => s.duration)) * 1.1);
   const maxSpans = Math.max(1, ...list.map((s) => s.spanCount));
   const plotW = width - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -81,4 +81,11 @@ export function ScatterPlot(props: { summaries: TraceSummary[] }) {
       </svg>
     </div>
   );
+}
+
+/** The next 1, 2 or 5 times a power of ten, for axis labels people can read at a glance. */
+function niceCeil(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
 }
