@@ -1,0 +1,162 @@
+// The span store: retention by age and by size, data kept across a restart, and an
+// acknowledged batch surviving kill -9 of the viewer process.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { test } from "node:test";
+import { decodeJson, TraceStore } from "@periscope/trace-viewer";
+import { getJson, hexId, jsonRequest, postJson, tempDir, testViewer } from "./helpers.ts";
+
+const DAY_MS = 86400e3;
+const NOW_MS = Date.UTC(2026, 0, 15, 12);
+
+function spansAt(service: string, traceNo: number, startMs: number, n = 1, pad = 0) {
+  return decodeJson(
+    jsonRequest(
+      service,
+      Array.from({ length: n }, (_, i) => ({
+        traceId: hexId(traceNo, 16),
+        spanId: hexId(i + 1, 8),
+        name: `op-${i % 3}`,
+        startNs: BigInt(startMs) * 1_000_000n + BigInt(i),
+        durationNs: 1000n,
+        attributes: [
+          { key: "marker", value: { stringValue: `m-${traceNo}` } },
+          { key: "pad", value: { stringValue: "x".repeat(pad) } },
+        ],
+      })),
+    ),
+  ).resources;
+}
+
+test("retention by age drops old spans and their tags, keeps recent ones", () => {
+  let now = NOW_MS;
+  const store = new TraceStore({
+    path: ":memory:",
+    retentionMs: 7 * DAY_MS,
+    clock: () => now,
+    retentionIntervalMs: 0,
+  });
+  try {
+    store.ingest(spansAt("svc", 1, NOW_MS - 10 * DAY_MS, 5));
+    store.ingest(spansAt("svc", 2, NOW_MS - 3600e3, 5));
+    const q = (marker: string) =>
+      store.reader.findTraceIds({
+        service: "svc",
+        tags: { marker },
+        startUs: 0,
+        endUs: NOW_MS * 1000,
+        limit: 10,
+      });
+    assert.equal(q("m-1").length, 1);
+    const r = store.enforceRetention();
+    assert.equal(r.deletedByAge, 5);
+    assert.equal(q("m-1").length, 0);
+    assert.equal(q("m-2").length, 1);
+    assert.equal(store.reader.trace(Buffer.from(hexId(1, 16), "hex")).length, 0);
+    assert.equal(store.reader.trace(Buffer.from(hexId(2, 16), "hex")).length, 5);
+    now += 8 * DAY_MS;
+    assert.equal(store.enforceRetention().deletedByAge, 5);
+    assert.deepEqual(store.reader.services(), [], "a service without spans is no longer listed");
+  } finally {
+    store.close();
+  }
+});
+
+test("retention by size keeps the newest spans under the cap", (t) => {
+  const dir = tempDir(t);
+  const maxBytes = 3 * 1024 * 1024;
+  const store = new TraceStore({ path: join(dir, "s.sqlite"), maxBytes, retentionIntervalMs: 0 });
+  try {
+    for (let i = 1; i <= 60; i++) store.ingest(spansAt("svc", i, NOW_MS + i * 1000, 50, 1000));
+    assert.ok(store.usedBytes() > maxBytes, "the test must overfill the store");
+    const r = store.enforceRetention();
+    assert.ok(r.deletedBySize > 0);
+    assert.ok(store.usedBytes() <= maxBytes, `used ${store.usedBytes()} > cap ${maxBytes}`);
+    assert.equal(
+      store.reader.trace(Buffer.from(hexId(60, 16), "hex")).length,
+      50,
+      "newest trace kept",
+    );
+    assert.equal(
+      store.reader.trace(Buffer.from(hexId(1, 16), "hex")).length,
+      0,
+      "oldest trace dropped",
+    );
+  } finally {
+    store.close();
+  }
+});
+
+test("data survives a restart of the viewer on the same data directory", async (t) => {
+  const dir = tempDir(t);
+  let v = await testViewer({ dataDir: dir, otlpGrpc: false });
+  const req = jsonRequest("persist-svc", [
+    {
+      traceId: hexId(42, 16),
+      spanId: hexId(1, 8),
+      name: "kept",
+      startNs: BigInt(Date.now()) * 1_000_000n,
+      durationNs: 1000n,
+    },
+  ]);
+  assert.equal((await postJson(v.otlpHttpUrl, req)).status, 200);
+  await v.close();
+  v = await testViewer({ dataDir: dir, otlpGrpc: false });
+  t.after(() => v.close());
+  assert.deepEqual((await getJson(`${v.uiUrl}/api/services`)).body.data, ["persist-svc"]);
+  const tr = (await getJson(`${v.uiUrl}/api/traces/${hexId(42, 16)}`)).body.data[0];
+  assert.equal(tr.spans[0].operationName, "kept");
+  // New spans continue after the old ones (ids are not reused).
+  const req2 = jsonRequest("persist-svc", [
+    {
+      traceId: hexId(43, 16),
+      spanId: hexId(1, 8),
+      name: "later",
+      startNs: BigInt(Date.now()) * 1_000_000n,
+      durationNs: 1000n,
+    },
+  ]);
+  assert.equal((await postJson(v.otlpHttpUrl, req2)).status, 200);
+  assert.equal(v.store.reader.stats().spanCount, 2);
+});
+
+test("an acknowledged batch survives kill -9 of the viewer", async (t) => {
+  const dir = tempDir(t);
+  const child = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "fixtures", "viewer-child.ts"), dir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  t.after(() => child.kill("SIGKILL"));
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (c) => reject(new Error(`child exited early (${c})`)));
+  });
+  const { otlp } = JSON.parse(line) as { otlp: string };
+  const n = 200;
+  const req = jsonRequest(
+    "durable-svc",
+    Array.from({ length: n }, (_, i) => ({
+      traceId: hexId(99, 16),
+      spanId: hexId(i + 1, 8),
+      name: `span-${i}`,
+      startNs: BigInt(Date.now()) * 1_000_000n,
+      durationNs: 1000n,
+    })),
+  );
+  const r = await postJson(otlp, req);
+  assert.equal(r.status, 200);
+  // No grace period: the kill lands right after the acknowledgement.
+  child.kill("SIGKILL");
+  await new Promise((resolve) => child.once("exit", resolve));
+  const store = new TraceStore({ path: join(dir, "traces.sqlite"), retentionIntervalMs: 0 });
+  try {
+    assert.equal(store.reader.trace(Buffer.from(hexId(99, 16), "hex")).length, n);
+  } finally {
+    store.close();
+  }
+});
