@@ -42,7 +42,11 @@ export function SpanDetail(props: {
   const kind = tagValue(tags, "span.kind");
   const hidden = new Set(["otel.status_code", "otel.status_description", "span.kind"]);
   const attributes = tags.filter((t) => !hidden.has(t.key));
-  const refs = span.references ?? [];
+  // The reference that made the tree's parent is shown as the parent; the others are links.
+  const parentId = node.parent?.span.spanID;
+  const allRefs = span.references ?? [];
+  const parentRef = allRefs.find((r) => r.spanID === parentId);
+  const refs = allRefs.filter((r) => r !== parentRef);
   return (
     <div className="span-detail" data-testid="span-detail">
       <div className="detail-head">
@@ -52,6 +56,18 @@ export function SpanDetail(props: {
           {formatDuration(span.startTime - model.start)}
           {kind ? ` · ${kind}` : ""} · span {span.spanID}
         </span>
+        {node.parent && (
+          <span className="muted">
+            child of{" "}
+            <button
+              type="button"
+              className="linkish"
+              onClick={() => props.onFocusSpan(node.parent!.span.spanID, true)}
+            >
+              {`${node.parent.service}: ${node.parent.span.operationName}`}
+            </button>
+          </span>
+        )}
         <span className={`status status-${statusCode.toLowerCase()}`} data-testid="span-status">
           {statusCode}
           {statusDesc ? `: ${statusDesc}` : ""}
