@@ -1,6 +1,6 @@
-// Decodes console-api DurationHistograms (HdrHistogram V2 serialization, as Rust's hdrhistogram
-// writes it) into percentiles and (value, count) pairs the detail view charts.
-import * as hdr from "hdr-histogram-js";
+// Decodes console-api DurationHistograms (HdrHistogram V2, as Rust's hdrhistogram crate writes
+// them) into the percentiles and (value, count) pairs the detail view charts.
+import { type DecodedHistogram, decodeHdrHistogramV2 } from "@periscope/console-api";
 import type { Histogram } from "./model.ts";
 
 export const PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
@@ -12,40 +12,22 @@ interface WireHistogram {
   highestOutlier?: bigint | undefined;
 }
 
-// The runtime surface of JsHistogram that its typings leave out.
-interface Decoded {
-  totalCount: number;
-  maxValue: number;
-  minNonZeroValue: number;
-  countsArrayLength: number;
-  getValueAtPercentile(p: number): number;
-  getCountAtIndex(i: number): number;
-  valueFromIndex(i: number): number;
-}
-
-const decoder = hdr.JsHistogram as unknown as { decode(b: Uint8Array): Decoded };
-
 /** Returns undefined when the bytes are not a histogram: a bad one must not take the view down. */
 export function decodeHistogram(h: WireHistogram): Histogram | undefined {
   if (h.rawHistogram.length === 0) return undefined;
-  let d: Decoded;
+  let d: DecodedHistogram;
   try {
-    d = decoder.decode(new Uint8Array(h.rawHistogram));
+    d = decodeHdrHistogramV2(new Uint8Array(h.rawHistogram));
   } catch {
     return undefined;
   }
-  const values: Array<[number, number]> = [];
-  for (let i = 0; i < d.countsArrayLength; i++) {
-    const c = d.getCountAtIndex(i);
-    if (c > 0) values.push([d.valueFromIndex(i), c]);
-  }
   const count = d.totalCount;
   return {
-    percentiles: PERCENTILES.map((p) => [p, count > 0 ? d.getValueAtPercentile(p) : 0]),
-    values,
+    percentiles: PERCENTILES.map((p) => [p, count > 0 ? d.valueAtQuantile(p / 100) : 0]),
+    values: d.buckets.map((b) => [b.low, b.count]),
     count,
-    min: count > 0 ? d.minNonZeroValue : 0,
-    max: Math.max(d.maxValue, Number(h.maxValue ?? 0n)),
+    min: d.min,
+    max: Math.max(d.max, Number(h.maxValue ?? 0n)),
     highOutliers: Number(h.highOutliers ?? 0n),
     highestOutlier: h.highestOutlier === undefined ? undefined : Number(h.highestOutlier),
   };

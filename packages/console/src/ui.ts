@@ -3,6 +3,7 @@
 import { ASYNC_OP_COLUMNS, RESOURCE_COLUMNS, TASK_COLUMNS } from "./columns.ts";
 import type { Key } from "./keys.ts";
 import type { TableSort } from "./rows.ts";
+import { sanitize } from "./sanitize.ts";
 
 export type ViewName = "tasks" | "resources" | "task" | "resource";
 
@@ -223,7 +224,8 @@ export class Ui {
       this.editingFilter = false;
       this.filter = "";
     } else if (k.name === "backspace") this.filter = this.filter.slice(0, -1);
-    else if (k.ch !== undefined && !k.ctrl && this.filter.length < 200) this.filter += k.ch;
+    else if (k.ch !== undefined && !k.ctrl && this.filter.length < 200)
+      this.filter += sanitize(k.ch);
     this.tasks.selected = 0;
     this.resources.selected = 0;
     return [];

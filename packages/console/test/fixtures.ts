@@ -1,16 +1,15 @@
 // Console-api messages for tests: a small fixed program (connection tasks, a Db mutex, a
 // semaphore) at fixed times, so frames are reproducible to the character.
-import { inflateSync } from "node:zlib";
 import {
   type AsyncOpStats,
   type Duration,
   type Field,
+  HdrHistogram,
   type ResourceStats,
   type TaskDetails,
   type Timestamp,
   Update,
 } from "@periscope/console-api";
-import * as hdr from "hdr-histogram-js";
 
 /** A fixed wall-clock origin: 2026-01-01T00:00:00Z. */
 export const T0 = 1_767_225_600n;
@@ -292,18 +291,9 @@ export function resourceUpdate(nowMs: number): Update {
 
 /** HdrHistogram V2 bytes (uncompressed, the form console-subscriber sends) of `valuesNs`. */
 export function histogramBytes(valuesNs: number[]): Buffer {
-  const h = hdr.build({
-    useWebAssembly: false,
-    numberOfSignificantValueDigits: 2,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60e9,
-  });
-  for (const v of valuesNs) h.recordValue(v);
-  const b = Buffer.from(
-    (h as unknown as { encodeIntoCompressedBase64(): string }).encodeIntoCompressedBase64(),
-    "base64",
-  );
-  return inflateSync(b.subarray(8, 8 + b.readInt32BE(4)));
+  const h = new HdrHistogram(1, 60e9, 2);
+  for (const v of valuesNs) h.record(v);
+  return Buffer.from(h.encodeV2());
 }
 
 export function details(taskId: number, pollNs: number[], schedNs: number[]): TaskDetails {
