@@ -228,6 +228,39 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     );
   });
 
+  await t.test("search filters: logfmt tags, min duration, sorting, the scatter plot", async () => {
+    await page.goto(`${ui}/search?service=mini-redis`);
+    await page.getByTestId("result-count").filter({ hasText: "2 traces" }).waitFor();
+    // Tags go to the API as Jaeger's JSON; only the trace with a failed span matches.
+    await page.locator('input[name="tags"]').fill("error=true");
+    await page.getByRole("button", { name: "Find Traces" }).click();
+    await page.getByTestId("result-count").filter({ hasText: "1 trace" }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("tags"), '{"error":"true"}');
+    assert.equal(await page.locator(".trace-item.has-error").count(), 1);
+    // Malformed logfmt is refused with a sentence, and no search runs.
+    await page.locator('input[name="tags"]').fill('msg="unclosed');
+    await page.getByRole("button", { name: "Find Traces" }).click();
+    await page.getByRole("alert").filter({ hasText: "unterminated quote" }).waitFor();
+    await page.locator('input[name="tags"]').fill("");
+    await page.locator('input[name="minDuration"]').fill("100ms");
+    await page.getByRole("button", { name: "Find Traces" }).click();
+    await page.getByTestId("result-count").filter({ hasText: "1 trace" }).waitFor();
+    assert.match(await page.locator(".trace-duration").innerText(), /120ms/);
+    await page.locator('input[name="minDuration"]').fill("");
+    await page.getByRole("button", { name: "Find Traces" }).click();
+    await page.getByTestId("result-count").filter({ hasText: "2 traces" }).waitFor();
+    const durations = () => page.locator(".trace-duration").allInnerTexts();
+    await page.getByLabel("Sort traces").selectOption("shortest");
+    assert.deepEqual(await durations(), ["80.0ms", "120ms"]);
+    await page.getByLabel("Sort traces").selectOption("longest");
+    assert.deepEqual(await durations(), ["120ms", "80.0ms"]);
+    await page.getByLabel("Sort traces").selectOption("most-spans");
+    assert.match(await page.locator(".trace-item").first().innerText(), /4 spans/);
+    // A red dot opens the failed trace.
+    await page.locator(".scatter circle.error").click();
+    await page.waitForURL(new RegExp(`/trace/${shop.traceId}$`));
+  });
+
   await t.test("in-trace search, collapse and expand, critical path", async () => {
     await openTrace(page, ui, shop.traceId);
     await page.getByLabel("Find in trace").fill("user:42");
