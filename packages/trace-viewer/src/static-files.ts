@@ -2,7 +2,7 @@
 // file gets index.html, so /search and /trace/{id} load the app. Never lists directories.
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -32,6 +32,7 @@ export function serveStatic(
   res: ServerResponse,
   pathname: string,
 ): void {
+  distDir = resolve(distDir);
   const index = join(distDir, "index.html");
   if (!existsSync(index)) {
     res.writeHead(503, {
@@ -47,17 +48,19 @@ export function serveStatic(
     decoded = "/";
   }
   const file = normalize(join(distDir, decoded));
+  if ((file !== distDir && !file.startsWith(distDir + sep)) || decoded.includes("\0")) {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+    return void res.end("not found\n");
+  }
   let target = index;
-  if (file.startsWith(distDir + sep) && !decoded.includes("\0")) {
-    try {
-      if (statSync(file).isFile()) target = file;
-    } catch {
-      // Not a file: a client-side route (even /trace/a...b, which looks like it has an
-      // extension), unless it asks for a built asset that does not exist.
-      if (decoded.startsWith("/assets/")) {
-        res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-        return void res.end("not found\n");
-      }
+  try {
+    if (statSync(file).isFile()) target = file;
+  } catch {
+    // Not a file: a client-side route (even /trace/a...b, which looks like it has an
+    // extension), unless it asks for a built asset that does not exist.
+    if (decoded.startsWith("/assets/")) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      return void res.end("not found\n");
     }
   }
   const type = TYPES[extname(target)] ?? "application/octet-stream";

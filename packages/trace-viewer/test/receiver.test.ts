@@ -143,7 +143,7 @@ test("JSON answers: hex ids, partial success, 400 for malformed JSON and shapes"
   ]);
   let r = await postJson(v.otlpHttpUrl, req);
   assert.equal(r.status, 200);
-  assert.deepEqual((await r.json()).partialSuccess.rejectedSpans, "1");
+  assert.deepEqual(((await r.json()) as any).partialSuccess.rejectedSpans, "1");
   const stored = (await getJson(`${v.uiUrl}/api/traces/${hexId(7, 16)}`)).body.data[0].spans[0];
   assert.equal(stored.startTime, 1_700_000_000_000_000);
   assert.equal(stored.duration, 5000);
@@ -157,7 +157,7 @@ test("JSON answers: hex ids, partial success, 400 for malformed JSON and shapes"
       body,
     });
     assert.equal(r.status, 400, body);
-    assert.equal((await r.json()).code, 3);
+    assert.equal(((await r.json()) as any).code, 3);
   }
   r = await fetch(`${v.otlpHttpUrl}/v1/traces`, {
     method: "POST",
