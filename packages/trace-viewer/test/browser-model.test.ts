@@ -2,7 +2,13 @@
 // the critical path, search within a trace, trace-file loading and search URLs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkTrace, loadTraceFile, searchParams, uploadedTrace } from "../web/src/lib/api.ts";
+import {
+  checkTrace,
+  loadTraceFile,
+  lookbackUs,
+  searchParams,
+  uploadedTrace,
+} from "../web/src/lib/api.ts";
 import { checkDuration, formatDuration } from "../web/src/lib/format.ts";
 import type { Span, Trace } from "../web/src/lib/jaeger.ts";
 import { LogfmtError, parseLogfmt, toLogfmt } from "../web/src/lib/logfmt.ts";
@@ -76,6 +82,14 @@ test("search URL carries Jaeger's parameters, tags as JSON, start/end from lookb
   assert.equal(p.get("minDuration"), "1ms");
   assert.equal(p.get("limit"), "20");
   assert.equal(p.has("operation"), false);
+  // Jaeger UI and Grafana links may carry any lookback, or an explicit window.
+  assert.equal(lookbackUs("90m"), 90 * 60e6);
+  assert.equal(lookbackUs("3d"), 3 * 86400e6);
+  assert.equal(lookbackUs("1w"), null);
+  const custom = searchParams({ service: "s", lookback: "custom", start: 5, end: 9, limit: 1 });
+  assert.equal(custom.get("start"), "5");
+  assert.equal(custom.get("end"), "9");
+  assert.equal(custom.has("lookback"), false);
 });
 
 test("tree: depth-first order, children by start, orphans and cycles become roots", () => {

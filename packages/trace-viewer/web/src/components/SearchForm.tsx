@@ -1,7 +1,7 @@
 // The search form: service, operation, tags (logfmt), lookback, min/max duration, limit. It
 // submits by navigating to /search?…, in Jaeger's URL format (tags as JSON).
 import { type FormEvent, useEffect, useState } from "react";
-import { getOperations, getServices, LOOKBACKS, type SearchQuery } from "../lib/api.ts";
+import { getOperations, getServices, LOOKBACKS, lookbackUs, type SearchQuery } from "../lib/api.ts";
 import { checkDuration } from "../lib/format.ts";
 import { type LogfmtError, parseLogfmt, toLogfmt } from "../lib/logfmt.ts";
 import { navigate } from "../lib/router.tsx";
@@ -12,11 +12,27 @@ export function queryFromUrl(q: URLSearchParams): SearchQuery {
     service: q.get("service") ?? "",
     operation: q.get("operation") ?? undefined,
     tags: tagsFromUrl(q.get("tags")),
-    lookback: LOOKBACKS.includes(q.get("lookback") ?? "") ? q.get("lookback")! : "1h",
+    lookback: lookbackFromUrl(q),
+    start: numberParam(q.get("start")),
+    end: numberParam(q.get("end")),
     minDuration: q.get("minDuration") ?? undefined,
     maxDuration: q.get("maxDuration") ?? undefined,
     limit: Number.isFinite(limit) && limit > 0 ? Math.min(limit, 1500) : 20,
   };
+}
+
+function numberParam(s: string | null): number | undefined {
+  const n = Number(s);
+  return s && Number.isFinite(n) ? n : undefined;
+}
+
+function lookbackFromUrl(q: URLSearchParams): string {
+  const l = q.get("lookback") ?? "";
+  if (lookbackUs(l) !== null) return l;
+  // Jaeger UI writes lookback=custom (or none) with start/end for a chosen window.
+  if (numberParam(q.get("start")) !== undefined && numberParam(q.get("end")) !== undefined)
+    return "custom";
+  return "1h";
 }
 
 function tagsFromUrl(raw: string | null): Record<string, string> | undefined {
@@ -91,6 +107,10 @@ export function SearchForm(props: { query: URLSearchParams }) {
     if (operation) p.set("operation", operation);
     if (Object.keys(parsed).length > 0) p.set("tags", JSON.stringify(parsed));
     p.set("lookback", lookback);
+    if (lookback === "custom" && initial.start !== undefined && initial.end !== undefined) {
+      p.set("start", String(initial.start));
+      p.set("end", String(initial.end));
+    }
     if (minDuration.trim()) p.set("minDuration", minDuration.trim());
     if (maxDuration.trim()) p.set("maxDuration", maxDuration.trim());
     p.set("limit", String(n));
@@ -158,6 +178,13 @@ export function SearchForm(props: { query: URLSearchParams }) {
               Last {l}
             </option>
           ))}
+          {!LOOKBACKS.includes(initial.lookback) && (
+            <option value={initial.lookback}>
+              {initial.lookback === "custom"
+                ? "Custom range (from the link)"
+                : `Last ${initial.lookback}`}
+            </option>
+          )}
         </select>
       </label>
       <div className="row2">

@@ -46,31 +46,37 @@ export interface SearchQuery {
   minDuration?: string;
   maxDuration?: string;
   limit: number;
+  /** µs; used when lookback is "custom". */
+  start?: number;
+  end?: number;
 }
 
-const LOOKBACK_US: Record<string, number> = {
-  "5m": 5 * 60e6,
-  "15m": 15 * 60e6,
-  "1h": 3600e6,
-  "2h": 2 * 3600e6,
-  "6h": 6 * 3600e6,
-  "12h": 12 * 3600e6,
-  "1d": 86400e6,
-  "2d": 2 * 86400e6,
-  "7d": 7 * 86400e6,
-};
+/** The lookbacks offered in the form; the URL may carry any `<n>m|h|d`, or "custom". */
+export const LOOKBACKS = ["5m", "15m", "1h", "2h", "6h", "12h", "1d", "2d", "7d"];
 
-export const LOOKBACKS = Object.keys(LOOKBACK_US);
+const UNIT_US: Record<string, number> = { m: 60e6, h: 3600e6, d: 86400e6 };
+
+/** Microseconds in a lookback like "90m" or "2d"; null when it is not one. */
+export function lookbackUs(lookback: string): number | null {
+  const m = /^(\d{1,6})([mhd])$/.exec(lookback);
+  return m ? Number(m[1]) * UNIT_US[m[2]!]! : null;
+}
 
 export function searchParams(q: SearchQuery, nowMs = Date.now()): URLSearchParams {
   const p = new URLSearchParams();
   p.set("service", q.service);
   if (q.operation) p.set("operation", q.operation);
   if (q.tags && Object.keys(q.tags).length > 0) p.set("tags", JSON.stringify(q.tags));
-  const end = Math.round(nowMs * 1000);
-  p.set("start", String(end - (LOOKBACK_US[q.lookback] ?? 3600e6)));
-  p.set("end", String(end));
-  p.set("lookback", q.lookback);
+  if (q.lookback === "custom" && q.start !== undefined && q.end !== undefined) {
+    // A link from Jaeger UI or Grafana with an explicit window.
+    p.set("start", String(q.start));
+    p.set("end", String(q.end));
+  } else {
+    const end = Math.round(nowMs * 1000);
+    p.set("start", String(end - (lookbackUs(q.lookback) ?? 3600e6)));
+    p.set("end", String(end));
+    p.set("lookback", q.lookback);
+  }
   if (q.minDuration) p.set("minDuration", q.minDuration.replace(/\s+/g, ""));
   if (q.maxDuration) p.set("maxDuration", q.maxDuration.replace(/\s+/g, ""));
   p.set("limit", String(q.limit));

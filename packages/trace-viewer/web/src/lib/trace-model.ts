@@ -166,13 +166,19 @@ export function criticalPath(model: TraceModel): Map<string, Segment[]> {
   return out;
 }
 
-/** Lower-cased text of everything a user may search for in a span. */
+const haystacks = new WeakMap<SpanNode, string>();
+
+/** Lower-cased text of everything a user may search for in a span (cached per span). */
 export function spanHaystack(node: SpanNode): string {
+  const cached = haystacks.get(node);
+  if (cached !== undefined) return cached;
   const s = node.span;
   const parts = [s.operationName, node.service, s.spanID];
   for (const t of s.tags ?? []) parts.push(`${t.key}=${String(t.value)}`);
   for (const l of s.logs ?? []) for (const f of l.fields) parts.push(`${f.key}=${String(f.value)}`);
-  return parts.join("\n").toLowerCase();
+  const text = parts.join("\n").toLowerCase();
+  haystacks.set(node, text);
+  return text;
 }
 
 /** Span ids matching every whitespace-separated word of the query (case-insensitive). */
