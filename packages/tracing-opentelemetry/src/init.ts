@@ -100,7 +100,11 @@ export function initOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelem
   const env = options.env ?? process.env;
   const resource = makeResource(options, env);
   const batch = { ...batchFromEnv(env), ...options.batch };
-  const { exporter, endpoint } = makeExporter(options, env);
+  // In-flight exports hold spans too. One at a time is the norm, but a flush sends the whole
+  // queue at once, and after a failed export the SDK may start the next before the last ended:
+  // the limit keeps that bounded (queue + limit x batch spans at most).
+  const concurrencyLimit = Math.ceil(batch.maxQueueSize / batch.maxExportBatchSize) + 1;
+  const { exporter, endpoint } = makeExporter(options, env, concurrencyLimit);
   const counter = new ExportCounter();
   const processor = new BatchSpanProcessor({
     exporter,
@@ -209,6 +213,7 @@ function makeResource(options: OpenTelemetryOptions, env: Env): Resource {
 function makeExporter(
   options: OpenTelemetryOptions,
   env: Env,
+  concurrencyLimit: number,
 ): { exporter: SpanExporter; endpoint: string } {
   if (options.exporter !== undefined)
     return { exporter: options.exporter, endpoint: "custom exporter" };
@@ -222,13 +227,19 @@ function makeExporter(
     10000;
   if (protocol === "grpc") {
     const url = options.endpoint ?? specific ?? base ?? "http://localhost:4317";
-    return { exporter: new OTLPGrpcTraceExporter({ url, timeoutMillis }), endpoint: url };
+    return {
+      exporter: new OTLPGrpcTraceExporter({ url, timeoutMillis, concurrencyLimit }),
+      endpoint: url,
+    };
   }
   const url =
     options.endpoint ??
     specific ??
     `${(base ?? "http://localhost:4318").replace(/\/+$/, "")}/v1/traces`;
-  return { exporter: new OTLPProtoTraceExporter({ url, timeoutMillis }), endpoint: url };
+  return {
+    exporter: new OTLPProtoTraceExporter({ url, timeoutMillis, concurrencyLimit }),
+    endpoint: url,
+  };
 }
 
 /** OTEL_SDK_DISABLED=true: nothing is sampled, and nothing would be sent anyway. */

@@ -26,7 +26,9 @@ describe("OpenTelemetryLayer", () => {
   });
   after(() => receiver.close());
 
-  test("spans arrive with parents, attributes, later records, events, links and status", async () => {
+  test("spans arrive with parents, attributes, later records, events, links and status", {
+    timeout: 20_000,
+  }, async () => {
     receiver.spans.length = 0;
     const otel = setup(receiver);
     const reg = registry().with(otel.layer);
@@ -128,7 +130,9 @@ describe("OpenTelemetryLayer", () => {
     await otel.shutdown();
   });
 
-  test("filtered-out spans create no OpenTelemetry span; their children hang on the nearest kept one", async () => {
+  test("filtered-out spans create no OpenTelemetry span; their children hang on the nearest kept one", {
+    timeout: 20_000,
+  }, async () => {
     receiver.spans.length = 0;
     const otel = setup(receiver);
     const started: string[] = [];
@@ -170,7 +174,9 @@ describe("OpenTelemetryLayer", () => {
     await otel.shutdown();
   });
 
-  test("OTEL_TRACES_SAMPLER=always_off exports nothing, and OTEL_* resource env is honoured", async () => {
+  test("OTEL_TRACES_SAMPLER=always_off exports nothing, and OTEL_* resource env is honoured", {
+    timeout: 20_000,
+  }, async () => {
     receiver.spans.length = 0;
     const off = setup(receiver, { OTEL_TRACES_SAMPLER: "always_off" });
     withSubscriber(registry().with(off.layer), () => {
