@@ -1,7 +1,22 @@
 // @periscope/runtime: spawn, timers, Mutex, RwLock, Semaphore, Notify and channels, traced with
 // tokio's conventions (runtime.spawn, runtime.resource, waker and state_update events).
+export { BroadcastReceiver, BroadcastSender, broadcast, LaggedError } from "./broadcast.ts";
+export { type Clock, ManualClock, realClock } from "./clock.ts";
 export { ClosedError, JoinError, RuntimeError, type RuntimeErrorCode } from "./errors.ts";
-export { callerLocation, type Location } from "./location.ts";
+export { type Caller, callerLocation, type Location } from "./location.ts";
+export {
+  channel,
+  Receiver,
+  Sender,
+  type TryRecv,
+  type UnboundedReceiver,
+  UnboundedSender,
+  unboundedChannel,
+} from "./mpsc.ts";
+export { Mutex, MutexGuard } from "./mutex.ts";
+export { type NodeHandleOptions, watchNodeHandles } from "./node-handles.ts";
+export { Notify } from "./notify.ts";
+export { OneshotReceiver, OneshotSender, oneshot } from "./oneshot.ts";
 export {
   configureRuntime,
   type PollMode,
@@ -9,5 +24,19 @@ export {
   type RuntimeOptions,
   supportsTrackPromises,
 } from "./polls.ts";
+export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.ts";
+export { type AcquireOptions, MAX_PERMITS, Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { JoinHandle, type SpawnOptions, spawn, type TaskFn } from "./task.ts";
 export { currentTask, type Task } from "./task-state.ts";
+export {
+  Interval,
+  type IntervalOptions,
+  interval,
+  type MissedTickBehavior,
+  sleep,
+  TimeoutError,
+  type TimerOptions,
+  timeout,
+  yieldNow,
+} from "./time.ts";
+export { WatchReceiver, WatchSender, watch } from "./watch.ts";

@@ -14,6 +14,9 @@ const cache = new Map<string, Location>();
 const CACHE_MAX = 4096;
 const cwd = process.cwd() + sep;
 
+/** A function or class the user called; frames from it upward are hidden. */
+export type Caller = ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown);
+
 interface Holder {
   stack?: string;
 }
@@ -22,12 +25,12 @@ interface Holder {
  * Where the call to `fn` was made. `fn` is the public function the user called (spawn, sleep,
  * a constructor): V8 hides it and everything above it, so the first frame left is the caller.
  */
-export function callerLocation(fn: (...args: never[]) => unknown): Location {
+export function callerLocation(fn: Caller): Location {
   const holder: Holder = {};
   const limit = Error.stackTraceLimit;
   try {
     Error.stackTraceLimit = 1;
-    Error.captureStackTrace(holder, fn);
+    Error.captureStackTrace(holder, fn as (...args: never[]) => unknown);
   } catch {
     return UNKNOWN;
   } finally {
