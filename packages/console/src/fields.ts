@@ -35,11 +35,19 @@ export function decodeField(f: Field, metas: Map<bigint, Meta>): DecodedField | 
   return { name, value, text: `${name}=${String(value)}` };
 }
 
-export function decodeAttribute(a: Attribute, metas: Map<bigint, Meta>): string | undefined {
+export interface DecodedAttribute extends DecodedField {
+  unit: string;
+}
+
+export function decodeAttribute(
+  a: Attribute,
+  metas: Map<bigint, Meta>,
+): DecodedAttribute | undefined {
   if (!a.field) return undefined;
   const f = decodeField(a.field, metas);
   if (!f) return undefined;
-  return a.unit ? `${f.text}${sanitize(a.unit)}` : f.text;
+  const unit = a.unit ? sanitize(a.unit) : "";
+  return { ...f, unit, text: f.text + unit };
 }
 
 /** "file:line:col", with a file:// URL prefix dropped; "" when the server sent none. */

@@ -1,37 +1,59 @@
-// Event-loop health for the header, read from the resource a Periscope server publishes for
-// the loop; other servers (a Rust program) have none, and the header then leaves it out.
-import type { LoopHealth, Resource } from "./model.ts";
+// What a Periscope server carries beyond console-api, as attributes of two synthetic resources:
+// node::EventLoop (delay percentiles, utilization) and periscope::Warnings (long polls). Other
+// servers (a Rust program) have neither, and the header and warnings pane then leave them out.
+import type { LoopHealth, Resource, ServerLongPoll, ServerWarnings } from "./model.ts";
+import { sanitize } from "./sanitize.ts";
 
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
 
-function parse(attr: string): { name: string; value: number; unit: string } | undefined {
-  const m = /^([\w.]+)=(-?\d+(?:\.\d+)?)([a-zµ%]*)$/i.exec(attr);
-  if (!m) return undefined;
-  return { name: (m[1] as string).toLowerCase(), value: Number(m[2]), unit: m[3] ?? "" };
+type Attrs = Resource["attrs"];
+
+function num(attrs: Attrs, name: string): { n: number; unit: string } | undefined {
+  const a = attrs.get(name);
+  if (!a || typeof a.value === "string" || typeof a.value === "boolean") return undefined;
+  return { n: Number(a.value), unit: a.unit };
+}
+
+function ns(attrs: Attrs, name: string): number | undefined {
+  const a = num(attrs, name);
+  return a ? a.n * (UNIT_NS[a.unit] ?? 1) : undefined;
 }
 
 export function readLoopHealth(resources: Iterable<Resource>): LoopHealth | undefined {
   for (const r of resources) {
     if (!/event.?loop/i.test(`${r.concreteType} ${r.kind}`)) continue;
-    const h: LoopHealth = {
-      delayP50: undefined,
-      delayP99: undefined,
-      delayMax: undefined,
-      utilization: undefined,
+    const u = num(r.attrs, "utilization");
+    return {
+      delayP50: ns(r.attrs, "delay.p50"),
+      delayP99: ns(r.attrs, "delay.p99"),
+      delayMax: ns(r.attrs, "delay.max"),
+      utilization: u === undefined ? undefined : u.unit === "%" || u.n > 1 ? u.n / 100 : u.n,
     };
-    for (const attr of r.attributes) {
-      const a = parse(attr);
-      if (!a) continue;
-      if (a.name.includes("util")) {
-        h.utilization = a.unit === "%" || a.value > 1 ? a.value / 100 : a.value;
-      } else if (a.name.includes("delay")) {
-        const ns = a.value * (UNIT_NS[a.unit] ?? 1);
-        if (a.name.includes("p50") || a.name.includes("mean")) h.delayP50 = ns;
-        else if (a.name.includes("p99")) h.delayP99 = ns;
-        else if (a.name.includes("max")) h.delayMax = ns;
-      }
-    }
-    return h;
+  }
+  return undefined;
+}
+
+function longPoll(attrs: Attrs, prefix: string): ServerLongPoll | undefined {
+  const durationNs = ns(attrs, `${prefix}.duration`);
+  if (durationNs === undefined) return undefined;
+  const id = attrs.get(`${prefix}.task_id`)?.value;
+  return {
+    taskSpanId: typeof id === "bigint" ? id : typeof id === "number" ? BigInt(id) : undefined,
+    task: sanitize(attrs.get(`${prefix}.task`)?.value ?? ""),
+    durationNs,
+    location: sanitize(attrs.get(`${prefix}.location`)?.value ?? ""),
+  };
+}
+
+export function readServerWarnings(resources: Iterable<Resource>): ServerWarnings | undefined {
+  for (const r of resources) {
+    if (r.concreteType !== "periscope::Warnings") continue;
+    return {
+      longPolls: num(r.attrs, "long_polls")?.n ?? 0,
+      thresholdNs: ns(r.attrs, "long_poll.threshold"),
+      last: longPoll(r.attrs, "last_long_poll"),
+      worst: longPoll(r.attrs, "worst_long_poll"),
+    };
   }
   return undefined;
 }

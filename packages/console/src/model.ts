@@ -62,6 +62,8 @@ export interface Resource {
   droppedAt: number | undefined;
   attributes: string[];
   attributesText: string;
+  /** Attribute values by name, for the synthetic resources a Periscope server publishes. */
+  attrs: Map<string, { value: string | number | bigint | boolean; unit: string }>;
   search: string;
 }
 
@@ -107,4 +109,20 @@ export interface LoopHealth {
   delayMax: number | undefined;
   /** 0..1 */
   utilization: number | undefined;
+}
+
+/** A poll the server saw block the event loop (from its periscope::Warnings resource). */
+export interface ServerLongPoll {
+  taskSpanId: bigint | undefined;
+  task: string;
+  durationNs: number;
+  location: string;
+}
+
+/** Lints the server computed itself; a Rust server sends none. */
+export interface ServerWarnings {
+  longPolls: number;
+  thresholdNs: number | undefined;
+  last: ServerLongPoll | undefined;
+  worst: ServerLongPoll | undefined;
 }

@@ -13,8 +13,16 @@ import type {
 import { decodeAttribute, decodeField, formatLocation, type Meta } from "./fields.ts";
 import { decodeHistogram } from "./histogram.ts";
 import { type LintContext, lintTask } from "./lints.ts";
-import { readLoopHealth } from "./loop-health.ts";
-import type { AsyncOp, LintId, LoopHealth, Resource, Task, TaskDetails } from "./model.ts";
+import { readLoopHealth, readServerWarnings } from "./loop-health.ts";
+import type {
+  AsyncOp,
+  LintId,
+  LoopHealth,
+  Resource,
+  ServerWarnings,
+  Task,
+  TaskDetails,
+} from "./model.ts";
 import { sanitize } from "./sanitize.ts";
 
 export interface StateOptions {
@@ -49,6 +57,7 @@ export class ConsoleState {
   tracksWakers = false;
   details: TaskDetails | undefined;
   loop: LoopHealth | undefined;
+  serverWarnings: ServerWarnings | undefined;
   lintCounts = new Map<LintId, number>();
   #epochSeconds: bigint | undefined;
   #taskSeq = 0;
@@ -85,6 +94,12 @@ export class ConsoleState {
     if (update.resourceUpdate) this.#applyResources(update.resourceUpdate);
     if (update.asyncOpUpdate) this.#applyAsyncOps(update.asyncOpUpdate);
     this.loop = readLoopHealth(this.resources.values()) ?? this.loop;
+    this.serverWarnings = readServerWarnings(this.resources.values()) ?? this.serverWarnings;
+    // The server timed these polls exactly; they settle the task's long-poll lint.
+    for (const p of [this.serverWarnings?.last, this.serverWarnings?.worst]) {
+      const t = p?.taskSpanId === undefined ? undefined : this.tasks.get(p.taskSpanId);
+      if (t && p) t.longestPollAtLeast = Math.max(t.longestPollAtLeast, p.durationNs);
+    }
     this.retain();
     this.#lintAll();
     this.updates++;
@@ -224,6 +239,7 @@ export class ConsoleState {
         droppedAt: undefined,
         attributes: [],
         attributesText: "",
+        attrs: new Map(),
         search: "",
       };
       res.search = `${res.kind} ${res.concreteType} ${res.target} ${res.location}`.toLowerCase();
@@ -234,9 +250,11 @@ export class ConsoleState {
       if (!res) continue;
       res.createdAt = this.rel(s.createdAt) ?? res.createdAt;
       res.droppedAt = this.rel(s.droppedAt);
-      res.attributes = s.attributes
+      const attrs = s.attributes
         .map((a) => decodeAttribute(a, this.metas))
-        .filter((a): a is string => a !== undefined);
+        .filter((a) => a !== undefined);
+      res.attributes = attrs.map((a) => a.text);
+      res.attrs = new Map(attrs.map((a) => [a.name, { value: a.value, unit: a.unit }]));
       res.attributesText = res.attributes.join(" ");
       res.search =
         `${res.kind} ${res.concreteType} ${res.target} ${res.location} ${res.attributesText}`.toLowerCase();
@@ -277,7 +295,7 @@ export class ConsoleState {
         op.lastPollEnded = this.rel(s.pollStats.lastPollEnded);
       }
       op.attributes = s.attributes
-        .map((a) => decodeAttribute(a, this.metas))
+        .map((a) => decodeAttribute(a, this.metas)?.text)
         .filter((a): a is string => a !== undefined);
       op.attributesText = op.attributes.join(" ");
     }

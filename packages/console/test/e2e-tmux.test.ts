@@ -50,6 +50,7 @@ test("periscope console in tmux: tasks, r for resources, Enter for percentiles, 
   tmux("new-session", "-d", "-s", "e2e", "-x", "140", "-y", "45", cmd);
   let text = await waitFor(/Tasks \(5\)/);
   assert.match(text, /connected/);
+  assert.match(text, /loop delay p50 1\.1ms/, "event-loop health in the header");
   assert.match(text, /connection/);
   assert.match(text, /listener/);
   assert.equal(
@@ -59,7 +60,7 @@ test("periscope console in tmux: tasks, r for resources, Enter for percentiles, 
   );
 
   tmux("send-keys", "-t", "e2e", "r");
-  text = await waitFor(/Resources \(3\)/);
+  text = await waitFor(/Resources \(5\)/);
   assert.match(text, /Mutex<Db>/);
   assert.match(text, /Semaphore/);
 

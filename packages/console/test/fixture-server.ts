@@ -8,7 +8,14 @@ import {
   type TaskDetailsRequest,
   type Update,
 } from "@periscope/console-api";
-import { details, miniRedisTasks, resourceUpdate, type TaskSpec, taskUpdate } from "./fixtures.ts";
+import {
+  details,
+  miniRedisTasks,
+  periscopeExtras,
+  resourceUpdate,
+  type TaskSpec,
+  taskUpdate,
+} from "./fixtures.ts";
 
 export interface FixtureServer {
   address: string;
@@ -64,6 +71,7 @@ export async function startFixtureServer(
       let now = 10_000;
       call.write(taskUpdate(now, tasks));
       call.write(resourceUpdate(now));
+      call.write(periscopeExtras(now));
       const timer = setInterval(() => {
         now += intervalMs;
         // Every task was polled once more since the last update.

@@ -315,3 +315,55 @@ export function details(taskId: number, pollNs: number[], schedNs: number[]): Ta
     },
   };
 }
+
+/** The two synthetic resources a Periscope server adds: event-loop health and long polls. */
+export function periscopeExtras(nowMs: number): Update {
+  const attr = (name: string, v: bigint | string, unit?: string) => ({
+    field:
+      typeof v === "string"
+        ? { strName: name, strVal: v, metadataId: undefined }
+        : { strName: name, u64Val: v, metadataId: undefined },
+    unit,
+  });
+  const loopId = 2n ** 64n - 2n;
+  const warnId = 2n ** 64n - 1n;
+  return Update.fromPartial({
+    now: ts(nowMs),
+    resourceUpdate: {
+      newResources: [
+        { id: { id: loopId }, concreteType: "node::EventLoop", kind: { other: "event_loop" } },
+        { id: { id: warnId }, concreteType: "periscope::Warnings", kind: { other: "warnings" } },
+      ],
+      statsUpdate: new Map<bigint, ResourceStats>([
+        [
+          loopId,
+          {
+            createdAt: ts(0),
+            droppedAt: undefined,
+            attributes: [
+              attr("delay.p50", 1_100n, "us"),
+              attr("delay.p99", 12_400n, "us"),
+              attr("delay.max", 230_500n, "us"),
+              attr("utilization", 37n, "%"),
+            ],
+          },
+        ],
+        [
+          warnId,
+          {
+            createdAt: ts(0),
+            droppedAt: undefined,
+            attributes: [
+              attr("long_polls", 2n, "polls"),
+              attr("long_poll.threshold", 50n, "ms"),
+              attr("worst_long_poll.task_id", 3n),
+              attr("worst_long_poll.task", "3 (connection)"),
+              attr("worst_long_poll.duration", 230_000n, "us"),
+              attr("worst_long_poll.location", "src/server.ts:88:5"),
+            ],
+          },
+        ],
+      ]),
+    },
+  });
+}

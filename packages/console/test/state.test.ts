@@ -231,3 +231,57 @@ test("replay plays on the recording's clock and seeks back by rebuilding", () =>
   const fwd = r.seek(1000);
   assert.deepEqual([fwd.reset, fwd.updates.length], [false, 1]);
 });
+
+test("the server's long-poll warnings name the task and settle its lint", () => {
+  const s = state();
+  const attr = (name: string, v: bigint | string, unit?: string) => ({
+    field:
+      typeof v === "string"
+        ? { strName: name, strVal: v, metadataId: undefined }
+        : { strName: name, u64Val: v, metadataId: undefined },
+    unit,
+  });
+  s.apply(
+    Update.fromPartial({
+      now: ts(10_000),
+      resourceUpdate: {
+        newResources: [
+          {
+            id: { id: 2n ** 64n - 1n },
+            concreteType: "periscope::Warnings",
+            kind: { other: "warnings" },
+          },
+        ],
+        statsUpdate: new Map([
+          [
+            2n ** 64n - 1n,
+            {
+              createdAt: ts(0),
+              droppedAt: undefined,
+              attributes: [
+                attr("long_polls", 3n, "polls"),
+                attr("long_poll.threshold", 50n, "ms"),
+                attr("worst_long_poll.task_id", 2n),
+                attr("worst_long_poll.task", "2 (connection)"),
+                attr("worst_long_poll.duration", 230_000n, "us"),
+                attr("worst_long_poll.location", "src/server.ts:88:5"),
+              ],
+            },
+          ],
+        ]),
+      },
+    }),
+  );
+  assert.deepEqual(s.serverWarnings, {
+    longPolls: 3,
+    thresholdNs: 50e6,
+    last: undefined,
+    worst: {
+      taskSpanId: 2n,
+      task: "2 (connection)",
+      durationNs: 230e6,
+      location: "src/server.ts:88:5",
+    },
+  });
+  assert.ok(s.tasks.get(2n)?.warnings.includes("long-poll"));
+});

@@ -1,7 +1,13 @@
 // View functions render fixed state to exact text at a fixed size (snapshots in ./snapshots).
 import { test } from "node:test";
 import { ALL_LINTS, Console, key } from "@periscope/console";
-import { details, miniRedisTasks, resourceUpdate, taskUpdate } from "./fixtures.ts";
+import {
+  details,
+  miniRedisTasks,
+  periscopeExtras,
+  resourceUpdate,
+  taskUpdate,
+} from "./fixtures.ts";
 import { matchSnapshot } from "./snapshot-util.ts";
 
 function fixture(opts: { ascii?: boolean } = {}): Console {
@@ -64,4 +70,10 @@ test("help screen", () => {
   const c = fixture();
   c.key(key("?"));
   matchSnapshot("help-100x20", c.frame(100, 20), 100);
+});
+
+test("a Periscope server's event-loop health in the header and long polls in the warnings", () => {
+  const c = fixture();
+  c.apply(periscopeExtras(10_000));
+  matchSnapshot("tasks-periscope-extras-140x16", c.frame(140, 16), 140);
 });

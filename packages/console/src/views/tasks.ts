@@ -1,7 +1,8 @@
 // The tasks table (the console's home screen) with the warnings pane above it.
 import { TASK_COLUMNS } from "../columns.ts";
-import { lintSummary } from "../lints.ts";
-import type { LintId, TaskState } from "../model.ts";
+import { formatDuration } from "../duration.ts";
+import { ALL_LINTS, lintSummary } from "../lints.ts";
+import type { TaskState } from "../model.ts";
 import type { TaskRow } from "../rows.ts";
 import type { Color, Styles } from "../styles.ts";
 import { busyAt, idleAt, scheduledAt, stateAt, totalAt } from "../task-math.ts";
@@ -75,11 +76,33 @@ function widths(rows: TaskRow[]): Widths {
 export function warningsPane(sc: Scene, width: number): string[] {
   const { state, styles: s } = sc;
   const lines: string[] = [];
-  for (const [id, n] of state.lintCounts) {
+  for (const id of ALL_LINTS) {
+    const n = state.lintCounts.get(id) ?? 0;
     if (n === 0) continue;
     lines.push(
       compose(
-        [[`${s.sym.warn} `, (x) => s.fg(x, "yellow")], [`${n} ${lintSummary(id as LintId)}`]],
+        [[`${s.sym.warn} `, (x) => s.fg(x, "yellow")], [`${n} ${lintSummary(id)}`]],
+        width - 2,
+        s,
+      ),
+    );
+  }
+  const sw = state.serverWarnings;
+  if (sw && sw.longPolls > 0) {
+    const over =
+      sw.thresholdNs === undefined
+        ? ""
+        : ` over ${formatDuration(sw.thresholdNs, 0, s.ascii).text}`;
+    const w = sw.worst;
+    const worst = w
+      ? `; worst ${formatDuration(w.durationNs, 2, s.ascii).text} in task ${w.task}${w.location ? ` at ${w.location}` : ""}`
+      : "";
+    lines.push(
+      compose(
+        [
+          [`${s.sym.warn} `, (x) => s.fg(x, "red")],
+          [`${sw.longPolls} polls blocked the event loop${over} (seen by the server)${worst}`],
+        ],
         width - 2,
         s,
       ),
