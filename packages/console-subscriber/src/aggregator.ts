@@ -1,0 +1,253 @@
+// The aggregator: drains the layer's queue on a timer, keeps every live and retained entity,
+// and turns them into Updates: a full snapshot for a new watcher, then one delta per publish.
+import {
+  AsyncOp as AsyncOpCodec,
+  AsyncOpStats as AsyncOpStatsCodec,
+  PollOp as PollOpCodec,
+  Resource as ResourceCodec,
+  ResourceStats as ResourceStatsCodec,
+  Task as TaskCodec,
+  type TaskDetails,
+  TaskStats as TaskStatsCodec,
+} from "@periscope/console-api";
+import type { Clock } from "./clock.ts";
+import type { AsyncOpEntity, Entity, ResourceEntity, TaskEntity } from "./entities.ts";
+import type { LayerSinks } from "./layer.ts";
+import type { MetadataRegistry } from "./metadata.ts";
+import type { ProtoBuilder } from "./protos.ts";
+import type { BoundedQueue, PollOpItem, QueueItem } from "./queue.ts";
+import { encodeUpdates, type Item, MAX_MESSAGE_BYTES, Section } from "./update-encoder.ts";
+import type { EventLoopMonitor, Warnings } from "./warnings.ts";
+
+/** Poll ops kept between publishes at most; more are counted as dropped async-op events. */
+const MAX_POLL_OPS = 10_000;
+
+export interface AggregatorConfig {
+  queue: BoundedQueue;
+  metas: MetadataRegistry;
+  clock: Clock;
+  protos: ProtoBuilder;
+  retentionMs: number;
+  maxMessageBytes?: number;
+}
+
+export class Aggregator implements LayerSinks {
+  readonly tasks = new Map<bigint, TaskEntity>();
+  readonly resources = new Map<bigint, ResourceEntity>();
+  readonly asyncOps = new Map<bigint, AsyncOpEntity>();
+  readonly #cfg: AggregatorConfig;
+  #dirty: Entity[] = [];
+  /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
+  #dropped: Entity[] = [];
+  #droppedHead = 0;
+  #pollOps: PollOpItem[] = [];
+  #droppedPollOps = 0;
+  #warnings: Warnings | undefined;
+  #eventLoop: EventLoopMonitor | undefined;
+  /** Whether anyone (a watcher or the recorder) consumes deltas; without one, dirt is discarded. */
+  hasConsumers: () => boolean = () => false;
+
+  constructor(cfg: AggregatorConfig) {
+    this.#cfg = cfg;
+  }
+
+  get retentionMs(): number {
+    return this.#cfg.retentionMs;
+  }
+
+  attachWarnings(w: Warnings): void {
+    this.#warnings = w;
+    this.#insert(w.resource);
+  }
+
+  attachEventLoop(m: EventLoopMonitor): void {
+    this.#eventLoop = m;
+    this.#insert(m.resource);
+  }
+
+  // ---- LayerSinks (called from the layer, on the hot path) ----
+
+  markDirty(e: Entity): void {
+    this.#dirty.push(e);
+  }
+  markDropped(e: Entity): void {
+    this.#dropped.push(e);
+  }
+  longPoll(task: TaskEntity, ms: number): void {
+    this.#warnings?.longPoll(task, ms);
+  }
+
+  // ---- draining ----
+
+  /** Moves everything queued into the entity maps. Cheap; also run when the queue is half full. */
+  drain(): void {
+    this.#cfg.queue.drain((item) => this.#take(item));
+  }
+
+  #take(item: QueueItem): void {
+    if (item.kind === "pollOp") {
+      if (!this.hasConsumers()) return;
+      if (this.#pollOps.length >= MAX_POLL_OPS) this.#droppedPollOps++;
+      else this.#pollOps.push(item);
+      return;
+    }
+    this.#insert(item);
+  }
+
+  #insert(e: Entity): void {
+    if (e.kind === "task") this.tasks.set(e.id, e);
+    else if (e.kind === "resource") this.resources.set(e.id, e);
+    else this.asyncOps.set(e.id, e);
+    // New entities start dirty; markDirty only fires on a clean -> dirty change, so list it here.
+    this.#dirty.push(e);
+  }
+
+  /** Refreshes sampled data (event loop) before a publish. */
+  sample(): void {
+    this.#eventLoop?.sample();
+  }
+
+  // ---- building updates ----
+
+  /** Every metadata and every live and retained entity, as one or more Updates. */
+  snapshot(): Buffer[] {
+    // With nobody consuming deltas yet, what is dirty is in this snapshot: don't announce it twice.
+    if (!this.hasConsumers()) this.discardDelta();
+    else this.drain();
+    const p = this.#cfg.protos;
+    const items: Item[] = [];
+    for (const e of this.resources.values()) items.push(this.#item(e, true));
+    for (const e of this.tasks.values()) items.push(this.#item(e, true));
+    for (const e of this.asyncOps.values()) items.push(this.#item(e, true));
+    return encodeUpdates(
+      {
+        now: p.ts(this.#cfg.clock.now()),
+        metadata: [...this.#cfg.metas.all],
+        items,
+        pollOps: [],
+        droppedTasks: 0,
+        droppedResources: 0,
+        droppedAsyncOps: 0,
+      },
+      this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    );
+  }
+
+  /** What changed since the previous delta; clears dirt and drop counters. */
+  delta(): Buffer[] {
+    this.drain();
+    const p = this.#cfg.protos;
+    const q = this.#cfg.queue;
+    const items: Item[] = [];
+    const dirty = this.#dirty;
+    this.#dirty = [];
+    // Resources first: async ops and poll ops refer to them.
+    for (const kind of ["resource", "task", "asyncOp"] as const) {
+      for (const e of dirty) {
+        if (e.kind !== kind || !e.dirty) continue;
+        items.push(this.#item(e, e.unsent));
+        e.dirty = false;
+        e.unsent = false;
+      }
+    }
+    const pollOps = this.#pollOps.map((o) =>
+      PollOpCodec.encode({
+        metadata: { id: o.metaId },
+        resourceId: { id: o.resource.id },
+        name: o.name,
+        taskId: { id: o.taskId },
+        asyncOpId: { id: o.asyncOp.id },
+        isReady: o.isReady,
+      }).finish(),
+    );
+    this.#pollOps = [];
+    const newMeta = this.#cfg.metas.takePending();
+    const out = encodeUpdates(
+      {
+        now: p.ts(this.#cfg.clock.now()),
+        metadata: newMeta.length > 0 ? newMeta : undefined,
+        items,
+        pollOps,
+        droppedTasks: q.droppedTasks,
+        droppedResources: q.droppedResources,
+        droppedAsyncOps: q.droppedAsyncOps + this.#droppedPollOps,
+      },
+      this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    );
+    q.droppedTasks = 0;
+    q.droppedResources = 0;
+    q.droppedAsyncOps = 0;
+    this.#droppedPollOps = 0;
+    return out;
+  }
+
+  /** With nobody consuming deltas, forget what changed: a new watcher starts from a snapshot. */
+  discardDelta(): void {
+    this.drain();
+    for (const e of this.#dirty) {
+      e.dirty = false;
+      e.unsent = false;
+    }
+    this.#dirty = [];
+    this.#pollOps = [];
+    this.#cfg.metas.takePending();
+  }
+
+  #item(e: Entity, created: boolean): Item {
+    const p = this.#cfg.protos;
+    if (e.kind === "task") {
+      return {
+        section: Section.TASK,
+        id: e.id,
+        created: created ? TaskCodec.encode(p.task(e)).finish() : undefined,
+        stats: TaskStatsCodec.encode(p.taskStats(e)).finish(),
+      };
+    }
+    if (e.kind === "resource") {
+      return {
+        section: Section.RESOURCE,
+        id: e.id,
+        created: created ? ResourceCodec.encode(p.resource(e)).finish() : undefined,
+        stats: ResourceStatsCodec.encode(p.resourceStats(e)).finish(),
+      };
+    }
+    return {
+      section: Section.ASYNC_OP,
+      id: e.id,
+      created: created ? AsyncOpCodec.encode(p.asyncOp(e)).finish() : undefined,
+      stats: AsyncOpStatsCodec.encode(p.asyncOpStats(e)).finish(),
+    };
+  }
+
+  taskDetails(id: bigint): TaskDetails | undefined {
+    const t = this.tasks.get(id);
+    return t === undefined ? undefined : this.#cfg.protos.taskDetails(t, this.#cfg.clock.now());
+  }
+
+  // ---- retention ----
+
+  /**
+   * Forgets entities closed longer ago than the retention period. One that changed since the
+   * last delta is kept while someone consumes deltas, so its dropped_at is sent first (as upstream).
+   */
+  expire(): void {
+    const now = this.#cfg.clock.now();
+    const retention = this.#cfg.retentionMs;
+    const consumers = this.hasConsumers();
+    const list = this.#dropped;
+    while (this.#droppedHead < list.length) {
+      const e = list[this.#droppedHead] as Entity;
+      if (now - e.droppedAt <= retention) break;
+      if (e.dirty && consumers) break;
+      this.#droppedHead++;
+      if (e.kind === "task") this.tasks.delete(e.id);
+      else if (e.kind === "resource") this.resources.delete(e.id);
+      else this.asyncOps.delete(e.id);
+    }
+    // Compact once the expired prefix dominates, keeping pushes amortised O(1).
+    if (this.#droppedHead > 1024 && this.#droppedHead * 2 > list.length) {
+      this.#dropped = list.slice(this.#droppedHead);
+      this.#droppedHead = 0;
+    }
+  }
+}

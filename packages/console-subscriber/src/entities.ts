@@ -1,0 +1,250 @@
+// What the console knows about each task, resource and async op: static data from the span plus
+// cumulative stats the layer updates in place (cheap, bounded: one object per entity, like upstream).
+import { HdrHistogram } from "@periscope/console-api";
+import type { Fields, FieldValue, Metadata } from "@periscope/tracing";
+
+/** Source location as console-api's Location wants it. */
+export interface Loc {
+  file: string;
+  line: number | undefined;
+  column: number | undefined;
+}
+
+/** Shared by the layer (which mutates) and the aggregator (which publishes and forgets). */
+export interface DirtySink {
+  markDirty(e: Entity): void;
+}
+
+interface Base {
+  readonly id: bigint;
+  readonly metaId: bigint;
+  readonly metadata: Metadata;
+  /** Monotonic ms. */
+  readonly createdAt: number;
+  /** Monotonic ms, NaN while live. */
+  droppedAt: number;
+  /** Changed since the last published delta (and queued in the aggregator's dirty list). */
+  dirty: boolean;
+  /** Not yet announced in a delta's new_* list. */
+  unsent: boolean;
+}
+
+/** Poll bookkeeping shared by tasks and async ops (upstream's PollStats). */
+export class PollCounters {
+  polls = 0;
+  /** How many nested enters are in progress (a span re-entered while entered counts once). */
+  current = 0;
+  firstPoll = Number.NaN;
+  lastPollStarted = Number.NaN;
+  lastPollEnded = Number.NaN;
+  lastWake = Number.NaN;
+  busyMs = 0;
+  scheduledMs = 0;
+}
+
+export class TaskEntity extends PollCounters implements Base {
+  readonly kind = "task" as const;
+  readonly id: bigint;
+  readonly metaId: bigint;
+  readonly metadata: Metadata;
+  readonly createdAt: number;
+  readonly fields: Fields;
+  readonly location: Loc | undefined;
+  readonly blocking: boolean;
+  droppedAt = Number.NaN;
+  dirty = true;
+  unsent = true;
+  wakes = 0;
+  wakerClones = 0;
+  wakerDrops = 0;
+  selfWakes = 0;
+  longPolls = 0;
+  /** Poll and scheduled durations in ns; created on first use to keep idle tasks small. */
+  pollHist: HdrHistogram | undefined;
+  schedHist: HdrHistogram | undefined;
+  pollOutliers = 0;
+  pollMaxOutlier = 0;
+  schedOutliers = 0;
+  schedMaxOutlier = 0;
+
+  constructor(
+    id: bigint,
+    metaId: bigint,
+    metadata: Metadata,
+    at: number,
+    fields: Fields,
+    location: Loc | undefined,
+  ) {
+    super();
+    this.id = id;
+    this.metaId = metaId;
+    this.metadata = metadata;
+    this.createdAt = at;
+    this.fields = fields;
+    this.location = location;
+    this.blocking = fields.kind === "blocking";
+  }
+
+  /** The task's display name: task.name, else its id field, for warnings. */
+  label(): string {
+    const name = this.fields["task.name"];
+    const tid = this.fields["task.id"];
+    const n = typeof name === "string" && name !== "" ? name : undefined;
+    const t = typeof tid === "number" || typeof tid === "bigint" ? String(tid) : undefined;
+    return n !== undefined && t !== undefined ? `${t} (${n})` : (n ?? t ?? `span ${this.id}`);
+  }
+}
+
+/** A resource or async-op attribute, keyed upstream by (updating span id, field name). */
+export interface Attr {
+  readonly name: string;
+  readonly from: bigint;
+  value: FieldValue;
+  unit: string | undefined;
+  readonly metaId: bigint;
+}
+
+export class ResourceEntity implements Base {
+  readonly kind = "resource" as const;
+  readonly id: bigint;
+  readonly metaId: bigint;
+  readonly metadata: Metadata;
+  readonly createdAt: number;
+  readonly concreteType: string;
+  readonly resourceKind: string;
+  readonly location: Loc | undefined;
+  readonly parentId: bigint | undefined;
+  readonly isInternal: boolean;
+  readonly inheritChildAttrs: boolean;
+  readonly parent: ResourceEntity | undefined;
+  droppedAt = Number.NaN;
+  dirty = true;
+  unsent = true;
+  attrs: Attr[] | undefined;
+
+  constructor(
+    id: bigint,
+    metaId: bigint,
+    metadata: Metadata,
+    at: number,
+    init: {
+      concreteType: string;
+      kind: string;
+      location: Loc | undefined;
+      parent: ResourceEntity | undefined;
+      isInternal: boolean;
+      inheritChildAttrs: boolean;
+    },
+  ) {
+    this.id = id;
+    this.metaId = metaId;
+    this.metadata = metadata;
+    this.createdAt = at;
+    this.concreteType = init.concreteType;
+    this.resourceKind = init.kind;
+    this.location = init.location;
+    this.parent = init.parent;
+    this.parentId = init.parent?.id;
+    this.isInternal = init.isInternal;
+    this.inheritChildAttrs = init.inheritChildAttrs;
+  }
+}
+
+export class AsyncOpEntity extends PollCounters implements Base {
+  readonly kind = "asyncOp" as const;
+  readonly id: bigint;
+  readonly metaId: bigint;
+  readonly metadata: Metadata;
+  readonly createdAt: number;
+  readonly source: string;
+  readonly resource: ResourceEntity;
+  readonly parent: AsyncOpEntity | undefined;
+  readonly inheritChildAttrs: boolean;
+  taskId: bigint | undefined;
+  droppedAt = Number.NaN;
+  dirty = true;
+  unsent = true;
+  attrs: Attr[] | undefined;
+
+  constructor(
+    id: bigint,
+    metaId: bigint,
+    metadata: Metadata,
+    at: number,
+    init: {
+      source: string;
+      resource: ResourceEntity;
+      parent: AsyncOpEntity | undefined;
+      inheritChildAttrs: boolean;
+      taskId: bigint | undefined;
+    },
+  ) {
+    super();
+    this.id = id;
+    this.metaId = metaId;
+    this.metadata = metadata;
+    this.createdAt = at;
+    this.source = init.source;
+    this.resource = init.resource;
+    this.parent = init.parent;
+    this.inheritChildAttrs = init.inheritChildAttrs;
+    this.taskId = init.taskId;
+  }
+}
+
+export type Entity = TaskEntity | ResourceEntity | AsyncOpEntity;
+
+/** Histogram bounds as upstream's defaults: 1 s max, 2 significant digits, in ns. */
+export const DEFAULT_DURATION_MAX_NS = 1_000_000_000;
+
+export function recordPollDuration(t: TaskEntity, ns: number, maxNs: number): void {
+  if (t.pollHist === undefined) t.pollHist = HdrHistogram.withMax(maxNs, 2);
+  if (ns > maxNs) {
+    t.pollOutliers++;
+    if (ns > t.pollMaxOutlier) t.pollMaxOutlier = ns;
+  }
+  t.pollHist.record(Math.min(ns, maxNs));
+}
+
+export function recordScheduledDuration(t: TaskEntity, ns: number, maxNs: number): void {
+  if (t.schedHist === undefined) t.schedHist = HdrHistogram.withMax(maxNs, 2);
+  if (ns > maxNs) {
+    t.schedOutliers++;
+    if (ns > t.schedMaxOutlier) t.schedMaxOutlier = ns;
+  }
+  t.schedHist.record(Math.min(ns, maxNs));
+}
+
+/** Applies a state update the way upstream's attribute.rs does (add/sub saturate, else override). */
+export function applyAttr(
+  owner: ResourceEntity | AsyncOpEntity,
+  from: bigint,
+  name: string,
+  value: FieldValue,
+  op: string | undefined,
+  unit: string | undefined,
+  metaId: bigint,
+): void {
+  owner.attrs ??= [];
+  let attr = owner.attrs.find((a) => a.name === name && a.from === from);
+  if (attr === undefined) {
+    // Upstream inserts the update as is, whatever its op.
+    attr = { name, from, value, unit, metaId };
+    owner.attrs.push(attr);
+    return;
+  }
+  if (unit !== undefined) attr.unit = unit;
+  const cur = attr.value;
+  if (
+    (typeof cur === "number" || typeof cur === "bigint") &&
+    (typeof value === "number" || typeof value === "bigint")
+  ) {
+    const a = BigInt(cur);
+    const b = BigInt(value);
+    if (op === "add") attr.value = a + b;
+    else if (op === "sub") attr.value = a - b < 0n && a >= 0n && b >= 0n ? 0n : a - b;
+    else if (op === "override") attr.value = value;
+    return;
+  }
+  attr.value = value;
+}

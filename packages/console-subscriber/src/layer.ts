@@ -1,0 +1,311 @@
+// The console layer: recognises tokio's runtime.* spans and events, queues new entities into the
+// bounded queue and updates poll/wake stats in place. Runs on the program's hot path: no throws, no waits.
+import type { FieldValue, Metadata } from "@periscope/tracing";
+import { Interest, LevelFilter } from "@periscope/tracing";
+import type { Context, Filter, Layer } from "@periscope/tracing-subscriber";
+import type { Clock } from "./clock.ts";
+import { classify, Role } from "./conventions.ts";
+import {
+  AsyncOpEntity,
+  applyAttr,
+  type DirtySink,
+  type Entity,
+  type Loc,
+  type PollCounters,
+  ResourceEntity,
+  recordPollDuration,
+  recordScheduledDuration,
+  TaskEntity,
+} from "./entities.ts";
+import { asU64, cap } from "./fields.ts";
+import type { MetadataRegistry } from "./metadata.ts";
+import type { BoundedQueue } from "./queue.ts";
+
+/** Extension key under which the layer keeps its entity on a registry span. */
+const EXT = Symbol("periscope.console.entity");
+/** How far up the parent chain to look for a resource or async op. */
+const MAX_DEPTH = 16;
+
+export interface LayerSinks extends DirtySink {
+  /** An entity's span closed: start its retention clock. */
+  markDropped(e: Entity): void;
+  /** A task finished a poll that took at least the long-poll threshold. */
+  longPoll(task: TaskEntity, ms: number, at: number): void;
+}
+
+export interface LayerConfig {
+  queue: BoundedQueue;
+  metas: MetadataRegistry;
+  clock: Clock;
+  sinks: LayerSinks;
+  pollDurationMaxNs: number;
+  scheduledDurationMaxNs: number;
+  longPollThresholdMs: number;
+}
+
+export class ConsoleLayer implements Layer {
+  /** Use as the per-layer filter: `registry().with(layer, layer.filter)`. */
+  readonly filter: Filter;
+  readonly #cfg: LayerConfig;
+  readonly #roles = new Map<Metadata, Role>();
+  /** Entered console spans, innermost last (one thread: a single stack suffices). */
+  readonly #stack: Entity[] = [];
+
+  constructor(cfg: LayerConfig) {
+    this.#cfg = cfg;
+    this.filter = {
+      callsiteEnabled: (meta) =>
+        this.#role(meta) === Role.NONE ? Interest.NEVER : Interest.ALWAYS,
+      enabled: (meta) => this.#role(meta) !== Role.NONE,
+      maxLevelHint: () => LevelFilter.TRACE,
+    };
+  }
+
+  #role(meta: Metadata): Role {
+    let r = this.#roles.get(meta);
+    if (r === undefined) {
+      r = classify(meta);
+      this.#roles.set(meta, r);
+      if (r !== Role.NONE) this.#cfg.metas.idFor(meta);
+    }
+    return r;
+  }
+
+  #entity(id: bigint | undefined, ctx: Context): Entity | undefined {
+    if (id === undefined) return undefined;
+    return ctx.span(id)?.extensions.get(EXT) as Entity | undefined;
+  }
+
+  /** Nearest entity of a kind: up the parent chain from `start`, else the innermost entered. */
+  #nearest<K extends Entity["kind"]>(
+    kind: K,
+    start: bigint | undefined,
+    ctx: Context,
+  ): Extract<Entity, { kind: K }> | undefined {
+    let span = start === undefined ? undefined : ctx.span(start);
+    for (let d = 0; span !== undefined && d < MAX_DEPTH; d++) {
+      const e = span.extensions.get(EXT) as Entity | undefined;
+      if (e?.kind === kind) return e as Extract<Entity, { kind: K }>;
+      span = span.parent();
+    }
+    for (let i = this.#stack.length - 1; i >= 0; i--) {
+      const e = this.#stack[i] as Entity;
+      if (e.kind === kind) return e as Extract<Entity, { kind: K }>;
+    }
+    return undefined;
+  }
+
+  #currentTask(ctx: Context): TaskEntity | undefined {
+    for (let i = this.#stack.length - 1; i >= 0; i--) {
+      const e = this.#stack[i] as Entity;
+      if (e.kind === "task") return e;
+    }
+    const cur = ctx.current();
+    return cur === undefined ? undefined : this.#nearest("task", cur.id, ctx);
+  }
+
+  #dirty(e: Entity): void {
+    if (!e.dirty) {
+      e.dirty = true;
+      this.#cfg.sinks.markDirty(e);
+    }
+  }
+
+  onNewSpan(
+    attrs: {
+      readonly id: bigint;
+      readonly metadata: Metadata;
+      readonly fields: Record<string, FieldValue>;
+      readonly parent: bigint | undefined;
+    },
+    ctx: Context,
+  ): void {
+    const meta = attrs.metadata;
+    const role = this.#role(meta);
+    if (role !== Role.SPAWN && role !== Role.RESOURCE && role !== Role.ASYNC_OP) return;
+    const { queue, metas, clock } = this.#cfg;
+    const metaId = metas.idFor(meta);
+    const at = clock.now();
+    const f = attrs.fields;
+    let entity: Entity;
+    if (role === Role.SPAWN) {
+      entity = new TaskEntity(attrs.id, metaId, meta, at, f, location(f));
+    } else if (role === Role.RESOURCE) {
+      const concreteType = f.concrete_type;
+      const kind = f.kind;
+      // Upstream ignores a resource span without both; so do we.
+      if (typeof concreteType !== "string" || typeof kind !== "string") return;
+      entity = new ResourceEntity(attrs.id, metaId, meta, at, {
+        concreteType: cap(concreteType),
+        kind: cap(kind),
+        location: location(f),
+        parent: this.#nearest("resource", attrs.parent, ctx),
+        isInternal: f.is_internal === true,
+        inheritChildAttrs: f.inherits_child_attrs === true,
+      });
+    } else {
+      const source = f.source;
+      const resource = this.#nearest("resource", attrs.parent, ctx);
+      if (typeof source !== "string" || resource === undefined) return;
+      entity = new AsyncOpEntity(attrs.id, metaId, meta, at, {
+        source: cap(source),
+        resource,
+        parent: this.#nearest("asyncOp", attrs.parent, ctx),
+        inheritChildAttrs: f.inherits_child_attrs === true,
+        taskId: this.#currentTask(ctx)?.id,
+      });
+    }
+    if (queue.push(entity)) ctx.span(attrs.id)?.extensions.set(EXT, entity);
+  }
+
+  onEnter(id: bigint, ctx: Context): void {
+    const e = this.#entity(id, ctx);
+    if (e === undefined) return;
+    if (e.kind !== "resource") {
+      const now = this.#cfg.clock.now();
+      if (startPoll(e, now) && e.kind === "task" && !Number.isNaN(e.lastPollStarted)) {
+        const since = Math.max(nanToNegInf(e.lastWake), nanToNegInf(e.lastPollEnded));
+        if (since !== Number.NEGATIVE_INFINITY) {
+          const ms = Math.max(0, now - since);
+          e.scheduledMs += ms;
+          recordScheduledDuration(e, Math.round(ms * 1e6), this.#cfg.scheduledDurationMaxNs);
+        }
+      }
+      if (e.kind === "asyncOp" && e.taskId === undefined) e.taskId = this.#currentTask(ctx)?.id;
+      this.#dirty(e);
+    }
+    this.#stack.push(e);
+  }
+
+  onExit(id: bigint, ctx: Context): void {
+    const e = this.#entity(id, ctx);
+    if (e === undefined) return;
+    const i = this.#stack.lastIndexOf(e);
+    if (i >= 0) this.#stack.splice(i, 1);
+    if (e.kind === "resource") return;
+    const now = this.#cfg.clock.now();
+    const ms = endPoll(e, now);
+    if (ms !== undefined && e.kind === "task") {
+      recordPollDuration(e, Math.round(ms * 1e6), this.#cfg.pollDurationMaxNs);
+      if (ms >= this.#cfg.longPollThresholdMs) {
+        e.longPolls++;
+        this.#cfg.sinks.longPoll(e, ms, now);
+      }
+    }
+    this.#dirty(e);
+  }
+
+  onClose(id: bigint, ctx: Context): void {
+    const e = this.#entity(id, ctx);
+    if (e === undefined || !Number.isNaN(e.droppedAt)) return;
+    e.droppedAt = this.#cfg.clock.now();
+    this.#dirty(e);
+    this.#cfg.sinks.markDropped(e);
+  }
+
+  onEvent(
+    event: {
+      readonly metadata: Metadata;
+      readonly fields: Record<string, FieldValue>;
+      readonly parent: bigint | undefined;
+    },
+    ctx: Context,
+  ): void {
+    const role = this.#role(event.metadata);
+    const f = event.fields;
+    if (role === Role.WAKER) {
+      const task = this.#entity(asU64(f["task.id"]), ctx);
+      if (task?.kind !== "task") return;
+      const op = f.op;
+      if (op === "waker.clone") task.wakerClones++;
+      else if (op === "waker.drop") task.wakerDrops++;
+      else if (op === "waker.wake" || op === "waker.wake_by_ref") {
+        if (op === "waker.wake") task.wakerDrops++;
+        const now = this.#cfg.clock.now();
+        if (!(task.lastWake >= now)) task.lastWake = now;
+        task.wakes++;
+        if (this.#stack.includes(task)) task.selfWakes++;
+      } else return;
+      this.#dirty(task);
+    } else if (role === Role.POLL_OP) {
+      const op = this.#nearest("asyncOp", event.parent, ctx);
+      const task = this.#currentTask(ctx)?.id ?? op?.taskId;
+      if (op === undefined || task === undefined) return;
+      if (typeof f.op_name !== "string" || typeof f.is_ready !== "boolean") return;
+      op.taskId ??= task;
+      this.#cfg.queue.push({
+        kind: "pollOp",
+        metaId: this.#cfg.metas.idFor(event.metadata),
+        resource: op.resource,
+        asyncOp: op,
+        taskId: task,
+        name: cap(f.op_name),
+        isReady: f.is_ready,
+      });
+    } else if (role === Role.RESOURCE_STATE || role === Role.ASYNC_OP_STATE) {
+      const owner =
+        role === Role.RESOURCE_STATE
+          ? this.#nearest("resource", event.parent, ctx)
+          : this.#nearest("asyncOp", event.parent, ctx);
+      if (owner === undefined) return;
+      let name: string | undefined;
+      let value: FieldValue;
+      let op: string | undefined;
+      let unit: string | undefined;
+      for (const k in f) {
+        const v = f[k];
+        if (k.endsWith(".op")) op = typeof v === "string" ? v : undefined;
+        else if (k.endsWith(".unit")) unit = typeof v === "string" ? cap(v) : undefined;
+        else if (v !== undefined) {
+          name = k;
+          value = v;
+        }
+      }
+      if (name === undefined) return;
+      const metaId = this.#cfg.metas.idFor(event.metadata);
+      applyAttr(owner, owner.id, name, value, op, unit, metaId);
+      this.#dirty(owner);
+      const parent = owner.parent;
+      if (parent?.inheritChildAttrs) {
+        applyAttr(parent, owner.id, name, value, op, unit, metaId);
+        this.#dirty(parent);
+      }
+    }
+  }
+}
+
+function nanToNegInf(x: number): number {
+  return Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x;
+}
+
+/** Returns true when this enter starts a poll (not a nested re-enter). */
+function startPoll(p: PollCounters, now: number): boolean {
+  if (p.current++ > 0) return false;
+  if (Number.isNaN(p.firstPoll)) p.firstPoll = now;
+  // Scheduled time is measured against the previous poll's end, so read it before overwriting.
+  p.polls++;
+  p.lastPollStarted = now;
+  return true;
+}
+
+/** Returns the poll's duration in ms when this exit ends a poll. */
+function endPoll(p: PollCounters, now: number): number | undefined {
+  if (p.current === 0) return undefined;
+  if (--p.current > 0) return undefined;
+  const ms = Math.max(0, now - p.lastPollStarted);
+  p.lastPollEnded = now;
+  p.busyMs += ms;
+  return ms;
+}
+
+function location(f: Record<string, FieldValue>): Loc | undefined {
+  const file = f["loc.file"];
+  if (typeof file !== "string") return undefined;
+  const line = asU64(f["loc.line"]);
+  const col = asU64(f["loc.col"]);
+  return {
+    file: cap(file),
+    line: line === undefined ? undefined : Number(line),
+    column: col === undefined ? undefined : Number(col),
+  };
+}

@@ -1,0 +1,71 @@
+// The bounded queue between the layer (hot path) and the aggregator (timer). Pushing never
+// blocks and never allocates beyond its capacity: when full, the item is dropped and counted.
+import type { AsyncOpEntity, Entity, ResourceEntity } from "./entities.ts";
+
+/** A poll op seen on a resource (upstream's PollOp event). */
+export interface PollOpItem {
+  readonly kind: "pollOp";
+  readonly metaId: bigint;
+  readonly resource: ResourceEntity;
+  readonly asyncOp: AsyncOpEntity;
+  readonly taskId: bigint;
+  readonly name: string;
+  readonly isReady: boolean;
+}
+
+export type QueueItem = Entity | PollOpItem;
+
+export class BoundedQueue {
+  readonly capacity: number;
+  readonly #slots: Array<QueueItem | undefined>;
+  #head = 0;
+  #size = 0;
+  /** Dropped since the last Update, per kind, as the three dropped_events fields report them. */
+  droppedTasks = 0;
+  droppedResources = 0;
+  droppedAsyncOps = 0;
+  /** Called once when the queue reaches half its capacity, so the aggregator drains early. */
+  onHalfFull: (() => void) | undefined;
+
+  constructor(capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        "PERISCOPE_CONSOLE_BUFFER_CAPACITY: the event buffer capacity must be a positive integer",
+      );
+    }
+    this.capacity = capacity;
+    this.#slots = new Array<QueueItem | undefined>(capacity);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Returns false (and counts a drop) when full. */
+  push(item: QueueItem): boolean {
+    if (this.#size === this.capacity) {
+      if (item.kind === "task") this.droppedTasks++;
+      else if (item.kind === "resource") this.droppedResources++;
+      else this.droppedAsyncOps++;
+      return false;
+    }
+    this.#slots[(this.#head + this.#size) % this.capacity] = item;
+    this.#size++;
+    if (this.#size * 2 === this.capacity) this.onHalfFull?.();
+    return true;
+  }
+
+  /** Hands every queued item to fn, oldest first, and empties the queue. */
+  drain(fn: (item: QueueItem) => void): number {
+    const n = this.#size;
+    for (let i = 0; i < n; i++) {
+      const at = (this.#head + i) % this.capacity;
+      const item = this.#slots[at] as QueueItem;
+      this.#slots[at] = undefined;
+      fn(item);
+    }
+    this.#head = (this.#head + n) % this.capacity;
+    this.#size = 0;
+    return n;
+  }
+}
