@@ -332,6 +332,7 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     });
     await rows(page).filter({ hasText: lastOp }).first().waitFor();
     assert.ok((await rows(page).count()) < 200);
+    await shot(page, "big-trace");
     // A click halfway down the minimap scrolls the timeline to the middle of the trace.
     const map = page.getByTestId("minimap");
     const box = (await map.boundingBox())!;
@@ -375,6 +376,11 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     const text = await table.innerText();
     assert.match(text, /mini-redis: db\.query\s+1\s+2\s+\+1/);
     assert.match(text, /mini-redis: redis GET\s+1\s+0\s+-1/);
+    await shot(page, "compare");
+    // The same URL loaded directly (a shared link) works too.
+    await page.goto(`${ui}/trace/${shop2.traceId}...${shop.traceId}`);
+    await page.getByTestId("compare-ops").waitFor();
+    assert.match(await page.getByTestId("compare-ops").innerText(), /db\.query\s+2\s+1\s+-1/);
   });
 
   await t.test("trace JSON downloads, and an uploaded file opens", async () => {
@@ -410,6 +416,7 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     await page.getByTestId("tail-table").waitFor({ state: "attached" });
     await sendTrace(otlp, "mini-redis", [{ name: "tail me", at: 1_000, ms: 3 }]);
     await page.getByTestId("tail-table").getByText("tail me").waitFor();
+    await shot(page, "tail");
   });
 
   await t.test("no page errors, no dialogs", () => {

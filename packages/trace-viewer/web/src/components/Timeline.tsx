@@ -78,7 +78,17 @@ export function Timeline(props: {
         </div>
       </div>
       <div className="timeline-scroll" ref={scroller} data-testid="timeline-scroll">
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        {/* Rows sit in normal flow between two spacers (not absolutely placed), so a row whose
+            details open pushes the next rows down in the same frame, before any re-measure. */}
+        <div
+          style={{
+            paddingTop: items[0]?.start ?? 0,
+            paddingBottom: Math.max(
+              0,
+              virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0),
+            ),
+          }}
+        >
           {items.map((item) => {
             const node = rows[item.index]!;
             const id = node.span.spanID;
@@ -88,7 +98,6 @@ export function Timeline(props: {
                 data-index={item.index}
                 ref={virtualizer.measureElement}
                 className="row-wrap"
-                style={{ transform: `translateY(${item.start}px)` }}
               >
                 <SpanRow
                   node={node}
@@ -147,7 +156,8 @@ const SpanRow = memo(function SpanRow(props: {
   const label = `${node.service} ${span.operationName}`;
   // The duration goes after the bar (the bar column keeps a margin for it), or inside the bar
   // when a zoomed view cuts the bar's end off.
-  const labelSide = rawEnd <= 100 ? "after" : "inside";
+  // (A hair of tolerance: float error puts spans ending with the trace at 100.0000001%.)
+  const labelSide = rawEnd <= 100.001 ? "after" : "inside";
   const labelStyle = labelSide === "after" ? { left: `${left + width}%` } : { right: 0 };
   return (
     <div className={cls} data-testid="span-row" data-span-id={id}>
