@@ -49,36 +49,58 @@ export async function exchange(port: number, bytes: Buffer | string): Promise<Bu
   });
 }
 
-/** Reads from `s` until `n` bytes arrived; resolves with exactly those bytes. */
-export function readBytes(s: net.Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    const onData = (c: Buffer) => {
-      chunks.push(c);
-      got += c.length;
-      if (got >= n) {
-        s.off("data", onData);
-        s.off("close", onClose);
-        const all = Buffer.concat(chunks);
-        if (all.length > n) s.unshift(all.subarray(n));
-        resolve(all.subarray(0, n));
-      }
-    };
-    const onClose = () => reject(new Error(`closed after ${got} of ${n} bytes`));
-    s.on("data", onData);
-    s.once("close", onClose);
-  });
+interface Inbox {
+  data: Buffer;
+  closed: boolean;
+  wake: (() => void) | undefined;
+}
+const inboxes = new WeakMap<net.Socket, Inbox>();
+
+/** Buffers everything `s` receives from now on, so that no byte is lost between reads. */
+function inbox(s: net.Socket): Inbox {
+  let box = inboxes.get(s);
+  if (box === undefined) {
+    const b: Inbox = { data: Buffer.alloc(0), closed: false, wake: undefined };
+    s.on("data", (c: Buffer) => {
+      b.data = Buffer.concat([b.data, c]);
+      b.wake?.();
+    });
+    s.on("error", () => {});
+    s.on("close", () => {
+      b.closed = true;
+      b.wake?.();
+    });
+    inboxes.set(s, b);
+    box = b;
+  }
+  return box;
 }
 
-/** Resolves when the server closes `s`, with the bytes received until then. */
-export function readUntilClose(s: net.Socket): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("error", () => {});
-    s.once("close", () => resolve(Buffer.concat(chunks)));
-  });
+/** Reads exactly `n` bytes from `s` (buffering any excess for the next read). */
+export async function readBytes(s: net.Socket, n: number): Promise<Buffer> {
+  const box = inbox(s);
+  while (box.data.length < n) {
+    if (box.closed) throw new Error(`closed after ${box.data.length} of ${n} bytes`);
+    await new Promise<void>((r) => {
+      box.wake = r;
+    });
+    box.wake = undefined;
+  }
+  const out = box.data.subarray(0, n);
+  box.data = box.data.subarray(n);
+  return out;
+}
+
+/** Resolves when the server closes `s`, with the bytes received (and not yet read) until then. */
+export async function readUntilClose(s: net.Socket): Promise<Buffer> {
+  const box = inbox(s);
+  while (!box.closed) {
+    await new Promise<void>((r) => {
+      box.wake = r;
+    });
+    box.wake = undefined;
+  }
+  return box.data;
 }
 
 /** Encodes a command as RESP, for readability in tests. */
@@ -100,11 +122,11 @@ export function hasTool(name: string): boolean {
 export function toolSkip(name: string): string | false {
   if (hasTool(name)) return false;
   if (process.env.CI)
-    throw new Error(`${name} is required in CI (install Debian redis-tools/redis-server)`);
+    throw new Error(`${name} is required in CI (install Debian redis-server and redis-tools)`);
   return `${name} not installed (apt-get install redis-server redis-tools)`;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const port = (srv.address() as net.AddressInfo).port;
