@@ -115,10 +115,14 @@ export async function timeout<T>(
             signal.addEventListener("abort", onAbort, { once: true });
             unlisten = () => signal.removeEventListener("abort", onAbort);
           });
-    const p =
-      typeof work === "function"
-        ? Promise.resolve().then(() => work((ctl as AbortController).signal))
-        : work;
+    let p: PromiseLike<T>;
+    if (typeof work === "function") {
+      try {
+        p = Promise.resolve(work((ctl as AbortController).signal));
+      } catch (e) {
+        p = Promise.reject(e);
+      }
+    } else p = work;
     op.poll("poll", false);
     const racers: PromiseLike<T>[] = [p, timer];
     if (aborted !== undefined) racers.push(aborted);

@@ -1,7 +1,7 @@
 // A recording Layer for the runtime's tests: every span and event in order, with the span names
 // and fields resolved, so tests can assert tokio's conventions as sequences.
 import type { EventRecord, FieldValue, SpanAttributes } from "@periscope/tracing";
-import { type Layer, registry } from "@periscope/tracing-subscriber";
+import { type Layer, type Registry, registry } from "@periscope/tracing-subscriber";
 
 export interface Rec {
   kind: "new" | "enter" | "exit" | "close" | "event" | "record";
@@ -15,6 +15,7 @@ export interface Rec {
 
 export class Recorder implements Layer {
   readonly log: Rec[] = [];
+  registry: Registry | undefined;
   readonly spans = new Map<
     bigint,
     {
@@ -131,6 +132,6 @@ export class Recorder implements Layer {
 /** Installs a global registry with a fresh Recorder (one per test file: each runs in its own process). */
 export function record(): Recorder {
   const rec = new Recorder();
-  registry().with(rec).init();
+  rec.registry = registry().with(rec).init();
   return rec;
 }

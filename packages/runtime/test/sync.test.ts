@@ -105,7 +105,9 @@ test("Mutex: resource span, internal semaphore, Mutex::lock async op and locked 
     pollOps.map((p) => p.fields.is_ready),
     [false, true],
   );
-  const permits = rec.stateUpdates(sem[0]).map((f) => `${f["permits.op"]}:${f.permits}`);
+  const permits = rec
+    .stateUpdates(sem[0])
+    .map((f) => `${String(f["permits.op"])}:${String(f.permits)}`);
   assert.deepEqual(permits, ["override:1", "sub:1", "add:1", "sub:1", "add:1"]);
 });
 
