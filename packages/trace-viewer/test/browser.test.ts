@@ -271,8 +271,28 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
 
     await page.getByRole("button", { name: "Collapse all" }).click();
     assert.equal(await rows(page).count(), 1);
+    // Stepping to a match inside a collapsed span expands its ancestors.
+    await page.getByLabel("Find in trace").fill("connection reset");
+    await page.getByLabel("Find in trace").press("Enter");
+    await page.locator(".span-row.active").filter({ hasText: "redis GET" }).waitFor();
+    assert.equal(await rows(page).count(), 4);
+    await page.getByLabel("Find in trace").fill("");
+    await page.getByRole("button", { name: "Collapse all" }).click();
     await page.getByRole("button", { name: /^Expand children/ }).click();
     assert.equal(await rows(page).count(), 4);
+    // Dragging across the minimap zooms the timeline to that time window.
+    const ticks = () => page.locator(".ticks .tick").allInnerTexts();
+    assert.deepEqual((await ticks()).at(-1), "120ms");
+    const box = (await page.getByTestId("minimap").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, box.y + 10, { steps: 4 });
+    await page.mouse.up();
+    await page.getByRole("button", { name: "Reset zoom" }).waitFor();
+    assert.equal((await ticks())[0], "60.0ms");
+    assert.equal((await ticks()).at(-1), "90.0ms");
+    await page.getByRole("button", { name: "Reset zoom" }).click();
+    assert.equal((await ticks()).at(-1), "120ms");
     assert.ok((await page.locator(".crit").count()) >= 2, "critical path drawn");
     await page.getByLabel("Critical path").uncheck();
     assert.equal(await page.locator(".crit").count(), 0);
@@ -328,7 +348,9 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     // Steps 100, 200, … 9900 hang off the root (i % 100 === 0), so 9900 is the last row.
     const lastOp = "step 9900";
     await page.getByTestId("timeline-scroll").evaluate((el) => {
-      el.scrollTop = el.scrollHeight;
+      // (Typed loosely: the repo's tsconfig has no DOM library.)
+      const box = el as unknown as { scrollTop: number; scrollHeight: number };
+      box.scrollTop = box.scrollHeight;
     });
     await rows(page).filter({ hasText: lastOp }).first().waitFor();
     assert.ok((await rows(page).count()) < 200);
@@ -417,6 +439,11 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     await sendTrace(otlp, "mini-redis", [{ name: "tail me", at: 1_000, ms: 3 }]);
     await page.getByTestId("tail-table").getByText("tail me").waitFor();
     await shot(page, "tail");
+  });
+
+  await t.test("an unknown trace id gets a sentence, not a blank page", async () => {
+    await page.goto(`${ui}/trace/0123456789abcdef0123456789abcdef`);
+    await page.getByRole("alert").filter({ hasText: "No trace 0123456789abcdef" }).waitFor();
   });
 
   await t.test("no page errors, no dialogs", () => {

@@ -4,7 +4,7 @@ import type { Envelope, Trace } from "./jaeger.ts";
 
 export class ApiFailure extends Error {}
 
-async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+async function get<T>(path: string, signal?: AbortSignal, notFound?: string): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, { signal, headers: { accept: "application/json" } });
@@ -18,6 +18,7 @@ async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   } catch {
     // Fall through: reported with the status below.
   }
+  if (res.status === 404 && notFound) throw new ApiFailure(notFound);
   const msg = body?.errors?.map((e) => e.msg).join("; ");
   if (!res.ok || msg) {
     throw new ApiFailure(msg || `The viewer answered ${res.status} ${res.statusText}`);
@@ -96,7 +97,11 @@ export function uploadedTrace(id: string): Trace | undefined {
 export async function getTrace(id: string, signal?: AbortSignal): Promise<Trace> {
   const local = uploadedTrace(id);
   if (local) return local;
-  const data = await get<Trace[] | null>(`/api/traces/${encodeURIComponent(id)}`, signal);
+  const data = await get<Trace[] | null>(
+    `/api/traces/${encodeURIComponent(id)}`,
+    signal,
+    `No trace ${id} in this viewer: check the id, or it may have aged out of retention.`,
+  );
   const t = data?.[0];
   if (!t) throw new ApiFailure(`No trace with id ${id}`);
   return checkTrace(t);

@@ -18,6 +18,7 @@ export function SearchPage(props: { query: URLSearchParams }) {
 
   useEffect(() => {
     const query = new URLSearchParams(key);
+    document.title = `${query.get("service") ? `${query.get("service")} · ` : ""}Search · Periscope`;
     if (query.get("source") === "upload") {
       setState({ kind: "done", traces: uploadedTraces() });
       return;

@@ -122,6 +122,9 @@ function TraceView(props: { trace: Trace }) {
   };
 
   const root = model.roots[0];
+  useEffect(() => {
+    document.title = `${root?.service ?? "?"}: ${root?.span.operationName ?? ""} · Periscope`;
+  }, [root]);
   return (
     <main className="trace-page">
       {ready && <span data-testid="trace-ready" hidden />}
