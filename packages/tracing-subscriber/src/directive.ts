@@ -124,8 +124,20 @@ export function parseDirectives(spec: string): ParseResult {
   for (const part of splitTop(spec)) {
     if (part.trim() === "") continue;
     const d = parseDirective(part);
-    if (typeof d === "string") errors.push({ directive: part.trim(), reason: d });
-    else directives.push(d);
+    if (typeof d !== "string") {
+      directives.push(d);
+    } else if (part.includes(",")) {
+      // An unclosed bracket swallowed the rest: judge each comma-separated piece on its own,
+      // so that the good directives after a bad one still apply.
+      for (const piece of part.split(",")) {
+        if (piece.trim() === "") continue;
+        const p = parseDirective(piece);
+        if (typeof p === "string") errors.push({ directive: piece.trim(), reason: p });
+        else directives.push(p);
+      }
+    } else {
+      errors.push({ directive: part.trim(), reason: d });
+    }
   }
   return { directives, errors };
 }

@@ -45,7 +45,7 @@ export class EnvFilter implements Layer, Filter {
   readonly #warn: (message: string) => void;
 
   constructor(spec: string, opts: EnvFilterOptions = {}) {
-    this.#source = opts.env ?? "directives";
+    this.#source = opts.env ?? "filter";
     this.#warn = opts.onWarning ?? ((m) => process.stderr.write(`${m}\n`));
     this.#install(spec);
   }

@@ -38,9 +38,9 @@ class SpanData implements SpanRef {
   /** Which filtered layers see this span. */
   mask = 0;
   #ext: Map<unknown, unknown> | undefined;
-  readonly #spans: Map<bigint, SpanData>;
+  readonly #spans: Map<number, SpanData>;
 
-  constructor(id: bigint, attrs: SpanAttributes, spans: Map<bigint, SpanData>) {
+  constructor(id: bigint, attrs: SpanAttributes, spans: Map<number, SpanData>) {
     this.id = id;
     this.metadata = attrs.metadata;
     this.parentId = attrs.parent;
@@ -52,13 +52,13 @@ class SpanData implements SpanRef {
     return this.#ext;
   }
   parent(): SpanRef | undefined {
-    return this.parentId === undefined ? undefined : this.#spans.get(this.parentId);
+    return this.parentId === undefined ? undefined : this.#spans.get(Number(this.parentId));
   }
   scope(): SpanRef[] {
     const out: SpanRef[] = [];
     for (let s: SpanData | undefined = this; s !== undefined; ) {
       out.push(s);
-      s = s.parentId === undefined ? undefined : this.#spans.get(s.parentId);
+      s = s.parentId === undefined ? undefined : this.#spans.get(Number(s.parentId));
     }
     return out;
   }
@@ -70,15 +70,15 @@ const EMPTY: bigint[] = [];
 
 /** What a filtered layer sees: only the spans its filter enabled, parents skipping the rest. */
 class FilteredContext implements Context {
-  readonly #spans: Map<bigint, SpanData>;
+  readonly #spans: Map<number, SpanData>;
   readonly #bit: number;
-  constructor(spans: Map<bigint, SpanData>, bit: number) {
+  constructor(spans: Map<number, SpanData>, bit: number) {
     this.#spans = spans;
     this.#bit = bit;
   }
   #nearest(id: bigint | undefined): SpanData | undefined {
     while (id !== undefined) {
-      const d = this.#spans.get(id);
+      const d = this.#spans.get(Number(id));
       if (d === undefined) return undefined;
       if (d.mask & this.#bit) return d;
       id = d.parentId;
@@ -86,7 +86,7 @@ class FilteredContext implements Context {
     return undefined;
   }
   span(id: bigint): SpanRef | undefined {
-    const d = this.#spans.get(id);
+    const d = this.#spans.get(Number(id));
     return d !== undefined && d.mask & this.#bit ? d : undefined;
   }
   current(): SpanRef | undefined {
@@ -99,7 +99,7 @@ class FilteredContext implements Context {
   spanScope(id: bigint | undefined): SpanRef[] {
     const out: SpanRef[] = [];
     while (id !== undefined) {
-      const d = this.#spans.get(id);
+      const d = this.#spans.get(Number(id));
       if (d === undefined) break;
       if (d.mask & this.#bit) out.push(d);
       id = d.parentId;
@@ -109,7 +109,7 @@ class FilteredContext implements Context {
 }
 
 export class Registry implements Subscriber, Context {
-  readonly #spans = new Map<bigint, SpanData>();
+  readonly #spans = new Map<number, SpanData>();
   readonly #entries: Entry[] = [];
   // Per-notification lists, so the hot paths loop only over layers that listen.
   #filtered: Entry[] = [];
@@ -120,14 +120,15 @@ export class Registry implements Subscriber, Context {
   #onEnter: Entry[] = [];
   #onExit: Entry[] = [];
   #onClose: Entry[] = [];
-  #nextId = 1n;
+  /** Ids count up and are never reused; the map is keyed by their number form (cheaper to hash). */
+  #nextId = 1;
   #nextBit = 0;
   /** The newest span: most enter/exit/close calls are for it, and this skips a Map lookup. */
   #last: SpanData | undefined;
 
   #get(id: bigint): SpanData | undefined {
     const last = this.#last;
-    return last !== undefined && last.id === id ? last : this.#spans.get(id);
+    return last !== undefined && last.id === id ? last : this.#spans.get(Number(id));
   }
 
   /** Adds a layer, optionally with a filter that applies to this layer only. */
@@ -170,18 +171,18 @@ export class Registry implements Subscriber, Context {
   // ---- Context ----
 
   span(id: bigint): SpanRef | undefined {
-    return this.#spans.get(id);
+    return this.#get(id);
   }
   current(): SpanRef | undefined {
     const cur = currentSpan();
     if (cur.subscriber !== this || cur.id === undefined) return undefined;
-    return this.#spans.get(cur.id);
+    return this.#get(cur.id);
   }
   eventSpan(event: EventRecord): SpanRef | undefined {
-    return event.parent === undefined ? undefined : this.#spans.get(event.parent);
+    return event.parent === undefined ? undefined : this.#get(event.parent);
   }
   spanScope(id: bigint | undefined): SpanRef[] {
-    const d = id === undefined ? undefined : this.#spans.get(id);
+    const d = id === undefined ? undefined : this.#get(id);
     return d === undefined ? [] : d.scope();
   }
 
@@ -243,15 +244,16 @@ export class Registry implements Subscriber, Context {
   }
 
   newSpan(attrs: SpanAttributes): bigint {
-    const id = this.#nextId++;
+    const key = this.#nextId++;
+    const id = BigInt(key);
     const spans = this.#spans;
     const data = new SpanData(id, attrs, spans);
     const parentId = attrs.parent;
     if (parentId !== undefined) {
-      const parent = spans.get(parentId);
+      const parent = this.#get(parentId);
       if (parent !== undefined) parent.refs++;
     }
-    spans.set(id, data);
+    spans.set(key, data);
     this.#last = data;
     const filtered = this.#filtered;
     const listeners = this.#onNewSpan;
@@ -279,7 +281,7 @@ export class Registry implements Subscriber, Context {
   }
 
   record(id: bigint, values: Fields): void {
-    const data = this.#spans.get(id);
+    const data = this.#get(id);
     if (data === undefined) return;
     if (!data.ownFields) {
       data.fields = { ...data.fields };
@@ -297,7 +299,7 @@ export class Registry implements Subscriber, Context {
   }
 
   recordFollowsFrom(id: bigint, follows: bigint): void {
-    const data = this.#spans.get(id);
+    const data = this.#get(id);
     if (data === undefined) return;
     data.followsFrom = data.followsFrom === EMPTY ? [follows] : [...data.followsFrom, follows];
     for (const e of this.#onFollows) {
@@ -352,7 +354,7 @@ export class Registry implements Subscriber, Context {
   }
 
   cloneSpan(id: bigint): bigint {
-    const data = this.#spans.get(id);
+    const data = this.#get(id);
     if (data !== undefined) data.refs++;
     return id;
   }
@@ -371,9 +373,9 @@ export class Registry implements Subscriber, Context {
           // as above
         }
       }
-      this.#spans.delete(d.id);
+      this.#spans.delete(Number(d.id));
       if (this.#last === d) this.#last = undefined;
-      const parent = d.parentId === undefined ? undefined : this.#spans.get(d.parentId);
+      const parent = d.parentId === undefined ? undefined : this.#get(d.parentId);
       data = parent !== undefined && --parent.refs === 0 ? parent : undefined;
     }
     return true;

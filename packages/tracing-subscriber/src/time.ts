@@ -14,7 +14,8 @@ export function rfc3339Micros(ms: number): string {
     lastPrefix = d.toISOString().slice(0, 19);
     lastSecond = second;
   }
-  let micros = Math.floor((ms - second * 1000) * 1000);
+  // Rounded: ms arrive as binary floats, so 289.898 ms may be 289.89799…
+  let micros = Math.round((ms - second * 1000) * 1000);
   if (micros > 999_999) micros = 999_999;
   if (micros < 0) micros = 0;
   return `${lastPrefix}.${String(micros).padStart(6, "0")}Z`;

@@ -26,12 +26,12 @@ export interface InstrumentOptions<A extends unknown[]> {
   err?: boolean;
 }
 
-type AnyFn<A extends unknown[], R> = (this: unknown, ...args: A) => R;
+type AnyFn<A extends unknown[], R, This = unknown> = (this: This, ...args: A) => R;
 
-export function instrument<A extends unknown[], R>(
-  fn: AnyFn<A, R>,
+export function instrument<A extends unknown[], R, This = unknown>(
+  fn: AnyFn<A, R, This>,
   opts: InstrumentOptions<A> = {},
-): AnyFn<A, R> {
+): AnyFn<A, R, This> {
   const name = opts.name ?? (fn.name || "anonymous");
   const level = opts.level ?? Level.INFO;
   const log = logger(opts.target ?? "app");
@@ -41,7 +41,7 @@ export function instrument<A extends unknown[], R>(
   for (const a of argNames) if (!skip.has(a)) declared[a] = undefined;
   const cs = log.spanCallsite(level, name, declared);
 
-  const wrapped = function (this: unknown, ...args: A): R {
+  const wrapped = function (this: This, ...args: A): R {
     if (level < state.maxLevel || !cs.enabled()) return fn.apply(this, args);
     const span = log.span(level, name, fieldsFor(args));
     let result: R;

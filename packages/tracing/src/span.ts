@@ -7,6 +7,9 @@ import type { Subscriber } from "./subscriber.ts";
 /** Where a new span or event gets its parent: a span, null for "root", or undefined for current. */
 export type ParentOption = Span | null | undefined;
 
+/** Marks spans of every copy of this package, so a span made by another copy is recognised. */
+const SPAN_BRAND = Symbol.for("periscope.tracing.span.v1");
+
 export class Span implements CurrentSpan {
   /** The subscriber's id for this span; undefined when the span is disabled. */
   readonly id: bigint | undefined;
@@ -144,6 +147,9 @@ export class Span implements CurrentSpan {
   }
 }
 
+// On the prototype, not each instance: creating a span is a hot path.
+Object.defineProperty(Span.prototype, SPAN_BRAND, { value: true });
+
 const DISABLED = new Span(undefined, undefined, undefined);
 const NO_CURRENT: CurrentSpan = { id: undefined, subscriber: undefined };
 const NOOP_GUARD = { exit(): void {}, [Symbol.dispose](): void {} };
@@ -160,7 +166,9 @@ export function guard(fn: () => unknown): void {
 /** The span that is current here, or a disabled span. */
 export function currentSpan(): Span {
   const cur = state.current.getStore();
-  return cur instanceof Span ? cur : DISABLED;
+  return cur !== undefined && (cur as unknown as Record<symbol, unknown>)[SPAN_BRAND] === true
+    ? (cur as Span)
+    : DISABLED;
 }
 
 /** Resolves the parent id for a new span or event under `sub`. */
