@@ -441,6 +441,12 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     await shot(page, "tail");
   });
 
+  await t.test("Jaeger's uiFind link parameter fills the in-trace search", async () => {
+    await page.goto(`${ui}/trace/${shop.traceId}?uiFind=db.statement`);
+    await page.getByTestId("match-count").filter({ hasText: "1 of 1" }).waitFor();
+    assert.equal(await page.locator(".span-row.match").count(), 1);
+  });
+
   await t.test("an unknown trace id gets a sentence, not a blank page", async () => {
     await page.goto(`${ui}/trace/0123456789abcdef0123456789abcdef`);
     await page.getByRole("alert").filter({ hasText: "No trace 0123456789abcdef" }).waitFor();

@@ -42,7 +42,10 @@ function TraceView(props: { trace: Trace }) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
   const [showCritical, setShowCritical] = useState(true);
-  const [query, setQuery] = useState("");
+  // Jaeger UI links carry the in-trace search as ?uiFind=….
+  const [query, setQuery] = useState(
+    () => new URLSearchParams(window.location.search).get("uiFind") ?? "",
+  );
   const [matchIndex, setMatchIndex] = useState(0);
   const [zoom, setZoom] = useState<[number, number]>([0, 1]);
   const control = useRef<TimelineControl | null>(null);
