@@ -47,7 +47,9 @@ export function decodeAttribute(
   const f = decodeField(a.field, metas);
   if (!f) return undefined;
   const unit = a.unit ? sanitize(a.unit) : "";
-  return { ...f, unit, text: f.text + unit };
+  // "40ms" reads well; "3polls" does not: words get a space, unit symbols do not.
+  const sep = unit.length > 2 && /^[a-z]+$/i.test(unit) ? " " : "";
+  return { ...f, unit, text: f.text + sep + unit };
 }
 
 /** "file:line:col", with a file:// URL prefix dropped; "" when the server sent none. */

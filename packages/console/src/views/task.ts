@@ -20,9 +20,15 @@ function pct(part: number, whole: number): string {
 /** Vertical bars over [min, max] in `width` columns and `rows` rows, plus a min/max label line. */
 export function chart(h: Histogram, width: number, rows: number, s: Styles): string[] {
   const counts = new Array<number>(Math.max(1, width)).fill(0);
-  const span = h.max - h.min;
+  // Poll times spread from nanoseconds to seconds: past two orders of magnitude a linear axis
+  // would put everything in the first column, so the axis turns logarithmic.
+  const lo = Math.max(1, h.min);
+  const log = h.max / lo > 100;
+  const span = log ? Math.log(h.max / lo) : h.max - h.min;
   for (const [v, c] of h.values) {
-    const i = span <= 0 ? 0 : Math.min(width - 1, Math.floor(((v - h.min) / span) * (width - 1)));
+    const x = log ? Math.log(Math.max(v, lo) / lo) : v - h.min;
+    const i =
+      span <= 0 ? 0 : Math.min(width - 1, Math.max(0, Math.floor((x / span) * (width - 1))));
     counts[i] = (counts[i] ?? 0) + c;
   }
   const top = Math.max(1, ...counts);
@@ -34,10 +40,13 @@ export function chart(h: Histogram, width: number, rows: number, s: Styles): str
     for (const l of levels) line += s.sym.bars[Math.max(0, Math.min(8, l - floor))];
     lines.push(s.fg(line, "cyan"));
   }
-  const lo = formatDuration(h.min, 2, s.ascii).text;
-  const hi = formatDuration(h.max, 2, s.ascii).text;
-  const gap = Math.max(1, width - lo.length - hi.length);
-  lines.push(compose([[lo], [" ".repeat(gap)], [hi]], width, s));
+  const left = formatDuration(h.min, 2, s.ascii).text;
+  const right = formatDuration(h.max, 2, s.ascii).text;
+  const mid = log ? "log scale" : "";
+  const room = Math.max(2, width - left.length - right.length - mid.length);
+  const pad1 = " ".repeat(Math.floor(room / 2));
+  const pad2 = " ".repeat(room - pad1.length);
+  lines.push(compose([[left], [pad1], [mid, (x) => s.fg(x, "gray")], [pad2], [right]], width, s));
   return lines;
 }
 
