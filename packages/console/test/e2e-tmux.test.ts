@@ -2,9 +2,13 @@
 // driven with send-keys and read with capture-pane.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { encodeRecordingFrame, recordingHeader } from "@periscope/console-api";
 import { type FixtureServer, startFixtureServer } from "./fixture-server.ts";
+import { taskUpdate } from "./fixtures.ts";
 
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const skip = !hasTmux && !process.env.CI ? "tmux is not installed (CI installs it)" : false;
@@ -117,4 +121,71 @@ test("a resize repaints at the new size; space pauses the server", { skip }, asy
   assert.equal(server.pauses, pausesBefore + 1, "the server was asked to pause");
   tmux("send-keys", "-t", "e2e2", "C-c");
   assert.match(await until(/EXIT=\d+/), /EXIT=0/);
+});
+
+test("periscope replay FILE: plays, pauses and seeks a recording", { skip }, async () => {
+  const file = join(tmpdir(), `periscope-replay-${process.pid}.rec`);
+  const frames = [0, 1, 2, 3, 4, 5].map((s) =>
+    encodeRecordingFrame(
+      taskUpdate(
+        10_000 + s * 1000,
+        [{ id: 1, name: "recorded", createdMs: 0, polls: 1 + s, busyMs: 1 }],
+        s > 0,
+      ),
+    ),
+  );
+  writeFileSync(file, Buffer.concat([recordingHeader(), ...frames]));
+  try {
+    const cmd = `'${process.execPath}' '${bin}' replay '${file}'; echo "EXIT=$?"; sleep 60`;
+    tmux("new-session", "-d", "-s", "rep", "-x", "120", "-y", "30", cmd);
+    const cap = () => tmux("capture-pane", "-p", "-t", "rep");
+    const until = async (re: RegExp) => {
+      const end = Date.now() + 15_000;
+      while (Date.now() < end) {
+        if (re.test(cap())) return cap();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail(`never saw ${re}:\n${cap()}`);
+    };
+    let text = await until(/recorded/);
+    assert.match(text, /replay .*periscope-replay/);
+    tmux("send-keys", "-t", "rep", "Space");
+    text = await until(/\(paused\)/);
+    tmux("send-keys", "-t", "rep", "]");
+    text = await until(/5s \/ 5s/);
+    assert.match(text, /recorded .* 6 /, "seeking forward applied every update: 6 polls");
+    tmux("send-keys", "-t", "rep", "q");
+    assert.match(await until(/EXIT=\d+/), /EXIT=0/);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
+
+test("SIGINT from outside restores the terminal and exits 130", { skip }, async () => {
+  tmux(
+    "new-session",
+    "-d",
+    "-s",
+    "sig",
+    "-x",
+    "100",
+    "-y",
+    "30",
+    `exec '${process.execPath}' '${bin}' console ${server.address}`,
+  );
+  tmux("set-option", "-t", "sig", "remain-on-exit", "on");
+  const end = Date.now() + 15_000;
+  while (!/Tasks \(5\)/.test(tmux("capture-pane", "-p", "-t", "sig"))) {
+    if (Date.now() > end) assert.fail("the console never drew");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = Number(tmux("display", "-p", "-t", "sig", "#{pane_pid}").trim());
+  process.kill(pid, "SIGINT");
+  const end2 = Date.now() + 10_000;
+  while (tmux("display", "-p", "-t", "sig", "#{pane_dead}").trim() !== "1") {
+    if (Date.now() > end2) assert.fail("the console did not exit on SIGINT");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(tmux("display", "-p", "-t", "sig", "#{pane_dead_status}").trim(), "130");
+  assert.equal(tmux("display", "-p", "-t", "sig", "#{alternate_on}").trim(), "0");
 });

@@ -44,7 +44,7 @@ export function syntheticTasks(n: number): TaskSpec[] {
 }
 
 export async function startFixtureServer(
-  opts: { tasks?: TaskSpec[]; intervalMs?: number } = {},
+  opts: { tasks?: TaskSpec[]; intervalMs?: number; port?: number } = {},
 ): Promise<FixtureServer> {
   const tasks = opts.tasks ?? miniRedisTasks();
   const intervalMs = opts.intervalMs ?? 1000;
@@ -105,7 +105,7 @@ export async function startFixtureServer(
   };
   server.addService(InstrumentService, impl);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`127.0.0.1:${opts.port ?? 0}`, ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );
