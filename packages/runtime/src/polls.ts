@@ -180,7 +180,7 @@ function makeRoot(): Task {
   const id = nextTaskId();
   const span = SPAWN.span(
     {
-      kind: "block_on",
+      kind: "root",
       "task.name": "root",
       "task.id": id,
       "loc.file": process.argv[1] ?? "<main>",

@@ -10,7 +10,7 @@ import {
   resourceCallsite,
   STATE_UPDATE,
 } from "./callsites.ts";
-import { type Caller, callerLocation } from "./location.ts";
+import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
 
 export type UpdateOp = "add" | "sub" | "override";
 
@@ -52,7 +52,7 @@ export class Resource {
     const fields: Fields = { concrete_type: opts.concreteType, kind: opts.kind };
     if (opts.isInternal) fields.is_internal = true;
     if (opts.inheritsChildAttrs) fields.inherits_child_attrs = true;
-    if (opts.caller !== undefined) {
+    if (opts.caller !== undefined && locationsEnabled) {
       const loc = callerLocation(opts.caller);
       fields["loc.file"] = loc.file;
       fields["loc.line"] = loc.line;

@@ -5,7 +5,7 @@ import type { Fields } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { JoinError } from "./errors.ts";
-import { callerLocation } from "./location.ts";
+import { callerLocation, locationsEnabled } from "./location.ts";
 import { ensurePolls, finishTask, wake, waker } from "./polls.ts";
 import { nextTaskId, Task, taskStore } from "./task-state.ts";
 
@@ -92,19 +92,14 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
   const name = opts.name ?? "";
   let span = Span.none();
   if (SPAWN.enabled()) {
-    const loc = callerLocation(spawn);
-    span = SPAWN.span(
-      {
-        ...opts.fields,
-        kind: "task",
-        "task.name": name,
-        "task.id": id,
-        "loc.file": loc.file,
-        "loc.line": loc.line,
-        "loc.col": loc.col,
-      },
-      null,
-    );
+    const fields: Fields = { ...opts.fields, kind: "task", "task.name": name, "task.id": id };
+    if (locationsEnabled) {
+      const loc = callerLocation(spawn);
+      fields["loc.file"] = loc.file;
+      fields["loc.line"] = loc.line;
+      fields["loc.col"] = loc.col;
+    }
+    span = SPAWN.span(fields, null);
     if (span.id !== undefined) ensurePolls();
   }
   const task = new Task(id, name, span, false);

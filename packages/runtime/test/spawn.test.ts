@@ -89,7 +89,7 @@ test("work outside tasks is counted under an implicit root task", async () => {
   while (performance.now() < end) {}
   await delay(2);
   const rootNew = [...rec.spans].find(
-    ([, s]) => s.name === "runtime.spawn" && s.fields.kind === "block_on",
+    ([, s]) => s.name === "runtime.spawn" && s.fields.kind === "root",
   );
   assert.ok(rootNew, "root task span");
   assert.ok(rec.polls(rootNew[0]).length >= 2);
