@@ -22,6 +22,12 @@ export interface EnvFilterOptions {
   environment?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Swaps an EnvFilter's directives at run time; see `EnvFilter.reloadHandle()`. */
+export interface ReloadHandle {
+  reload(spec: string): void;
+  current(): string;
+}
+
 interface Cached {
   readonly gen: number;
   readonly level: LevelFilter;
@@ -68,6 +74,11 @@ export class EnvFilter implements Layer, Filter {
   reload(spec: string): void {
     this.#install(spec);
     rebuildInterest();
+  }
+
+  /** A handle to give to code that should only be able to change the directives (an admin endpoint). */
+  reloadHandle(): ReloadHandle {
+    return { reload: (spec) => this.reload(spec), current: () => this.#spec };
   }
 
   toString(): string {

@@ -231,8 +231,9 @@ test("reload swaps directives and rebuilds interest; the max-level hint follows"
     const l = logger("reload");
     l.info("before");
     assert.equal(l.enabled(Level.INFO), false);
-    f.reload("reload=info");
-    assert.equal(f.directives, "reload=info");
+    const handle = f.reloadHandle();
+    handle.reload("reload=info");
+    assert.equal(handle.current(), "reload=info");
     l.info("after");
     l.debug("still-off");
   } finally {
