@@ -192,6 +192,12 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
 
   await t.test("search: pick the service, Find Traces, open the trace, read a span", async () => {
     await page.goto(`${ui}/search`);
+    // Before any search, the page says where to send traces: this viewer's own OTLP address.
+    await page
+      .getByTestId("getting-started")
+      .filter({ hasText: `${otlp}/v1/traces` })
+      .waitFor();
+    await shot(page, "search-empty");
     const service = page.locator('select[name="service"]');
     await service.locator('option[value="mini-redis"]').waitFor({ state: "attached" });
     await service.selectOption("mini-redis");

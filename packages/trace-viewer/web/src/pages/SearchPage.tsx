@@ -1,6 +1,7 @@
 // /search: the form on the left; results (scatter plot and sortable list) on the right. The
 // query lives in the URL, as in Jaeger, so a search can be bookmarked and shared.
 import { useEffect, useState } from "react";
+import { GettingStarted } from "../components/GettingStarted.tsx";
 import { queryFromUrl, SearchForm } from "../components/SearchForm.tsx";
 import { SearchResults } from "../components/SearchResults.tsx";
 import { findTraces, uploadedTraces } from "../lib/api.ts";
@@ -45,12 +46,7 @@ export function SearchPage(props: { query: URLSearchParams }) {
         <SearchForm query={props.query} />
       </aside>
       <section className="search-main" aria-live="polite">
-        {state.kind === "idle" && (
-          <div className="empty">
-            <h2>Find traces</h2>
-            <p>Pick a service and press Find Traces, or open a trace JSON file.</p>
-          </div>
-        )}
+        {state.kind === "idle" && <GettingStarted />}
         {state.kind === "loading" && <div className="empty">Searching…</div>}
         {state.kind === "error" && (
           <div className="error-box" role="alert">
