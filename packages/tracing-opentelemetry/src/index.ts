@@ -1,5 +1,13 @@
 // @periscope/tracing-opentelemetry: our spans and events as OpenTelemetry spans, exported over
 // OTLP by the official SDK, with context shared both ways with OpenTelemetry instrumentations.
+// The metric instrument types and the no-op meter, so apps need not depend on the API directly.
+export {
+  type Counter,
+  createNoopMeter,
+  type Histogram,
+  type Meter,
+  type UpDownCounter,
+} from "@opentelemetry/api";
 export { fieldsToAttributes, toAttribute } from "./attributes.ts";
 export { otelContext, otelSpan, PeriscopeContextManager } from "./context.ts";
 export {

@@ -42,7 +42,7 @@ interface AnyValue {
 
 let requestType: protobuf.Type | undefined;
 
-async function loadType(): Promise<protobuf.Type> {
+export async function loadType(): Promise<protobuf.Type> {
   if (requestType !== undefined) return requestType;
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => join(PROTO_DIR, target);
@@ -70,6 +70,58 @@ function attrs(kvs: KeyValue[] | undefined): Record<string, Value> {
 }
 
 const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString("hex");
+
+/** Decodes an ExportTraceServiceRequest into flat spans. */
+export function decodeSpans(type: protobuf.Type, body: Uint8Array): ReceivedSpan[] {
+  const out: ReceivedSpan[] = [];
+  const msg = type.toObject(type.decode(body), { longs: String, defaults: false }) as {
+    resourceSpans?: {
+      resource?: { attributes?: KeyValue[] };
+      scopeSpans?: {
+        scope?: { name?: string };
+        spans?: {
+          traceId?: Uint8Array;
+          spanId?: Uint8Array;
+          parentSpanId?: Uint8Array;
+          name?: string;
+          kind?: number;
+          startTimeUnixNano?: string;
+          endTimeUnixNano?: string;
+          attributes?: KeyValue[];
+          events?: { name?: string; attributes?: KeyValue[] }[];
+          links?: { traceId?: Uint8Array; spanId?: Uint8Array }[];
+          status?: { code?: number; message?: string };
+        }[];
+      }[];
+    }[];
+  };
+  for (const rs of msg.resourceSpans ?? []) {
+    const resource = attrs(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        out.push({
+          traceId: hex(s.traceId),
+          spanId: hex(s.spanId),
+          parentSpanId: hex(s.parentSpanId),
+          name: s.name ?? "",
+          kind: s.kind ?? 0,
+          attributes: attrs(s.attributes),
+          events: (s.events ?? []).map((e) => ({
+            name: e.name ?? "",
+            attributes: attrs(e.attributes),
+          })),
+          links: (s.links ?? []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+          status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
+          resource,
+          scope: ss.scope?.name ?? "",
+          startNs: BigInt(s.startTimeUnixNano ?? "0"),
+          endNs: BigInt(s.endTimeUnixNano ?? "0"),
+        });
+      }
+    }
+  }
+  return out;
+}
 
 export class Receiver {
   readonly spans: ReceivedSpan[] = [];
@@ -102,54 +154,13 @@ export class Receiver {
 
   async #handle(path: string, body: Buffer): Promise<void> {
     if (path !== "/v1/traces") throw new Error(`unexpected path ${path}`);
-    const type = await loadType();
-    const msg = type.toObject(type.decode(body), { longs: String, defaults: false }) as {
-      resourceSpans?: {
-        resource?: { attributes?: KeyValue[] };
-        scopeSpans?: {
-          scope?: { name?: string };
-          spans?: {
-            traceId?: Uint8Array;
-            spanId?: Uint8Array;
-            parentSpanId?: Uint8Array;
-            name?: string;
-            kind?: number;
-            startTimeUnixNano?: string;
-            endTimeUnixNano?: string;
-            attributes?: KeyValue[];
-            events?: { name?: string; attributes?: KeyValue[] }[];
-            links?: { traceId?: Uint8Array; spanId?: Uint8Array }[];
-            status?: { code?: number; message?: string };
-          }[];
-        }[];
-      }[];
-    };
+    this.add(decodeSpans(await loadType(), body));
+  }
+
+  /** Keeps decoded spans and wakes whoever waits for them. */
+  add(spans: ReceivedSpan[]): void {
     this.requests++;
-    for (const rs of msg.resourceSpans ?? []) {
-      const resource = attrs(rs.resource?.attributes);
-      for (const ss of rs.scopeSpans ?? []) {
-        for (const s of ss.spans ?? []) {
-          this.spans.push({
-            traceId: hex(s.traceId),
-            spanId: hex(s.spanId),
-            parentSpanId: hex(s.parentSpanId),
-            name: s.name ?? "",
-            kind: s.kind ?? 0,
-            attributes: attrs(s.attributes),
-            events: (s.events ?? []).map((e) => ({
-              name: e.name ?? "",
-              attributes: attrs(e.attributes),
-            })),
-            links: (s.links ?? []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
-            status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" },
-            resource,
-            scope: ss.scope?.name ?? "",
-            startNs: BigInt(s.startTimeUnixNano ?? "0"),
-            endNs: BigInt(s.endTimeUnixNano ?? "0"),
-          });
-        }
-      }
-    }
+    this.spans.push(...spans);
     this.#waiters = this.#waiters.filter((w) => {
       if (this.spans.length < w.n) return true;
       w.resolve();
