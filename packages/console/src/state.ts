@@ -60,6 +60,9 @@ export class ConsoleState {
   serverWarnings: ServerWarnings | undefined;
   lintCounts = new Map<LintId, number>();
   #epochSeconds: bigint | undefined;
+  /** Tasks whose stats changed since the last lint pass. */
+  #changed = new Set<Task>();
+  #lintedWithWakers = false;
   #taskSeq = 0;
   #resourceSeq = 0;
   #opSeq = 0;
@@ -98,7 +101,10 @@ export class ConsoleState {
     // The server timed these polls exactly; they settle the task's long-poll lint.
     for (const p of [this.serverWarnings?.last, this.serverWarnings?.worst]) {
       const t = p?.taskSpanId === undefined ? undefined : this.tasks.get(p.taskSpanId);
-      if (t && p) t.longestPollAtLeast = Math.max(t.longestPollAtLeast, p.durationNs);
+      if (t && p && p.durationNs > t.longestPollAtLeast) {
+        t.longestPollAtLeast = p.durationNs;
+        this.#changed.add(t);
+      }
     }
     this.retain();
     this.#lintAll();
@@ -185,10 +191,14 @@ export class ConsoleState {
       task.fieldsText = task.fields.join(" ");
       task.search = `${task.name} ${task.fieldsText} ${task.location} ${task.kind}`.toLowerCase();
       this.tasks.set(task.spanId, task);
+      this.#changed.add(task);
     }
     for (const [id, stats] of u.statsUpdate) {
       const task = this.tasks.get(id);
-      if (task) this.#taskStats(task, stats);
+      if (task) {
+        this.#taskStats(task, stats);
+        this.#changed.add(task);
+      }
     }
     this.droppedEvents += num(u.droppedEvents);
   }
@@ -318,6 +328,7 @@ export class ConsoleState {
     const task = this.tasks.get(details.spanId);
     if (task && details.pollTimes) {
       task.longestPollAtLeast = Math.max(task.longestPollAtLeast, details.pollTimes.max);
+      this.#changed.add(task);
       this.#lintAll();
     }
     this.version++;
@@ -341,15 +352,31 @@ export class ConsoleState {
     return { now: this.now, tracksWakers: this.tracksWakers };
   }
 
+  /**
+   * Lints what can have changed: tasks with new stats, and running or scheduled ones whose
+   * verdict moves with time. Everything, when the server first shows it tracks wakers.
+   */
   #lintAll(): void {
     const cx = this.lintContext();
+    const all = cx.tracksWakers !== this.#lintedWithWakers;
+    this.#lintedWithWakers = cx.tracksWakers;
     const counts = new Map<LintId, number>();
     for (const t of this.tasks.values()) {
-      t.warnings = this.lints.length === 0 ? [] : lintTask(t, this.lints, cx);
+      if (all || this.#changed.has(t) || (t.droppedAt === undefined && isActive(t))) {
+        t.warnings = this.lints.length === 0 ? [] : lintTask(t, this.lints, cx);
+      }
       for (const w of t.warnings) counts.set(w, (counts.get(w) ?? 0) + 1);
     }
+    this.#changed.clear();
     this.lintCounts = counts;
   }
+}
+
+/** Running or scheduled: the states whose durations grow between updates. */
+function isActive(t: Task): boolean {
+  const lps = t.lastPollStarted;
+  if (lps !== undefined && (t.lastPollEnded === undefined || lps > t.lastPollEnded)) return true;
+  return t.lastWake !== undefined && (lps === undefined || t.lastWake > lps);
 }
 
 function completedPolls(t: Task): number {
