@@ -86,6 +86,8 @@ export function ensurePolls(): void {
 
 function uninstall(): void {
   for (const d of disposers) d();
+  // Slices in progress will not see their after hook: let their tasks close normally.
+  for (const t of stack) if (t !== undefined && t.onStack > 0) t.onStack--;
   disposers = [];
   installed = undefined;
   stack.length = 0;
@@ -131,7 +133,9 @@ function onSettled(promise: Promise<unknown>): void {
   const t = (promise as Tagged)[WAITER];
   if (t === undefined) return;
   (promise as Tagged)[WAITER] = undefined;
-  if (!t.done && !t.woken) wake(t);
+  // A promise the task settles during its own slice (an inner async function returning) is a
+  // future completing within the poll in tokio's terms, not a wake: the next slice records one.
+  if (!t.done && !t.woken && t.onStack === 0) wake(t);
 }
 
 function onBefore(): void {

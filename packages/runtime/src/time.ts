@@ -2,6 +2,7 @@
 // with its async op and a `duration` state in ms, cancellable by AbortSignal (or the task's).
 import { type Clock, realClock } from "./clock.ts";
 import { abortReason, invalidArgument, RuntimeError } from "./errors.ts";
+import { wake } from "./polls.ts";
 import { Resource } from "./resource.ts";
 import { currentTask } from "./task-state.ts";
 import { armCancel, Waiter } from "./waitqueue.ts";
@@ -56,7 +57,14 @@ function wait(ms: number, opts: TimerOptions | undefined, pending: () => void): 
 
 /** Yields to the event loop once (tokio's yield_now): the task wakes itself and is polled again. */
 export function yieldNow(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      // Woken from inside its own slice: the console counts a self-wake, as for tokio's yield_now.
+      const t = currentTask();
+      if (t !== undefined && !t.done && t.spanId !== undefined) wake(t);
+      resolve();
+    }),
+  );
 }
 
 export class TimeoutError extends RuntimeError {

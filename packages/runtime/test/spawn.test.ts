@@ -155,3 +155,42 @@ test("spans and events inside a task have the task span as parent", async () => 
   const ev = rec.log.find((r) => r.kind === "event" && r.target === "app::t");
   assert.equal(ev?.parent, sid);
 });
+
+test("inner async functions completing within a task are not self-wakes; yieldNow is", async () => {
+  const { Mutex, yieldNow } = await import("@periscope/runtime");
+  const m = new Mutex(0);
+  const selfWakes = (sid: bigint) =>
+    rec
+      .wakes(sid, "waker.wake_by_ref")
+      .filter((w) => (w.fields.__entered as bigint[]).includes(sid)).length;
+  const a = spawn(async () => {
+    for (let i = 0; i < 5; i++) (await m.lock()).release();
+  });
+  await a;
+  assert.equal(selfWakes(rec.taskSpan(a.id)), 0);
+  const b = spawn(async () => {
+    for (let i = 0; i < 3; i++) await yieldNow();
+  });
+  await b;
+  assert.equal(selfWakes(rec.taskSpan(b.id)), 3);
+});
+
+test("a wake from another task is not a self-wake and precedes the poll it causes", async () => {
+  const { Notify } = await import("@periscope/runtime");
+  const n = new Notify();
+  const waiter = spawn(async () => n.notified());
+  await delay(2);
+  const sid = rec.taskSpan(waiter.id);
+  const before = rec.log.length;
+  spawn(() => n.notifyOne());
+  await waiter;
+  const after = rec.log.slice(before).filter((r) => r.id === sid || r.fields["task.id"] === sid);
+  const firstWake = after.findIndex(
+    (r) => r.kind === "event" && r.fields.op === "waker.wake_by_ref",
+  );
+  const firstEnter = after.findIndex((r) => r.kind === "enter");
+  assert.ok(firstWake >= 0 && firstWake < firstEnter, "wake then poll");
+  const wakeRec = after[firstWake];
+  assert.ok(wakeRec);
+  assert.equal((wakeRec.fields.__entered as bigint[]).includes(sid), false);
+});
