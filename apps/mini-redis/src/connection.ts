@@ -84,9 +84,7 @@ export class Connection implements CommandSink, Session, Subscriber {
     if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0) {
       // Back-pressure: stop reading until the client has taken its replies.
       this.socket.pause();
-      this.socket.once("drain", () => {
-        if (!this.closing) this.socket.resume();
-      });
+      this.socket.once("drain", () => this.socket.resume());
     }
   }
 
@@ -188,6 +186,9 @@ export class Connection implements CommandSink, Session, Subscriber {
     this.closing = true;
     this.flush();
     this.socket.end();
+    // Keep reading (and ignoring) input: the socket only closes once the client's FIN is read,
+    // and a socket paused for back-pressure would never read it.
+    this.socket.resume();
   }
 
   /** Closes at once, dropping unsent replies (the second Ctrl-C, or a shutdown timeout). */

@@ -13,7 +13,11 @@ const SENTINEL_SUB_REPLY = Buffer.from(
 export function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: "127.0.0.1" });
-    s.once("connect", () => resolve(s));
+    s.once("connect", () => {
+      // Start buffering at once, so that nothing (not even the close) happens unobserved.
+      inbox(s);
+      resolve(s);
+    });
     s.once("error", reject);
   });
 }
@@ -60,7 +64,7 @@ const inboxes = new WeakMap<net.Socket, Inbox>();
 function inbox(s: net.Socket): Inbox {
   let box = inboxes.get(s);
   if (box === undefined) {
-    const b: Inbox = { data: Buffer.alloc(0), closed: false, wake: undefined };
+    const b: Inbox = { data: Buffer.alloc(0), closed: s.closed, wake: undefined };
     s.on("data", (c: Buffer) => {
       b.data = Buffer.concat([b.data, c]);
       b.wake?.();
