@@ -4,12 +4,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import type { Resource } from "@opentelemetry/resources";
+import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
   type IMetricReader,
   MeterProvider,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { type Env, envNumber, envString } from "./env.ts";
 
 export interface PrometheusOptions {
@@ -22,6 +23,9 @@ export interface PrometheusOptions {
 }
 
 export interface MetricsOptions {
+  /** service.name when no resource is given; OTEL_SERVICE_NAME wins over it when set. */
+  serviceName?: string;
+  /** The resource metrics carry; initOpenTelemetry passes the traces' one. */
   resource?: Resource;
   /** Serve Prometheus text exposition over HTTP. */
   prometheus?: boolean | PrometheusOptions;
@@ -81,10 +85,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }),
     );
   }
-  const meterProvider = new MeterProvider({
-    ...(options.resource ? { resource: options.resource } : {}),
-    readers,
-  });
+  const name = envString(env, "OTEL_SERVICE_NAME") ?? options.serviceName;
+  const resource =
+    options.resource ??
+    (name === undefined
+      ? undefined
+      : defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: name })));
+  const meterProvider = new MeterProvider({ ...(resource ? { resource } : {}), readers });
   return {
     meterProvider,
     prometheusUrl,

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { createMetrics, initOpenTelemetry } from "../src/index.ts";
 
 test("prometheus /metrics serves counters, histograms and up-down counters", async () => {
-  const m = createMetrics({ prometheus: { port: 0 } });
+  const m = createMetrics({ serviceName: "mini-redis", prometheus: { port: 0 }, env: {} });
   const url = await m.prometheusUrl;
   assert.ok(url);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -29,6 +29,7 @@ test("prometheus /metrics serves counters, histograms and up-down counters", asy
   assert.match(text, /mini_redis_command_duration_bucket\{[^}]*le="0.01"\} 1/);
   assert.match(text, /mini_redis_command_duration_bucket\{[^}]*le="0.001"\} 0/);
   assert.match(text, /mini_redis_connections\{[^}]*\} 2/);
+  assert.match(text, /target_info\{[^}]*service_name="mini-redis"/);
   const other = await fetch(url.replace("/metrics", "/other"));
   assert.equal(other.status, 404);
   await other.text();
