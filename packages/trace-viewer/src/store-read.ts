@@ -7,8 +7,8 @@ import {
   SPAN_KIND_NAMES,
   type SpanBody,
   type StoredSpan,
+  valueText,
 } from "./model.ts";
-import { TAG_SLOTS } from "./store-schema.ts";
 
 export interface TraceQuery {
   service?: string;
@@ -88,10 +88,15 @@ export class StoreReader {
     ).all(...args) as Array<{ name: string; kind: number }>;
   }
 
-  /** Trace ids (16 bytes) of the newest traces with a span matching the query. */
+  /**
+   * Trace ids (16 bytes) of the newest traces that have a span matching service, operation,
+   * time window and durations, and carry every tag somewhere (span attributes are matched at
+   * trace level, resource attributes on the matching span).
+   */
   findTraceIds(q: TraceQuery): Buffer[] {
-    const where: string[] = ["s.start_us >= ?", "s.start_us <= ?"];
-    const args: Array<string | number> = [q.startUs, q.endUs];
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    let driver = "s.start_us";
     if (q.service) {
       const svc = this.#q("SELECT id FROM services WHERE name = ?").get(q.service) as
         | { id: number }
@@ -103,16 +108,21 @@ export class StoreReader {
           q.operation,
         ) as { id: number } | undefined;
         if (!op) return [];
-        where.unshift("s.op_id = ?");
-        args.unshift(op.id);
+        where.push("s.op_id = ?");
+        args.push(op.id);
       } else {
-        where.unshift("s.service_id = ?");
-        args.unshift(svc.id);
+        where.push("s.service_id = ?");
+        args.push(svc.id);
       }
-    } else if (q.operation) {
-      where.push("s.op_id IN (SELECT id FROM operations WHERE name = ?)");
-      args.push(q.operation);
+    } else {
+      driver = "s.id";
+      if (q.operation) {
+        where.push("s.op_id IN (SELECT id FROM operations WHERE name = ?)");
+        args.push(q.operation);
+      }
     }
+    where.push("s.start_us >= ?", "s.start_us <= ?");
+    args.push(q.startUs, q.endUs);
     if (q.minDurationUs !== undefined) {
       where.push("s.duration_us >= ?");
       args.push(q.minDurationUs);
@@ -121,38 +131,74 @@ export class StoreReader {
       where.push("s.duration_us <= ?");
       args.push(q.maxDurationUs);
     }
+    const traceTags: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(q.tags ?? {})) {
       // Jaeger derives these two tags from the span itself; they live in columns, not in tags.
       if (k === "error" && (v === "true" || v === "false")) {
         where.push(`s.error = ${v === "true" ? 1 : 0}`);
-        continue;
-      }
-      if (k === "span.kind" && SPAN_KIND_NAMES.indexOf(v) > 0) {
+      } else if (k === "span.kind" && SPAN_KIND_NAMES.indexOf(v) > 0) {
         where.push("s.kind = ?");
         args.push(SPAN_KIND_NAMES.indexOf(v));
-        continue;
+      } else if (
+        this.#q("SELECT 1 FROM resource_tags WHERE key = ? AND value = ? LIMIT 1").get(k, v)
+      ) {
+        where.push(
+          "s.resource_id IN (SELECT resource_id FROM resource_tags WHERE key = ? AND value = ?)",
+        );
+        args.push(k, v);
+      } else {
+        traceTags.push([k, v]);
       }
-      where.push(
-        `(EXISTS (SELECT 1 FROM tags t WHERE t.key = ? AND t.value = ? AND t.id BETWEEN s.id * ${TAG_SLOTS} AND s.id * ${TAG_SLOTS} + ${TAG_SLOTS - 1}) OR s.resource_id IN (SELECT resource_id FROM resource_tags WHERE key = ? AND value = ?))`,
-      );
-      args.push(k, v, k, v);
     }
-    // Walk the time index newest first and stop once enough distinct traces are seen, so a
-    // search costs about limit * spans-per-trace rows however many spans are stored.
-    const st = this.#q(
-      `SELECT s.trace_id AS t FROM spans s WHERE ${where.join(" AND ")} ORDER BY s.start_us DESC`,
-    );
-    const seen = new Set<string>();
     const out: Buffer[] = [];
-    for (const row of st.iterate(...args) as Iterable<{ t: Uint8Array }>) {
+    const seen = new Set<string>();
+    if (traceTags.length === 0) {
+      // Walk the time index newest first and stop once enough distinct traces are seen, so a
+      // search costs about limit * spans-per-trace rows however many spans are stored.
+      const st = this.#q(
+        `SELECT s.trace_id AS t FROM spans s WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
+      );
+      for (const row of st.iterate(...args) as Iterable<{ t: Uint8Array }>) {
+        const b = Buffer.from(row.t);
+        const key = b.toString("latin1");
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(b);
+        if (out.length >= q.limit) break;
+      }
+      return out;
+    }
+    // With tags, the first tag's index entries (newest first) give the candidate traces; each is
+    // checked against the span conditions, then against the other tags.
+    const [k0, v0] = traceTags[0]!;
+    const candidates = this.#q(
+      "SELECT trace_id AS t FROM trace_tags WHERE key = ? AND value = ? ORDER BY id DESC",
+    );
+    const check = this.#q(
+      `SELECT 1 FROM spans s INDEXED BY spans_trace WHERE s.trace_id = ? AND ${where.join(" AND ")} LIMIT 1`,
+    );
+    for (const row of candidates.iterate(k0, v0) as Iterable<{ t: Uint8Array }>) {
       const b = Buffer.from(row.t);
       const key = b.toString("latin1");
       if (seen.has(key)) continue;
       seen.add(key);
+      if (!check.get(b, ...args)) continue;
+      if (traceTags.length > 1 && !this.#hasTags(b, traceTags.slice(1))) continue;
       out.push(b);
       if (out.length >= q.limit) break;
     }
     return out;
+  }
+
+  #hasTags(traceId: Buffer, tags: Array<[string, string]>): boolean {
+    const spans = this.trace(traceId);
+    return tags.every(([k, v]) =>
+      spans.some(
+        (s) =>
+          s.body.attributes.some((kv) => kv.key === k && valueText(kv.value) === v) ||
+          s.resource.attributes.some((kv) => kv.key === k && valueText(kv.value) === v),
+      ),
+    );
   }
 
   /** All spans of a trace, oldest first; empty when unknown. */

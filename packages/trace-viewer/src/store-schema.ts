@@ -4,7 +4,8 @@ import type { DatabaseSync } from "node:sqlite";
 
 export const SCHEMA_VERSION = "1";
 
-/** Tag rows of span N get ids N * TAG_SLOTS + i, so retention can drop them by id range. */
+/** Tag rows written with span N get ids N * TAG_SLOTS + i, so retention drops them by id range
+ * and a tag search walks them newest first. */
 export const TAG_SLOTS = 1024;
 
 /** Values longer than this are stored but not indexed as tags (an exact-match search on them
@@ -50,8 +51,9 @@ export function applySchema(db: DatabaseSync, inMemory: boolean): void {
     CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_start ON spans (start_us);
-    CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY, key TEXT NOT NULL, value TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS tags_kv ON tags (key, value);
+    CREATE TABLE IF NOT EXISTS trace_tags (
+      id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS trace_tags_kv ON trace_tags (key, value);
   `);
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
     | { value: string }

@@ -83,6 +83,7 @@ export class TraceStore {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       let id = (st.nextId.get() as { n: number }).n;
+      const seenByTrace = new Map<string, Set<string>>();
       for (const r of resources) {
         const svc = this.#serviceId(r.service);
         const res = this.#resourceId(svc, r);
@@ -105,12 +106,23 @@ export class TraceStore {
               scope,
               JSON.stringify(s.body),
             );
+            // Tags are indexed once per trace and batch (a trace's spans mostly repeat the
+            // same values); searches match tags at trace level, as Jaeger's Cassandra store does.
+            let seen = seenByTrace.get(s.traceId.toString("latin1"));
+            if (!seen) {
+              seen = new Set();
+              seenByTrace.set(s.traceId.toString("latin1"), seen);
+            }
             let slot = id * TAG_SLOTS;
             const end = slot + TAG_SLOTS;
             for (const kv of s.body.attributes) {
               if (slot >= end) break;
               const text = valueText(kv.value);
-              if (text.length <= MAX_TAG_VALUE) st.tag.run(slot++, kv.key, text);
+              if (text.length > MAX_TAG_VALUE) continue;
+              const pair = `${kv.key}\u0000${text}`;
+              if (seen.has(pair)) continue;
+              seen.add(pair);
+              st.tag.run(slot++, s.traceId, kv.key, text);
             }
             id++;
             stored++;
@@ -242,7 +254,7 @@ export class TraceStore {
   #dropOrphanTags(): void {
     const row = this.#db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
     const low = row.m ?? Number((this.#st.nextId.get() as { n: number }).n);
-    this.#db.prepare("DELETE FROM tags WHERE id < ?").run(low * TAG_SLOTS);
+    this.#db.prepare("DELETE FROM trace_tags WHERE id < ?").run(low * TAG_SLOTS);
   }
 
   close(): void {
@@ -272,6 +284,6 @@ function prepareWriter(db: DatabaseSync) {
     span: db.prepare(
       "INSERT INTO spans (id, trace_id, span_id, parent_id, service_id, op_id, start_us, duration_us, error, kind, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    tag: db.prepare("INSERT INTO tags (id, key, value) VALUES (?, ?, ?)"),
+    tag: db.prepare("INSERT INTO trace_tags (id, trace_id, key, value) VALUES (?, ?, ?, ?)"),
   };
 }
