@@ -299,6 +299,19 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     assert.equal((await ticks()).at(-1), "90.0ms");
     await page.getByRole("button", { name: "Reset zoom" }).click();
     assert.equal((await ticks()).at(-1), "120ms");
+    // The keyboard walks the tree: ↓ to the next row, ← on the root collapses it, → expands.
+    const focused = () => page.evaluate("document.activeElement?.getAttribute('title')");
+    await page.locator(".span-label").first().focus();
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await focused(), "mini-redis db.query");
+    await page.keyboard.press("ArrowLeft");
+    assert.equal(await focused(), "mini-redis GET /users/:id");
+    await page.keyboard.press("ArrowLeft");
+    assert.equal(await rows(page).count(), 1);
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await rows(page).count(), 4);
+    await page.keyboard.press("End");
+    assert.equal(await focused(), "mini-redis render");
     assert.ok((await page.locator(".crit").count()) >= 2, "critical path drawn");
     await page.getByLabel("Critical path").uncheck();
     assert.equal(await page.locator(".crit").count(), 0);

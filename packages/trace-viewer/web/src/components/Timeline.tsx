@@ -1,7 +1,17 @@
 // The trace timeline (Gantt): one row per visible span, virtualized so a 10,000-span trace keeps
 // only the rows on screen in the DOM. The minimap above shows the whole trace and the view.
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, type RefObject, useEffect, useImperativeHandle, useRef, useState } from "react";
+import {
+  type KeyboardEvent,
+  memo,
+  type PointerEvent,
+  type RefObject,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useRef,
+  useState,
+} from "react";
 import { formatDuration } from "../lib/format.ts";
 import { serviceHue } from "../lib/summary.ts";
 import type { Segment, SpanNode, TraceModel } from "../lib/trace-model.ts";
@@ -50,6 +60,71 @@ export function Timeline(props: {
     setPending(null);
   }, [pending, rows, virtualizer]);
 
+  // Keyboard moves between rows like a tree: ↑/↓, Home/End, → expands (or goes to the first
+  // child), ← collapses (or goes to the parent). Enter/Space on a row opens its details.
+  const latest = useRef({ rows, collapsed: props.collapsed, toggle: props.onToggleCollapse });
+  latest.current = { rows, collapsed: props.collapsed, toggle: props.onToggleCollapse };
+  const focusRow = useCallback(
+    (index: number) => {
+      const target = latest.current.rows[index];
+      if (!target) return;
+      virtualizer.scrollToIndex(index, { align: "auto" });
+      const selector = `[data-span-id="${CSS.escape(target.span.spanID)}"] .span-label`;
+      // The row may only be rendered after the virtualizer reacts to the scroll.
+      const attempt = (tries: number) => {
+        const el = scroller.current?.querySelector<HTMLElement>(selector);
+        if (el) el.focus();
+        else if (tries > 0) requestAnimationFrame(() => attempt(tries - 1));
+      };
+      attempt(6);
+    },
+    [virtualizer],
+  );
+  const onRowKey = useCallback(
+    (e: KeyboardEvent, id: string) => {
+      const { rows: rs, collapsed, toggle } = latest.current;
+      const i = rs.findIndex((n) => n.span.spanID === id);
+      const node = rs[i];
+      if (!node) return;
+      const hasKids = node.children.length > 0;
+      switch (e.key) {
+        case "ArrowDown":
+          focusRow(i + 1);
+          break;
+        case "ArrowUp":
+          focusRow(i - 1);
+          break;
+        case "Home":
+          focusRow(0);
+          break;
+        case "End":
+          focusRow(rs.length - 1);
+          break;
+        case "ArrowRight":
+          if (hasKids && collapsed.has(id)) toggle(id);
+          else if (hasKids) focusRow(i + 1);
+          break;
+        case "ArrowLeft":
+          if (hasKids && !collapsed.has(id)) toggle(id);
+          else if (node.parent) focusRow(rs.indexOf(node.parent));
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
+    },
+    [focusRow],
+  );
+
+  // The name column's width, dragged (or arrowed) on the separator in the header.
+  const [nameWidth, setNameWidth] = useState(34);
+  const section = useRef<HTMLElement>(null);
+  const resize = (e: PointerEvent<HTMLDivElement>) => {
+    if (e.buttons !== 1 || !section.current) return;
+    const r = section.current.getBoundingClientRect();
+    setNameWidth(Math.min(70, Math.max(12, ((e.clientX - r.left) / r.width) * 100)));
+  };
+
   const viewStart = model.start + zoom[0] * model.duration;
   const viewDur = Math.max(1, (zoom[1] - zoom[0]) * model.duration);
   const items = virtualizer.getVirtualItems();
@@ -57,7 +132,11 @@ export function Timeline(props: {
   const last = items[items.length - 1]?.index ?? 0;
 
   return (
-    <section className="timeline">
+    <section
+      className="timeline"
+      ref={section}
+      style={{ ["--name-w" as string]: `${nameWidth.toFixed(1)}%` }}
+    >
       <Minimap
         model={model}
         rows={rows}
@@ -69,6 +148,23 @@ export function Timeline(props: {
       />
       <div className="timeline-head">
         <div className="name-col">Service &amp; Operation</div>
+        {/* biome-ignore lint/a11y/useSemanticElements: a focusable, draggable splitter is a widget; <hr> is not */}
+        <div
+          className="col-resizer"
+          role="separator"
+          aria-orientation="vertical"
+          aria-label="Resize the name column"
+          aria-valuemin={12}
+          aria-valuemax={70}
+          aria-valuenow={Math.round(nameWidth)}
+          tabIndex={0}
+          onPointerDown={(e) => e.currentTarget.setPointerCapture(e.pointerId)}
+          onPointerMove={resize}
+          onKeyDown={(e) => {
+            const step = e.key === "ArrowLeft" ? -2 : e.key === "ArrowRight" ? 2 : 0;
+            if (step) setNameWidth((w) => Math.min(70, Math.max(12, w + step)));
+          }}
+        />
         <div className="bar-col ticks">
           {[0, 0.25, 0.5, 0.75, 1].map((f) => (
             <span key={f} className="tick" style={{ left: `${f * 100}%` }}>
@@ -112,6 +208,7 @@ export function Timeline(props: {
                   onToggleCollapse={props.onToggleCollapse}
                   onToggleOpen={props.onToggleOpen}
                   onFocusSpan={props.onFocusSpan}
+                  onKey={onRowKey}
                 />
               </div>
             );
@@ -135,6 +232,7 @@ const SpanRow = memo(function SpanRow(props: {
   onToggleCollapse: (id: string) => void;
   onToggleOpen: (id: string) => void;
   onFocusSpan: (id: string, openDetail?: boolean) => void;
+  onKey: (e: KeyboardEvent, id: string) => void;
 }) {
   const { node, viewStart, viewDur } = props;
   const span = node.span;
@@ -187,6 +285,7 @@ const SpanRow = memo(function SpanRow(props: {
             className="span-label"
             aria-expanded={props.open}
             onClick={() => props.onToggleOpen(id)}
+            onKeyDown={(e) => props.onKey(e, id)}
             title={label}
           >
             {node.hasError && (
@@ -203,6 +302,7 @@ const SpanRow = memo(function SpanRow(props: {
           className="bar-col span-bar-cell"
           tabIndex={-1}
           aria-label={`${label}, ${formatDuration(span.duration)}`}
+          title={`${formatDuration(span.duration)}, from +${formatDuration(span.startTime - props.model.start)}`}
           onClick={() => props.onToggleOpen(id)}
         >
           {inView && <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }} />}
