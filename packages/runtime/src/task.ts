@@ -147,10 +147,7 @@ function run<T>(
     resolve(result);
     return;
   }
-  if (task.spanId !== undefined && typeof result === "object") LOST.register(result, task);
-  // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
-  // and does not keep a reference from the task to its own result (see lost wakers).
-  taskStore.exit(() => {
+  const settle = (): void => {
     Promise.resolve(result).then(
       (v) => {
         finishTask(task);
@@ -161,7 +158,12 @@ function run<T>(
         reject(new JoinError(task.id, signal.aborted, e));
       },
     );
-  });
+  };
+  if (task.spanId === undefined) return settle();
+  if (typeof result === "object") LOST.register(result, task);
+  // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
+  // (nor its settling as a self-wake).
+  taskStore.exit(settle);
 }
 
 function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
