@@ -8,8 +8,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Level, logger, setGlobalDefault } from "@periscope/tracing";
 import { initOpenTelemetry, PeriscopeContextManager } from "@periscope/tracing-opentelemetry";
-import { registry } from "@periscope/tracing-subscriber";
-import { type BenchResult, median } from "./harness.ts";
+import { type Registry, registry } from "@periscope/tracing-subscriber";
+import { type BenchResult, median, nsPerOp } from "./harness.ts";
 
 // The SDK our layer runs on (major 3, API 1.10). This workspace pins API 1.9 for sdk-trace-base 2
 // (bench/src/tracing.ts), which npm cannot install beside it; so the peer is loaded from where
@@ -99,6 +99,8 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
 interface Side {
+  /** Our registry (ours only), for the context.active() figures. */
+  reg?: Registry;
   run(n: number): Promise<number>;
   stop(): Promise<void>;
 }
@@ -126,6 +128,7 @@ function ours(exporter: SpanExporter, counting: Counting): Side {
     s.close();
   };
   return {
+    reg,
     async run(n) {
       api.context.disable();
       api.context.setGlobalContextManager(cm);
@@ -215,6 +218,22 @@ export async function run(args: string[]): Promise<BenchResult> {
   await o2.stop();
   await d2.stop();
   sink.stop();
+
+  // What the context bridge adds to each context.active() that instrumentations call.
+  const activeNs = (cm: import("@opentelemetry/api").ContextManager, inSpan: boolean): number => {
+    api.context.disable();
+    api.context.setGlobalContextManager(cm);
+    if (!inSpan) return nsPerOp(() => api.context.active(), 1_000_000);
+    const prev = setGlobalDefault(o2.reg as Registry);
+    const s = logger("bench::otel").span(Level.INFO, "outer");
+    const ns = s.inScope(() => nsPerOp(() => api.context.active(), 1_000_000));
+    s.close();
+    setGlobalDefault(prev);
+    return ns;
+  };
+  const alsNs = activeNs(new AsyncLocalStorageContextManager(), false);
+  const bridgeIdleNs = activeNs(new PeriscopeContextManager(), false);
+  const bridgeInSpanNs = activeNs(new PeriscopeContextManager(), true);
   api.context.disable();
 
   const row = (what: string, o: number, d: number) => {
@@ -242,6 +261,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       `Both sides: BatchSpanProcessor (queue ${BATCH.maxQueueSize}, batch ${BATCH.maxExportBatchSize}, delay ${BATCH.scheduledDelayMillis} ms), parent-based always-on sampler, every span delivered (none dropped); timings include the final flush.`,
       `Ours: registry + OpenTelemetryLayer (location and target/level attributes off, as the peer has none) + PeriscopeContextManager; the peer: AsyncLocalStorageContextManager.`,
       `Figures are spans per CPU second of the benchmark process (the sink is another process), each run starting and ending with a full GC so garbage is charged to the side that made it.`,
+      `context.active() costs ${alsNs.toFixed(0)} ns with AsyncLocalStorageContextManager; with PeriscopeContextManager ${bridgeIdleNs.toFixed(0)} ns outside our spans and ${bridgeInSpanNs.toFixed(0)} ns inside one (cached per span).`,
       `Median of ${rounds} alternating runs of ${nNull} (null) and ${nOtlp} (OTLP) spans.`,
     ],
   };
