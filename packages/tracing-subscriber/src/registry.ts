@@ -4,7 +4,6 @@ import {
   currentSpan,
   type EventRecord,
   type Fields,
-  type FieldValue,
   globalDefault,
   Interest,
   LevelFilter,
@@ -15,6 +14,7 @@ import {
   setGlobalDefault,
 } from "@periscope/tracing";
 import type { Context, Filter, Layer, SpanRef } from "./layer.ts";
+import { EMPTY_IDS, FilteredContext, SpanData, SpanTable } from "./span-data.ts";
 
 interface Entry {
   readonly layer: Layer;
@@ -25,91 +25,8 @@ interface Entry {
   readonly ctx: Context;
 }
 
-class SpanData implements SpanRef {
-  readonly id: bigint;
-  readonly metadata: Metadata;
-  readonly parentId: bigint | undefined;
-  /** Shared with the caller's object until the first record (copy on write). */
-  fields: Fields;
-  ownFields = false;
-  followsFrom: bigint[] = EMPTY;
-  /** Handles and live children holding the span open. */
-  refs = 1;
-  /** Which filtered layers see this span. */
-  mask = 0;
-  #ext: Map<unknown, unknown> | undefined;
-  readonly #spans: Map<number, SpanData>;
-
-  constructor(id: bigint, attrs: SpanAttributes, spans: Map<number, SpanData>) {
-    this.id = id;
-    this.metadata = attrs.metadata;
-    this.parentId = attrs.parent;
-    this.fields = attrs.fields;
-    this.#spans = spans;
-  }
-  get extensions(): Map<unknown, unknown> {
-    if (this.#ext === undefined) this.#ext = new Map();
-    return this.#ext;
-  }
-  parent(): SpanRef | undefined {
-    return this.parentId === undefined ? undefined : this.#spans.get(Number(this.parentId));
-  }
-  scope(): SpanRef[] {
-    const out: SpanRef[] = [];
-    for (let s: SpanData | undefined = this; s !== undefined; ) {
-      out.push(s);
-      s = s.parentId === undefined ? undefined : this.#spans.get(Number(s.parentId));
-    }
-    return out;
-  }
-  field(name: string): FieldValue {
-    return this.fields[name];
-  }
-}
-const EMPTY: bigint[] = [];
-
-/** What a filtered layer sees: only the spans its filter enabled, parents skipping the rest. */
-class FilteredContext implements Context {
-  readonly #spans: Map<number, SpanData>;
-  readonly #bit: number;
-  constructor(spans: Map<number, SpanData>, bit: number) {
-    this.#spans = spans;
-    this.#bit = bit;
-  }
-  #nearest(id: bigint | undefined): SpanData | undefined {
-    while (id !== undefined) {
-      const d = this.#spans.get(Number(id));
-      if (d === undefined) return undefined;
-      if (d.mask & this.#bit) return d;
-      id = d.parentId;
-    }
-    return undefined;
-  }
-  span(id: bigint): SpanRef | undefined {
-    const d = this.#spans.get(Number(id));
-    return d !== undefined && d.mask & this.#bit ? d : undefined;
-  }
-  current(): SpanRef | undefined {
-    const cur = currentSpan();
-    return cur.id === undefined ? undefined : this.#nearest(cur.id);
-  }
-  eventSpan(event: EventRecord): SpanRef | undefined {
-    return this.#nearest(event.parent);
-  }
-  spanScope(id: bigint | undefined): SpanRef[] {
-    const out: SpanRef[] = [];
-    while (id !== undefined) {
-      const d = this.#spans.get(Number(id));
-      if (d === undefined) break;
-      if (d.mask & this.#bit) out.push(d);
-      id = d.parentId;
-    }
-    return out;
-  }
-}
-
 export class Registry implements Subscriber, Context {
-  readonly #spans = new Map<number, SpanData>();
+  readonly #spans = new SpanTable();
   readonly #entries: Entry[] = [];
   // Per-notification lists, so the hot paths loop only over layers that listen.
   #filtered: Entry[] = [];
@@ -128,7 +45,7 @@ export class Registry implements Subscriber, Context {
 
   #get(id: bigint): SpanData | undefined {
     const last = this.#last;
-    return last !== undefined && last.id === id ? last : this.#spans.get(Number(id));
+    return last !== undefined && last.id === id ? last : this.#spans.get(id);
   }
 
   /** Adds a layer, optionally with a filter that applies to this layer only. */
@@ -247,13 +164,13 @@ export class Registry implements Subscriber, Context {
     const key = this.#nextId++;
     const id = BigInt(key);
     const spans = this.#spans;
-    const data = new SpanData(id, attrs, spans);
+    const data = new SpanData(id, key, attrs, spans);
     const parentId = attrs.parent;
     if (parentId !== undefined) {
       const parent = this.#get(parentId);
       if (parent !== undefined) parent.refs++;
     }
-    spans.set(key, data);
+    spans.insert(data);
     this.#last = data;
     const filtered = this.#filtered;
     const listeners = this.#onNewSpan;
@@ -301,7 +218,7 @@ export class Registry implements Subscriber, Context {
   recordFollowsFrom(id: bigint, follows: bigint): void {
     const data = this.#get(id);
     if (data === undefined) return;
-    data.followsFrom = data.followsFrom === EMPTY ? [follows] : [...data.followsFrom, follows];
+    data.followsFrom = data.followsFrom === EMPTY_IDS ? [follows] : [...data.followsFrom, follows];
     for (const e of this.#onFollows) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
@@ -373,7 +290,7 @@ export class Registry implements Subscriber, Context {
           // as above
         }
       }
-      this.#spans.delete(Number(d.id));
+      this.#spans.remove(d);
       if (this.#last === d) this.#last = undefined;
       const parent = d.parentId === undefined ? undefined : this.#get(d.parentId);
       data = parent !== undefined && --parent.refs === 0 ? parent : undefined;

@@ -195,3 +195,26 @@ test("more than 31 per-layer filters is a clear error", () => {
   for (let i = 0; i < 31; i++) reg.with({ onEvent() {} }, f);
   assert.throws(() => reg.with({ onEvent() {} }, f), /PERISCOPE_TOO_MANY_FILTERS/);
 });
+
+test("spans that outlive many newer spans are still found (table slots wrap around)", () => {
+  const layer = closes();
+  const reg = registry().with(layer);
+  const old = reg.newSpan({ metadata: meta("old"), fields: { v: 1 }, parent: undefined });
+  const held: bigint[] = [];
+  for (let i = 0; i < 40_000; i++) {
+    const id = reg.newSpan({
+      metadata: meta("n"),
+      fields: {},
+      parent: i % 3 === 0 ? old : undefined,
+    });
+    if (i % 1000 === 0) held.push(id);
+    else reg.tryClose(id);
+  }
+  assert.equal(reg.span(old)?.fields.v, 1);
+  for (const id of held) assert.equal(reg.span(id)?.id, id);
+  assert.equal(reg.liveSpans, 1 + held.length);
+  for (const id of held) reg.tryClose(id);
+  reg.tryClose(old);
+  assert.equal(reg.liveSpans, 0);
+  assert.equal(layer.closed.at(-1), old);
+});
