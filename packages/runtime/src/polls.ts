@@ -56,13 +56,21 @@ export function supportsTrackPromises(): boolean {
   return seen === 0;
 }
 
+const MODES = ["auto", "promise-hooks", "async-hooks", "sync"];
+
 function resolveMode(requested: PollMode | "auto" | undefined): PollMode {
-  const env = process.env.PERISCOPE_RUNTIME_POLLS;
-  const want = requested ?? (env as PollMode | "auto" | undefined) ?? "auto";
+  let want: string = requested ?? process.env.PERISCOPE_RUNTIME_POLLS ?? "auto";
+  if (!MODES.includes(want)) {
+    process.emitWarning(
+      `PERISCOPE_RUNTIME_POLLS=${JSON.stringify(want).slice(0, 40)} is not one of ${MODES.join(", ")}; using auto`,
+      { code: "PERISCOPE_INVALID_ARGUMENT" },
+    );
+    want = "auto";
+  }
+  // promise-hooks needs trackPromises: false, or every promise would be seen twice.
   if (want === "promise-hooks" || want === "auto")
     return supportsTrackPromises() ? "promise-hooks" : "async-hooks";
-  if (want === "async-hooks" || want === "sync") return want;
-  return "promise-hooks";
+  return want as PollMode;
 }
 
 /** (Re)configures poll accounting; returns the mode now in force. */
@@ -95,7 +103,18 @@ function uninstall(): void {
 }
 
 function install(mode: PollMode): void {
-  installed = mode;
+  try {
+    installHooks(mode);
+    installed = mode;
+  } catch {
+    // Hooks unavailable here: fall back honestly to first-run polls only.
+    for (const d of disposers) d();
+    disposers = [];
+    installed = "sync";
+  }
+}
+
+function installHooks(mode: PollMode): void {
   if (mode === "promise-hooks") {
     const stop = promiseHooks.createHook({
       init: onInit,

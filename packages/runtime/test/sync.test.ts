@@ -218,3 +218,23 @@ test("Notify: notifyOne stores one permit; notifyWaiters wakes all in order and 
   await assert.rejects(later, (e: unknown) => (e as Error).name === "TimeoutError");
   assert.equal(n.waiters, 0);
 });
+
+test("Semaphore: cancelling a blocked head lets the waiters behind it through", async () => {
+  const s = new Semaphore(2);
+  const held = await s.acquire();
+  const ac = new AbortController();
+  const big = s.acquireMany(2, { signal: ac.signal });
+  let small = false;
+  const p = s.acquire().then((q) => {
+    small = true;
+    return q;
+  });
+  await tick();
+  assert.equal(small, false, "the small request waits behind the big one");
+  ac.abort();
+  await assert.rejects(big, (e: unknown) => (e as Error).name === "AbortError");
+  (await p).release();
+  assert.equal(small, true);
+  held.release();
+  assert.equal(s.availablePermits, 2);
+});
