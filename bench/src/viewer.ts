@@ -101,7 +101,10 @@ function template(nowNs: bigint, service: string): { body: Buffer; traceIds: Buf
       s.varint(i === 0 ? 2 : 1);
       const start = traceStart + BigInt(i * 20_000);
       s.fixed64(7, start);
-      s.fixed64(8, start + BigInt(i === 0 ? 150_000_000 : 1_000_000 + ((t * 7 + i) % 100) * 1_000_000));
+      s.fixed64(
+        8,
+        start + BigInt(i === 0 ? 150_000_000 : 1_000_000 + ((t * 7 + i) % 100) * 1_000_000),
+      );
       s.msg(9, kvString("db.system", "redis"));
       s.msg(9, kvString("db.operation", op));
       s.msg(9, kvString("db.key", `key:${(t * 31 + i) % 1000}`));
@@ -132,7 +135,14 @@ function offsets(body: Buffer, ids: Buffer[]): number[] {
 function post(agent: http.Agent, port: number, path: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, path, method: "POST", agent, headers: { "content-type": "application/x-protobuf", "content-length": body.length } },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/x-protobuf", "content-length": body.length },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -143,15 +153,27 @@ function post(agent: http.Agent, port: number, path: string, body: Buffer): Prom
   });
 }
 
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; ui: string; otlp: string }> {
+async function startChild(
+  dataDir: string,
+): Promise<{ child: ChildProcess; ui: string; otlp: string }> {
   const script = `import { startViewer } from "@periscope/trace-viewer";
 const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
 console.log(JSON.stringify({ ui: v.uiUrl, otlp: v.otlpHttpUrl }));
 process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
-  const child = spawn(process.execPath, [...(process.env.VIEWER_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/vw/prof"] : []), "--input-type=module", "-e", script, dataDir], {
-    cwd: join(import.meta.dirname, "..", ".."),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.VIEWER_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/vw/prof"] : []),
+      "--input-type=module",
+      "-e",
+      script,
+      dataDir,
+    ],
+    {
+      cwd: join(import.meta.dirname, "..", ".."),
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (c) => reject(new Error(`viewer child exited (${c})`)));
@@ -159,7 +181,8 @@ process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   return { child, ...(JSON.parse(line) as { ui: string; otlp: string }) };
 }
 
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? Number.NaN;
+const p95 = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? Number.NaN;
 
 export async function run(args: string[]): Promise<BenchResult> {
   const total = Number(args[0] ?? 1_000_000);
@@ -204,7 +227,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       goal: ">= 50,000 spans/s",
       met: rate >= 50_000 && failed === 0,
     });
-    notes.push(`ingest: ${spans} spans in ${secs.toFixed(1)} s, ${failed} failed requests; viewer in a child process, loader in the bench process`);
+    notes.push(
+      `ingest: ${spans} spans in ${secs.toFixed(1)} s, ${failed} failed requests; viewer in a child process, loader in the bench process`,
+    );
 
     const lat: number[] = [];
     const queries = [
@@ -220,7 +245,8 @@ export async function run(args: string[]): Promise<BenchResult> {
       const r = await fetch(`${ui}/api/traces?${q}`);
       const body = (await r.json()) as { data: unknown[] };
       if (i >= 25) lat.push(performance.now() - s);
-      if (r.status !== 200 || body.data.length === 0) throw new Error(`search failed: ${q} -> ${r.status}`);
+      if (r.status !== 200 || body.data.length === 0)
+        throw new Error(`search failed: ${q} -> ${r.status}`);
     }
     const p = p95(lat);
     rows.push({
@@ -236,7 +262,9 @@ export async function run(args: string[]): Promise<BenchResult> {
 
     // A 10,000-span trace for the page row.
     const big = Buffer.from(bigTrace(10_000));
-    const bigId = big.subarray(big.indexOf(BIG_ID_MARK), big.indexOf(BIG_ID_MARK) + 16).toString("hex");
+    const bigId = big
+      .subarray(big.indexOf(BIG_ID_MARK), big.indexOf(BIG_ID_MARK) + 16)
+      .toString("hex");
     await post(agent, port, "/v1/traces", big);
     try {
       const { measureTracePage } = await import("./viewer-page.ts");

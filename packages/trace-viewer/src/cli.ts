@@ -15,7 +15,8 @@ options:
   --data DIR             where spans are stored        (default ${defaultDataDir()})
   --in-memory            keep spans in memory only
   --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
-  --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap (default 1GB)
+  --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap
+                         (default 1GB on disk, 256MB in memory)
   --max-body SIZE        largest OTLP request accepted (default 64MiB)
   -h, --help             this text`;
 

@@ -78,13 +78,18 @@ export class TraceStore {
    * committed, so the caller may acknowledge the request.
    */
   ingest(resources: IngestResource[]): number {
+    return this.ingestMany([resources]);
+  }
+
+  /** Stores several requests' spans in one transaction (group commit). */
+  ingestMany(requests: IngestResource[][]): number {
     const st = this.#st;
     let stored = 0;
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       let id = (st.nextId.get() as { n: number }).n;
       const seenByTrace = new Map<string, Set<string>>();
-      for (const r of resources) {
+      for (const r of requests.flat()) {
         const svc = this.#serviceId(r.service);
         const res = this.#resourceId(svc, r);
         for (const sc of r.scopes) {

@@ -24,7 +24,7 @@ export interface ViewerOptions {
   inMemory?: boolean;
   /** Drop spans older than this (ms). Default 7 days; 0 keeps them. */
   retentionMs?: number;
-  /** Cap on stored data (bytes). Default 1 GiB; 0 means no cap. */
+  /** Cap on stored data (bytes). Default 1 GiB (256 MiB in memory); 0 means no cap. */
   maxBytes?: number;
   /** Cap on one OTLP request body (bytes). Default 64 MiB. */
   maxBodyBytes?: number;
@@ -89,7 +89,8 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
   const store = new TraceStore({
     path: dataPath,
     retentionMs: options.retentionMs ?? 7 * 86400e3,
-    maxBytes: options.maxBytes ?? 1024 ** 3,
+    // An in-memory store lives in the heap of this process, so its default cap is smaller.
+    maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
     clock,
     retentionIntervalMs: options.retentionIntervalMs,
   });
