@@ -12,6 +12,7 @@ import {
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
 import type { AsyncOpEntity, Entity, ResourceEntity, TaskEntity } from "./entities.ts";
+import { FrozenTasks } from "./frozen-tasks.ts";
 import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
@@ -32,7 +33,10 @@ export interface AggregatorConfig {
 }
 
 export class Aggregator implements LayerSinks {
+  /** Live tasks, and completed ones until their last change has been published. */
   readonly tasks = new Map<bigint, TaskEntity>();
+  /** Completed, published tasks within retention, in compact form. */
+  readonly frozen = new FrozenTasks();
   readonly resources = new Map<bigint, ResourceEntity>();
   readonly asyncOps = new Map<bigint, AsyncOpEntity>();
   readonly #cfg: AggregatorConfig;
@@ -71,7 +75,8 @@ export class Aggregator implements LayerSinks {
     this.#dirty.push(e);
   }
   markDropped(e: Entity): void {
-    this.#dropped.push(e);
+    // Tasks are retired through the frozen store once their completion is published.
+    if (e.kind !== "task") this.#dropped.push(e);
   }
   longPoll(task: TaskEntity, ms: number): void {
     this.#warnings?.longPoll(task, ms);
@@ -118,6 +123,7 @@ export class Aggregator implements LayerSinks {
     const items: Item[] = [];
     for (const e of this.resources.values()) items.push(this.#item(e, true));
     for (const e of this.tasks.values()) items.push(this.#item(e, true));
+    for (const e of this.frozen.entities()) items.push(this.#item(e, true));
     for (const e of this.asyncOps.values()) items.push(this.#item(e, true));
     return encodeUpdates(
       {
@@ -148,6 +154,7 @@ export class Aggregator implements LayerSinks {
         items.push(this.#item(e, e.unsent));
         e.dirty = false;
         e.unsent = false;
+        if (e.kind === "task" && !Number.isNaN(e.droppedAt)) this.#freeze(e);
       }
     }
     const pollOps = this.#pollOps.map((o) =>
@@ -187,10 +194,18 @@ export class Aggregator implements LayerSinks {
     for (const e of this.#dirty) {
       e.dirty = false;
       e.unsent = false;
+      if (e.kind === "task" && !Number.isNaN(e.droppedAt)) this.#freeze(e);
     }
     this.#dirty = [];
     this.#pollOps = [];
     this.#cfg.metas.takePending();
+  }
+
+  /** A completed task whose last state is published never changes again: store it compactly. */
+  #freeze(t: TaskEntity): void {
+    if (this.tasks.get(t.id) !== t) return;
+    this.tasks.delete(t.id);
+    this.frozen.add(t);
   }
 
   #item(e: Entity, created: boolean): Item {
@@ -220,7 +235,7 @@ export class Aggregator implements LayerSinks {
   }
 
   taskDetails(id: bigint): TaskDetails | undefined {
-    const t = this.tasks.get(id);
+    const t = this.tasks.get(id) ?? this.frozen.find(id);
     return t === undefined ? undefined : this.#cfg.protos.taskDetails(t, this.#cfg.clock.now());
   }
 
@@ -234,14 +249,14 @@ export class Aggregator implements LayerSinks {
     const now = this.#cfg.clock.now();
     const retention = this.#cfg.retentionMs;
     const consumers = this.hasConsumers();
+    this.frozen.expire(now, retention);
     const list = this.#dropped;
     while (this.#droppedHead < list.length) {
       const e = list[this.#droppedHead] as Entity;
       if (now - e.droppedAt <= retention) break;
       if (e.dirty && consumers) break;
       this.#droppedHead++;
-      if (e.kind === "task") this.tasks.delete(e.id);
-      else if (e.kind === "resource") this.resources.delete(e.id);
+      if (e.kind === "resource") this.resources.delete(e.id);
       else this.asyncOps.delete(e.id);
     }
     // Compact once the expired prefix dominates, keeping pushes amortised O(1).

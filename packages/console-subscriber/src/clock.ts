@@ -9,7 +9,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  // Bound once: measurably cheaper per call than an arrow wrapper on the poll path.
+  now: performance.now.bind(performance),
   timeOrigin: performance.timeOrigin,
 };
 

@@ -71,8 +71,9 @@ export class ConsoleSubscriber {
       longPollThresholdMs: options.longPollThresholdMs,
     });
     this.filter = this.layer.filter;
-    // Drain early when the queue is half full, so a burst between publishes is not dropped.
-    queue.onHalfFull = () => setImmediate(() => agg.drain()).unref();
+    // Half full: run a publish early, in a microtask, so a burst is not dropped and a program
+    // that never yields to timers (a loop of microtasks) still gets its entities aggregated.
+    queue.onHalfFull = () => queueMicrotask(() => this.tick());
 
     if (options.recordPath !== undefined) this.#recorder = new Recorder(options.recordPath);
     if (options.serve) {
@@ -150,7 +151,7 @@ export class ConsoleSubscriber {
 
   stats(): ConsoleStats {
     return {
-      tasks: this.#agg.tasks.size,
+      tasks: this.#agg.tasks.size + this.#agg.frozen.size,
       resources: this.#agg.resources.size,
       asyncOps: this.#agg.asyncOps.size,
       queued: this.#queue.size,

@@ -59,9 +59,15 @@ export class TaskEntity extends PollCounters implements Base {
   wakerDrops = 0;
   selfWakes = 0;
   longPolls = 0;
-  /** Poll and scheduled durations in ns; created on first use to keep idle tasks small. */
+  /** Poll and scheduled durations in ns. A short task has one sample, kept inline (NaN: none); */
+  /** the histogram object appears with the second sample. */
+  pollOne = Number.NaN;
+  schedOne = Number.NaN;
   pollHist: HdrHistogram | undefined;
   schedHist: HdrHistogram | undefined;
+  /** V2 bytes of a completed task's histograms, once it is frozen. */
+  pollBytes: Uint8Array | undefined;
+  schedBytes: Uint8Array | undefined;
   pollOutliers = 0;
   pollMaxOutlier = 0;
   schedOutliers = 0;
@@ -198,21 +204,47 @@ export type Entity = TaskEntity | ResourceEntity | AsyncOpEntity;
 export const DEFAULT_DURATION_MAX_NS = 1_000_000_000;
 
 export function recordPollDuration(t: TaskEntity, ns: number, maxNs: number): void {
-  if (t.pollHist === undefined) t.pollHist = HdrHistogram.withMax(maxNs, 2);
   if (ns > maxNs) {
     t.pollOutliers++;
     if (ns > t.pollMaxOutlier) t.pollMaxOutlier = ns;
   }
-  t.pollHist.record(Math.min(ns, maxNs));
+  const v = Math.min(ns, maxNs);
+  if (t.pollHist !== undefined) t.pollHist.record(v);
+  else if (Number.isNaN(t.pollOne)) t.pollOne = v;
+  else {
+    t.pollHist = HdrHistogram.withMax(maxNs, 2);
+    t.pollHist.record(t.pollOne);
+    t.pollHist.record(v);
+  }
 }
 
 export function recordScheduledDuration(t: TaskEntity, ns: number, maxNs: number): void {
-  if (t.schedHist === undefined) t.schedHist = HdrHistogram.withMax(maxNs, 2);
   if (ns > maxNs) {
     t.schedOutliers++;
     if (ns > t.schedMaxOutlier) t.schedMaxOutlier = ns;
   }
-  t.schedHist.record(Math.min(ns, maxNs));
+  const v = Math.min(ns, maxNs);
+  if (t.schedHist !== undefined) t.schedHist.record(v);
+  else if (Number.isNaN(t.schedOne)) t.schedOne = v;
+  else {
+    t.schedHist = HdrHistogram.withMax(maxNs, 2);
+    t.schedHist.record(t.schedOne);
+    t.schedHist.record(v);
+  }
+}
+
+/** V2 bytes for one of a task's histograms, whichever form it is in. */
+export function histogramBytes(
+  h: HdrHistogram | undefined,
+  one: number,
+  frozen: Uint8Array | undefined,
+  maxNs: number,
+): Uint8Array {
+  if (frozen !== undefined) return frozen;
+  if (h !== undefined) return h.encodeV2();
+  const tmp = HdrHistogram.withMax(maxNs, 2);
+  if (!Number.isNaN(one)) tmp.record(one);
+  return tmp.encodeV2();
 }
 
 /** Applies a state update the way upstream's attribute.rs does (add/sub saturate, else override). */

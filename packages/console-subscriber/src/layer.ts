@@ -180,8 +180,12 @@ export class ConsoleLayer implements Layer {
   onExit(id: bigint, ctx: Context): void {
     const e = this.#entity(id, ctx);
     if (e === undefined) return;
-    const i = this.#stack.lastIndexOf(e);
-    if (i >= 0) this.#stack.splice(i, 1);
+    const stack = this.#stack;
+    if (stack[stack.length - 1] === e) stack.pop();
+    else {
+      const i = stack.lastIndexOf(e);
+      if (i >= 0) stack.splice(i, 1);
+    }
     if (e.kind === "resource") return;
     const now = this.#cfg.clock.now();
     const ms = endPoll(e, now);

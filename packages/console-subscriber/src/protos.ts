@@ -6,7 +6,6 @@ import {
   type Attribute,
   type DurationHistogram,
   durationFromNs,
-  HdrHistogram,
   type Location,
   type PollStats,
   type Resource,
@@ -18,13 +17,14 @@ import {
   timestampFromMs,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
-import type {
-  AsyncOpEntity,
-  Attr,
-  Loc,
-  PollCounters,
-  ResourceEntity,
-  TaskEntity,
+import {
+  type AsyncOpEntity,
+  type Attr,
+  histogramBytes,
+  type Loc,
+  type PollCounters,
+  type ResourceEntity,
+  type TaskEntity,
 } from "./entities.ts";
 import { toField } from "./fields.ts";
 
@@ -137,9 +137,14 @@ export class ProtoBuilder {
       taskId: { id: e.id },
       now: this.ts(nowMono),
       legacyHistogram: undefined,
-      histogram: hist(e.pollHist, this.#pollMaxNs, e.pollOutliers, e.pollMaxOutlier),
+      histogram: hist(
+        histogramBytes(e.pollHist, e.pollOne, e.pollBytes, this.#pollMaxNs),
+        this.#pollMaxNs,
+        e.pollOutliers,
+        e.pollMaxOutlier,
+      ),
       scheduledTimesHistogram: hist(
-        e.schedHist,
+        histogramBytes(e.schedHist, e.schedOne, e.schedBytes, this.#schedMaxNs),
         this.#schedMaxNs,
         e.schedOutliers,
         e.schedMaxOutlier,
@@ -149,12 +154,11 @@ export class ProtoBuilder {
 }
 
 function hist(
-  h: HdrHistogram | undefined,
+  bytes: Uint8Array,
   maxNs: number,
   outliers: number,
   maxOutlier: number,
 ): DurationHistogram {
-  const bytes = (h ?? HdrHistogram.withMax(maxNs, 2)).encodeV2();
   return {
     rawHistogram: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     maxValue: BigInt(maxNs),

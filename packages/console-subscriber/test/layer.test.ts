@@ -283,3 +283,36 @@ test("recording: the file replays to the same picture as a live watcher", () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a completed task reads back identically once stored compactly", () => {
+  const s = setup();
+  watch(s);
+  const t = taskSpan("compact", 77);
+  for (const ms of [2, 7, 30]) {
+    wake(t, "waker.wake_by_ref");
+    s.clock.advance(1);
+    t.inScope(() => s.clock.advance(ms));
+  }
+  const single = taskSpan("single");
+  single.inScope(() => s.clock.advance(4));
+  t.close();
+  single.close();
+  s.c.tick(); // publishes the completion, then stores both compactly
+  assert.equal(s.c.stats().tasks, 2);
+  const fresh = new View();
+  s.c.onUpdate((p) => fresh.applyBytes(p));
+  for (const name of ["compact", "single"]) {
+    assert.deepEqual(fresh.taskNamed(name)?.task, s.view.taskNamed(name)?.task, `${name} task`);
+    assert.deepEqual(fresh.taskNamed(name)?.stats, s.view.taskNamed(name)?.stats, `${name} stats`);
+  }
+  const d = s.c.taskDetails(t.id as bigint);
+  const polls = decodeHdrHistogramV2(d?.histogram?.rawHistogram ?? Buffer.alloc(0));
+  assert.equal(polls.totalCount, 3);
+  assert.ok(polls.max >= 30_000_000 && polls.max < 30_400_000);
+  const one = decodeHdrHistogramV2(
+    s.c.taskDetails(single.id as bigint)?.histogram?.rawHistogram ?? Buffer.alloc(0),
+  );
+  assert.equal(one.totalCount, 1);
+  assert.ok(one.max >= 4_000_000 && one.max < 4_100_000);
+  s.c.close();
+});
