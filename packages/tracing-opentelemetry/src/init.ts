@@ -142,6 +142,7 @@ export function initOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelem
     removeHooks();
     down = (async () => {
       await tracerProvider.shutdown().catch(() => undefined);
+      counter.stopped = true;
       await metrics.shutdown();
       if (registered.trace) trace.disable();
       if (registered.context) context.disable();

@@ -33,6 +33,8 @@ export class ExportCounter {
   exported = 0;
   dropped = 0;
   failed = 0;
+  /** Set at shutdown: the batch processor takes no more spans, so neither do the counts. */
+  stopped = false;
 
   snapshot(): ExportStats {
     const { ended, exported, dropped, failed } = this;
@@ -72,7 +74,8 @@ export class ExportCounter {
     return {
       onStart(_span: Span, _ctx: OtelContext): void {},
       onEnd(span: ReadableSpan): void {
-        if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) counts.ended++;
+        if (!counts.stopped && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0)
+          counts.ended++;
       },
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
