@@ -64,6 +64,8 @@ describe("with the HTTP auto-instrumentation", () => {
     createRequire(import.meta.url)("node:http");
     reg = registry().with(otel.layer).init();
     server = http.createServer((req, res) => {
+      // Outside our spans, inside the instrumentation's server span: an event on that span.
+      log.info("request arrived", { path: req.url });
       const handler = log.span(Level.INFO, `handle ${req.url}`, { path: req.url });
       void handler.inScope(async () => {
         let body = "leaf";
@@ -125,11 +127,18 @@ describe("with the HTTP auto-instrumentation", () => {
       return name(client?.parentSpanId ?? "");
     };
     assert.equal(caller(handleA), "outer");
+    const serverOfA = byId.get(handleA.parentSpanId);
     assert.equal(caller(handleB), "handle /a");
     assert.deepEqual(
       handleA.events.map((e) => e.name),
       ["handled"],
     );
+    for (const s of servers) {
+      assert.deepEqual(
+        s.events.map((e) => [e.name, e.attributes.path]),
+        [["request arrived", s === serverOfA ? "/a" : "/b"]],
+      );
+    }
     assert.equal(reg.liveSpans, 0);
   });
 
@@ -137,6 +146,7 @@ describe("with the HTTP auto-instrumentation", () => {
     timeout: 20_000,
   }, async () => {
     receiver.spans.length = 0;
+    assert.deepEqual(injectTraceContext({}), {}, "nothing current: no header");
     const sender = log.span(Level.INFO, "sender");
     const headers = sender.inScope(() => injectTraceContext({} as Record<string, string>));
     const sent = otelSpan(sender)?.spanContext();
