@@ -188,6 +188,12 @@ describe("OpenTelemetryLayer", () => {
     assert.equal(off.stats().ended, 0);
     await off.shutdown();
 
+    const disabled = setup(receiver, { OTEL_SDK_DISABLED: "true" });
+    withSubscriber(registry().with(disabled.layer), () => log.span(Level.INFO, "disabled").close());
+    await disabled.forceFlush();
+    assert.equal(disabled.stats().ended, 0);
+    await disabled.shutdown();
+
     const on = setup(receiver, {
       OTEL_SERVICE_NAME: "from-env",
       OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=test,team=a%20b",
