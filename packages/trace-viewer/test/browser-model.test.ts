@@ -207,4 +207,29 @@ test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a s
   assert.throws(() => loadTraceFile(JSON.stringify({ data: [] })), /no traces/);
   assert.throws(() => checkTrace({ traceID: "x", spans: [{ spanID: 1 }] }), /lacks spanID/);
   assert.throws(() => checkTrace(null), /Not a Jaeger trace/);
+  // Odd values in an uploaded file become plain strings rather than crashing the page.
+  const odd = checkTrace({
+    traceID: "t",
+    spans: [
+      {
+        spanID: "s",
+        startTime: 1,
+        duration: 2,
+        operationName: { x: 1 },
+        tags: [{ key: { a: 1 }, value: { nested: [1] } }, null, { key: "n", value: null }],
+        logs: [{ timestamp: "x", fields: "nope" }],
+        references: [null, { refType: "CHILD_OF", traceID: 1, spanID: 2 }],
+      },
+    ],
+    processes: { p1: { serviceName: 42, tags: "bad" } },
+  });
+  const s0 = odd.spans[0]!;
+  assert.equal(s0.operationName, "[object Object]");
+  assert.deepEqual(s0.tags, [
+    { key: "[object Object]", type: undefined, value: '{"nested":[1]}' },
+    { key: "n", type: undefined, value: "null" },
+  ]);
+  assert.deepEqual(s0.logs, [{ timestamp: 1, fields: [] }]);
+  assert.deepEqual(s0.references, [{ refType: "CHILD_OF", traceID: "1", spanID: "2" }]);
+  assert.deepEqual(odd.processes.p1, { serviceName: "42", tags: [] });
 });

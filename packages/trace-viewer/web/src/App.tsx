@@ -1,5 +1,6 @@
 // The shell: top bar (navigation, JSON upload, theme toggle) and the route switch.
 import { type ChangeEvent, useRef, useState } from "react";
+import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
 import { loadTraceFile } from "./lib/api.ts";
 import { Link, navigate, traceHref, usePlace } from "./lib/router.tsx";
 import { useTheme } from "./lib/theme.ts";
@@ -97,7 +98,7 @@ export function App() {
           </button>
         </div>
       </header>
-      {page}
+      <ErrorBoundary key={place.path}>{page}</ErrorBoundary>
     </div>
   );
 }

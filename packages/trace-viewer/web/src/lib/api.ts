@@ -1,6 +1,6 @@
 // Client of Jaeger's query API as the viewer serves it on the UI's own origin, plus the traces a
 // user uploaded from a JSON file (kept in memory only, looked up before the server).
-import type { Envelope, Trace } from "./jaeger.ts";
+import type { Envelope, KeyValue, Trace } from "./jaeger.ts";
 
 export class ApiFailure extends Error {}
 
@@ -107,7 +107,10 @@ export async function getTrace(id: string, signal?: AbortSignal): Promise<Trace>
   return checkTrace(t);
 }
 
-/** Minimal shape check so a malformed trace gives a sentence, not a crash deep in rendering. */
+/**
+ * Shape check and clean-up, so a malformed trace (an uploaded file is anyone's) gives a sentence
+ * or plain strings, never a crash deep in rendering.
+ */
 export function checkTrace(x: unknown): Trace {
   const t = x as Trace;
   if (!t || typeof t !== "object" || typeof t.traceID !== "string" || !Array.isArray(t.spans)) {
@@ -123,9 +126,49 @@ export function checkTrace(x: unknown): Trace {
       throw new ApiFailure("Not a Jaeger trace: a span lacks spanID, startTime or duration");
     }
     if (typeof s.operationName !== "string") s.operationName = String(s.operationName ?? "");
+    if (typeof s.processID !== "string") s.processID = String(s.processID ?? "");
+    s.tags = cleanTags(s.tags);
+    s.logs = Array.isArray(s.logs)
+      ? s.logs
+          .filter((l) => l && typeof l === "object")
+          .map((l) => ({
+            timestamp: Number(l.timestamp) || s.startTime,
+            fields: cleanTags(l.fields),
+          }))
+      : [];
+    s.references = Array.isArray(s.references)
+      ? s.references
+          .filter((r) => r && typeof r === "object")
+          .map((r) => ({
+            refType: String(r.refType),
+            traceID: String(r.traceID),
+            spanID: String(r.spanID),
+          }))
+      : [];
+    s.warnings = Array.isArray(s.warnings) ? s.warnings.map(String) : null;
   }
   if (!t.processes || typeof t.processes !== "object") t.processes = {};
+  for (const [id, p] of Object.entries(t.processes)) {
+    t.processes[id] = {
+      serviceName: String(p?.serviceName ?? "unknown"),
+      tags: cleanTags(p?.tags),
+    };
+  }
   return t;
+}
+
+function cleanTags(tags: unknown): KeyValue[] {
+  if (!Array.isArray(tags)) return [];
+  return tags
+    .filter((t) => t && typeof t === "object")
+    .map((t: { key?: unknown; type?: unknown; value?: unknown }) => ({
+      key: String(t.key),
+      type: typeof t.type === "string" ? t.type : undefined,
+      value:
+        typeof t.value === "string" || typeof t.value === "number" || typeof t.value === "boolean"
+          ? t.value
+          : (JSON.stringify(t.value) ?? String(t.value)),
+    }));
 }
 
 /**
