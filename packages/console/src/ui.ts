@@ -31,6 +31,26 @@ export class TableState implements TableSort {
     this.descending = descending;
   }
 
+  #rows: unknown;
+  #anchor: bigint | undefined;
+
+  /**
+   * Keeps the selection on the same entity when an update re-sorts the rows, instead of on the
+   * same row number; then clamps. Called by the view with the rows it is about to draw.
+   */
+  follow<T>(rows: readonly T[], idOf: (row: T) => bigint, page: number): void {
+    if (rows !== this.#rows) {
+      if (this.#anchor !== undefined) {
+        const i = rows.findIndex((r) => idOf(r) === this.#anchor);
+        if (i >= 0) this.selected = i;
+      }
+      this.#rows = rows;
+    }
+    this.clamp(rows.length, page);
+    const row = rows[this.selected];
+    this.#anchor = row === undefined ? undefined : idOf(row);
+  }
+
   clamp(len: number, page: number): void {
     this.page = Math.max(1, page);
     if (len === 0) {

@@ -2,7 +2,7 @@
 // driven with send-keys and read with capture-pane.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -162,30 +162,31 @@ test("periscope replay FILE: plays, pauses and seeks a recording", { skip }, asy
 });
 
 test("SIGINT from outside restores the terminal and exits 130", { skip }, async () => {
-  tmux(
-    "new-session",
-    "-d",
-    "-s",
-    "sig",
-    "-x",
-    "100",
-    "-y",
-    "30",
-    `exec '${process.execPath}' '${bin}' console ${server.address}`,
-  );
-  tmux("set-option", "-t", "sig", "remain-on-exit", "on");
-  const end = Date.now() + 15_000;
-  while (!/Tasks \(5\)/.test(tmux("capture-pane", "-p", "-t", "sig"))) {
-    if (Date.now() > end) assert.fail("the console never drew");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pid = Number(tmux("display", "-p", "-t", "sig", "#{pane_pid}").trim());
-  process.kill(pid, "SIGINT");
-  const end2 = Date.now() + 10_000;
-  while (tmux("display", "-p", "-t", "sig", "#{pane_dead}").trim() !== "1") {
-    if (Date.now() > end2) assert.fail("the console did not exit on SIGINT");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(tmux("display", "-p", "-t", "sig", "#{pane_dead_status}").trim(), "130");
+  const cmd = `'${process.execPath}' '${bin}' console ${server.address}; echo "EXIT=$?"; sleep 60`;
+  tmux("new-session", "-d", "-s", "sig", "-x", "100", "-y", "30", cmd);
+  const cap = () => tmux("capture-pane", "-p", "-t", "sig");
+  const until = async (re: RegExp) => {
+    const end = Date.now() + 15_000;
+    while (Date.now() < end) {
+      if (re.test(cap())) return cap();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`never saw ${re}:\n${cap()}`);
+  };
+  await until(/Tasks \(5\)/);
+  // The pane runs sh, which runs the console: signal the console itself.
+  const shell = tmux("display", "-p", "-t", "sig", "#{pane_pid}").trim();
+  const child = readdirSync("/proc").find((d) => {
+    if (!/^\d+$/.test(d)) return false;
+    try {
+      return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === shell;
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(child, "the console process under the pane's shell");
+  process.kill(Number(child), "SIGINT");
+  assert.match(await until(/EXIT=\d+/), /EXIT=130/);
   assert.equal(tmux("display", "-p", "-t", "sig", "#{alternate_on}").trim(), "0");
+  assert.equal(tmux("display", "-p", "-t", "sig", "#{cursor_flag}").trim(), "1");
 });

@@ -22,7 +22,7 @@ export function resourcesView(sc: Scene, width: number, height: number): string[
   const out = [headerLine(sc, width), ...controls(asciiControls(RESOURCE_CONTROLS, s), width, s)];
   const boxHeight = Math.max(3, height - out.length);
   const page = Math.max(1, boxHeight - 3);
-  ui.resources.clamp(rows.length, page);
+  ui.resources.follow(rows, (r) => r.spanId, page);
 
   const title: Seg[] = [[`Resources (${rows.length})`, (x) => s.bold(x)]];
   if (ui.filter || ui.editingFilter) {

@@ -120,7 +120,7 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
   out.push(...warningsPane(sc, width));
   const boxHeight = Math.max(3, height - out.length);
   const page = Math.max(1, boxHeight - 3);
-  ui.tasks.clamp(rows.length, page);
+  ui.tasks.follow(rows, (r) => r.task.spanId, page);
 
   const counts: Record<TaskState, number> = { running: 0, scheduled: 0, idle: 0, done: 0 };
   for (const r of rows) counts[stateAt(r.task, state.now)]++;
