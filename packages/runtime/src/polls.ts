@@ -23,8 +23,10 @@ export interface RuntimeOptions {
 }
 
 const WAITER = Symbol("periscope.runtime.waiter");
+/** Marks a settled promise: chaining on it wakes nobody later. */
+const SETTLED = 0;
 interface Tagged {
-  [WAITER]?: Task | undefined;
+  [WAITER]?: Task | typeof SETTLED | undefined;
 }
 
 let installed: PollMode | undefined;
@@ -142,16 +144,17 @@ function installHooks(mode: PollMode): void {
 // ---- hooks: never throw, never allocate on the common path ----
 
 function onInit(_promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  // `await p` / `p.then()` inside a task: when p settles, that task is woken.
-  if (parent === undefined) return;
+  // `await p` / `p.then()` inside a task: when p settles, that task is woken. A settled p is
+  // never tagged, so long-lived resolved promises do not keep the last task that awaited them.
+  if (parent === undefined || (parent as Tagged)[WAITER] === SETTLED) return;
   const t = taskStore.getStore();
   if (t !== undefined && t.spanId !== undefined) (parent as Tagged)[WAITER] = t;
 }
 
 function onSettled(promise: Promise<unknown>): void {
   const t = (promise as Tagged)[WAITER];
-  if (t === undefined) return;
-  (promise as Tagged)[WAITER] = undefined;
+  (promise as Tagged)[WAITER] = SETTLED;
+  if (t === undefined || t === SETTLED) return;
   // A promise the task settles during its own slice (an inner async function returning) is a
   // future completing within the poll in tokio's terms, not a wake: the next slice records one.
   if (!t.done && !t.woken && t.onStack === 0) wake(t);
@@ -249,14 +252,19 @@ export function wake(t: Task): void {
 }
 
 export function waker(t: Task, op: string): void {
-  if (t.spanId === undefined || !WAKER.enabled()) return;
-  WAKER.event({ op, "task.id": t.spanId });
+  if (t.spanId !== undefined) wakerFor(t.spanId, op);
+}
+
+/** A waker event for the task whose span id is `spanId` (tokio: `task.id` is the span id). */
+export function wakerFor(spanId: bigint, op: string): void {
+  if (WAKER.enabled()) WAKER.event({ op, "task.id": spanId });
 }
 
 /** The task finished: the span closes now, or when its poll in progress exits. */
 export function finishTask(t: Task): void {
   if (t.done) return;
   t.done = true;
+  if (t.lostToken !== undefined) t.lostToken.finished = true;
   if (t.onStack === 0) closeTask(t);
 }
 

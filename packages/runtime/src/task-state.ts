@@ -3,6 +3,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Span } from "@periscope/tracing";
 
+export interface LostToken {
+  readonly spanId: bigint;
+  /** Set when the task finishes, or when it was reported lost. */
+  finished: boolean;
+}
+
 export class Task {
   readonly id: bigint;
   readonly name: string;
@@ -17,8 +23,8 @@ export class Task {
   done = false;
   /** A wake was recorded since the last poll began. */
   woken = false;
-  /** The task was found unreachable (lost waker) before it finished. */
-  lost = false;
+  /** Shared with the lost-waker registry, which must not hold the task itself. */
+  lostToken: LostToken | undefined;
   /** How many slices of this task are on the poll stack. */
   onStack = 0;
 

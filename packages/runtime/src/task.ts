@@ -6,8 +6,8 @@ import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { JoinError } from "./errors.ts";
 import { callerLocation, locationsEnabled } from "./location.ts";
-import { ensurePolls, finishTask, wake, waker } from "./polls.ts";
-import { nextTaskId, Task, taskStore } from "./task-state.ts";
+import { ensurePolls, finishTask, wake, waker, wakerFor } from "./polls.ts";
+import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
 
 export interface SpawnOptions {
   /** Shown as `task.name` in the console. */
@@ -18,19 +18,19 @@ export interface SpawnOptions {
 
 export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
-const RESOLVED = Promise.resolve();
 const noop = (): void => {};
 
 /**
  * Lost wakers: a pending task whose result promise was garbage-collected can never finish (nothing
- * left can resolve what it awaits). Its waker count drops to zero, which the console lints.
+ * left can resolve what it awaits). Its waker count drops to zero, which the console lints. The
+ * registry holds only a token, never the task: the task's signal listeners lead back to its
+ * frame, and would keep the result alive forever.
  */
-const LOST = new FinalizationRegistry<Task>((t) => {
-  if (t.done || t.spanId === undefined) return;
-  t.lost = true;
-  waker(t, "waker.drop");
+const LOST = new FinalizationRegistry<LostToken>((token) => {
+  if (token.finished) return;
+  token.finished = true;
+  wakerFor(token.spanId, "waker.drop");
 });
-
 /**
  * The handle to a spawned task: await it for the task's value (or a JoinError), abort() it.
  * Like tokio's JoinHandle, dropping it does not cancel the task, and a task that throws does not
@@ -115,7 +115,8 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
     wake(task);
   }
   taskStore.run(task, () => {
-    RESOLVED.then(() => run(task, fn, resolve, reject));
+    // A fresh promise: a shared one would be tagged with (and keep alive) the last task.
+    Promise.resolve().then(() => run(task, fn, resolve, reject));
   });
   return new JoinHandle(task, promise);
 }
@@ -160,7 +161,10 @@ function run<T>(
     );
   };
   if (task.spanId === undefined) return settle();
-  if (typeof result === "object") LOST.register(result, task);
+  if (typeof result === "object") {
+    task.lostToken = { spanId: task.spanId, finished: false };
+    LOST.register(result, task.lostToken);
+  }
   // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
   // (nor its settling as a self-wake).
   taskStore.exit(settle);

@@ -28,6 +28,23 @@ test("a task pending on a promise nobody can settle loses its waker (waker.drop 
   assert.equal(h.isFinished, false);
 });
 
+test("a task waiting on a mutex nobody can reach any more loses its waker once its handle is gone", async () => {
+  const id = (() => {
+    const m = new Mutex(0);
+    void m.lock(); // held forever, then the mutex becomes unreachable
+    return spawn(async () => {
+      await m.lock();
+    }).id;
+  })();
+  const sid = rec.taskSpan(id);
+  for (let i = 0; i < 30 && rec.wakes(sid, "waker.drop").length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    gc();
+  }
+  assert.equal(rec.wakes(sid, "waker.drop").length, 1);
+  assert.equal(rec.of(sid, "close").length, 0);
+});
+
 test("a task waiting on a live resource keeps its waker", async () => {
   const n = new Notify();
   const h = spawn(async () => n.notified());
