@@ -63,7 +63,9 @@ export class Callsite implements Registered {
   }
 }
 
-const timeOrigin = performance.timeOrigin;
+// Read once: the `performance` global is a lazy getter, and this runs for every event.
+const perf = performance;
+const timeOrigin = perf.timeOrigin;
 
 /** Sends an event the caller already found enabled to the subscriber in scope. */
 export function dispatchEvent(
@@ -84,7 +86,7 @@ export function dispatchEvent(
       message,
       fields,
       parent: pid,
-      timestamp: timeOrigin + performance.now(),
+      timestamp: timeOrigin + perf.now(),
     });
   } catch {
     // A subscriber that throws loses its own data; the program goes on.
