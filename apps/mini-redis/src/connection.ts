@@ -99,7 +99,7 @@ export class Connection implements CommandSink, Session, Subscriber {
       this.out.error(arity);
       return true;
     }
-    if (this.channels.size > 0 && !cmd.inSubscribeMode) {
+    if (this.channels.size > 0 && !cmd.inSubscribeMode && !this.out.resp3) {
       this.out.error(subscribeModeError(cmd));
       return true;
     }
@@ -158,7 +158,7 @@ export class Connection implements CommandSink, Session, Subscriber {
       this.onClose();
       return;
     }
-    this.out.raw(frame);
+    this.out.pushFrame(frame);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => {

@@ -14,10 +14,18 @@ export const NIL_ARRAY = Buffer.from("*-1\r\n");
 export const ZERO = Buffer.from(":0\r\n");
 export const ONE = Buffer.from(":1\r\n");
 
+const NIL3 = Buffer.from("_\r\n");
+
 export class ReplyWriter {
   private buf: Buffer;
   /** Bytes written so far, waiting for `flush`. */
   length = 0;
+  /**
+   * Whether the client switched to RESP3 with `HELLO 3`. RESP3 adds types the commands here
+   * use: a real null (`_`), maps (`%`), pushes (`>`, for pub/sub) and verbatim text (`=`).
+   * Each method below writes the RESP2 shape otherwise, as Redis does.
+   */
+  resp3 = false;
 
   constructor(initial = 16 * 1024) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -84,6 +92,51 @@ export class ReplyWriter {
     this.digits(n);
     this.crlf();
     this.length += this.buf.write(text, this.length, encoding);
+    this.crlf();
+  }
+
+  /** The null reply: `$-1` in RESP2, `_` in RESP3. */
+  nil(): void {
+    this.raw(this.resp3 ? NIL3 : NIL);
+  }
+
+  /** A map of n key/value pairs: `%n` in RESP3, an array of 2n items in RESP2. */
+  mapHeader(n: number): void {
+    if (this.resp3) this.header(0x25, n);
+    else this.header(0x2a, 2 * n);
+  }
+
+  /** Out-of-band data (pub/sub): `>n` in RESP3, an ordinary array in RESP2. */
+  pushHeader(n: number): void {
+    this.header(this.resp3 ? 0x3e : 0x2a, n);
+  }
+
+  /** Text to show as is (INFO): verbatim `=len\r\ntxt:...` in RESP3, a bulk string in RESP2. */
+  verbatim(text: string): void {
+    if (!this.resp3) return this.bulkString(text);
+    const n = Buffer.byteLength(text) + 4;
+    this.reserve(n + 24);
+    this.buf[this.length++] = 0x3d;
+    this.digits(n);
+    this.crlf();
+    this.length += this.buf.write(`txt:${text}`, this.length, "utf8");
+    this.crlf();
+  }
+
+  /**
+   * Appends a pre-encoded pub/sub frame (which starts with `*`), turning it into a push frame
+   * for a RESP3 client: the two differ only in that first byte.
+   */
+  pushFrame(frame: Uint8Array): void {
+    const at = this.length;
+    this.raw(frame);
+    if (this.resp3) this.buf[at] = 0x3e;
+  }
+
+  private header(type: number, n: number): void {
+    this.reserve(24);
+    this.buf[this.length++] = type;
+    this.digits(n);
     this.crlf();
   }
 

@@ -3,8 +3,9 @@
 // another connection keeps getting correct answers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { Args } from "../src/args.ts";
 import { startServer } from "../src/index.ts";
-import { type Args, RequestParser } from "../src/parse.ts";
+import { RequestParser } from "../src/parse.ts";
 import { cmd, connect, readBytes, readUntilClose } from "./helpers.ts";
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed from its seed. */

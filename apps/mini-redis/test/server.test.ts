@@ -129,7 +129,7 @@ describe("connection commands", () => {
     assert.equal(await reply("CLIENT", "SETINFO", "LIB-NAME", "x"), "+OK\r\n");
     assert.equal(await reply("SELECT", "0"), "+OK\r\n");
     assert.equal(await reply("SELECT", "1"), "-ERR DB index is out of range\r\n");
-    assert.equal(await reply("HELLO", "3"), "-NOPROTO unsupported protocol version\r\n");
+    assert.equal(await reply("HELLO", "4"), "-NOPROTO unsupported protocol version\r\n");
     assert.match(await reply("HELLO", "2"), /^\*14\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
     assert.match(await reply("INFO"), /loading:0\r\n/);
     assert.equal(
@@ -138,6 +138,35 @@ describe("connection commands", () => {
     );
     assert.equal(await reply("CONFIG", "GET", "nothing-like-this"), "*0\r\n");
     assert.equal(await reply("COMMAND", "DOCS"), "*0\r\n");
+  });
+});
+
+describe("RESP3, after HELLO 3", () => {
+  test("null, map, verbatim and push replies", async () => {
+    const out = await exchange(
+      port,
+      Buffer.concat([
+        cmd("HELLO", "3"),
+        cmd("GET", "resp3:none"),
+        cmd("CONFIG", "GET", "appendonly"),
+        cmd("SUBSCRIBE", "resp3"),
+        cmd("GET", "resp3:none"), // allowed in subscribe mode with RESP3
+        cmd("UNSUBSCRIBE"),
+        cmd("UNSUBSCRIBE"),
+      ]),
+    );
+    const text = out.toString();
+    assert.match(text, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
+    assert.ok(
+      text.endsWith(
+        "_\r\n%1\r\n$10\r\nappendonly\r\n$2\r\nno\r\n" +
+          ">3\r\n$9\r\nsubscribe\r\n$5\r\nresp3\r\n:1\r\n" +
+          "_\r\n" +
+          ">3\r\n$11\r\nunsubscribe\r\n$5\r\nresp3\r\n:0\r\n" +
+          ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n",
+      ),
+      JSON.stringify(text),
+    );
   });
 });
 

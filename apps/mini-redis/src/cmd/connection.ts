@@ -3,7 +3,7 @@
 // and ioredis send CLIENT SETINFO, redis-benchmark reads CONFIG GET save/appendonly). They are
 // answered as Redis answers them, or with the error those clients already know how to ignore.
 import { CommandError } from "../args.ts";
-import { NIL, OK, PONG } from "../reply.ts";
+import { OK, PONG } from "../reply.ts";
 import type { Session } from "../session.ts";
 import type { Command } from "./command.ts";
 
@@ -25,7 +25,7 @@ export const ping: Command = {
   inSubscribeMode: true,
   run(args, s) {
     if (args.argc > 2) throw wrongArity("ping");
-    if (s.channels.size > 0) {
+    if (s.channels.size > 0 && !s.out.resp3) {
       s.out.raw(PONG_ARRAY);
       if (args.argc === 2) s.out.bulk(args.view(1));
       else s.out.bulkString("");
@@ -74,8 +74,8 @@ export const select: Command = {
 /**
  * HELLO [protover [AUTH username password] [SETNAME clientname]]
  *
- * Only RESP2 is spoken. HELLO 3 gets `-NOPROTO`, the error that makes clients fall back to
- * RESP2; HELLO or HELLO 2 get the server description Redis sends, flattened to an array.
+ * Switches the connection to RESP2 or RESP3 and describes the server (a map in RESP3, the same
+ * pairs flattened to an array in RESP2). node-redis sends `HELLO 3` when it connects.
  */
 export const hello: Command = {
   name: "hello",
@@ -83,34 +83,38 @@ export const hello: Command = {
   keyIndex: 0,
   run(args, s) {
     let i = 1;
+    let resp3 = s.out.resp3;
     if (args.argc > 1) {
       const ver = args.str(1);
-      if (!/^-?[0-9]+$/.test(ver)) {
+      if (!/^-?[0-9]{1,18}$/.test(ver)) {
         throw new CommandError("ERR Protocol version is not an integer or out of range");
       }
-      if (ver !== "2") throw new CommandError("NOPROTO unsupported protocol version");
+      if (ver !== "2" && ver !== "3")
+        throw new CommandError("NOPROTO unsupported protocol version");
+      resp3 = ver === "3";
       i = 2;
     }
+    let name = s.name;
     for (; i < args.argc; i++) {
       if (args.is(i, "auth") && i + 2 < args.argc) {
         // No users are configured, so any credentials are refused, as Redis refuses them.
         throw new CommandError("WRONGPASS invalid username-password pair or user is disabled.");
       } else if (args.is(i, "setname") && i + 1 < args.argc) {
-        s.name = args.text(++i);
+        name = args.text(++i);
       } else {
         throw new CommandError(`ERR Syntax error in HELLO option '${args.text(i)}'`);
       }
     }
-    s.out.arrayHeader(14);
-    for (const [k, v] of [
-      ["server", "redis"],
-      ["version", REDIS_VERSION],
-    ]) {
-      s.out.bulkString(k!);
-      s.out.bulkString(v!);
-    }
+    // Only once every option is valid does anything change, as in Redis.
+    s.name = name;
+    s.out.resp3 = resp3;
+    s.out.mapHeader(7);
+    s.out.bulkString("server");
+    s.out.bulkString("redis");
+    s.out.bulkString("version");
+    s.out.bulkString(REDIS_VERSION);
     s.out.bulkString("proto");
-    s.out.integer(2);
+    s.out.integer(resp3 ? 3 : 2);
     s.out.bulkString("id");
     s.out.integer(s.id);
     s.out.bulkString("mode");
@@ -139,7 +143,7 @@ export const client: Command = {
         return;
       case "getname":
         need(2);
-        if (s.name === undefined) s.out.raw(NIL);
+        if (s.name === undefined) s.out.nil();
         else s.out.bulkString(s.name);
         return;
       case "setname":
@@ -202,7 +206,7 @@ export const info: Command = {
       "# Keyspace",
       sh.db.size > 0 ? `db0:keys=${sh.db.size},expires=0,avg_ttl=0` : "",
     ];
-    s.out.bulkString(`${lines.join("\r\n")}\r\n`);
+    s.out.verbatim(`${lines.join("\r\n")}\r\n`);
   },
 };
 
@@ -216,6 +220,7 @@ export const command: Command = {
   keyIndex: 0,
   run(args, s) {
     if (args.argc >= 2 && args.is(1, "count")) s.out.integer(0);
+    else if (args.argc >= 2 && args.is(1, "docs")) s.out.mapHeader(0);
     else s.out.arrayHeader(0);
   },
 };
@@ -234,7 +239,7 @@ export const config: Command = {
         const re = globToRegExp(args.text(i).toLowerCase());
         for (const [k, v] of values) if (re.test(k) && !out.includes(k)) out.push(k, v);
       }
-      s.out.arrayHeader(out.length);
+      s.out.mapHeader(out.length / 2);
       for (const x of out) s.out.bulkString(x);
     } else if (args.is(1, "resetstat")) {
       s.out.raw(OK);

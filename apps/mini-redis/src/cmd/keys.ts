@@ -1,7 +1,7 @@
 // Commands on the key space: GET, SET, DEL, EXISTS, TTL, PTTL, DBSIZE, FLUSHDB.
 // Replies and error texts are Redis 7's, byte for byte, so clients that parse them keep working.
 import { type Args, CommandError } from "../args.ts";
-import { NIL, OK } from "../reply.ts";
+import { OK } from "../reply.ts";
 import type { Session } from "../session.ts";
 import type { Command } from "./command.ts";
 
@@ -17,7 +17,7 @@ export const get: Command = {
   keyIndex: 1,
   run(args, s) {
     const value = s.shared.db.get(args.str(1));
-    if (value === undefined) s.out.raw(NIL);
+    if (value === undefined) s.out.nil();
     else s.out.bulk(value);
   },
 };
@@ -87,11 +87,11 @@ export const set: Command = {
     const key = args.str(1);
     const old = flags & (GET | NX | XX | KEEPTTL) ? db.get(key) : undefined;
     if (flags & GET) {
-      if (old === undefined) s.out.raw(NIL);
+      if (old === undefined) s.out.nil();
       else s.out.bulk(old);
     }
     if ((flags & NX && old !== undefined) || (flags & XX && old === undefined)) {
-      if (!(flags & GET)) s.out.raw(NIL);
+      if (!(flags & GET)) s.out.nil();
       return;
     }
     if (flags & KEEPTTL) expiresAt = db.deadline(key);

@@ -3,7 +3,8 @@
 // SUBSCRIBE puts the connection in "subscribe mode": from then on the server pushes `message`
 // frames to it whenever someone publishes on one of its channels, and (in RESP2, as in Redis 7)
 // only SUBSCRIBE, UNSUBSCRIBE, PING and QUIT are accepted until it has unsubscribed from every
-// channel. tokio's mini-redis runs a dedicated loop for this mode; here the mode is a flag the
+// channel (in RESP3 there is no such restriction: pushes are told apart by their type).
+// tokio's mini-redis runs a dedicated loop for this mode; here the mode is a flag the
 // connection checks, because messages are pushed into the subscriber's output buffer by the
 // publisher rather than pulled by a per-subscriber task.
 import type { Session } from "../session.ts";
@@ -11,7 +12,6 @@ import type { Command } from "./command.ts";
 
 const SUBSCRIBE = Buffer.from("*3\r\n$9\r\nsubscribe\r\n");
 const UNSUBSCRIBE = Buffer.from("*3\r\n$11\r\nunsubscribe\r\n");
-const UNSUBSCRIBE_NONE = Buffer.from("*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
 
 /** PUBLISH channel message: replies with the number of subscribers that received it. */
 export const publish: Command = {
@@ -41,7 +41,7 @@ export const subscribe: Command = {
         s.channels.add(channel);
         s.shared.pubsub.subscribe(channel, s.subscriber);
       }
-      s.out.raw(SUBSCRIBE);
+      s.out.pushFrame(SUBSCRIBE);
       s.out.bulkString(channel, "latin1");
       s.out.integer(s.channels.size);
     }
@@ -63,7 +63,9 @@ export const unsubscribe: Command = {
   run(args, s) {
     if (args.argc === 1) {
       if (s.channels.size === 0) {
-        s.out.raw(UNSUBSCRIBE_NONE);
+        s.out.pushFrame(UNSUBSCRIBE);
+        s.out.nil();
+        s.out.integer(0);
         return;
       }
       for (const channel of [...s.channels]) unsubscribeOne(s, channel);
@@ -75,7 +77,7 @@ export const unsubscribe: Command = {
 
 function unsubscribeOne(s: Session, channel: string): void {
   if (s.channels.delete(channel)) s.shared.pubsub.unsubscribe(channel, s.subscriber);
-  s.out.raw(UNSUBSCRIBE);
+  s.out.pushFrame(UNSUBSCRIBE);
   s.out.bulkString(channel, "latin1");
   s.out.integer(s.channels.size);
 }
