@@ -233,3 +233,87 @@ test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a s
   assert.deepEqual(s0.references, [{ refType: "CHILD_OF", traceID: "1", spanID: "2" }]);
   assert.deepEqual(odd.processes.p1, { serviceName: "42", tags: [] });
 });
+
+test("OTLP/JSON files (one request, or JSON Lines) open as Jaeger traces", () => {
+  const request = (traceId: string, service: string) => ({
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [
+            { key: "service.name", value: { stringValue: service } },
+            { key: "host.name", value: { stringValue: "box" } },
+          ],
+        },
+        scopeSpans: [
+          {
+            scope: { name: "lib" },
+            spans: [
+              {
+                traceId,
+                spanId: "00000000000000AA",
+                name: "root",
+                kind: 2,
+                startTimeUnixNano: "1000000000",
+                endTimeUnixNano: "1005000000",
+                attributes: [
+                  { key: "http.status_code", value: { intValue: "500" } },
+                  { key: "ratio", value: { doubleValue: 0.5 } },
+                  { key: "list", value: { arrayValue: { values: [{ stringValue: "a" }] } } },
+                ],
+                events: [{ timeUnixNano: "1001000000", name: "boom", attributes: [] }],
+                status: { code: 2, message: "failed" },
+              },
+              {
+                traceId,
+                spanId: "00000000000000bb",
+                parentSpanId: "00000000000000aa",
+                name: "child",
+                kind: "SPAN_KIND_CLIENT",
+                startTimeUnixNano: "1001000000",
+                endTimeUnixNano: "1002000000",
+                links: [{ traceId: "ff", spanId: "ee" }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const [t] = loadTraceFile(JSON.stringify(request("0A", "svc")));
+  assert.ok(t);
+  assert.equal(t.traceID, "0a");
+  assert.deepEqual(t.processes, {
+    p1: { serviceName: "svc", tags: [{ key: "host.name", type: "string", value: "box" }] },
+  });
+  const [root, child] = t.spans;
+  assert.equal(root?.startTime, 1_000_000);
+  assert.equal(root?.duration, 5000);
+  assert.deepEqual(
+    root?.tags?.map((x) => [x.key, x.type, x.value]),
+    [
+      ["http.status_code", "int64", 500],
+      ["ratio", "float64", 0.5],
+      ["list", "string", '["a"]'],
+      ["span.kind", "string", "server"],
+      ["otel.scope.name", "string", "lib"],
+      ["otel.status_code", "string", "ERROR"],
+      ["error", "bool", true],
+      ["otel.status_description", "string", "failed"],
+    ],
+  );
+  assert.deepEqual(root?.logs?.[0]?.fields[0], { key: "event", type: "string", value: "boom" });
+  assert.deepEqual(child?.references, [
+    { refType: "CHILD_OF", traceID: "0a", spanID: "00000000000000aa" },
+    { refType: "FOLLOWS_FROM", traceID: "ff", spanID: "ee" },
+  ]);
+  assert.equal(buildModel(t).roots.length, 1);
+  // JSON Lines, two traces from two services.
+  const lines = `${JSON.stringify(request("01", "a"))}\n${JSON.stringify(request("02", "b"))}\n`;
+  assert.deepEqual(
+    loadTraceFile(lines).map((x) => [x.traceID, x.processes.p1?.serviceName]),
+    [
+      ["01", "a"],
+      ["02", "b"],
+    ],
+  );
+});

@@ -1,6 +1,7 @@
 // Client of Jaeger's query API as the viewer serves it on the UI's own origin, plus the traces a
 // user uploaded from a JSON file (kept in memory only, looked up before the server).
 import type { Envelope, KeyValue, Trace } from "./jaeger.ts";
+import { isOtlpJson, otlpToJaeger } from "./otlp-json.ts";
 
 export class ApiFailure extends Error {}
 
@@ -180,15 +181,23 @@ export function loadTraceFile(text: string): Trace[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ApiFailure(
-      "The file is not JSON; upload a trace downloaded from this viewer or Jaeger",
-    );
+    // The Collector's file exporter writes JSON Lines: one OTLP request per line.
+    const lines = text.split("\n").filter((l) => l.trim() !== "");
+    try {
+      json = lines.map((l) => JSON.parse(l) as unknown);
+    } catch {
+      throw new ApiFailure(
+        "The file is not JSON; upload a trace downloaded from this viewer or Jaeger, or OTLP/JSON",
+      );
+    }
   }
   const obj = json as { data?: unknown };
   const list = Array.isArray(json) ? json : obj && Array.isArray(obj.data) ? obj.data : [json];
-  const traces = list.map(checkTrace);
+  const traces = list.some(isOtlpJson)
+    ? otlpToJaeger(list.filter(isOtlpJson))
+    : list.map(checkTrace);
   if (traces.length === 0) throw new ApiFailure("The file holds no traces");
-  for (const t of traces) uploaded.set(t.traceID.toLowerCase(), t);
+  for (const t of traces) uploaded.set(t.traceID.toLowerCase(), checkTrace(t));
   return traces;
 }
 
