@@ -1,5 +1,5 @@
-// Caller locations for spans (tokio's #[track_caller] analogue): one short stack capture per call,
-// parsed once per distinct frame string and cached, so a hot spawn site costs a capture and a lookup.
+// Caller locations for spans (tokio's #[track_caller] analogue): one one-frame stack capture per
+// call, read as V8 call sites, with file names converted once and cached.
 import { relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,60 +13,53 @@ export interface Location {
 export const locationsEnabled = process.env.PERISCOPE_RUNTIME_LOCATIONS !== "0";
 
 const UNKNOWN: Location = Object.freeze({ file: "<unknown>", line: 0, col: 0 });
-const cache = new Map<string, Location>();
 const CACHE_MAX = 4096;
 const cwd = process.cwd() + sep;
 
 /** A function or class the user called; frames from it upward are hidden. */
 export type Caller = ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown);
 
-interface Holder {
-  stack?: string;
-}
+type RawSite = {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+};
+const RAW = (_e: Error, sites: RawSite[]): RawSite[] => sites;
+const files = new Map<string, string>();
 
 /**
  * Where the call to `fn` was made. `fn` is the public function the user called (spawn, sleep,
  * a constructor): V8 hides it and everything above it, so the first frame left is the caller.
+ * V8's structured call sites are read directly (no string formatting or parsing); file names
+ * are converted once and cached.
  */
 export function callerLocation(fn: Caller): Location {
-  const holder: Holder = {};
+  const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let site: RawSite | undefined;
   try {
     Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = RAW as typeof Error.prepareStackTrace;
     Error.captureStackTrace(holder, fn as (...args: never[]) => unknown);
+    const sites = holder.stack;
+    site = Array.isArray(sites) ? (sites[0] as RawSite | undefined) : undefined;
   } catch {
     return UNKNOWN;
   } finally {
+    Error.prepareStackTrace = prepare;
     Error.stackTraceLimit = limit;
   }
-  const stack = holder.stack;
-  if (typeof stack !== "string") return UNKNOWN;
-  const nl = stack.indexOf("\n");
-  if (nl < 0) return UNKNOWN;
-  const frame = stack.slice(nl + 1);
-  const hit = cache.get(frame);
-  if (hit !== undefined) return hit;
-  const loc = parseFrame(frame);
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(frame, loc);
-  return loc;
-}
-
-/** Parses "    at name (file:line:col)" or "    at file:line:col". */
-export function parseFrame(frame: string): Location {
-  let text = frame.trim();
-  if (text.startsWith("at ")) text = text.slice(3);
-  if (text.endsWith(")")) {
-    const open = text.lastIndexOf("(");
-    if (open >= 0) text = text.slice(open + 1, -1);
+  if (site === undefined) return UNKNOWN;
+  const name = site.getFileName();
+  if (typeof name !== "string") return UNKNOWN;
+  let file = files.get(name);
+  if (file === undefined) {
+    file = displayPath(name);
+    if (files.size >= CACHE_MAX) files.clear();
+    files.set(name, file);
   }
-  const c2 = text.lastIndexOf(":");
-  const c1 = c2 > 0 ? text.lastIndexOf(":", c2 - 1) : -1;
-  if (c1 < 0) return UNKNOWN;
-  const line = Number(text.slice(c1 + 1, c2));
-  const col = Number(text.slice(c2 + 1));
-  if (!Number.isInteger(line) || !Number.isInteger(col)) return UNKNOWN;
-  return Object.freeze({ file: displayPath(text.slice(0, c1)), line, col });
+  return { file, line: site.getLineNumber() ?? 0, col: site.getColumnNumber() ?? 0 };
 }
 
 function displayPath(file: string): string {

@@ -4,7 +4,7 @@
 import type { Fields } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
-import { JoinError } from "./errors.ts";
+import { invalidArgument, JoinError } from "./errors.ts";
 import { callerLocation, locationsEnabled } from "./location.ts";
 import { ensurePolls, finishTask, wake, waker, wakerFor } from "./polls.ts";
 import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
@@ -88,6 +88,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
  * inside the caller, so the caller's poll and the task's first poll do not overlap.
  */
 export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> {
+  if (typeof fn !== "function")
+    throw invalidArgument(`spawn() needs a function to run as the task, got ${typeof fn}`);
   const id = nextTaskId();
   const name = opts.name ?? "";
   let span = Span.none();
