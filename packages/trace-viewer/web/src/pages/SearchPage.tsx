@@ -55,6 +55,7 @@ export function SearchPage(props: { query: URLSearchParams }) {
         )}
         {state.kind === "done" && (
           <SearchResults
+            key={key}
             traces={state.traces}
             title={props.query.get("source") === "upload" ? "Uploaded traces" : undefined}
           />
