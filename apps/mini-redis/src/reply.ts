@@ -113,7 +113,10 @@ export class ReplyWriter {
 
   /** Text to show as is (INFO): verbatim `=len\r\ntxt:...` in RESP3, a bulk string in RESP2. */
   verbatim(text: string): void {
-    if (!this.resp3) return this.bulkString(text);
+    if (!this.resp3) {
+      this.bulkString(text);
+      return;
+    }
     const n = Buffer.byteLength(text) + 4;
     this.reserve(n + 24);
     this.buf[this.length++] = 0x3d;

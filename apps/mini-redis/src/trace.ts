@@ -64,7 +64,13 @@ export function commandSpansEnabled(): boolean {
   return COMMAND.enabled();
 }
 
-/** A span per command, child of its connection's span: the name, and the key where there is one. */
+/**
+ * A span per command, child of its connection's span: the name, and the key where there is one.
+ * Also logs the command at debug, as tokio's mini-redis does with `debug!(?cmd)`.
+ */
 export function commandSpan(parent: Span, name: string, key?: string): Span {
-  return COMMAND.span({ name, key }, parent);
+  const span = COMMAND.span({ name, key }, parent);
+  CMD_LOG.debug("command", key === undefined ? { name } : { name, key }, { parent: span });
+  return span;
 }
+const CMD_LOG = logger(T_CMD);

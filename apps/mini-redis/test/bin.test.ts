@@ -1,0 +1,120 @@
+// The commands and examples, run as users run them: mini-redis-server as a child process (with
+// JSON logs), mini-redis-cli against it, the examples, then a graceful SIGTERM.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+const app = join(import.meta.dirname, "..");
+let server: ChildProcess;
+let port: number;
+let logs = "";
+
+/** Runs a node script of this package to completion; Node is the one running the tests. */
+function runNode(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: app, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const cli = (...args: string[]) =>
+  runNode(["bin/mini-redis-cli.js", "--port", String(port), ...args]);
+
+before(async () => {
+  server = spawn(
+    process.execPath,
+    ["bin/mini-redis-server.js", "--port", "0", "--log-format", "json"],
+    { cwd: app, env: { ...process.env, PERISCOPE_LOG: "mini_redis=debug" } },
+  );
+  server.stderr?.setEncoding("utf8").on("data", (d: string) => (logs += d));
+  port = await new Promise<number>((resolve, reject) => {
+    server.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      logs += d;
+      const m = /accepting inbound connections.*?127\.0\.0\.1:(\d+)/.exec(logs);
+      if (m) resolve(Number(m[1]));
+    });
+    server.once("exit", (code) => reject(new Error(`server exited (${code}): ${logs}`)));
+  });
+});
+
+after(() => {
+  if (server.exitCode === null) server.kill("SIGKILL");
+});
+
+test("mini-redis-cli: the verbs and output of tokio's mini-redis CLI", async () => {
+  assert.equal((await cli("ping")).stdout, '"PONG"\n');
+  assert.equal((await cli("ping", "hello")).stdout, '"hello"\n');
+  assert.equal((await cli("set", "foo", "bar")).stdout, "OK\n");
+  assert.equal((await cli("get", "foo")).stdout, '"bar"\n');
+  assert.equal((await cli("get", "nothing")).stdout, "(nil)\n");
+  assert.equal((await cli("set", "tmp", "x", "100000")).stdout, "OK\n");
+  assert.equal((await cli("publish", "ch", "m")).stdout, "Publish OK\n");
+  // Terminal escapes from the network are shown escaped, never sent to the terminal.
+  await cli("set", "evil", "\u001b[31mred");
+  assert.equal((await cli("get", "evil")).stdout, 'b"\\x1b[31mred"\n');
+});
+
+test("mini-redis-cli: bad usage gets a message and exit code 2", async () => {
+  const r = await cli("frobnicate");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown command "frobnicate"/);
+  const noServer = await runNode(["bin/mini-redis-cli.js", "--port", "1", "ping"]);
+  assert.equal(noServer.code, 1);
+  assert.match(noServer.stderr, /cannot connect to 127\.0\.0\.1:1/);
+});
+
+test("subscribe in the CLI receives what the pub example publishes", async () => {
+  const sub = spawn(
+    process.execPath,
+    ["bin/mini-redis-cli.js", "--port", String(port), "subscribe", "foo"],
+    {
+      cwd: app,
+    },
+  );
+  let out = "";
+  const got = new Promise<void>((resolve) => {
+    sub.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (out.includes("\n")) resolve();
+    });
+  });
+  // The subscription is set up asynchronously: publish until it is heard.
+  let published = "";
+  for (let i = 0; i < 100 && !published.includes("published to 1"); i++) {
+    published = (await runNode(["examples/pub.ts"], { MINI_REDIS_PORT: String(port) })).stdout;
+  }
+  await got;
+  sub.kill();
+  assert.equal(out, 'got message from the channel: foo; message = b"bar"\n');
+});
+
+test("the hello_world example", async () => {
+  const r = await runNode(["examples/hello_world.ts"], { MINI_REDIS_PORT: String(port) });
+  assert.equal(r.stdout, "got value from the server; success=true\nvalue: world\n");
+});
+
+test("JSON logs carry the connection span, and SIGTERM shuts down cleanly", async () => {
+  const exited = new Promise<number | null>((resolve) =>
+    server.once("exit", (code) => resolve(code)),
+  );
+  server.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  const lines = logs
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(lines.length > 0);
+  const text = JSON.stringify(lines);
+  assert.match(text, /mini_redis::server/);
+  assert.match(text, /accepted connection/);
+  assert.match(text, /shutting down/);
+});
