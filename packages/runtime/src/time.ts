@@ -173,7 +173,7 @@ export class Interval implements Disposable {
         target: "tokio::time::interval",
         concreteType: "Interval",
         kind: "timer",
-        caller: interval,
+        caller: viaFactory ? interval : Interval,
       },
       this,
     );
@@ -226,6 +226,13 @@ export class Interval implements Disposable {
   }
 }
 
+let viaFactory = false;
+
 export function interval(period: number, opts?: IntervalOptions): Interval {
-  return new Interval(period, opts);
+  viaFactory = true;
+  try {
+    return new Interval(period, opts);
+  } finally {
+    viaFactory = false;
+  }
 }

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  Interval,
   interval,
   ManualClock,
   type RuntimeError,
@@ -115,5 +116,12 @@ test("interval: first tick at once, then every period; burst catches up", async 
   assert.equal(await next, start + 40, "skip: the schedule stays aligned to the start");
   iv.close();
   await assert.rejects(iv.tick(), /PERISCOPE_INVALID_ARGUMENT/);
-  assert.equal(rec.resources("Interval").length >= 2, true);
+  const ivs = rec.resources("Interval");
+  assert.equal(ivs.length >= 2, true);
+  for (const [, r] of ivs) assert.equal(r.fields["loc.file"], "packages/runtime/test/time.test.ts");
+  new Interval(5, { clock }).close();
+  assert.equal(
+    rec.resources("Interval").at(-1)?.[1].fields["loc.file"],
+    "packages/runtime/test/time.test.ts",
+  );
 });
