@@ -33,7 +33,7 @@ export interface OtlpLink {
   flags?: number;
 }
 
-/** What is stored as the span's JSON body (ids live in indexed columns instead). */
+/** A span's content in OTLP's JSON form (ids live in indexed columns instead). */
 export interface SpanBody {
   name: string;
   kind: number;
@@ -70,6 +70,8 @@ export interface IngestSpan {
   durationUs: number;
   error: boolean;
   body: SpanBody;
+  /** The span's protobuf encoding, as stored. */
+  raw: Uint8Array;
 }
 
 export interface IngestScope {

@@ -13,11 +13,13 @@ import type {
   SpanBody,
 } from "./model.ts";
 import { ExportTraceServiceRequest } from "./otlp-schema.ts";
+import { encodeSpan, spanSlices } from "./span-bytes.ts";
 
 export class OtlpDecodeError extends Error {
   readonly code = "PERISCOPE_OTLP_MALFORMED";
 }
 
+const EMPTY = new Uint8Array(0);
 const ZERO_TRACE = Buffer.alloc(16);
 const ZERO_SPAN = Buffer.alloc(8);
 const HEX_RE = /^[0-9a-fA-F]*$/;
@@ -42,14 +44,16 @@ export function decodeProtobuf(body: Uint8Array): DecodedExport {
     );
   }
   const tally: Tally = { accepted: 0, rejected: 0, firstError: "" };
+  const slices = spanSlices(body);
   const resources: IngestResource[] = [];
-  for (const rs of msg.resourceSpans ?? []) {
+  for (const [ri, rs] of (msg.resourceSpans ?? []).entries()) {
     const attributes = pbAttrs(rs.resource?.attributes);
     const scopes: IngestScope[] = [];
-    for (const ss of rs.scopeSpans ?? []) {
+    for (const [si, ss] of (rs.scopeSpans ?? []).entries()) {
       const spans: IngestSpan[] = [];
-      for (const s of ss.spans ?? []) {
-        const span = pbSpan(s, tally);
+      const raws = slices[ri]?.[si] ?? [];
+      for (const [k, s] of (ss.spans ?? []).entries()) {
+        const span = pbSpan(s, tally, raws[k]);
         if (span) spans.push(span);
       }
       const sc = ss.scope;
@@ -72,7 +76,7 @@ export function decodeProtobuf(body: Uint8Array): DecodedExport {
   };
 }
 
-function pbSpan(s: Any, tally: Tally): IngestSpan | null {
+function pbSpan(s: Any, tally: Tally, raw: Uint8Array | undefined): IngestSpan | null {
   const traceId = Buffer.from(s.traceId ?? []);
   const spanId = Buffer.from(s.spanId ?? []);
   const parent = s.parentSpanId?.length ? Buffer.from(s.parentSpanId) : null;
@@ -80,11 +84,21 @@ function pbSpan(s: Any, tally: Tally): IngestSpan | null {
   if (bad) return reject(tally, bad);
   const start = longToNs(s.startTimeUnixNano);
   const end = longToNs(s.endTimeUnixNano);
+  const body = spanBodyFromMessage(s);
+  tally.accepted++;
+  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  // The sender's bytes are stored as they came; should slicing ever disagree, re-encode.
+  span.raw = raw ?? encodeSpan(traceId, spanId, parent, body);
+  return span;
+}
+
+/** A decoded protobuf Span message in OTLP's JSON form. */
+export function spanBodyFromMessage(s: Any): SpanBody {
   const body: SpanBody = {
     name: s.name ?? "",
     kind: s.kind ?? 0,
-    startTimeUnixNano: start.ns,
-    endTimeUnixNano: end.ns,
+    startTimeUnixNano: longToNs(s.startTimeUnixNano).ns,
+    endTimeUnixNano: longToNs(s.endTimeUnixNano).ns,
     attributes: pbAttrs(s.attributes),
     events: (s.events ?? []).map(
       (e: Any): OtlpEvent => ({
@@ -107,8 +121,7 @@ function pbSpan(s: Any, tally: Tally): IngestSpan | null {
     status: pbStatus(s.status),
   };
   optionalCounts(body, s);
-  tally.accepted++;
-  return finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  return body;
 }
 
 function pbStatus(st: Any): SpanBody["status"] {
@@ -273,7 +286,9 @@ function jsonSpan(s: Any, tally: Tally): IngestSpan | null {
     droppedLinksCount: pick(s, "droppedLinksCount", "dropped_links_count"),
   });
   tally.accepted++;
-  return finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  span.raw = encodeSpan(traceId, spanId, parent, body);
+  return span;
 }
 
 const SPAN_KINDS = [

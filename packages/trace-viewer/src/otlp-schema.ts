@@ -25,6 +25,7 @@ export const ExportTraceServiceRequest = root.lookupType(
 export const ExportTraceServiceResponse = root.lookupType(
   "opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse",
 );
+export const SpanMessage = root.lookupType("opentelemetry.proto.trace.v1.Span");
 export const RpcStatus = root.lookupType("google.rpc.Status");
 
 /** Encodes an ExportTraceServiceResponse; partial success only when something was rejected. */

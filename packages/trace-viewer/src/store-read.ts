@@ -9,6 +9,7 @@ import {
   type StoredSpan,
   valueText,
 } from "./model.ts";
+import { decodeSpanBody } from "./span-bytes.ts";
 
 export interface TraceQuery {
   service?: string;
@@ -44,7 +45,7 @@ interface SpanRow {
   start_us: number;
   duration_us: number;
   error: number;
-  body: string;
+  body: Uint8Array;
 }
 
 const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "");
@@ -221,7 +222,7 @@ export class StoreReader {
       scope: this.#scope(r.scope_id),
       startUs: r.start_us,
       durationUs: r.duration_us,
-      body: JSON.parse(r.body) as SpanBody,
+      body: decodeSpanBody(r.body),
     };
   }
 

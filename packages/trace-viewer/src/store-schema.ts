@@ -2,7 +2,7 @@
 // a committed batch is in the WAL before the receiver answers, so it survives kill -9).
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = "1";
+export const SCHEMA_VERSION = "2";
 
 /** Tag rows written with span N get ids N * TAG_SLOTS + i, so retention drops them by id range
  * and a tag search walks them newest first. */
@@ -15,7 +15,13 @@ export const MAX_TAG_VALUE = 256;
 export function applySchema(db: DatabaseSync, inMemory: boolean): void {
   // auto_vacuum must be chosen before the first table exists; it lets retention give space back.
   db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-  if (!inMemory) db.exec("PRAGMA journal_mode = WAL");
+  if (!inMemory) {
+    db.exec("PRAGMA journal_mode = WAL");
+    // Checkpoint every 64 MiB of WAL instead of 4 MiB: index pages dirtied by many batches are
+    // then copied into the database once, which measurably lowers ingest CPU per span.
+    db.exec("PRAGMA wal_autocheckpoint = 16384");
+    db.exec("PRAGMA journal_size_limit = 67108864");
+  }
   db.exec(`
     PRAGMA synchronous = NORMAL;
     PRAGMA temp_store = MEMORY;
@@ -46,7 +52,7 @@ export function applySchema(db: DatabaseSync, inMemory: boolean): void {
       kind INTEGER NOT NULL,
       resource_id INTEGER NOT NULL,
       scope_id INTEGER NOT NULL,
-      body TEXT NOT NULL);
+      body BLOB NOT NULL);
     CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
     CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);

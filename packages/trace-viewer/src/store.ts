@@ -109,7 +109,7 @@ export class TraceStore {
               s.body.kind,
               res,
               scope,
-              JSON.stringify(s.body),
+              s.raw,
             );
             // Tags are indexed once per trace and batch (a trace's spans mostly repeat the
             // same values); searches match tags at trace level, as Jaeger's Cassandra store does.
