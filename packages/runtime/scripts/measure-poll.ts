@@ -22,7 +22,7 @@ async function workload(n: number): Promise<number> {
   for (let i = 0; i < n; i++) s += await leaf();
   return s;
 }
-async function best(fn: () => Promise<unknown>, runs = 5): Promise<number> {
+async function best(fn: () => PromiseLike<unknown>, runs = 5): Promise<number> {
   let min = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
