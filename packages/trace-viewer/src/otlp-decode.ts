@@ -384,6 +384,7 @@ function finishSpan(
     durationUs: Math.max(0, endUs - startUs),
     error,
     body,
+    raw: EMPTY,
   };
 }
 
