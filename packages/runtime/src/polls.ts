@@ -148,12 +148,21 @@ function onInit(_promise: Promise<unknown>, parent: Promise<unknown> | undefined
   // never tagged, so long-lived resolved promises do not keep the last task that awaited them.
   if (parent === undefined || (parent as Tagged)[WAITER] === SETTLED) return;
   const t = taskStore.getStore();
-  if (t !== undefined && t.spanId !== undefined) (parent as Tagged)[WAITER] = t;
+  if (t === undefined || t.spanId === undefined) return;
+  try {
+    (parent as Tagged)[WAITER] = t;
+  } catch {
+    // a frozen promise (modules are strict): it cannot report its wake, the next slice will
+  }
 }
 
 function onSettled(promise: Promise<unknown>): void {
   const t = (promise as Tagged)[WAITER];
-  (promise as Tagged)[WAITER] = SETTLED;
+  try {
+    (promise as Tagged)[WAITER] = SETTLED;
+  } catch {
+    // frozen, as above
+  }
   if (t === undefined || t === SETTLED) return;
   // A promise the task settles during its own slice (an inner async function returning) is a
   // future completing within the poll in tokio's terms, not a wake: the next slice records one.

@@ -137,3 +137,12 @@ test("watchNodeHandles shows servers and timers as resources while they live", a
   assert.equal(rec.of(srv[0]?.[0] as bigint, "close").length, 1, "closed with the server");
   stop();
 });
+
+test("frozen promises inside a task are awaited normally", async () => {
+  const v = await spawn(async () => {
+    const p = Object.freeze(new Promise<number>((r) => setTimeout(() => r(7), 1)));
+    const q = Object.freeze(Promise.resolve(1));
+    return (await p) + (await q);
+  });
+  assert.equal(v, 8);
+});
