@@ -4,6 +4,7 @@
 import type { Socket } from "node:net";
 import { type Args, CommandError } from "./args.ts";
 import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
+import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
 import { ReplyWriter } from "./reply.ts";
@@ -25,7 +26,7 @@ import {
  */
 const HIGH_WATER = 8 * 1024 * 1024;
 
-export class Connection implements CommandSink, Session, Subscriber {
+export class Connection implements CommandSink, Flushable, Session, Subscriber {
   readonly shared: Shared;
   readonly out = new ReplyWriter();
   readonly subscriber: Subscriber = this;
@@ -73,16 +74,32 @@ export class Connection implements CommandSink, Session, Subscriber {
     else this.span.inScope(() => this.handleRead(chunk));
   }
 
-  /** Handles one read: every complete command in it runs now, and all replies go out together. */
+  /**
+   * Handles one read: every complete command in it runs now, and all their replies go out
+   * together, in one write, at the end of this event-loop turn (see flusher.ts).
+   */
   private handleRead(chunk: Buffer): void {
     this.parser.feed(chunk, this);
-    this.flush();
     if (this.closing) {
+      this.flush();
       this.socket.end();
       return;
     }
-    if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0) {
-      // Back-pressure: stop reading until the client has taken its replies.
+    this.requestFlush();
+  }
+
+  private requestFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    scheduleFlush(this);
+  }
+
+  flushPending(): void {
+    this.flushScheduled = false;
+    this.flush();
+    if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0 && !this.closing) {
+      // Back-pressure: stop reading until the client has taken its replies. Without this, a
+      // client that pipelines requests but never reads would make us buffer replies forever.
       this.socket.pause();
       this.socket.once("drain", () => this.socket.resume());
     }
@@ -106,7 +123,11 @@ export class Connection implements CommandSink, Session, Subscriber {
     // One span per command, but only when a subscriber wants it: on the hot path a disabled
     // span costs this one check.
     const span = commandSpansEnabled()
-      ? commandSpan(this.span, cmd.name, cmd.keyIndex > 0 ? args.text(cmd.keyIndex) : undefined)
+      ? commandSpan(
+          this.span,
+          cmd.name,
+          cmd.keyIndex > 0 ? keyForSpan(args, cmd.keyIndex) : undefined,
+        )
       : undefined;
     try {
       cmd.run(args, this);
@@ -136,7 +157,7 @@ export class Connection implements CommandSink, Session, Subscriber {
    * is sent after the publisher's whole batch, so many messages become one write.
    */
   deliver(frame: Buffer): void {
-    if (this.dead) return;
+    if (this.dead || this.closing) return;
     if (
       this.socket.writableLength + this.out.length + frame.length >
       this.shared.pubsubOutputLimit
@@ -159,13 +180,7 @@ export class Connection implements CommandSink, Session, Subscriber {
       return;
     }
     this.out.pushFrame(frame);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
+    this.requestFlush();
   }
 
   private flush(): void {
@@ -208,4 +223,9 @@ export class Connection implements CommandSink, Session, Subscriber {
     this.span.close();
     this.onClosed(this);
   }
+}
+
+/** The key as a span field: text, cut at 128 bytes (a key may be 512 MB). */
+function keyForSpan(args: Args, i: number): string {
+  return args.len(i) > 128 ? `${args.view(i).subarray(0, 128).toString("utf8")}…` : args.text(i);
 }
