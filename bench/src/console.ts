@@ -82,33 +82,36 @@ function stop(p: ChildProcess): Promise<void> {
   });
 }
 
-/** redis-benchmark -c 50, SET and GET; returns the mean of their requests per second. */
-function redisBenchmark(port: number, requests: number): number {
-  const out = spawnSync(
-    "redis-benchmark",
-    [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-c",
-      "50",
-      "-n",
-      String(requests),
-      "-t",
-      "set,get",
-      "--csv",
-    ],
-    { encoding: "utf8" },
-  );
-  if (out.status !== 0) throw new Error(`redis-benchmark failed: ${out.stderr}`);
-  const rps = out.stdout
-    .split("\n")
-    .filter((l) => l.startsWith('"SET"') || l.startsWith('"GET"'))
-    .map((l) => Number(l.split(",")[1]?.replace(/"/g, "")));
-  if (rps.length !== 2 || rps.some((x) => !Number.isFinite(x)))
-    throw new Error(`cannot read redis-benchmark output:\n${out.stdout}`);
-  return ((rps[0] as number) + (rps[1] as number)) / 2;
+/**
+ * redis-benchmark -c 50, SET and GET; returns the mean of their requests per second. Run
+ * asynchronously so this process keeps reading the console stream meanwhile (a watching client).
+ */
+function redisBenchmark(port: number, requests: number): Promise<number> {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(requests)];
+  const p = spawn("redis-benchmark", [...args, "-t", "set,get", "--csv"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  p.stdout.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+  });
+  p.stderr.on("data", (d: Buffer) => {
+    err += d.toString("utf8");
+  });
+  return new Promise((resolve, reject) => {
+    p.once("error", reject);
+    p.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`redis-benchmark failed: ${err}`));
+      const rps = out
+        .split("\n")
+        .filter((l) => l.startsWith('"SET"') || l.startsWith('"GET"'))
+        .map((l) => Number(l.split(",")[1]?.replace(/"/g, "")));
+      if (rps.length !== 2 || rps.some((x) => !Number.isFinite(x)))
+        return reject(new Error(`cannot read redis-benchmark output:\n${out}`));
+      resolve(((rps[0] as number) + (rps[1] as number)) / 2);
+    });
+  });
 }
 
 async function miniRedis(rounds: number, requests: number, notes: string[]): Promise<BenchRow> {
@@ -128,13 +131,13 @@ async function miniRedis(rounds: number, requests: number, notes: string[]): Pro
     const st = cl.watchUpdates({});
     st.on("data", () => updates++);
     st.on("error", () => {});
-    redisBenchmark(offPorts.port, 20_000);
-    redisBenchmark(onPorts.port, 20_000);
+    await redisBenchmark(offPorts.port, 20_000);
+    await redisBenchmark(onPorts.port, 20_000);
     const a: number[] = [];
     const b: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      a.push(redisBenchmark(onPorts.port, requests));
-      b.push(redisBenchmark(offPorts.port, requests));
+      a.push(await redisBenchmark(onPorts.port, requests));
+      b.push(await redisBenchmark(offPorts.port, requests));
     }
     const ours = median(a);
     const theirs = median(b);

@@ -71,9 +71,9 @@ export class ConsoleSubscriber {
       longPollThresholdMs: options.longPollThresholdMs,
     });
     this.filter = this.layer.filter;
-    // Half full: run a publish early, in a microtask, so a burst is not dropped and a program
-    // that never yields to timers (a loop of microtasks) still gets its entities aggregated.
-    queue.onHalfFull = () => queueMicrotask(() => this.tick());
+    // A burst: publish early, in a microtask, so nothing is dropped, short-lived entities die
+    // young, and a program that never yields to timers (a loop of microtasks) is still aggregated.
+    queue.onFlush = () => queueMicrotask(() => this.tick());
 
     if (options.recordPath !== undefined) this.#recorder = new Recorder(options.recordPath);
     if (options.serve) {

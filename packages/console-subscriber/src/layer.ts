@@ -21,8 +21,6 @@ import { asU64, cap } from "./fields.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { BoundedQueue } from "./queue.ts";
 
-/** Extension key under which the layer keeps its entity on a registry span. */
-const EXT = Symbol("periscope.console.entity");
 /** How far up the parent chain to look for a resource or async op. */
 const MAX_DEPTH = 16;
 
@@ -48,6 +46,11 @@ export class ConsoleLayer implements Layer {
   readonly filter: Filter;
   readonly #cfg: LayerConfig;
   readonly #roles = new Map<Metadata, Role>();
+  /**
+   * Entities by span id. Our own map rather than span extensions: a Map per span would cost more
+   * than the entity itself for a million short tasks. Span ids are never reused by the registry.
+   */
+  readonly #byId = new Map<bigint, Entity>();
   /** Entered console spans, innermost last (one thread: a single stack suffices). */
   readonly #stack: Entity[] = [];
 
@@ -71,9 +74,8 @@ export class ConsoleLayer implements Layer {
     return r;
   }
 
-  #entity(id: bigint | undefined, ctx: Context): Entity | undefined {
-    if (id === undefined) return undefined;
-    return ctx.span(id)?.extensions.get(EXT) as Entity | undefined;
+  #entity(id: bigint | undefined): Entity | undefined {
+    return id === undefined ? undefined : this.#byId.get(id);
   }
 
   /** Nearest entity of a kind: up the parent chain from `start`, else the innermost entered. */
@@ -82,11 +84,11 @@ export class ConsoleLayer implements Layer {
     start: bigint | undefined,
     ctx: Context,
   ): Extract<Entity, { kind: K }> | undefined {
-    let span = start === undefined ? undefined : ctx.span(start);
-    for (let d = 0; span !== undefined && d < MAX_DEPTH; d++) {
-      const e = span.extensions.get(EXT) as Entity | undefined;
+    let id = start;
+    for (let d = 0; id !== undefined && d < MAX_DEPTH; d++) {
+      const e = this.#byId.get(id);
       if (e?.kind === kind) return e as Extract<Entity, { kind: K }>;
-      span = span.parent();
+      id = ctx.span(id)?.parentId;
     }
     for (let i = this.#stack.length - 1; i >= 0; i--) {
       const e = this.#stack[i] as Entity;
@@ -155,11 +157,11 @@ export class ConsoleLayer implements Layer {
         taskId: this.#currentTask(ctx)?.id,
       });
     }
-    if (queue.push(entity)) ctx.span(attrs.id)?.extensions.set(EXT, entity);
+    if (queue.push(entity)) this.#byId.set(attrs.id, entity);
   }
 
   onEnter(id: bigint, ctx: Context): void {
-    const e = this.#entity(id, ctx);
+    const e = this.#byId.get(id);
     if (e === undefined) return;
     if (e.kind !== "resource") {
       const now = this.#cfg.clock.now();
@@ -177,8 +179,8 @@ export class ConsoleLayer implements Layer {
     this.#stack.push(e);
   }
 
-  onExit(id: bigint, ctx: Context): void {
-    const e = this.#entity(id, ctx);
+  onExit(id: bigint, _ctx: Context): void {
+    const e = this.#byId.get(id);
     if (e === undefined) return;
     const stack = this.#stack;
     if (stack[stack.length - 1] === e) stack.pop();
@@ -199,9 +201,11 @@ export class ConsoleLayer implements Layer {
     this.#dirty(e);
   }
 
-  onClose(id: bigint, ctx: Context): void {
-    const e = this.#entity(id, ctx);
-    if (e === undefined || !Number.isNaN(e.droppedAt)) return;
+  onClose(id: bigint, _ctx: Context): void {
+    const e = this.#byId.get(id);
+    if (e === undefined) return;
+    this.#byId.delete(id);
+    if (!Number.isNaN(e.droppedAt)) return;
     e.droppedAt = this.#cfg.clock.now();
     this.#dirty(e);
     this.#cfg.sinks.markDropped(e);
@@ -218,7 +222,7 @@ export class ConsoleLayer implements Layer {
     const role = this.#role(event.metadata);
     const f = event.fields;
     if (role === Role.WAKER) {
-      const task = this.#entity(asU64(f["task.id"]), ctx);
+      const task = this.#entity(asU64(f["task.id"]));
       if (task?.kind !== "task") return;
       const op = f.op;
       if (op === "waker.clone") task.wakerClones++;

@@ -15,6 +15,9 @@ export interface PollOpItem {
 
 export type QueueItem = Entity | PollOpItem;
 
+/** Queue length that triggers an early aggregation (or half the capacity, if smaller). */
+const FLUSH_AT = 2048;
+
 export class BoundedQueue {
   readonly capacity: number;
   readonly #slots: Array<QueueItem | undefined>;
@@ -24,8 +27,12 @@ export class BoundedQueue {
   droppedTasks = 0;
   droppedResources = 0;
   droppedAsyncOps = 0;
-  /** Called once when the queue reaches half its capacity, so the aggregator drains early. */
-  onHalfFull: (() => void) | undefined;
+  /**
+   * Called when the queue holds `flushAt` items, so the aggregator drains early: before it could
+   * overflow, and before short-lived entities live long enough to be promoted by the GC.
+   */
+  onFlush: (() => void) | undefined;
+  readonly flushAt: number;
 
   constructor(capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
@@ -34,6 +41,7 @@ export class BoundedQueue {
       );
     }
     this.capacity = capacity;
+    this.flushAt = Math.max(1, Math.min(FLUSH_AT, Math.floor(capacity / 2)));
     this.#slots = new Array<QueueItem | undefined>(capacity);
   }
 
@@ -51,7 +59,7 @@ export class BoundedQueue {
     }
     this.#slots[(this.#head + this.#size) % this.capacity] = item;
     this.#size++;
-    if (this.#size * 2 === this.capacity) this.onHalfFull?.();
+    if (this.#size === this.flushAt) this.onFlush?.();
     return true;
   }
 
