@@ -119,14 +119,14 @@ function install(mode: PollMode): void {
 function installHooks(mode: PollMode): void {
   if (mode === "promise-hooks") {
     const stop = promiseHooks.createHook({
-      init: onInit,
-      before: onBefore,
-      after: onAfter,
-      settled: onSettled,
+      init: safeInit,
+      before: safeBefore,
+      after: safeAfter,
+      settled: safeSettled,
     });
     const hook = createHook({
-      before: onBefore,
-      after: onAfter,
+      before: safeBefore,
+      after: safeAfter,
       trackPromises: false,
     } as Parameters<typeof createHook>[0]);
     hook.enable();
@@ -135,13 +135,42 @@ function installHooks(mode: PollMode): void {
       () => hook.disable(),
     );
   } else if (mode === "async-hooks") {
-    const hook = createHook({ before: onBefore, after: onAfter });
+    const hook = createHook({ before: safeBefore, after: safeAfter });
     hook.enable();
     disposers.push(() => hook.disable());
   }
 }
 
-// ---- hooks: never throw, never allocate on the common path ----
+// ---- hooks: never throw (a throwing async hook kills the process), never allocate ----
+
+function safeInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
+  try {
+    onInit(promise, parent);
+  } catch {
+    // instrumentation never throws into the program
+  }
+}
+function safeSettled(promise: Promise<unknown>): void {
+  try {
+    onSettled(promise);
+  } catch {
+    // as above
+  }
+}
+function safeBefore(): void {
+  try {
+    onBefore();
+  } catch {
+    // as above
+  }
+}
+function safeAfter(): void {
+  try {
+    onAfter();
+  } catch {
+    // as above
+  }
+}
 
 function onInit(_promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
   // `await p` / `p.then()` inside a task: when p settles, that task is woken. A settled p is
