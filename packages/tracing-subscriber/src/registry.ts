@@ -56,7 +56,7 @@ export class Registry implements Subscriber, Context {
       );
     }
     const bit = filter === undefined ? 0 : 1 << this.#nextBit++;
-    const ctx = filter === undefined ? this : new FilteredContext(this.#spans, bit);
+    const ctx = filter === undefined ? this : new FilteredContext(this.#spans, bit, this);
     this.#entries.push({ layer, filter, bit, ctx });
     const es = this.#entries;
     this.#filtered = es.filter((e) => e.filter !== undefined);

@@ -96,9 +96,12 @@ export const EMPTY_IDS: bigint[] = [];
 export class FilteredContext implements Context {
   readonly #spans: SpanTable;
   readonly #bit: number;
-  constructor(spans: SpanTable, bit: number) {
+  /** The subscriber these spans belong to: a current span of another one is not ours. */
+  readonly #owner: object;
+  constructor(spans: SpanTable, bit: number, owner: object) {
     this.#spans = spans;
     this.#bit = bit;
+    this.#owner = owner;
   }
   #nearest(id: bigint | undefined): SpanData | undefined {
     while (id !== undefined) {
@@ -115,7 +118,9 @@ export class FilteredContext implements Context {
   }
   current(): SpanRef | undefined {
     const cur = currentSpan();
-    return cur.id === undefined ? undefined : this.#nearest(cur.id);
+    return cur.id === undefined || cur.subscriber !== this.#owner
+      ? undefined
+      : this.#nearest(cur.id);
   }
   eventSpan(event: EventRecord): SpanRef | undefined {
     return this.#nearest(event.parent);
