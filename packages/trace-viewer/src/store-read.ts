@@ -48,6 +48,9 @@ interface SpanRow {
   body: Uint8Array;
 }
 
+/** Below this many matching spans, a minimum-duration search sorts them instead of walking time. */
+const DURATION_INDEX_MAX = 2000;
+
 const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "");
 
 export class StoreReader {
@@ -98,6 +101,8 @@ export class StoreReader {
     const where: string[] = [];
     const args: Array<string | number> = [];
     let driver = "s.start_us";
+    let index = "";
+    let serviceId = 0;
     if (q.service) {
       const svc = this.#q("SELECT id FROM services WHERE name = ?").get(q.service) as
         | { id: number }
@@ -111,10 +116,13 @@ export class StoreReader {
         if (!op) return [];
         where.push("s.op_id = ?");
         args.push(op.id);
+        index = "INDEXED BY spans_op_start";
       } else {
-        where.push("s.service_id = ?");
-        args.push(svc.id);
+        index = "INDEXED BY spans_service_start";
       }
+      where.push("s.service_id = ?");
+      args.push(svc.id);
+      serviceId = svc.id;
     } else {
       driver = "s.id";
       if (q.operation) {
@@ -154,10 +162,18 @@ export class StoreReader {
     const out: Buffer[] = [];
     const seen = new Set<string>();
     if (traceTags.length === 0) {
-      // Walk the time index newest first and stop once enough distinct traces are seen, so a
-      // search costs about limit * spans-per-trace rows however many spans are stored.
+      // A minimum duration that few spans reach is answered from the duration index (then
+      // sorted by time); otherwise walk the time index newest first and stop once enough
+      // distinct traces are seen, so a search costs about limit * spans-per-trace rows
+      // however many spans are stored.
+      if (serviceId && q.minDurationUs !== undefined) {
+        const few = this.#q(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM spans s INDEXED BY spans_service_duration WHERE s.service_id = ? AND s.duration_us >= ? AND s.start_us >= ? AND s.start_us <= ? LIMIT ${DURATION_INDEX_MAX})`,
+        ).get(serviceId, q.minDurationUs, q.startUs, q.endUs) as { n: number };
+        if (few.n < DURATION_INDEX_MAX) index = "INDEXED BY spans_service_duration";
+      }
       const st = this.#q(
-        `SELECT s.trace_id AS t FROM spans s WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
+        `SELECT s.trace_id AS t FROM spans s ${index} WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
       );
       for (const row of st.iterate(...args) as Iterable<{ t: Uint8Array }>) {
         const b = Buffer.from(row.t);
@@ -309,7 +325,8 @@ export class StoreReader {
        JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
        JOIN services ps ON ps.id = p.service_id
        JOIN services cs ON cs.id = c.service_id
-       WHERE c.start_us >= ? AND c.start_us <= ? AND c.parent_id IS NOT NULL AND p.service_id != c.service_id
+       WHERE c.service_id IN (SELECT id FROM services) AND c.start_us >= ? AND c.start_us <= ?
+         AND c.parent_id IS NOT NULL AND p.service_id != c.service_id
        GROUP BY ps.name, cs.name ORDER BY ps.name, cs.name`,
     ).all(startUs, endUs) as Array<{ parent: string; child: string; callCount: number }>;
   }

@@ -56,7 +56,7 @@ export function applySchema(db: DatabaseSync, inMemory: boolean): void {
     CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
     CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
-    CREATE INDEX IF NOT EXISTS spans_start ON spans (start_us);
+    CREATE INDEX IF NOT EXISTS spans_service_duration ON spans (service_id, duration_us);
     CREATE TABLE IF NOT EXISTS trace_tags (
       id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS trace_tags_kv ON trace_tags (key, value);

@@ -216,13 +216,17 @@ export class TraceStore {
     if (this.#retentionMs > 0) {
       const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
       // Chunks keep each write transaction short so receivers are not held up for long.
+      // Per service, so the (service, start) index finds the old spans.
       const del = db.prepare(
-        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_us < ? LIMIT 20000)",
+        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT 20000)",
       );
-      for (;;) {
-        const n = Number(del.run(cutoffUs).changes);
-        out.deletedByAge += n;
-        if (n < 20000) break;
+      const services = db.prepare("SELECT id FROM services").all() as Array<{ id: number }>;
+      for (const { id } of services) {
+        for (;;) {
+          const n = Number(del.run(id, cutoffUs).changes);
+          out.deletedByAge += n;
+          if (n < 20000) break;
+        }
       }
     }
     if (this.#maxBytes > 0) {

@@ -160,3 +160,33 @@ test("an acknowledged batch survives kill -9 of the viewer", async (t) => {
     store.close();
   }
 });
+
+test("duration search: a rare minimum uses the duration index, a common one walks time", () => {
+  const store = new TraceStore({ path: ":memory:", retentionIntervalMs: 0 });
+  try {
+    const spans = Array.from({ length: 3000 }, (_, i) => ({
+      traceId: hexId(i + 1, 16),
+      spanId: hexId(1, 8),
+      name: "op",
+      startNs: BigInt(NOW_MS + i) * 1_000_000n,
+      // Every span lasts 1-2 ms, except trace 10 which lasts 5 s.
+      durationNs: i === 9 ? 5_000_000_000n : 1_000_000n + BigInt(i % 1000) * 1000n,
+    }));
+    store.ingest(decodeJson(jsonRequest("svc", spans)).resources);
+    const find = (minDurationUs: number, limit: number) =>
+      store.reader
+        .findTraceIds({
+          service: "svc",
+          startUs: 0,
+          endUs: (NOW_MS + 10_000) * 1000,
+          minDurationUs,
+          limit,
+        })
+        .map((b) => b.toString("hex"));
+    assert.deepEqual(find(1_000_000, 20), [hexId(10, 16)]);
+    // Common minimum: the newest traces first, as a time walk gives them.
+    assert.deepEqual(find(1000, 3), [hexId(3000, 16), hexId(2999, 16), hexId(2998, 16)]);
+  } finally {
+    store.close();
+  }
+});
