@@ -59,6 +59,8 @@ export class ConsoleState {
   loop: LoopHealth | undefined;
   serverWarnings: ServerWarnings | undefined;
   lintCounts = new Map<LintId, number>();
+  /** One task per lint for the warnings pane to name: the worst long poll, else the oldest. */
+  lintExamples = new Map<LintId, Task>();
   #epochSeconds: bigint | undefined;
   /** Tasks whose stats changed since the last lint pass. */
   #changed = new Set<Task>();
@@ -361,14 +363,25 @@ export class ConsoleState {
     const all = cx.tracksWakers !== this.#lintedWithWakers;
     this.#lintedWithWakers = cx.tracksWakers;
     const counts = new Map<LintId, number>();
+    const examples = new Map<LintId, Task>();
     for (const t of this.tasks.values()) {
       if (all || this.#changed.has(t) || (t.droppedAt === undefined && isActive(t))) {
         t.warnings = this.lints.length === 0 ? [] : lintTask(t, this.lints, cx);
       }
-      for (const w of t.warnings) counts.set(w, (counts.get(w) ?? 0) + 1);
+      for (const w of t.warnings) {
+        counts.set(w, (counts.get(w) ?? 0) + 1);
+        const ex = examples.get(w);
+        if (
+          !ex ||
+          (w === "long-poll" ? t.longestPollAtLeast > ex.longestPollAtLeast : t.seq < ex.seq)
+        ) {
+          examples.set(w, t);
+        }
+      }
     }
     this.#changed.clear();
     this.lintCounts = counts;
+    this.lintExamples = examples;
   }
 }
 

@@ -1,6 +1,7 @@
 // View functions render fixed state to exact text at a fixed size (snapshots in ./snapshots).
+import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ALL_LINTS, Console, key } from "@periscope/console";
+import { ALL_LINTS, Console, key, stripSgr } from "@periscope/console";
 import {
   details,
   miniRedisTasks,
@@ -76,4 +77,18 @@ test("a Periscope server's event-loop health in the header and long polls in the
   const c = fixture();
   c.apply(periscopeExtras(10_000));
   matchSnapshot("tasks-periscope-extras-140x16", c.frame(140, 16), 140);
+});
+
+test("--no-colors leaves attributes but no colour; colours mark duration units and states", () => {
+  const colour = /\x1b\[(3[0-7]|9[0-7])m/;
+  const plain = new Console({ source: "x", colors: false, lints: ALL_LINTS });
+  plain.apply(taskUpdate(10_000, miniRedisTasks()));
+  const text = plain.frame(120, 20).join("\n");
+  assert.doesNotMatch(text, colour);
+  assert.match(text, /\x1b\[7m/, "the selection is still reverse video");
+  assert.match(text, /\x1b\[2m/, "completed tasks are still dimmed");
+  const lines = fixture().frame(120, 20);
+  const row = lines.find((l) => stripSgr(l).includes(" purge "));
+  assert.match(row ?? "", /\x1b\[35m\d+ms|\x1b\[31m +\d+ms/, "milliseconds have their colour");
+  assert.match(row ?? "", /\x1b\[33mscheduled/, "the state has its colour");
 });

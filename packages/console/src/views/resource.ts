@@ -6,7 +6,7 @@ import { headerLine } from "./header.ts";
 import { resourceParent } from "./resources.ts";
 import type { Scene } from "./scene.ts";
 import { type Column, cell, headerRow, layoutColumns, row, usedWidth } from "./table.ts";
-import { asciiControls } from "./tasks.ts";
+import { asciiControls, taskLabel } from "./tasks.ts";
 import { blank, box, compose, controls } from "./text.ts";
 
 const RESOURCE_DETAIL_CONTROLS: Array<[string, string]> = [
@@ -21,8 +21,7 @@ const RESOURCE_DETAIL_CONTROLS: Array<[string, string]> = [
 export function opTaskLabel(sc: Scene, op: AsyncOp): string {
   if (op.taskSpanId === undefined) return "";
   const t = sc.state.tasks.get(op.taskSpanId);
-  if (!t) return "";
-  return t.name ? `${t.idText} (${t.name})` : t.idText;
+  return t ? taskLabel(t) : "";
 }
 
 export function resourceView(sc: Scene, width: number, height: number): string[] {

@@ -2,7 +2,7 @@
 import { TASK_COLUMNS } from "../columns.ts";
 import { formatDuration } from "../duration.ts";
 import { ALL_LINTS, lintSummary } from "../lints.ts";
-import type { TaskState } from "../model.ts";
+import type { Task, TaskState } from "../model.ts";
 import type { TaskRow } from "../rows.ts";
 import type { Color, Styles } from "../styles.ts";
 import { busyAt, idleAt, scheduledAt, stateAt, totalAt } from "../task-math.ts";
@@ -73,15 +73,27 @@ function widths(rows: TaskRow[]): Widths {
   return out;
 }
 
+/** "12 (connection)", or the id alone for an unnamed task. */
+export function taskLabel(t: Task): string {
+  return t.name ? `${t.idText} (${t.name})` : t.idText;
+}
+
 export function warningsPane(sc: Scene, width: number): string[] {
   const { state, styles: s } = sc;
   const lines: string[] = [];
   for (const id of ALL_LINTS) {
     const n = state.lintCounts.get(id) ?? 0;
     if (n === 0) continue;
+    const ex = state.lintExamples.get(id);
+    const who = ex ? taskLabel(ex) + (ex.location ? ` at ${ex.location}` : "") : "";
+    const more = n > 1 ? ` (+${n - 1} more)` : "";
     lines.push(
       compose(
-        [[`${s.sym.warn} `, (x) => s.fg(x, "yellow")], [`${n} ${lintSummary(id)}`]],
+        [
+          [`${s.sym.warn} `, (x) => s.fg(x, "yellow")],
+          [`${n} ${lintSummary(id)}`],
+          [who ? `: ${who}${more}` : ""],
+        ],
         width - 2,
         s,
       ),
