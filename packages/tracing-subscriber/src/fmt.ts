@@ -34,8 +34,35 @@ export interface FmtOptions {
   limits?: Partial<RenderLimits>;
   /** The environment consulted for NO_COLOR; default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Also print a line when each span closes, with how long it was entered (`time.busy`) and
+   * not (`time.idle`), like tracing-subscriber's `FmtSpan::CLOSE`. Default false: it makes the
+   * layer listen to every enter and exit.
+   */
+  spanClose?: boolean;
 }
 
+interface Timing {
+  busy: number;
+  idle: number;
+  last: number;
+  entered: number;
+}
+
+const UNITS: readonly [string, number][] = [
+  ["s", 1e9],
+  ["ms", 1e6],
+  ["µs", 1e3],
+];
+
+/** A duration in ns the way tracing prints one: three significant digits and a unit. */
+export function formatDuration(ns: number): string {
+  for (const [unit, size] of UNITS)
+    if (ns >= size) return `${Number((ns / size).toPrecision(3))}${unit}`;
+  return `${Number(ns.toPrecision(3))}ns`;
+}
+
+const timeOrigin = performance.timeOrigin;
 const LEVEL_PAD = ["TRACE", "DEBUG", " INFO", " WARN", "ERROR"];
 const LEVEL_COLOR = ["\x1b[35m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m"];
 const DIM = "\x1b[2m";
@@ -60,6 +87,11 @@ export class FmtLayer implements Layer {
   readonly #limits: RenderLimits;
   /** Per-layer key for cached span field renderings, in span extensions. */
   readonly #key = Symbol("fmt span fields");
+  // Present only with `spanClose`: the registry calls a layer only for the hooks it has.
+  onNewSpan?: Layer["onNewSpan"];
+  onEnter?: Layer["onEnter"];
+  onExit?: Layer["onExit"];
+  onClose?: Layer["onClose"];
 
   constructor(opts: FmtOptions = {}) {
     this.format = opts.format ?? "full";
@@ -71,6 +103,51 @@ export class FmtLayer implements Layer {
     this.#timestamps = opts.timestamps ?? true;
     this.#target = opts.target ?? true;
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    if (opts.spanClose) this.#listenToSpans(opts.clock ?? (() => timeOrigin + performance.now()));
+  }
+
+  #listenToSpans(now: () => number): void {
+    const key = Symbol("fmt span timing");
+    const timing = (id: bigint, ctx: Context): Timing | undefined =>
+      ctx.span(id)?.extensions.get(key) as Timing | undefined;
+    this.onNewSpan = (attrs, ctx) => {
+      ctx.span(attrs.id)?.extensions.set(key, { busy: 0, idle: 0, last: now(), entered: 0 });
+    };
+    this.onEnter = (id, ctx) => {
+      const t = timing(id, ctx);
+      if (t === undefined || t.entered++ > 0) return;
+      const n = now();
+      t.idle += n - t.last;
+      t.last = n;
+    };
+    this.onExit = (id, ctx) => {
+      const t = timing(id, ctx);
+      if (t === undefined || --t.entered > 0) return;
+      const n = now();
+      t.busy += n - t.last;
+      t.last = n;
+    };
+    this.onClose = (id, ctx) => {
+      const span = ctx.span(id);
+      const t = timing(id, ctx);
+      if (span === undefined || t === undefined) return;
+      const n = now();
+      if (t.entered === 0) t.idle += n - t.last;
+      const busy = formatDuration(t.busy * 1e6);
+      const idle = formatDuration(t.idle * 1e6);
+      // Text formats show the durations bare, as tracing does; JSON keeps them as fields.
+      const json = this.format === "json";
+      this.onEvent(
+        {
+          metadata: span.metadata,
+          message: json ? "close" : `close time.busy=${busy} time.idle=${idle}`,
+          fields: json ? { "time.busy": busy, "time.idle": idle } : {},
+          parent: id,
+          timestamp: n,
+        },
+        ctx,
+      );
+    };
   }
 
   onEvent(event: EventRecord, ctx: Context): void {

@@ -2,7 +2,14 @@
 // init() and the tracing-mock style test kit.
 export { type Directive, type FieldMatch, parseDirectives } from "./directive.ts";
 export { EnvFilter, type EnvFilterOptions, envFilter, type ReloadHandle } from "./env-filter.ts";
-export { type FmtFormat, FmtLayer, type FmtOptions, fmtLayer, parseFormat } from "./fmt.ts";
+export {
+  type FmtFormat,
+  FmtLayer,
+  type FmtOptions,
+  fmtLayer,
+  formatDuration,
+  parseFormat,
+} from "./fmt.ts";
 export { type InitOptions, init } from "./init.ts";
 export type { Context, Filter, Layer, SpanRef } from "./layer.ts";
 export {

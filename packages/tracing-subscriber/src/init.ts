@@ -27,6 +27,8 @@ export interface InitOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Milliseconds since the epoch for timestamps; inject it in tests. */
   clock?: () => number;
+  /** Print a line with busy and idle time when each span closes (fmt's `spanClose`). */
+  spanClose?: boolean;
   /** Where configuration warnings go; default stderr. */
   onWarning?: (message: string) => void;
 }
@@ -63,6 +65,7 @@ export function init(opts: InitOptions = {}): Registry {
       ansi: opts.ansi,
       clock: opts.clock,
       env,
+      spanClose: opts.spanClose,
     }),
     filter,
   );

@@ -225,3 +225,36 @@ test("a closed stdout pipe (EPIPE) does not crash the program", () => {
   );
   assert.match(r.stderr, /survived/, r.stderr);
 });
+
+test("spanClose prints a close line with busy and idle time, as FmtSpan::CLOSE", () => {
+  let out = "";
+  let now = T;
+  const layer = fmtLayer({
+    writer: (s) => (out += s),
+    clock: () => now,
+    ansi: false,
+    spanClose: true,
+  });
+  withSubscriber(registry().with(layer), () => {
+    const s = logger("timing").infoSpan("req", { id: 1 });
+    now += 0.004; // idle 4 µs
+    s.inScope(() => {
+      now += 1.5; // busy 1.5 ms
+    });
+    now += 2; // idle 2 ms more
+    s.close();
+  });
+  // Closed 3.504 ms after T: busy 1.5 ms, idle 4 µs + 2 ms (three significant digits: 2ms).
+  assert.equal(
+    out,
+    "2026-02-15T18:40:14.293402Z  INFO req{id=1}: timing: close time.busy=1.5ms time.idle=2ms\n",
+  );
+});
+
+test("formatDuration uses tracing's units", async () => {
+  const { formatDuration } = await import("@periscope/tracing-subscriber");
+  assert.deepEqual(
+    [formatDuration(12), formatDuration(4_300), formatDuration(1_234_567), formatDuration(2.5e9)],
+    ["12ns", "4.3µs", "1.23ms", "2.5s"],
+  );
+});
