@@ -14,7 +14,9 @@ import {
   commandSpansEnabled,
   connectionSpan,
   debugEvent,
+  errorEvent,
   type SpanHandle,
+  T_CMD,
   T_CONN,
   warnEvent,
 } from "./trace.ts";
@@ -132,8 +134,13 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     try {
       cmd.run(args, this);
     } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      this.out.error(err.message);
+      if (err instanceof CommandError) {
+        this.out.error(err.message);
+      } else {
+        // A bug in a command must cost one reply, not the whole server.
+        errorEvent(T_CMD, "command failed", { name: cmd.name, error: String(err) }, this.span);
+        this.out.error("ERR internal error in mini-redis; the server log has the details");
+      }
     } finally {
       span?.close();
     }

@@ -97,8 +97,11 @@ export const hello: Command = {
     let name = s.name;
     for (; i < args.argc; i++) {
       if (args.is(i, "auth") && i + 2 < args.argc) {
-        // No users are configured, so any credentials are refused, as Redis refuses them.
-        throw new CommandError("WRONGPASS invalid username-password pair or user is disabled.");
+        // Like a Redis without ACLs: the "default" user needs no password, any other is unknown.
+        if (!args.is(i + 1, "default")) {
+          throw new CommandError("WRONGPASS invalid username-password pair or user is disabled.");
+        }
+        i += 2;
       } else if (args.is(i, "setname") && i + 1 < args.argc) {
         name = args.text(++i);
       } else {

@@ -71,9 +71,9 @@ export const set: Command = {
     }
 
     const db = s.shared.db;
-    const now = s.shared.clock.now();
     let expiresAt = 0;
     if (flags & ANY_EXPIRY) {
+      const now = s.shared.clock.now();
       const n = args.int(expireArg);
       const invalid = new CommandError("ERR invalid expire time in 'set' command");
       if (n <= 0) throw invalid;
