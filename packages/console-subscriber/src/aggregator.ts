@@ -11,7 +11,13 @@ import {
   TaskStats as TaskStatsCodec,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
-import type { AsyncOpEntity, Entity, ResourceEntity, TaskEntity } from "./entities.ts";
+import {
+  type AsyncOpEntity,
+  type Entity,
+  idKey,
+  type ResourceEntity,
+  type TaskEntity,
+} from "./entities.ts";
 import { FrozenTasks } from "./frozen-tasks.ts";
 import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
@@ -34,11 +40,11 @@ export interface AggregatorConfig {
 
 export class Aggregator implements LayerSinks {
   /** Live tasks, and completed ones until their last change has been published. */
-  readonly tasks = new Map<bigint, TaskEntity>();
+  readonly tasks = new Map<number | string, TaskEntity>();
   /** Completed, published tasks within retention, in compact form. */
   readonly frozen = new FrozenTasks();
-  readonly resources = new Map<bigint, ResourceEntity>();
-  readonly asyncOps = new Map<bigint, AsyncOpEntity>();
+  readonly resources = new Map<number | string, ResourceEntity>();
+  readonly asyncOps = new Map<number | string, AsyncOpEntity>();
   readonly #cfg: AggregatorConfig;
   #dirty: Entity[] = [];
   /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
@@ -100,9 +106,10 @@ export class Aggregator implements LayerSinks {
   }
 
   #insert(e: Entity): void {
-    if (e.kind === "task") this.tasks.set(e.id, e);
-    else if (e.kind === "resource") this.resources.set(e.id, e);
-    else this.asyncOps.set(e.id, e);
+    const k = idKey(e.id);
+    if (e.kind === "task") this.tasks.set(k, e);
+    else if (e.kind === "resource") this.resources.set(k, e);
+    else this.asyncOps.set(k, e);
     // New entities start dirty; markDirty only fires on a clean -> dirty change, so list it here.
     this.#dirty.push(e);
   }
@@ -203,8 +210,9 @@ export class Aggregator implements LayerSinks {
 
   /** A completed task whose last state is published never changes again: store it compactly. */
   #freeze(t: TaskEntity): void {
-    if (this.tasks.get(t.id) !== t) return;
-    this.tasks.delete(t.id);
+    const k = idKey(t.id);
+    if (this.tasks.get(k) !== t) return;
+    this.tasks.delete(k);
     this.frozen.add(t);
   }
 
@@ -235,7 +243,7 @@ export class Aggregator implements LayerSinks {
   }
 
   taskDetails(id: bigint): TaskDetails | undefined {
-    const t = this.tasks.get(id) ?? this.frozen.find(id);
+    const t = this.tasks.get(idKey(id)) ?? this.frozen.find(id);
     return t === undefined ? undefined : this.#cfg.protos.taskDetails(t, this.#cfg.clock.now());
   }
 
@@ -256,8 +264,8 @@ export class Aggregator implements LayerSinks {
       if (now - e.droppedAt <= retention) break;
       if (e.dirty && consumers) break;
       this.#droppedHead++;
-      if (e.kind === "resource") this.resources.delete(e.id);
-      else this.asyncOps.delete(e.id);
+      if (e.kind === "resource") this.resources.delete(idKey(e.id));
+      else this.asyncOps.delete(idKey(e.id));
     }
     // Compact once the expired prefix dominates, keeping pushes amortised O(1).
     if (this.#droppedHead > 1024 && this.#droppedHead * 2 > list.length) {

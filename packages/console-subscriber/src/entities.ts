@@ -200,6 +200,14 @@ export class AsyncOpEntity extends PollCounters implements Base {
 
 export type Entity = TaskEntity | ResourceEntity | AsyncOpEntity;
 
+/**
+ * Map key for an id: a number while it is exact (registry span ids count up from 1), else a string.
+ * Maps keyed by bigint hash far more slowly, and this is on the per-task path.
+ */
+export function idKey(id: bigint): number | string {
+  return id <= 9007199254740991n ? Number(id) : id.toString();
+}
+
 /** Histogram bounds as upstream's defaults: 1 s max, 2 significant digits, in ns. */
 export const DEFAULT_DURATION_MAX_NS = 1_000_000_000;
 

@@ -60,6 +60,7 @@ export class FrozenTasks {
   readonly #byKey = new Map<string, number>();
   readonly #free: number[] = [];
   #unique = 0;
+  #last: number | undefined;
 
   get size(): number {
     return this.#size;
@@ -109,6 +110,18 @@ export class FrozenTasks {
   }
 
   #intern(t: TaskEntity, taskIdInColumn: boolean): number {
+    // Fast path: the same static info as the previous task (a burst from one spawn site).
+    const last = this.#last === undefined ? undefined : this.#statics[this.#last];
+    if (last !== undefined && sameStatic(last, t, taskIdInColumn)) {
+      last.refs++;
+      return this.#last as number;
+    }
+    const idx = this.#internSlow(t, taskIdInColumn);
+    this.#last = idx;
+    return idx;
+  }
+
+  #internSlow(t: TaskEntity, taskIdInColumn: boolean): number {
     let key = `${t.metaId}`;
     let shareable = true;
     for (const k in t.fields) {
@@ -156,6 +169,7 @@ export class FrozenTasks {
     this.#byKey.delete(info.key);
     this.#statics[idx] = undefined;
     this.#free.push(idx);
+    if (this.#last === idx) this.#last = undefined;
   }
 
   /** Rebuilds a row as a (detached) TaskEntity, for a snapshot or task details. */
@@ -241,4 +255,22 @@ export class FrozenTasks {
       this.#size--;
     }
   }
+}
+
+function sameStatic(info: StaticInfo, t: TaskEntity, taskIdInColumn: boolean): boolean {
+  if (info.metaId !== t.metaId) return false;
+  const a = info.location;
+  const b = t.location;
+  if (a !== b && (a?.file !== b?.file || a?.line !== b?.line || a?.column !== b?.column))
+    return false;
+  if (info.key.startsWith("\0unique")) return false;
+  let n = 0;
+  for (const k in t.fields) {
+    if (k === "task.id" && taskIdInColumn) continue;
+    if (!(k in info.fields) || info.fields[k] !== t.fields[k]) return false;
+    n++;
+  }
+  let m = 0;
+  for (const _ in info.fields) m++;
+  return n === m;
 }

@@ -10,6 +10,7 @@ import {
   applyAttr,
   type DirtySink,
   type Entity,
+  idKey,
   type Loc,
   type PollCounters,
   ResourceEntity,
@@ -50,7 +51,7 @@ export class ConsoleLayer implements Layer {
    * Entities by span id. Our own map rather than span extensions: a Map per span would cost more
    * than the entity itself for a million short tasks. Span ids are never reused by the registry.
    */
-  readonly #byId = new Map<bigint, Entity>();
+  readonly #byId = new Map<number | string, Entity>();
   /** Entered console spans, innermost last (one thread: a single stack suffices). */
   readonly #stack: Entity[] = [];
 
@@ -75,7 +76,7 @@ export class ConsoleLayer implements Layer {
   }
 
   #entity(id: bigint | undefined): Entity | undefined {
-    return id === undefined ? undefined : this.#byId.get(id);
+    return id === undefined ? undefined : this.#byId.get(idKey(id));
   }
 
   /** Nearest entity of a kind: up the parent chain from `start`, else the innermost entered. */
@@ -86,7 +87,7 @@ export class ConsoleLayer implements Layer {
   ): Extract<Entity, { kind: K }> | undefined {
     let id = start;
     for (let d = 0; id !== undefined && d < MAX_DEPTH; d++) {
-      const e = this.#byId.get(id);
+      const e = this.#byId.get(idKey(id));
       if (e?.kind === kind) return e as Extract<Entity, { kind: K }>;
       id = ctx.span(id)?.parentId;
     }
@@ -157,11 +158,11 @@ export class ConsoleLayer implements Layer {
         taskId: this.#currentTask(ctx)?.id,
       });
     }
-    if (queue.push(entity)) this.#byId.set(attrs.id, entity);
+    if (queue.push(entity)) this.#byId.set(idKey(attrs.id), entity);
   }
 
   onEnter(id: bigint, ctx: Context): void {
-    const e = this.#byId.get(id);
+    const e = this.#byId.get(idKey(id));
     if (e === undefined) return;
     if (e.kind !== "resource") {
       const now = this.#cfg.clock.now();
@@ -180,7 +181,7 @@ export class ConsoleLayer implements Layer {
   }
 
   onExit(id: bigint, _ctx: Context): void {
-    const e = this.#byId.get(id);
+    const e = this.#byId.get(idKey(id));
     if (e === undefined) return;
     const stack = this.#stack;
     if (stack[stack.length - 1] === e) stack.pop();
@@ -202,9 +203,10 @@ export class ConsoleLayer implements Layer {
   }
 
   onClose(id: bigint, _ctx: Context): void {
-    const e = this.#byId.get(id);
+    const k = idKey(id);
+    const e = this.#byId.get(k);
     if (e === undefined) return;
-    this.#byId.delete(id);
+    this.#byId.delete(k);
     if (!Number.isNaN(e.droppedAt)) return;
     e.droppedAt = this.#cfg.clock.now();
     this.#dirty(e);
@@ -306,14 +308,19 @@ function endPoll(p: PollCounters, now: number): number | undefined {
   return ms;
 }
 
+/** The previous location: spawn bursts come from one site, so most tasks share one Loc object. */
+let lastLoc: Loc | undefined;
+
 function location(f: Record<string, FieldValue>): Loc | undefined {
   const file = f["loc.file"];
   if (typeof file !== "string") return undefined;
   const line = asU64(f["loc.line"]);
   const col = asU64(f["loc.col"]);
-  return {
-    file: cap(file),
-    line: line === undefined ? undefined : Number(line),
-    column: col === undefined ? undefined : Number(col),
-  };
+  const l = line === undefined ? undefined : Number(line);
+  const c = col === undefined ? undefined : Number(col);
+  const prev = lastLoc;
+  if (prev !== undefined && prev.line === l && prev.column === c && prev.file === cap(file))
+    return prev;
+  lastLoc = { file: cap(file), line: l, column: c };
+  return lastLoc;
 }
