@@ -20,7 +20,7 @@ export interface QueryContext {
   info: () => Record<string, unknown>;
 }
 
-const DEFAULT_LIMIT = 20;
+const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1500;
 const HOUR_US = 3600e6;
 
