@@ -1,6 +1,7 @@
 // One client connection: reads bytes, parses commands, runs them, and writes the replies back.
 // This is tokio mini-redis's `Handler` and `Connection` in one: Node gives us a callback per
-// read instead of a task that loops on `read_frame`, so the "loop" is the `data` event.
+// read instead of a task that loops on `read_frame`, so the "loop" is the `data` event. (On
+// @periscope/runtime, the connection would be one spawned task, so the console lists it.)
 import type { Socket } from "node:net";
 import { type Args, CommandError } from "./args.ts";
 import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";

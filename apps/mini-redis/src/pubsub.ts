@@ -5,7 +5,8 @@
 // lets slow subscribers miss messages. Redis instead delivers every message and disconnects a
 // subscriber whose unsent output passes a limit (`client-output-buffer-limit pubsub`). This
 // server does what Redis does: the message is encoded once per PUBLISH and appended to each
-// subscriber's output buffer; the subscriber enforces the limit (see Connection).
+// subscriber's output buffer; the subscriber enforces the limit (see Connection). On
+// @periscope/runtime, each channel would be a broadcast channel the console can show.
 
 /** A connection in subscribe mode, as pub/sub sees it. */
 export interface Subscriber {

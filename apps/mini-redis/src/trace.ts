@@ -51,7 +51,7 @@ const COMMAND = callsite({
   level: Level.DEBUG,
   target: T_CMD,
   name: "cmd",
-  fields: ["name", "key"],
+  fields: ["command", "key"],
 });
 
 /** A span per connection, carrying the peer address and the client id; a root span. */
@@ -69,8 +69,9 @@ export function commandSpansEnabled(): boolean {
  * Also logs the command at debug, as tokio's mini-redis does with `debug!(?cmd)`.
  */
 export function commandSpan(parent: Span, name: string, key?: string): Span {
-  const span = COMMAND.span({ name, key }, parent);
-  CMD_LOG.debug("command", key === undefined ? { name } : { name, key }, { parent: span });
+  // `command`, not `name`: JSON output puts span fields next to the span's own name.
+  const span = COMMAND.span({ command: name, key }, parent);
+  CMD_LOG.debug("received command", undefined, { parent: span });
   return span;
 }
 const CMD_LOG = logger(T_CMD);

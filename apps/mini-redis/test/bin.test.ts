@@ -102,7 +102,36 @@ test("the hello_world example", async () => {
   assert.equal(r.stdout, "got value from the server; success=true\nvalue: world\n");
 });
 
-test("JSON logs carry the connection span, and SIGTERM shuts down cleanly", async () => {
+test("the chat example: what one person types, the other sees", async () => {
+  const env = { ...process.env, MINI_REDIS_PORT: String(port) };
+  const alice = spawn(process.execPath, ["examples/chat.ts", "alice"], { cwd: app, env });
+  let seen = "";
+  const waitFor = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (seen.includes(text)) {
+          alice.stdout.off("data", onData);
+          resolve();
+        }
+      };
+      const onData = (d: string) => {
+        seen += d;
+        check();
+      };
+      alice.stdout.on("data", onData);
+      check();
+    });
+  alice.stdout.setEncoding("utf8");
+  await waitFor("* alice joined"); // alice hears herself: she is subscribed
+  const bob = spawn(process.execPath, ["examples/chat.ts", "bob"], { cwd: app, env });
+  bob.stdin.end("hello \u001b[2J there\n");
+  await waitFor("* bob left");
+  assert.match(seen, /<bob> hello \?\[2J there/);
+  alice.stdin.end();
+  await new Promise((r) => alice.once("close", r));
+});
+
+test("JSON logs carry the connection and command spans; SIGTERM shuts down cleanly", async () => {
   const exited = new Promise<number | null>((resolve) =>
     server.once("exit", (code) => resolve(code)),
   );
@@ -117,4 +146,14 @@ test("JSON logs carry the connection span, and SIGTERM shuts down cleanly", asyn
   assert.match(text, /mini_redis::server/);
   assert.match(text, /accepted connection/);
   assert.match(text, /shutting down/);
+  // Events inside a connection carry its span (and, at debug, the command's span).
+  const inCommand = lines.find(
+    (l) => (l.fields as { message?: string })?.message === "received command",
+  );
+  assert.ok(inCommand, "a command event was logged");
+  const spans = inCommand.spans as Array<Record<string, unknown>>;
+  assert.equal(spans[0]?.name, "connection");
+  assert.match(String(spans[0]?.peer), /^127\.0\.0\.1:\d+$/);
+  assert.equal(spans[1]?.name, "cmd");
+  assert.ok(["set", "get", "ping", "publish", "subscribe"].includes(String(spans[1]?.command)));
 });
