@@ -115,14 +115,16 @@ export class ConsoleSubscriber {
     try {
       const agg = this.#agg;
       agg.sample();
-      if (this.paused) agg.drain();
-      else if (agg.hasConsumers()) {
+      const consumers = agg.hasConsumers();
+      // Paused with nobody left to resume for: forget changes rather than hoard them.
+      if (this.paused && consumers) agg.drain();
+      else if (consumers) {
         const parts = agg.delta();
         this.#server?.publishUpdates(parts);
         this.#recorder?.record(parts);
         for (const l of this.#listeners) l(parts);
-        this.#server?.publishDetails();
       } else agg.discardDelta();
+      if (!this.paused) this.#server?.publishDetails();
       this.#server?.publishState();
       agg.expire();
     } catch (e) {

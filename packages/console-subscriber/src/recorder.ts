@@ -11,8 +11,22 @@ export class Recorder {
 
   constructor(path: string) {
     this.path = path;
-    this.#fd = openSync(path, "w");
+    try {
+      this.#fd = openSync(path, "w");
+    } catch (e) {
+      // A bad path must not stop the program: say so, and run without recording.
+      this.#fail(e as Error);
+      return;
+    }
     this.#write(recordingHeader());
+  }
+
+  #fail(e: Error): void {
+    this.error = e;
+    process.emitWarning(
+      `recording to ${this.path} stopped: ${e.message}; check the disk and PERISCOPE_CONSOLE_RECORD_PATH`,
+      { code: "PERISCOPE_CONSOLE_RECORD_FAILED" },
+    );
   }
 
   get active(): boolean {
@@ -29,11 +43,7 @@ export class Recorder {
       let off = 0;
       while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
     } catch (e) {
-      this.error = e as Error;
-      process.emitWarning(
-        `recording to ${this.path} stopped: ${(e as Error).message}; check the disk and PERISCOPE_CONSOLE_RECORD_PATH`,
-        { code: "PERISCOPE_CONSOLE_RECORD_FAILED" },
-      );
+      this.#fail(e as Error);
       this.close();
     }
   }

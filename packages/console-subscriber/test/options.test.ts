@@ -92,3 +92,18 @@ test("a large Update is split into parts under the limit, each entity with its s
   assert.equal(tasks, 300);
   assert.equal(dropped, 4n, "drops counted once");
 });
+
+test("an unwritable record path warns with a code and the console runs without recording", async () => {
+  const codes: string[] = [];
+  const onWarning = (w: Error & { code?: string }) => codes.push(w.code ?? "");
+  process.on("warning", onWarning);
+  const c = builder()
+    .with({ serve: false, timer: false, eventLoopMetrics: false })
+    .recordPath("/nonexistent-dir/for/sure/rec.bin")
+    .spawn();
+  c.tick();
+  c.close();
+  await new Promise((r) => setImmediate(r));
+  process.off("warning", onWarning);
+  assert.deepEqual(codes, ["PERISCOPE_CONSOLE_RECORD_FAILED"]);
+});
