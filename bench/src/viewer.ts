@@ -4,9 +4,9 @@
 // (when Chromium and the built UI are there) how fast a 10,000-span trace page is interactive.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { BenchResult, BenchRow } from "./harness.ts";
@@ -181,6 +181,17 @@ process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   return { child, ...(JSON.parse(line) as { ui: string; otlp: string }) };
 }
 
+/** CPU seconds (user + system) a Linux process has used so far; 0 where /proc is missing. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const p95 = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? Number.NaN;
 
@@ -190,6 +201,10 @@ export async function run(args: string[]): Promise<BenchResult> {
   const { child, ui, otlp } = await startChild(dataDir);
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const loadBefore = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ");
   try {
     const port = Number(new URL(otlp).port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -201,6 +216,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     const batches = Math.ceil(total / (SPANS_PER_TRACE * TRACES_PER_BATCH));
     let next = 0;
     let failed = 0;
+    const cpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
     const worker = async () => {
       for (;;) {
@@ -215,6 +231,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     const secs = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(child.pid) - cpu0;
     const spans = batches * SPANS_PER_TRACE * TRACES_PER_BATCH;
     const rate = spans / secs;
     rows.push({
@@ -228,8 +245,13 @@ export async function run(args: string[]): Promise<BenchResult> {
       met: rate >= 50_000 && failed === 0,
     });
     notes.push(
-      `ingest: ${spans} spans in ${secs.toFixed(1)} s, ${failed} failed requests; viewer in a child process, loader in the bench process`,
+      `ingest: ${spans} spans in ${secs.toFixed(1)} s, ${failed} failed requests; viewer in a child process, loader in the bench process; load average before: ${loadBefore}`,
     );
+    if (cpu > 0) {
+      notes.push(
+        `viewer CPU (user+system) during ingest: ${((cpu * 1e6) / spans).toFixed(1)} µs per span, i.e. ${Math.round(spans / cpu).toLocaleString("en")} spans per CPU-second (independent of other load on the machine)`,
+      );
+    }
 
     const lat: number[] = [];
     const queries = [
