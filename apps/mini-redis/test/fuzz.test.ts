@@ -100,7 +100,9 @@ function copyArgs(a: Args): Buffer[] {
   return out;
 }
 
-test(`parser: 100,000 random and mutated frames, cut at random places (seed ${SEED})`, () => {
+test(`parser: 100,000 random and mutated frames, cut at random places (seed ${SEED})`, {
+  timeout: 60_000,
+}, () => {
   let frames = 0;
   let valid = 0;
   while (frames < 100_000) {
@@ -135,7 +137,9 @@ test(`parser: 100,000 random and mutated frames, cut at random places (seed ${SE
   assert.ok(valid > 10_000);
 });
 
-test(`parser: valid commands split at every byte boundary parse identically (seed ${SEED})`, () => {
+test(`parser: valid commands split at every byte boundary parse identically (seed ${SEED})`, {
+  timeout: 60_000,
+}, () => {
   for (let round = 0; round < 200; round++) {
     const commands = [validCommand(), validCommand(), validCommand()];
     const bytes = Buffer.concat(commands.map((c) => cmd(...c)));
@@ -157,7 +161,9 @@ test(`parser: valid commands split at every byte boundary parse identically (see
   }
 });
 
-test(`server: garbage on 16 connections does no harm to a well-behaved one (seed ${SEED})`, async () => {
+test(`server: garbage on 16 connections does no harm to a well-behaved one (seed ${SEED})`, {
+  timeout: 60_000,
+}, async () => {
   const server = await startServer({ port: 0, maxBulkLength: 1 << 20 });
   try {
     const witness = await connect(server.port);
