@@ -151,7 +151,10 @@ export function taskView(sc: Scene, width: number, height: number): string[] {
     const cx = state.lintContext();
     const lines = t.warnings.map((w) =>
       compose(
-        [[`${s.sym.warn} `, (x) => s.fg(x, "yellow")], [describeLint(w, t, cx)]],
+        [
+          [`${s.sym.warn} `, (x) => s.fg(x, "yellow")],
+          [s.ascii ? describeLint(w, t, cx).replaceAll("µs", "us") : describeLint(w, t, cx)],
+        ],
         width - 2,
         s,
       ),
