@@ -17,9 +17,16 @@ const SPAWNS = 20_000;
 async function leaf(): Promise<number> {
   return 1;
 }
-async function workload(n: number): Promise<number> {
+/** One task awaiting N times with nothing in between: its jobs coalesce into one poll. */
+async function alone(n: number): Promise<number> {
   let s = 0;
   for (let i = 0; i < n; i++) s += await leaf();
+  return s;
+}
+/** Two of these run interleaved: every await hands over to the other task, so each is a poll. */
+async function turns(n: number): Promise<number> {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += await 1;
   return s;
 }
 async function best(fn: () => PromiseLike<unknown>, runs = 5): Promise<number> {
@@ -32,7 +39,7 @@ async function best(fn: () => PromiseLike<unknown>, runs = 5): Promise<number> {
   return min;
 }
 
-/** One measurement in this process: "<mode>" or "baseline"; prints one JSON line. */
+/** One measurement in this process: a mode, "nosub" or "baseline"; prints one JSON line. */
 async function child(what: string): Promise<void> {
   const counts = { enter: 0, event: 0 };
   if (what !== "baseline" && what !== "nosub") {
@@ -46,11 +53,17 @@ async function child(what: string): Promise<void> {
     registry().with(counting).init();
     configureRuntime({ polls: what as PollMode });
   }
-  const run = what === "baseline" ? () => workload(N) : () => spawn(() => workload(N));
-  await run();
+  const base = what === "baseline";
+  const runAlone = base ? () => alone(N) : () => spawn(() => alone(N));
+  const runTurns = base
+    ? () => Promise.all([turns(N / 2), turns(N / 2)])
+    : () => Promise.all([spawn(() => turns(N / 2)), spawn(() => turns(N / 2))]);
+  await runAlone();
+  await runTurns();
+  const tAlone = await best(runAlone);
   counts.enter = 0;
   counts.event = 0;
-  const t = await best(run);
+  const tTurns = await best(runTurns);
   const polls = counts.enter / 5;
   const events = counts.event / 5;
   const spawnNs =
@@ -58,59 +71,57 @@ async function child(what: string): Promise<void> {
       for (let i = 0; i < SPAWNS; i++) await spawn(async () => i);
     }, 3)) / SPAWNS;
   let locNs = 0;
-  if (what === "baseline") {
+  if (base) {
     const f = (): unknown => callerLocation(f);
     locNs =
       (await best(async () => {
         for (let i = 0; i < SPAWNS; i++) f();
       }, 3)) / SPAWNS;
   }
-  console.log(JSON.stringify({ what, perAwait: t / N, polls, events, spawnNs, locNs }));
+  console.log(
+    JSON.stringify({ what, alone: tAlone / N, turns: tTurns / N, polls, events, spawnNs, locNs }),
+  );
+}
+
+function run(self: string, arg: string, env: NodeJS.ProcessEnv = process.env) {
+  return JSON.parse(execFileSync(process.execPath, [self, arg], { encoding: "utf8", env }));
 }
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const modes = [
-    "baseline",
-    "nosub",
-    ...(supportsTrackPromises() ? ["promise-hooks"] : []),
-    "async-hooks",
-    "sync",
-  ];
-  const results = modes.map((m) =>
-    JSON.parse(execFileSync(process.execPath, [self, m], { encoding: "utf8" })),
-  );
-  const noLoc = JSON.parse(
-    execFileSync(process.execPath, [self, modes[2] as string], {
-      encoding: "utf8",
-      env: { ...process.env, PERISCOPE_RUNTIME_LOCATIONS: "0" },
-    }),
-  );
-  const base = results[0].perAwait as number;
+  const hookModes = [...(supportsTrackPromises() ? ["promise-hooks"] : []), "async-hooks"];
+  const modes = ["baseline", "nosub", ...hookModes, "sync"];
+  const results = modes.map((m) => run(self, m));
+  const noLoc = run(self, hookModes[0] as string, {
+    ...process.env,
+    PERISCOPE_RUNTIME_LOCATIONS: "0",
+  });
+  const b = results[0];
+  console.log(`node ${process.version}; best of 5; a layer that only counts is the subscriber`);
   console.log(
-    `node ${process.version}; ${N} awaits in one task, best of 5; a counting layer as subscriber`,
-  );
-  console.log(
-    "| mode | ns per await | polls seen | ns per poll over baseline | waker events per poll | spawn+await ns |",
+    "| mode | one task, ns per await (overhead) | two tasks taking turns, ns per poll (overhead) | polls seen (turns) | waker events per poll | spawn + await |",
   );
   console.log("|---|---|---|---|---|---|");
   for (const r of results) {
-    const perPoll = r.polls > 0 ? (((r.perAwait - base) * N) / r.polls).toFixed(0) : "-";
     const label =
       r.what === "baseline"
         ? "plain awaits, no runtime"
         : r.what === "nosub"
           ? "spawn, no subscriber"
           : r.what;
+    const over = (x: number, y: number) =>
+      r.what === "baseline" ? `${x.toFixed(1)}` : `${x.toFixed(1)} (+${(x - y).toFixed(1)})`;
+    const perPoll =
+      r.polls > 0
+        ? `${(((r.turns - b.turns) * N) / r.polls).toFixed(0)} over baseline`
+        : over(r.turns, b.turns);
     console.log(
-      `| ${label} | ${r.perAwait.toFixed(1)} | ${r.polls || "-"} | ${perPoll} | ${r.polls ? (r.events / r.polls).toFixed(2) : "-"} | ${r.what === "baseline" ? "-" : r.spawnNs.toFixed(0)} |`,
+      `| ${label} | ${over(r.alone, b.alone)} | ${r.polls > 0 ? perPoll : over(r.turns, b.turns)} | ${r.polls || "-"} | ${r.polls ? (r.events / r.polls).toFixed(2) : "-"} | ${r.what === "baseline" ? "-" : `${(r.spawnNs / 1000).toFixed(1)} µs`} |`,
     );
   }
+  console.log(`\ncaller location capture (loc.file/line/col): ${b.locNs.toFixed(0)} ns per call`);
   console.log(
-    `\ncaller location capture (loc.file/line/col): ${results[0].locNs.toFixed(0)} ns per call`,
-  );
-  console.log(
-    `spawn+await with ${modes[2]} and PERISCOPE_RUNTIME_LOCATIONS=0: ${noLoc.spawnNs.toFixed(0)} ns`,
+    `spawn + await, ${hookModes[0]}, PERISCOPE_RUNTIME_LOCATIONS=0: ${(noLoc.spawnNs / 1000).toFixed(1)} µs`,
   );
 }
 

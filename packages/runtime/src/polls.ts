@@ -1,6 +1,6 @@
 // Poll accounting: each synchronous slice of a task (a promise job or a callback) is entered and
 // exited on the task span, and resumptions are announced as waker events, as tokio's scheduler does.
-import { createHook } from "node:async_hooks";
+import { createHook, executionAsyncResource } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
 import { globalDefault, type Subscriber } from "@periscope/tracing";
 import { SPAWN, WAKER } from "./callsites.ts";
@@ -38,6 +38,13 @@ let root: Task | undefined;
 // and each after pops; enter/exit are emitted only when the task actually changes.
 const stack: (Task | undefined)[] = [];
 const emitted: boolean[] = [];
+
+// Coalescing: a task's slices that run back to back, with no other slice in between, are one
+// poll, as a tokio poll runs until the task yields. The exit is held until the next slice starts,
+// or until an immediate queued behind the current microtask drain runs, so it is stamped on time.
+let coalesce = false;
+let pendingExit: Task | undefined;
+let flushImmediate: NodeJS.Immediate | undefined;
 
 /** Whether this Node can exclude promises from an async_hooks hook (trackPromises: false). */
 export function supportsTrackPromises(): boolean {
@@ -95,6 +102,8 @@ export function ensurePolls(): void {
 }
 
 function uninstall(): void {
+  flushPending();
+  coalesce = false;
   for (const d of disposers) d();
   // Slices in progress will not see their after hook: let their tasks close normally.
   for (const t of stack) if (t !== undefined && t.onStack > 0) t.onStack--;
@@ -134,10 +143,12 @@ function installHooks(mode: PollMode): void {
       () => (stop as () => void)(),
       () => hook.disable(),
     );
+    coalesce = true;
   } else if (mode === "async-hooks") {
     const hook = createHook({ before: safeBefore, after: safeAfter });
     hook.enable();
     disposers.push(() => hook.disable());
+    coalesce = true;
   }
 }
 
@@ -157,8 +168,18 @@ function safeSettled(promise: Promise<unknown>): void {
     // as above
   }
 }
-function safeBefore(): void {
+function safeBefore(x?: unknown): void {
   try {
+    if (
+      flushImmediate !== undefined &&
+      typeof x === "number" &&
+      executionAsyncResource() === flushImmediate
+    ) {
+      // Our own flush: invisible to the poll stack.
+      stack.push(undefined);
+      emitted.push(false);
+      return;
+    }
     onBefore();
   } catch {
     // as above
@@ -200,11 +221,23 @@ function onSettled(promise: Promise<unknown>): void {
 
 function onBefore(): void {
   const t = sliceOwner();
+  const pending = pendingExit;
+  if (pending !== undefined) {
+    pendingExit = undefined;
+    if (t === pending && stack.length === 0) {
+      // The same task again, straight after its last slice: the poll goes on.
+      t.onStack++;
+      stack.push(t);
+      emitted.push(true);
+      return;
+    }
+    endPoll(pending);
+  }
   const top = stack.length === 0 ? undefined : stack[stack.length - 1];
   let e = false;
   if (t !== undefined) {
     t.onStack++;
-    if (t !== top && t.started) {
+    if (t !== top) {
       enterPoll(t);
       e = true;
     }
@@ -219,7 +252,29 @@ function onAfter(): void {
   const e = emitted.pop();
   if (t === undefined) return;
   t.onStack--;
+  if (e && coalesce && stack.length === 0) {
+    pendingExit = t;
+    if (flushImmediate === undefined) flushImmediate = setImmediate(flushPending);
+    return;
+  }
   if (e) exitPoll(t);
+  if (t.done && t.onStack === 0) closeTask(t);
+}
+
+function flushPending(): void {
+  if (flushImmediate !== undefined) {
+    clearImmediate(flushImmediate);
+    flushImmediate = undefined;
+  }
+  const t = pendingExit;
+  if (t === undefined) return;
+  pendingExit = undefined;
+  endPoll(t);
+}
+
+/** Exits a poll whose exit was held, and closes the task if it finished meanwhile. */
+function endPoll(t: Task): void {
+  exitPoll(t);
   if (t.done && t.onStack === 0) closeTask(t);
 }
 
@@ -254,7 +309,6 @@ function makeRoot(): Task {
     null,
   );
   const t = new Task(id, "root", span, true);
-  t.started = true;
   waker(t, "waker.clone");
   return t;
 }
@@ -308,6 +362,10 @@ export function finishTask(t: Task): void {
 
 function closeTask(t: Task): void {
   if (t.spanId === undefined) return;
+  if (pendingExit === t) {
+    pendingExit = undefined;
+    exitPoll(t);
+  }
   waker(t, "waker.drop");
   t.spanId = undefined;
   t.span.close();

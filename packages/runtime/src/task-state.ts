@@ -17,8 +17,6 @@ export class Task {
   /** The task span's id, cached: undefined when the span is disabled. */
   spanId: bigint | undefined;
   readonly controller: AbortController | undefined;
-  /** The first poll has begun (it is entered by the task span's own inScope). */
-  started = false;
   /** The task's function has settled; the span closes once no poll of it is on the stack. */
   done = false;
   /** A wake was recorded since the last poll began. */
@@ -59,4 +57,12 @@ export function currentTask(): Task | undefined {
 /** The current task's abort signal, unless the caller passed its own. */
 export function effectiveSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
   return signal ?? taskStore.getStore()?.signal;
+}
+
+/**
+ * Runs fn outside any task: for the runtime's own timers, whose callbacks are the "driver" that
+ * wakes a task (as tokio's time driver), not a poll of it.
+ */
+export function outsideTask<T>(fn: () => T): T {
+  return taskStore.getStore() === undefined ? fn() : taskStore.exit(fn);
 }

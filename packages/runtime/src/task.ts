@@ -135,7 +135,6 @@ function run<T>(
     reject(new JoinError(task.id, true, signal.reason));
     return;
   }
-  task.started = true;
   task.woken = false;
   let result: T | PromiseLike<T>;
   try {

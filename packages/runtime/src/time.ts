@@ -4,7 +4,7 @@ import { type Clock, realClock } from "./clock.ts";
 import { abortReason, invalidArgument, RuntimeError } from "./errors.ts";
 import { wake } from "./polls.ts";
 import { Resource } from "./resource.ts";
-import { currentTask } from "./task-state.ts";
+import { currentTask, outsideTask } from "./task-state.ts";
 import { armCancel, Waiter } from "./waitqueue.ts";
 
 export interface TimerOptions {
@@ -49,7 +49,7 @@ function wait(ms: number, opts: TimerOptions | undefined, pending: () => void): 
     if (handle !== undefined) clock.clearTimer(handle);
   });
   if (!w.settled) {
-    handle = clock.setTimer(() => w.fulfil(), ms, opts?.ref ?? true);
+    handle = outsideTask(() => clock.setTimer(() => w.fulfil(), ms, opts?.ref ?? true));
     pending();
   }
   return w.promise;
@@ -103,15 +103,12 @@ export async function timeout<T>(
   let unlisten: (() => void) | undefined;
   try {
     const timer = new Promise<never>((_, reject) => {
-      handle = clock.setTimer(
-        () => {
-          const e = new TimeoutError(ms);
-          ctl?.abort(e);
-          reject(e);
-        },
-        ms,
-        opts?.ref ?? true,
-      );
+      const fire = (): void => {
+        const e = new TimeoutError(ms);
+        ctl?.abort(e);
+        reject(e);
+      };
+      handle = outsideTask(() => clock.setTimer(fire, ms, opts?.ref ?? true));
     });
     const signal = opts?.signal ?? currentTask()?.signal;
     const aborted =

@@ -92,7 +92,11 @@ test("work outside tasks is counted under an implicit root task", async () => {
     ([, s]) => s.name === "runtime.spawn" && s.fields.kind === "root",
   );
   assert.ok(rootNew, "root task span");
-  assert.ok(rec.polls(rootNew[0]).length >= 2);
+  // The poll running this assertion is still open; the blocking one before it is complete.
+  const polls = rec.polls(rootNew[0]);
+  assert.ok(polls.length >= 1);
+  assert.ok(Math.max(...polls) >= 20, `the 20 ms block is a root poll (${polls.join(", ")})`);
+  assert.ok(rec.of(rootNew[0], "enter").length >= 2);
 });
 
 test("abort() cancels the task at its next runtime await; the handle rejects as cancelled", async () => {
@@ -193,4 +197,47 @@ test("a wake from another task is not a self-wake and precedes the poll it cause
   const wakeRec = after[firstWake];
   assert.ok(wakeRec);
   assert.equal((wakeRec.fields.__entered as bigint[]).includes(sid), false);
+});
+
+test("back-to-back jobs of one task are one poll; interleaved tasks alternate; idle is not busy", async () => {
+  const inner = async (n: number): Promise<number> => n + 1;
+  const chain = async (): Promise<number> => {
+    let s = 0;
+    for (let i = 0; i < 10; i++) s = await inner(s);
+    return s;
+  };
+  const a = spawn(async () => {
+    const v = await chain();
+    await delay(100);
+    return v + (await chain());
+  });
+  assert.equal(await a, 20);
+  await delay(1);
+  const sid = rec.taskSpan(a.id);
+  const polls = rec.polls(sid);
+  // 40 promise jobs run in this task; without coalescing each would be a poll.
+  assert.ok(polls.length <= 8, `nested awaits coalesce into few polls, got ${polls.length}`);
+  const busy = polls.reduce((x, y) => x + y, 0);
+  assert.ok(busy < 100, `the 100 ms sleep is not busy time (busy ${busy.toFixed(1)} ms)`);
+
+  // Two tasks yielding to each other through a channel alternate polls.
+  const { channel } = await import("@periscope/runtime");
+  const [txA, rxA] = channel<number>(1);
+  const [txB, rxB] = channel<number>(1);
+  const ping = spawn(async () => {
+    for (let i = 0; i < 5; i++) {
+      await txB.send(i);
+      await rxA.recv();
+    }
+  });
+  const pong = spawn(async () => {
+    for (let i = 0; i < 5; i++) {
+      await rxB.recv();
+      await txA.send(i);
+    }
+  });
+  await Promise.all([ping, pong]);
+  await delay(1);
+  assert.ok(rec.polls(rec.taskSpan(ping.id)).length >= 5);
+  assert.ok(rec.polls(rec.taskSpan(pong.id)).length >= 5);
 });

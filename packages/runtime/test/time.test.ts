@@ -125,3 +125,18 @@ test("interval: first tick at once, then every period; burst catches up", async 
     "packages/runtime/test/time.test.ts",
   );
 });
+
+test("a sleep wakes its task from outside it: one poll per sleep, woken before it starts", async () => {
+  const h = spawn(async () => {
+    for (let i = 0; i < 3; i++) await sleep(2);
+  });
+  await h;
+  await sleep(1);
+  const sid = rec.taskSpan(h.id);
+  const polls = rec.polls(sid);
+  assert.equal(polls.length, 4, "the first run and one resumption per sleep");
+  const selfWakes = rec
+    .wakes(sid, "waker.wake_by_ref")
+    .filter((w) => (w.fields.__entered as bigint[]).includes(sid));
+  assert.equal(selfWakes.length, 0);
+});
