@@ -111,12 +111,12 @@ async function main(): Promise<void> {
           : r.what;
     const over = (x: number, y: number) =>
       r.what === "baseline" ? `${x.toFixed(1)}` : `${x.toFixed(1)} (+${(x - y).toFixed(1)})`;
-    const perPoll =
-      r.polls > 0
-        ? `${(((r.turns - b.turns) * N) / r.polls).toFixed(0)} over baseline`
-        : over(r.turns, b.turns);
+    const many = r.polls > N / 10;
+    const perPoll = many
+      ? `${(((r.turns - b.turns) * N) / r.polls).toFixed(0)} over baseline`
+      : over(r.turns, b.turns);
     console.log(
-      `| ${label} | ${over(r.alone, b.alone)} | ${r.polls > 0 ? perPoll : over(r.turns, b.turns)} | ${r.polls || "-"} | ${r.polls ? (r.events / r.polls).toFixed(2) : "-"} | ${r.what === "baseline" ? "-" : `${(r.spawnNs / 1000).toFixed(1)} µs`} |`,
+      `| ${label} | ${over(r.alone, b.alone)} | ${perPoll} | ${r.polls || "-"} | ${many ? (r.events / r.polls).toFixed(2) : "-"} | ${r.what === "baseline" ? "-" : `${(r.spawnNs / 1000).toFixed(1)} µs`} |`,
     );
   }
   console.log(`\ncaller location capture (loc.file/line/col): ${b.locNs.toFixed(0)} ns per call`);
