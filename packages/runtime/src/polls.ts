@@ -216,7 +216,11 @@ function onSettled(promise: Promise<unknown>): void {
   if (t === undefined || t === SETTLED) return;
   // A promise the task settles during its own slice (an inner async function returning) is a
   // future completing within the poll in tokio's terms, not a wake: the next slice records one.
-  if (!t.done && !t.woken && t.onStack === 0) wake(t);
+  if (t.done || t.woken || t.onStack > 0) return;
+  // Settled between slices (e.g. from a finalizer) while the task's exit is held: end its poll
+  // first, so the wake is not taken for a self-wake.
+  if (pendingExit === t) flushPending();
+  wake(t);
 }
 
 function onBefore(): void {
