@@ -21,8 +21,10 @@ Options:
   --port <port>   server port (default ${DEFAULT_PORT})
 `;
 
+/** Bad usage (code MINI_REDIS_USAGE, exit 2) or a failed command (exit 1). */
 function fail(message: string, usage = true): never {
-  process.stderr.write(`mini-redis-cli: ${message}\n${usage ? `\n${USAGE}` : ""}`);
+  const code = usage ? " (MINI_REDIS_USAGE)" : "";
+  process.stderr.write(`mini-redis-cli: ${message}${code}\n${usage ? `\n${USAGE}` : ""}`);
   process.exit(usage ? 2 : 1);
 }
 
@@ -115,7 +117,7 @@ try {
   client = await Client.connect(port, host);
 } catch (err) {
   fail(
-    `cannot connect to ${host}:${port}: ${(err as Error).message}; is mini-redis-server running?`,
+    `cannot connect to ${host}:${port}: ${(err as Error).message} (MINI_REDIS_CONNECT). Is mini-redis-server running there?`,
     false,
   );
 }

@@ -21,8 +21,9 @@ Environment:
   PERISCOPE_LOG_FORMAT   default for --log-format
 `;
 
+/** Bad command line: a message with a stable code, the usage, exit 2. */
 function fail(message: string): never {
-  process.stderr.write(`mini-redis-server: ${message}\n\n${USAGE}`);
+  process.stderr.write(`mini-redis-server: ${message} (MINI_REDIS_USAGE)\n\n${USAGE}`);
   process.exit(2);
 }
 
@@ -80,8 +81,8 @@ try {
   const e = err as NodeJS.ErrnoException;
   const hint =
     e.code === "EADDRINUSE"
-      ? `port ${port} is already in use; stop the other server or pass --port`
-      : e.message;
+      ? `port ${port} is already in use (MINI_REDIS_ADDR_IN_USE). Stop the other server or pass another --port.`
+      : `${e.message} (MINI_REDIS_LISTEN). Check --bind and --port.`;
   process.stderr.write(`mini-redis-server: cannot listen: ${hint}\n`);
   process.exit(1);
 }

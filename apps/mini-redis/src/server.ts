@@ -100,16 +100,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     debugEvent(T_SERVER, "accepted connection", { peer: conn.peer, id: conn.id });
   });
 
-  server.on("error", (err) => {
-    errorEvent(T_SERVER, "failed to accept", { error: err.message });
-  });
-
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(shared.port, host, () => {
       server.off("error", reject);
       resolve();
     });
+  });
+  // Once listening, errors come from accept(); tokio's mini-redis retries with a back-off, Node
+  // retries by itself, so log and carry on.
+  server.on("error", (err) => {
+    errorEvent(T_SERVER, "failed to accept", { error: err.message });
   });
   const address = server.address();
   if (address && typeof address === "object") shared.port = address.port;
