@@ -22,7 +22,8 @@ export class Callsite implements Registered {
   interest: Interest = Interest.NEVER;
   readonly #level: Level;
 
-  constructor(opts: CallsiteOptions) {
+  /** `transient` is for the Logger's overflow callsites: interest asked once, not kept. */
+  constructor(opts: CallsiteOptions, transient = false) {
     this.metadata = Object.freeze({
       name: opts.name,
       target: opts.target,
@@ -34,7 +35,7 @@ export class Callsite implements Registered {
       column: opts.column,
     });
     this.#level = opts.level;
-    registerCallsite(this);
+    registerCallsite(this, transient);
   }
 
   /** Whether a span or event here would be recorded now. */

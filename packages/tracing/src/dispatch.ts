@@ -78,8 +78,12 @@ export function rebuildInterest(): void {
   state.maxLevel = hint ?? LevelFilter.TRACE;
 }
 
-export function registerCallsite(cs: Registered): void {
-  state.callsites.push(cs);
+/**
+ * Registers a callsite so its interest is kept up to date. A transient callsite (made for a
+ * one-off name, see Logger) gets its interest now and is not kept, so it cannot leak.
+ */
+export function registerCallsite(cs: Registered, transient = false): void {
+  if (!transient) state.callsites.push(cs);
   cs.interest =
     state.scopedCount > 0 ? Interest.SOMETIMES : guardedRegister(state.global, cs.metadata);
 }

@@ -29,10 +29,15 @@ export class Logger {
     new Map(),
   ];
 
-  constructor(target: string) {
+  readonly #transient: boolean;
+  #spanNames = 0;
+
+  /** `transient` loggers (past the cache limit) keep no callsites registered. */
+  constructor(target: string, transient = false) {
     this.target = target;
+    this.#transient = transient;
     this.#events = [Level.TRACE, Level.DEBUG, Level.INFO, Level.WARN, Level.ERROR].map(
-      (level) => new Callsite({ kind: "event", level, target, name: "event" }),
+      (level) => new Callsite({ kind: "event", level, target, name: "event" }, transient),
     );
   }
 
@@ -102,25 +107,61 @@ export class Logger {
     const byName = this.#spans[level] ?? (this.#spans[level] = new Map());
     let cs = byName.get(name);
     if (cs === undefined) {
-      cs = new Callsite({
-        kind: "span",
-        level,
-        target: this.target,
-        name,
-        fields: fields ? Object.keys(fields) : [],
-      });
-      byName.set(name, cs);
+      // Span names should be static (put ids in fields); past the limit a name gets a callsite
+      // that is not kept, so names made from data cannot grow memory without bound.
+      const keep = !this.#transient && this.#spanNames < MAX_CACHED;
+      cs = new Callsite(
+        {
+          kind: "span",
+          level,
+          target: this.target,
+          name,
+          fields: fields ? Object.keys(fields) : [],
+        },
+        !keep,
+      );
+      if (keep) {
+        byName.set(name, cs);
+        this.#spanNames++;
+      } else {
+        warnOnce(
+          `periscope: more than ${MAX_CACHED} span names on target ${JSON.stringify(this.target)} (PERISCOPE_TOO_MANY_CALLSITES). Use fixed span names and put variable parts in fields; further names are not cached.`,
+        );
+      }
     }
     return cs;
   }
 }
 
+/** Per logger (span names) and per process (targets): past this, callsites are not kept. */
+const MAX_CACHED = 1000;
 const loggers = new Map<string, Logger>();
+let warned = false;
 
-/** The logger for a target, made once and cached (so its callsites are registered once). */
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  try {
+    process.emitWarning(message, { code: "PERISCOPE_TOO_MANY_CALLSITES" });
+  } catch {
+    // Warnings are advice; they must not fail the caller.
+  }
+}
+
+/**
+ * The logger for a target, made once and cached (so its callsites are registered once).
+ * Targets should be static (module paths); past 1000 of them, new targets get a logger that
+ * is not cached.
+ */
 export function logger(target: string): Logger {
   let l = loggers.get(target);
   if (l === undefined) {
+    if (loggers.size >= MAX_CACHED) {
+      warnOnce(
+        `periscope: more than ${MAX_CACHED} logger targets (PERISCOPE_TOO_MANY_CALLSITES). Use fixed targets such as module paths and put variable parts in fields; further targets are not cached.`,
+      );
+      return new Logger(target, true);
+    }
     l = new Logger(target);
     loggers.set(target, l);
   }

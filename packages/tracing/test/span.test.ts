@@ -85,3 +85,37 @@ test("module-level callsites make spans and events with declared fields", () => 
       s.close();
     });
 });
+
+test("span names made from data do not grow the callsite registry without bound", () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on("warning", onWarning);
+  const l = logger("many_names");
+  for (let i = 0; i < 1500; i++) l.spanCallsite(Level.INFO, `name-${i}`, { i: undefined });
+  assert.equal(l.spanCallsite(Level.INFO, "name-5"), l.spanCallsite(Level.INFO, "name-5"), "kept");
+  assert.notEqual(
+    l.spanCallsite(Level.INFO, "name-1200"),
+    l.spanCallsite(Level.INFO, "name-1200"),
+    "not kept",
+  );
+  expect()
+    .newSpan("name-1500", { fields: { i: 1500 } })
+    .close("name-1500")
+    .ignoring("enter", "exit")
+    .run(() => {
+      const s = l.infoSpan("name-1500", { i: 1500 });
+      assert.equal(
+        s.metadata?.name,
+        "name-1500",
+        "past the limit spans still work and keep their name",
+      );
+      s.close();
+    });
+  return new Promise<void>((resolve) =>
+    setImmediate(() => {
+      process.off("warning", onWarning);
+      assert.equal(warnings.filter((w) => w.includes("PERISCOPE_TOO_MANY_CALLSITES")).length, 1);
+      resolve();
+    }),
+  );
+});
