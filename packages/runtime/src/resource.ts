@@ -37,6 +37,9 @@ export interface ResourceOptions {
   parent?: Resource | undefined;
 }
 
+/** PERISCOPE_RUNTIME_POLL_SPANS=1 also emits `runtime.resource.async_op.poll` spans, as tokio. */
+const asyncOpPollSpans = process.env.PERISCOPE_RUNTIME_POLL_SPANS === "1";
+
 /** Closes resource spans whose owner was garbage-collected without an explicit close. */
 const DROPPED = new FinalizationRegistry<Span>((span) => span.close());
 
@@ -95,7 +98,9 @@ export class AsyncOp {
 
   constructor(span: Span) {
     this.span = span;
-    this.#poll = span.id === undefined ? span : ASYNC_OP_POLL.span({}, span);
+    // tokio's per-op poll span; console-subscriber ignores it, so it is opt-in (a span per op).
+    this.#poll =
+      span.id === undefined || !asyncOpPollSpans ? Span.none() : ASYNC_OP_POLL.span({}, span);
   }
 
   get enabled(): boolean {
@@ -132,9 +137,18 @@ export class AsyncOp {
   }
 }
 
+// "<attr>.op" and "<attr>.unit", built once per attribute name so that every update reuses the
+// same (internalized) keys and V8 reuses the same object shapes.
+const suffixed = new Map<string, readonly [string, string]>();
+
 function stateFields(attr: string, value: FieldValue, op?: UpdateOp, unit?: string): Fields {
+  let keys = suffixed.get(attr);
+  if (keys === undefined) {
+    keys = [`${attr}.op`, `${attr}.unit`];
+    suffixed.set(attr, keys);
+  }
   const f: Fields = { [attr]: value };
-  if (op !== undefined) f[`${attr}.op`] = op;
-  if (unit !== undefined) f[`${attr}.unit`] = unit;
+  if (op !== undefined) f[keys[0]] = op;
+  if (unit !== undefined) f[keys[1]] = unit;
   return f;
 }

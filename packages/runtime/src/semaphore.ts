@@ -62,7 +62,7 @@ export class Semaphore {
   /** Waits for `n` permits at once, in FIFO order. */
   async acquireMany(n: number, opts?: AcquireOptions): Promise<SemaphorePermit> {
     const op = this.res.op("Semaphore::acquire");
-    await this.take(n, opts?.signal, op, "poll_acquire");
+    await this.take(n, opts?.signal, op, "poll_acquire", true);
     return new SemaphorePermit(this, n);
   }
 
@@ -95,17 +95,22 @@ export class Semaphore {
     return true;
   }
 
-  /** @internal waits for n permits; `op` is the caller's async op (reported, not closed here). */
+  /**
+   * @internal waits for n permits, reporting polls on `op` and closing it. `opPermits` adds the
+   * permits_requested / permits_obtained op attributes (tokio puts them on the semaphore's own
+   * Acquire op, so Mutex and RwLock ops leave them out).
+   */
   async take(
     n: number,
     signal: AbortSignal | undefined,
     op: AsyncOp,
     pollName: string,
+    opPermits = false,
   ): Promise<void> {
-    op.update("permits_requested", n, "override");
+    if (opPermits) op.update("permits_requested", n, "override");
     try {
       if (this.tryTake(n)) {
-        op.update("permits_obtained", n, "add");
+        if (opPermits) op.update("permits_obtained", n, "add");
         op.poll(pollName, true);
         return;
       }
@@ -118,7 +123,7 @@ export class Semaphore {
       });
       op.poll(pollName, false);
       await w.promise;
-      op.update("permits_obtained", n, "add");
+      if (opPermits) op.update("permits_obtained", n, "add");
       op.poll(pollName, true);
     } finally {
       op.close();

@@ -146,3 +146,27 @@ test("frozen promises inside a task are awaited normally", async () => {
   });
   assert.equal(v, 8);
 });
+
+test("PERISCOPE_RUNTIME_POLL_SPANS=1 adds tokio's async_op.poll spans under each async op", () => {
+  const script = `
+    import { Mutex } from "@periscope/runtime";
+    import { registry } from "@periscope/tracing-subscriber";
+    const names = [];
+    registry().with({ onNewSpan(a) { names.push(a.metadata.name); } }).init();
+    const m = new Mutex(0);
+    (await m.lock()).release();
+    console.log(JSON.stringify(names));
+  `;
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: new URL("..", import.meta.url),
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      timeout: 20_000,
+    });
+  const on = JSON.parse(run({ PERISCOPE_RUNTIME_POLL_SPANS: "1" }).stdout) as string[];
+  const off = JSON.parse(run({ PERISCOPE_RUNTIME_POLL_SPANS: "0" }).stdout) as string[];
+  assert.equal(on.filter((n) => n === "runtime.resource.async_op.poll").length, 1);
+  assert.equal(off.filter((n) => n === "runtime.resource.async_op.poll").length, 0);
+  assert.equal(off.filter((n) => n === "runtime.resource.async_op").length, 1);
+});
