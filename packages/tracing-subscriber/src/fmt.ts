@@ -40,6 +40,15 @@ export interface FmtOptions {
    * layer listen to every enter and exit.
    */
   spanClose?: boolean;
+  /** JSON shape switches, as tracing-subscriber's `Json` (defaults: false, true, true). */
+  json?: {
+    /** Event fields (and message) at the top level instead of under "fields". */
+    flattenEvent?: boolean;
+    /** Include "span": the innermost span with its fields. */
+    currentSpan?: boolean;
+    /** Include "spans": every span from root to leaf. */
+    spanList?: boolean;
+  };
 }
 
 interface Timing {
@@ -83,6 +92,9 @@ export class FmtLayer implements Layer {
   readonly #writer: Writer;
   readonly #clock: (() => number) | undefined;
   readonly #timestamps: boolean;
+  readonly #flatten: boolean;
+  readonly #currentSpan: boolean;
+  readonly #spanList: boolean;
   readonly #target: boolean;
   readonly #limits: RenderLimits;
   /** Per-layer key for cached span field renderings, in span extensions. */
@@ -101,6 +113,9 @@ export class FmtLayer implements Layer {
     this.ansi = opts.ansi ?? (this.#writer.isTTY === true && !noColor);
     this.#clock = opts.clock;
     this.#timestamps = opts.timestamps ?? true;
+    this.#flatten = opts.json?.flattenEvent ?? false;
+    this.#currentSpan = opts.json?.currentSpan ?? true;
+    this.#spanList = opts.json?.spanList ?? true;
     this.#target = opts.target ?? true;
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
     if (opts.spanClose) this.#listenToSpans(opts.clock ?? (() => timeOrigin + performance.now()));
@@ -314,9 +329,11 @@ export class FmtLayer implements Layer {
     s += this.#time(event);
     s += '","level":"';
     s += levelName(event.metadata.level);
-    s += '","fields":{';
-    let first = true;
+    s += this.#flatten ? '"' : '","fields":{';
+    // Flattened, every member follows "level" and so starts with a comma.
+    let first = !this.#flatten;
     if (event.message !== undefined) {
+      if (!first) s += ",";
       s += `"message":${jsonString(event.message, lim)}`;
       first = false;
     }
@@ -334,18 +351,21 @@ export class FmtLayer implements Layer {
       else if (typeof v === "boolean") s += v ? "true" : "false";
       else s += jsonValue(v, lim);
     }
-    s += '},"target":';
+    s += this.#flatten ? ',"target":' : '},"target":';
     s += jsonString(event.metadata.target, lim);
     if (scope.length > 0) {
-      const leaf = scope[0] as SpanRef;
-      s += ',"span":';
-      s += this.#jsonSpan(leaf);
-      s += ',"spans":[';
-      for (let i = scope.length - 1; i >= 0; i--) {
-        s += this.#jsonSpan(scope[i] as SpanRef);
-        if (i > 0) s += ",";
+      if (this.#currentSpan) {
+        s += ',"span":';
+        s += this.#jsonSpan(scope[0] as SpanRef);
       }
-      s += "]";
+      if (this.#spanList) {
+        s += ',"spans":[';
+        for (let i = scope.length - 1; i >= 0; i--) {
+          s += this.#jsonSpan(scope[i] as SpanRef);
+          if (i > 0) s += ",";
+        }
+        s += "]";
+      }
     }
     return `${s}}\n`;
   }

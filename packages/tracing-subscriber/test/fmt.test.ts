@@ -258,3 +258,25 @@ test("formatDuration uses tracing's units", async () => {
     ["12ns", "4.3µs", "1.23ms", "2.5s"],
   );
 });
+
+test("json options: flattened event, no current span, no span list", () => {
+  let out = "";
+  const layer = fmtLayer({
+    format: "json",
+    writer: (s) => (out += s),
+    clock: () => T,
+    json: { flattenEvent: true, currentSpan: false },
+  });
+  withSubscriber(registry().with(layer), () => {
+    const s = logger("j").infoSpan("outer", { a: 1 });
+    s.inScope(() => logger("j").info("m", { k: "v" }));
+    s.close();
+    logger("j").info(undefined as unknown as string);
+  });
+  const [first, second] = out.trimEnd().split("\n");
+  assert.equal(
+    first,
+    '{"timestamp":"2026-02-15T18:40:14.289898Z","level":"INFO","message":"m","k":"v","target":"j","spans":[{"a":1,"name":"outer"}]}',
+  );
+  assert.equal(second, '{"timestamp":"2026-02-15T18:40:14.289898Z","level":"INFO","target":"j"}');
+});
