@@ -1,5 +1,5 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (about
-// 130 bytes a task) instead of objects, so a million short tasks fit. Rows are in completion order.
+// 140 bytes a task) instead of objects, so a million short tasks fit. Rows are in completion order.
 import type { Fields, Metadata } from "@periscope/tracing";
 import { type Loc, TaskEntity } from "./entities.ts";
 import { asU64 } from "./fields.ts";
