@@ -62,7 +62,8 @@ export function callerLocation(fn: Caller): Location {
   return { file, line: site.getLineNumber() ?? 0, col: site.getColumnNumber() ?? 0 };
 }
 
-function displayPath(file: string): string {
+/** A file path or file URL as spans show it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
   let path = file;
   if (path.startsWith("file://")) {
     try {

@@ -4,6 +4,7 @@ import { createHook, executionAsyncResource } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
 import { globalDefault, type Subscriber } from "@periscope/tracing";
 import { SPAWN, WAKER } from "./callsites.ts";
+import { displayPath } from "./location.ts";
 import { nextTaskId, Task, taskStore } from "./task-state.ts";
 
 /**
@@ -306,7 +307,7 @@ function makeRoot(): Task {
       kind: "root",
       "task.name": "root",
       "task.id": id,
-      "loc.file": process.argv[1] ?? "<main>",
+      "loc.file": process.argv[1] === undefined ? "<main>" : displayPath(process.argv[1]),
       "loc.line": 1,
       "loc.col": 1,
     },

@@ -92,6 +92,8 @@ test("work outside tasks is counted under an implicit root task", async () => {
     ([, s]) => s.name === "runtime.spawn" && s.fields.kind === "root",
   );
   assert.ok(rootNew, "root task span");
+  assert.equal(rootNew[1].fields["task.name"], "root");
+  assert.equal(rootNew[1].fields["loc.file"], "packages/runtime/test/spawn.test.ts");
   // The poll running this assertion is still open; the blocking one before it is complete.
   const polls = rec.polls(rootNew[0]);
   assert.ok(polls.length >= 1);
