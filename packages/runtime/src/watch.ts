@@ -75,12 +75,14 @@ export class WatchSender<T> {
     return old;
   }
 
-  /** Changes the value in place; receivers are notified when fn returns true (or undefined). */
-  sendModify(fn: (value: T) => boolean | undefined | T): void {
+  /**
+   * Changes the value in place (tokio's send_if_modified): receivers are notified unless fn
+   * returns false. Works without receivers; throws ClosedError after close().
+   */
+  sendModify(fn: (value: T) => unknown): void {
     const s = this.#s;
-    const r = fn(s.value);
-    if (r === false) return;
-    if (typeof r !== "boolean" && r !== undefined) s.value = r as T;
+    if (!s.senderAlive) throw new ClosedError("sendModify on a closed watch Sender");
+    if (fn(s.value) === false) return;
     s.version++;
     s.res.update("version", 1, "add");
     s.wakeAll();

@@ -171,6 +171,13 @@ test("watch: receivers see the latest value; changed() waits; dropped sender clo
   assert.equal(rx2.hasChanged(), true);
   await rx2.changed();
   assert.deepEqual(rx2.borrow(), { v: 2 });
+  tx.sendModify((v) => {
+    v.v = 3;
+  });
+  assert.equal(rx.hasChanged(), true);
+  assert.deepEqual(rx.borrowAndUpdate(), { v: 3 });
+  tx.sendModify(() => false);
+  assert.equal(rx.hasChanged(), false, "fn returning false notifies nobody");
   const waiting = rx.changed();
   tx.close();
   await assert.rejects(waiting, isClosed);
@@ -178,6 +185,6 @@ test("watch: receivers see the latest value; changed() waits; dropped sender clo
   const versions = rec.stateUpdates(id).filter((u) => "version" in u);
   assert.deepEqual(
     versions.map((u) => u["version.op"]),
-    ["override", "add", "add"],
+    ["override", "add", "add", "add"],
   );
 });
