@@ -161,7 +161,10 @@ function run<T>(
       },
     );
   };
-  if (task.spanId === undefined) return settle();
+  if (task.spanId === undefined) {
+    settle();
+    return;
+  }
   if (typeof result === "object") {
     task.lostToken = { spanId: task.spanId, finished: false };
     LOST.register(result, task.lostToken);
