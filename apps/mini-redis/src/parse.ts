@@ -69,6 +69,10 @@ export class RequestParser {
   private left = -1;
   private bulkLen = -1;
   private scan = 0;
+  // How many bytes of the line being looked at (an inline command or a `*`/`$` header) are
+  // already known not to hold its terminator. Without it, a client sending a long line one
+  // byte at a time would make us rescan the whole line on every read: quadratic work.
+  private searched = 0;
 
   private readonly args: Args;
   /** Scratch space for inline commands, whose arguments are unescaped (so not in `buf`). */
@@ -104,10 +108,12 @@ export class RequestParser {
     const ok = this.run(sink);
     if (!ok) return false;
     if (this.pos === this.end) {
-      // Everything consumed. Drop the reference so a socket chunk is not kept alive.
+      // Everything consumed. Drop the reference so a socket chunk is not kept alive, and give
+      // back an owned buffer that grew big for one large value.
       this.buf = EMPTY;
       this.pos = this.end = 0;
       this.isOwned = false;
+      if (this.owned.length > 1024 * 1024) this.owned = EMPTY;
     } else if (!this.isOwned) {
       // A half-received command sits at the end of the socket's chunk: copy just that tail
       // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
@@ -159,11 +165,13 @@ export class RequestParser {
           if (r < 0) return false;
           continue;
         }
-        const cr = buf.indexOf(CR, this.pos + 1);
+        const cr = find(buf, CR, this.pos + 1 + this.searched, this.end);
         if (cr < 0 || cr + 1 >= this.end) {
           if (this.end - this.pos > MAX_LINE) return this.fail(sink, "too big mbulk count string");
+          this.searched = (cr < 0 ? this.end : cr) - this.pos - 1;
           return true;
         }
+        this.searched = 0;
         const n = parseInteger(buf, this.pos + 1, cr);
         if (n === null || n > this.limits.maxMultibulkLength) {
           return this.fail(sink, "invalid multibulk length");
@@ -187,11 +195,13 @@ export class RequestParser {
           if (buf[at] !== DOLLAR) {
             return this.fail(sink, `expected '$', got '${String.fromCharCode(buf[at]!)}'`);
           }
-          const cr = buf.indexOf(CR, at + 1);
+          const cr = find(buf, CR, at + 1 + this.searched, this.end);
           if (cr < 0 || cr + 1 >= this.end) {
             if (this.end - at > MAX_LINE) return this.fail(sink, "too big bulk count string");
+            this.searched = (cr < 0 ? this.end : cr) - at - 1;
             return true;
           }
+          this.searched = 0;
           const n = parseInteger(buf, at + 1, cr);
           if (n === null || n < 0 || n > this.limits.maxBulkLength) {
             return this.fail(sink, "invalid bulk length");
@@ -224,14 +234,16 @@ export class RequestParser {
   /** Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on error. */
   private parseInline(sink: CommandSink): number {
     const buf = this.buf;
-    const nl = buf.indexOf(LF, this.pos);
-    if (nl < 0 || nl >= this.end) {
+    const nl = find(buf, LF, this.pos + this.searched, this.end);
+    if (nl < 0) {
       if (this.end - this.pos > MAX_LINE) {
         this.fail(sink, "too big inline request");
         return -1;
       }
+      this.searched = this.end - this.pos;
       return 0;
     }
+    this.searched = 0;
     let lineEnd = nl;
     if (lineEnd > this.pos && buf[lineEnd - 1] === CR) lineEnd--;
     const lineStart = this.pos;
@@ -256,12 +268,23 @@ export class RequestParser {
 
   private fail(sink: CommandSink, message: string): false {
     this.failed = true;
+    this.searched = 0;
     this.buf = EMPTY;
     this.owned = EMPTY;
     this.pos = this.end = 0;
     sink.onProtocolError(`Protocol error: ${message}`);
     return false;
   }
+}
+
+/**
+ * Index of `byte` in `buf[from, to)`, or -1. An owned buffer has stale bytes after `to`, which
+ * must not be searched (they could hold an old terminator).
+ */
+function find(buf: Buffer, byte: number, from: number, to: number): number {
+  if (from >= to) return -1;
+  const i = to === buf.length ? buf.indexOf(byte, from) : buf.subarray(0, to).indexOf(byte, from);
+  return i;
 }
 
 /**

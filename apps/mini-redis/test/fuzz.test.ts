@@ -201,3 +201,22 @@ test(`server: garbage on 16 connections does no harm to a well-behaved one (seed
     await server.close();
   }
 });
+
+test("parser: a long line arriving one byte at a time is parsed once, correctly", () => {
+  const parser = new RequestParser();
+  const seen: Buffer[][] = [];
+  const sink = {
+    onCommand: (a: Args) => {
+      seen.push(copyArgs(a));
+      return true;
+    },
+    onProtocolError: (m: string) => assert.fail(m),
+  };
+  const value = "v".repeat(60_000);
+  // An inline command and a multibulk one, both fed byte by byte.
+  const bytes = Buffer.concat([Buffer.from(`ECHO ${value}\r\n`), cmd("ECHO", value)]);
+  for (let i = 0; i < bytes.length; i++) parser.feed(bytes.subarray(i, i + 1), sink);
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0]?.[1]?.toString(), value);
+  assert.equal(seen[1]?.[1]?.toString(), value);
+});
