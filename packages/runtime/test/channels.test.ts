@@ -188,3 +188,21 @@ test("watch: receivers see the latest value; changed() waits; dropped sender clo
     ["override", "add", "add", "add"],
   );
 });
+
+test("broadcast and watch waits are cancelled by a signal and leave no waiter behind", async () => {
+  const [btx, brx] = broadcast<number>(4);
+  const ac = new AbortController();
+  const p = brx.recv({ signal: ac.signal });
+  ac.abort(new Error("stop"));
+  await assert.rejects(p, /stop/);
+  btx.send(1);
+  assert.equal(await brx.recv(), 1);
+  const [wtx, wrx] = watch(0);
+  const ac2 = new AbortController();
+  const c = wrx.changed({ signal: ac2.signal });
+  ac2.abort(new Error("stop2"));
+  await assert.rejects(c, /stop2/);
+  wtx.send(5);
+  await wrx.changed();
+  assert.equal(wrx.borrow(), 5);
+});

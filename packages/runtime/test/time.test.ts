@@ -140,3 +140,36 @@ test("a sleep wakes its task from outside it: one poll per sleep, woken before i
     .filter((w) => (w.fields.__entered as bigint[]).includes(sid));
   assert.equal(selfWakes.length, 0);
 });
+
+test("timeout and interval ticks are cancelled by the task's abort", async () => {
+  const clock = new ManualClock();
+  const h = spawn(async () => timeout(1000, new Promise(() => {}), { clock }));
+  const iv = interval(10, { clock });
+  await iv.tick();
+  const t = spawn(async () => iv.tick());
+  await new Promise((r) => setImmediate(r));
+  h.abort();
+  t.abort();
+  await assert.rejects(
+    Promise.resolve(h),
+    (e: unknown) => (e as RuntimeError).code === "PERISCOPE_TASK_CANCELLED",
+  );
+  await assert.rejects(
+    Promise.resolve(t),
+    (e: unknown) => (e as RuntimeError).code === "PERISCOPE_TASK_CANCELLED",
+  );
+  assert.equal(clock.pending, 0, "both timers were cleared");
+  iv.close();
+});
+
+test("interval delay: after a late tick the next is one period after it", async () => {
+  const clock = new ManualClock(0);
+  const iv = interval(10, { clock, missedTickBehavior: "delay" });
+  await iv.tick();
+  await clock.advance(25);
+  assert.equal(await iv.tick(), 10);
+  const next = iv.tick();
+  await clock.advance(10);
+  assert.equal(await next, 35);
+  iv.close();
+});
