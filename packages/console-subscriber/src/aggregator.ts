@@ -123,27 +123,57 @@ export class Aggregator implements LayerSinks {
 
   /** Every metadata and every live and retained entity, as one or more Updates. */
   snapshot(): Buffer[] {
+    return [...this.snapshotStream(this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES)];
+  }
+
+  /**
+   * The snapshot as a lazy sequence of parts of about `partBytes`, so a server can send one part
+   * per event-loop turn instead of stalling the program while a large state is encoded. The
+   * first part carries all metadata; all parts share one `now`.
+   */
+  *snapshotStream(partBytes: number): Generator<Buffer, void, undefined> {
     // With nobody consuming deltas yet, what is dirty is in this snapshot: don't announce it twice.
     if (!this.hasConsumers()) this.discardDelta();
     else this.drain();
-    const p = this.#cfg.protos;
-    const items: Item[] = [];
-    for (const e of this.resources.values()) items.push(this.#item(e, true));
-    for (const e of this.tasks.values()) items.push(this.#item(e, true));
-    for (const e of this.frozen.entities()) items.push(this.#item(e, true));
-    for (const e of this.asyncOps.values()) items.push(this.#item(e, true));
-    return encodeUpdates(
-      {
-        now: p.ts(this.#cfg.clock.now()),
-        metadata: [...this.#cfg.metas.all],
-        items,
-        pollOps: [],
-        droppedTasks: 0,
-        droppedResources: 0,
-        droppedAsyncOps: 0,
-      },
-      this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-    );
+    const max = this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    const now = this.#cfg.protos.ts(this.#cfg.clock.now());
+    const metadata = [...this.#cfg.metas.all];
+    let first = true;
+    let items: Item[] = [];
+    let size = 0;
+    const flush = (): Buffer[] => {
+      const out = encodeUpdates(
+        {
+          now,
+          metadata: first ? metadata : undefined,
+          items,
+          pollOps: [],
+          droppedTasks: 0,
+          droppedResources: 0,
+          droppedAsyncOps: 0,
+        },
+        max,
+      );
+      first = false;
+      items = [];
+      size = 0;
+      return out;
+    };
+    for (const e of this.#everything()) {
+      const it = this.#item(e, true);
+      items.push(it);
+      size += (it.created?.length ?? 0) + it.stats.length + 32;
+      if (size >= partBytes) yield* flush();
+    }
+    if (first || items.length > 0) yield* flush();
+  }
+
+  /** Resources first: async ops refer to them. Live maps are read as they are when reached. */
+  *#everything(): Generator<Entity, void, undefined> {
+    yield* this.resources.values();
+    yield* this.tasks.values();
+    yield* this.frozen.entities();
+    yield* this.asyncOps.values();
   }
 
   /** What changed since the previous delta; clears dirt and drop counters. */

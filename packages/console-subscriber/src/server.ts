@@ -29,10 +29,16 @@ const SERVICE = {
 
 type Call = ServerWritableStream<unknown, Buffer>;
 
+/** Snapshot parts are this big, one per event-loop turn, so a large snapshot never stalls. */
+const SNAPSHOT_PART_BYTES = 512 * 1024;
+
 class Watcher {
   readonly call: Call;
   pendingBytes = 0;
   closed = false;
+  /** While its snapshot is being streamed, deltas wait here (counted against the cap). */
+  backlog: Buffer[][] | undefined;
+  #backlogBytes = 0;
   readonly #maxPending: number;
   readonly #onDrop: (w: Watcher) => void;
 
@@ -54,6 +60,15 @@ class Watcher {
    */
   send(parts: Buffer[], whole = false): boolean {
     if (this.closed) return false;
+    if (this.backlog !== undefined && !whole) {
+      for (const b of parts) this.#backlogBytes += b.length;
+      if (this.#backlogBytes > this.#maxPending) {
+        this.drop();
+        return false;
+      }
+      this.backlog.push(parts);
+      return true;
+    }
     for (const b of parts) {
       if (!whole && this.pendingBytes + b.length > this.#maxPending && this.pendingBytes > 0) {
         this.drop();
@@ -69,6 +84,15 @@ class Watcher {
         return false;
       }
     }
+    return true;
+  }
+
+  /** The snapshot is out: send what changed meanwhile, in order. */
+  finishSnapshot(): boolean {
+    const backlog = this.backlog ?? [];
+    this.backlog = undefined;
+    this.#backlogBytes = 0;
+    for (const parts of backlog) if (!this.send(parts)) return false;
     return true;
   }
 
@@ -192,7 +216,30 @@ export class ConsoleServer {
 
   #watchUpdates(call: Call): void {
     const w = this.#watcher(call, (x) => this.#updates.delete(x));
-    if (w.send(this.#agg.snapshot(), true)) this.#updates.add(w);
+    const parts = this.#agg.snapshotStream(SNAPSHOT_PART_BYTES);
+    // The first step decides, before this watcher counts as a consumer, whether pending changes
+    // can be forgotten (they are all in the snapshot).
+    let step = parts.next();
+    w.backlog = [];
+    this.#updates.add(w);
+    const pump = (): void => {
+      try {
+        while (!step.done) {
+          if (w.closed) return;
+          const sent = w.send([step.value], true);
+          step = parts.next();
+          if (!sent) return;
+          if (!step.done) {
+            setImmediate(pump).unref();
+            return;
+          }
+        }
+        if (!w.finishSnapshot()) this.#updates.delete(w);
+      } catch {
+        w.drop();
+      }
+    };
+    pump();
   }
 
   #watchTaskDetails(call: Call): void {

@@ -193,6 +193,33 @@ test("a client that reconnects gets the full picture again", async () => {
   assert.ok(second.metas.size > 0, "metadata again");
 });
 
+test("a large snapshot streams in parts, and what changes meanwhile follows it", async () => {
+  for (let i = 0; i < 30_000; i++) taskSpan(`bulk-${i}`).close();
+  await sleep(150); // published, then stored compactly
+  const view = new View();
+  const nows: number[] = [];
+  const st = client().watchUpdates({});
+  st.on("data", (u: Update) => {
+    nows.push(durMs(u.now));
+    view.apply(u);
+  });
+  st.on("error", () => {});
+  // Changes while the snapshot is still streaming, part by part.
+  setImmediate(() => taskSpan("during-snapshot").inScope(() => {}));
+  await until(
+    () => view.tasks.size > 30_000 && view.taskNamed("during-snapshot") !== undefined,
+    10_000,
+    "snapshot and the task made meanwhile",
+  );
+  assert.ok(view.taskNamed("bulk-0") && view.taskNamed("bulk-29999"), "whole snapshot received");
+  const firstNow = nows[0] as number;
+  const snapshotParts = nows.filter((n) => n === firstNow).length;
+  assert.ok(snapshotParts >= 3, `snapshot in ${snapshotParts} parts`);
+  for (let i = 1; i < nows.length; i++) assert.ok((nows[i] as number) >= (nows[i - 1] as number));
+  assert.equal(view.orphanStats, 0, "no stats arrive before their entity");
+  st.cancel();
+});
+
 test("a client that stops reading is dropped instead of buffered", async () => {
   const slow = builder()
     .with({
