@@ -1,5 +1,5 @@
-// Poll accounting: each synchronous slice of a task (a promise job or a callback) is entered and
-// exited on the task span, and resumptions are announced as waker events, as tokio's scheduler does.
+// Poll accounting: a task's slices of code (promise jobs, callbacks), coalesced while they run back
+// to back, are entered and exited on its span, and wakes are waker events, as tokio's scheduler does.
 import { createHook, executionAsyncResource } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
 import { globalDefault, type Subscriber } from "@periscope/tracing";
@@ -9,7 +9,8 @@ import { nextTaskId, Task, taskStore } from "./task-state.ts";
 
 /**
  * - "promise-hooks": V8 promise hooks for await resumptions (with precise wakes from `settled`)
- *   plus async_hooks before/after with `trackPromises: false` for callbacks (Node >= 24.9).
+ *   plus async_hooks before/after with `trackPromises: false` for callbacks (nodejs/node#61415,
+ *   early 2026; feature-detected, present in the pinned Node 24).
  * - "async-hooks": one async_hooks hook that also tracks promises (older Node); wakes are
  *   recorded when a slice starts.
  * - "sync": no hooks: only a task's first synchronous run is a poll, and there is no root task.
