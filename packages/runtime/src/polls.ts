@@ -177,7 +177,9 @@ function safeBefore(x?: unknown): void {
       typeof x === "number" &&
       executionAsyncResource() === flushImmediate
     ) {
-      // Our own flush: invisible to the poll stack.
+      // Our own flush: invisible to the poll stack. It runs straight from the event loop, so
+      // anything still on the stack lost its after hook (a callback that threw): unwind it.
+      if (stack.length > 0) unwind();
       stack.push(undefined);
       emitted.push(false);
       return;
@@ -265,6 +267,17 @@ function onAfter(): void {
   }
   if (e) exitPoll(t);
   if (t.done && t.onStack === 0) closeTask(t);
+}
+
+function unwind(): void {
+  while (stack.length > 0) {
+    const t = stack.pop();
+    const e = emitted.pop();
+    if (t === undefined) continue;
+    t.onStack--;
+    if (e) exitPoll(t);
+    if (t.done && t.onStack === 0) closeTask(t);
+  }
 }
 
 function flushPending(): void {
