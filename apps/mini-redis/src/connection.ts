@@ -29,6 +29,9 @@ import {
  */
 const HIGH_WATER = 8 * 1024 * 1024;
 
+/** How long a closing connection waits for the client's FIN after our last byte left. */
+const LINGER_MS = 2000;
+
 export class Connection implements CommandSink, Flushable, Session, Subscriber {
   readonly shared: Shared;
   readonly out = new ReplyWriter();
@@ -67,6 +70,9 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message }, this.span);
     });
     socket.on("close", () => this.onClose());
+    // The server runs with allowHalfOpen, so the client's FIN does not end our side behind our
+    // back: replies to its last commands may still be waiting for this turn's flush.
+    socket.on("end", () => this.finish());
   }
 
   private onData(chunk: Buffer): void {
@@ -83,12 +89,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   private handleRead(chunk: Buffer): void {
     this.parser.feed(chunk, this);
-    if (this.closing) {
-      this.flush();
-      this.socket.end();
-      return;
-    }
-    this.requestFlush();
+    if (this.closing) this.finish();
+    else this.requestFlush();
   }
 
   private requestFlush(): void {
@@ -205,13 +207,23 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * Returns when the socket is fully closed.
    */
   shutdown(): void {
-    if (this.dead) return;
+    this.finish();
+  }
+
+  /**
+   * Sends what is pending, then closes our side (FIN). Used after QUIT, a protocol error, the
+   * client's own FIN, and at shutdown.
+   */
+  private finish(): void {
+    if (this.dead || this.socket.writableEnded) return;
     this.closing = true;
     this.flush();
     this.socket.end();
     // Keep reading (and ignoring) input: the socket only closes once the client's FIN is read,
-    // and a socket paused for back-pressure would never read it.
+    // and a socket paused for back-pressure would never read it. A client that never sends
+    // its FIN is cut off a little after our last byte left.
     this.socket.resume();
+    this.socket.once("finish", () => setTimeout(() => this.socket.destroy(), LINGER_MS).unref());
   }
 
   /** Closes at once, dropping unsent replies (the second Ctrl-C, or a shutdown timeout). */

@@ -76,7 +76,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (closing && connections.size === 0) allClosed?.();
   };
 
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: when a client half-closes, we decide when our side ends (after flushing the
+  // replies to its last commands), not Node.
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     if (closing) {
       socket.destroy();
       return;
@@ -90,8 +92,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         peer: `${socket.remoteAddress}:${socket.remotePort}`,
         max_clients: shared.maxClients,
       });
+      // Read and drop whatever it sends (closing with unread input would reset the connection
+      // and could lose the error), and cut it off if it does not leave.
       socket.on("error", () => {});
+      socket.on("end", () => socket.destroy());
+      socket.resume();
       socket.end(MAX_CLIENTS_REPLY);
+      setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
     const conn = new Connection(socket, shared, nextId++, onClosed);

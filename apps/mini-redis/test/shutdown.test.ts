@@ -44,3 +44,16 @@ test("destroy() drops connections at once", async () => {
   await done;
   await assert.rejects(connect(server.port), /ECONNREFUSED/);
 });
+
+test("a client that sends 10,000 commands and half-closes gets every reply, then EOF", async () => {
+  const server = await startServer({ port: 0 });
+  try {
+    const s = await connect(server.port);
+    // 140 KB: more than one read, and the FIN may arrive with the last of it.
+    s.end(Buffer.concat(Array.from({ length: 10_000 }, () => cmd("PING"))));
+    const out = await readUntilClose(s);
+    assert.equal(out.toString(), "+PONG\r\n".repeat(10_000));
+  } finally {
+    await server.close();
+  }
+});
