@@ -77,8 +77,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 
   // allowHalfOpen: when a client half-closes, we decide when our side ends (after flushing the
-  // replies to its last commands), not Node.
-  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+  // replies to its last commands), not Node. Keep-alive probes after 300 s of silence find
+  // clients that vanished without a FIN, as Redis's `tcp-keepalive 300` does.
+  const netOptions = {
+    noDelay: true,
+    allowHalfOpen: true,
+    keepAlive: true,
+    keepAliveInitialDelay: 300_000,
+  };
+  const server = net.createServer(netOptions, (socket) => {
     if (closing) {
       socket.destroy();
       return;
