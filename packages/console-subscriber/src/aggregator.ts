@@ -85,7 +85,22 @@ export class Aggregator implements LayerSinks {
     if (e.kind !== "task") this.#dropped.push(e);
   }
   longPoll(task: TaskEntity, ms: number): void {
-    this.#warnings?.longPoll(task, ms);
+    const w = this.#warnings;
+    if (w === undefined) return;
+    w.longPoll(task, ms);
+    // Each long poll also goes out as a poll op on the warnings resource (tokio-console ignores
+    // poll ops), so a console can list them: name "long_poll <ms>ms <file:line:col>".
+    if (this.hasConsumers() && this.#pollOps.length < MAX_POLL_OPS) {
+      this.#pollOps.push({
+        kind: "pollOp",
+        metaId: w.resource.metaId,
+        resourceId: w.resource.id,
+        asyncOpId: undefined,
+        taskId: task.id,
+        name: `long_poll ${ms.toFixed(1)}ms ${w.where(task)}`.trimEnd(),
+        isReady: true,
+      });
+    }
   }
 
   // ---- draining ----
@@ -197,10 +212,10 @@ export class Aggregator implements LayerSinks {
     const pollOps = this.#pollOps.map((o) =>
       PollOpCodec.encode({
         metadata: { id: o.metaId },
-        resourceId: { id: o.resource.id },
+        resourceId: { id: o.resourceId },
         name: o.name,
         taskId: { id: o.taskId },
-        asyncOpId: { id: o.asyncOp.id },
+        asyncOpId: o.asyncOpId === undefined ? undefined : { id: o.asyncOpId },
         isReady: o.isReady,
       }).finish(),
     );

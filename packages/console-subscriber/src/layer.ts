@@ -246,8 +246,8 @@ export class ConsoleLayer implements Layer {
       this.#cfg.queue.push({
         kind: "pollOp",
         metaId: this.#cfg.metas.idFor(event.metadata),
-        resource: op.resource,
-        asyncOp: op,
+        resourceId: op.resource.id,
+        asyncOpId: op.id,
         taskId: task,
         name: cap(f.op_name),
         isReady: f.is_ready,

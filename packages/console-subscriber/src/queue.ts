@@ -1,13 +1,14 @@
 // The bounded queue between the layer (hot path) and the aggregator (timer). Pushing never
 // blocks and never allocates beyond its capacity: when full, the item is dropped and counted.
-import type { AsyncOpEntity, Entity, ResourceEntity } from "./entities.ts";
+import type { Entity } from "./entities.ts";
 
 /** A poll op seen on a resource (upstream's PollOp event). */
 export interface PollOpItem {
   readonly kind: "pollOp";
   readonly metaId: bigint;
-  readonly resource: ResourceEntity;
-  readonly asyncOp: AsyncOpEntity;
+  readonly resourceId: bigint;
+  /** Undefined for the long-poll records on the warnings resource. */
+  readonly asyncOpId: bigint | undefined;
   readonly taskId: bigint;
   readonly name: string;
   readonly isReady: boolean;

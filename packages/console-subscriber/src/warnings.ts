@@ -60,9 +60,7 @@ export class Warnings {
     this.#count++;
     this.#set("long_polls", BigInt(this.#count), "polls");
     const us = BigInt(Math.round(ms * 1000));
-    const where = task.location
-      ? `${task.location.file}:${task.location.line ?? 0}:${task.location.column ?? 0}`
-      : "";
+    const where = this.where(task);
     this.#set("last_long_poll.task_id", task.id, undefined);
     this.#set("last_long_poll.task", task.label(), undefined);
     this.#set("last_long_poll.duration", us, "us");
@@ -75,6 +73,12 @@ export class Warnings {
       this.#set("worst_long_poll.location", where, undefined);
     }
     this.#markDirty();
+  }
+
+  /** `file:line:col` of the task's spawn site, or "". */
+  where(task: TaskEntity): string {
+    const l = task.location;
+    return l ? `${l.file}:${l.line ?? 0}:${l.column ?? 0}` : "";
   }
 
   #markDirty(): void {

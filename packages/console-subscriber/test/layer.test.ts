@@ -248,6 +248,11 @@ test("a long poll is a warning with its task and location; its histogram shows i
   assert.equal(a("last_long_poll.duration")?.u64Val, 120_000n);
   assert.equal(a("last_long_poll.location")?.strVal, "app/worker.ts:42:7");
   assert.match(String(a("last_long_poll.task")?.strVal), /hog/);
+  // And one poll op per long poll on the warnings resource, for a console to list.
+  const ops = s.view.pollOps.filter((o) => o.resourceId?.id === WARNINGS_RESOURCE_ID);
+  assert.equal(ops.length, 1);
+  assert.equal(ops[0]?.name, "long_poll 120.0ms app/worker.ts:42:7");
+  assert.equal(ops[0]?.taskId?.id, t.id);
   const d = s.c.taskDetails(t.id as bigint);
   const h = decodeHdrHistogramV2(d?.histogram?.rawHistogram ?? Buffer.alloc(0));
   assert.equal(h.totalCount, 2);
