@@ -72,6 +72,10 @@ export function formatDuration(ns: number): string {
 }
 
 const timeOrigin = performance.timeOrigin;
+/** The constant middle of a JSON line per level, one concatenation instead of three. */
+const JSON_LEVEL = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].map(
+  (l) => `","level":"${l}","fields":{`,
+);
 const LEVEL_PAD = ["TRACE", "DEBUG", " INFO", " WARN", "ERROR"];
 const LEVEL_COLOR = ["\x1b[35m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m"];
 const DIM = "\x1b[2m";
@@ -327,9 +331,10 @@ export class FmtLayer implements Layer {
     const lim = this.#limits;
     let s = '{"timestamp":"';
     s += this.#time(event);
-    s += '","level":"';
-    s += levelName(event.metadata.level);
-    s += this.#flatten ? '"' : '","fields":{';
+    const level = event.metadata.level;
+    s += this.#flatten
+      ? `","level":"${levelName(level)}"`
+      : (JSON_LEVEL[level] ?? `","level":"${levelName(level)}","fields":{`);
     // Flattened, every member follows "level" and so starts with a comma.
     let first = !this.#flatten;
     if (event.message !== undefined) {

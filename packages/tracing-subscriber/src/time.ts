@@ -18,5 +18,5 @@ export function rfc3339Micros(ms: number): string {
   let micros = Math.round((ms - second * 1000) * 1000);
   if (micros > 999_999) micros = 999_999;
   if (micros < 0) micros = 0;
-  return `${lastPrefix}.${String(micros).padStart(6, "0")}Z`;
+  return `${lastPrefix}.${micros >= 100_000 ? micros : String(micros).padStart(6, "0")}Z`;
 }
