@@ -2,6 +2,17 @@
 // Commands read them through this cursor-like view instead of receiving an array of strings,
 // so that parsing a command allocates nothing; a command pays only for what it keeps.
 
+/**
+ * Buffer's own latin1 decoder, called directly: `toString("latin1", ...)` reaches the same
+ * function after checking its arguments, and this is called once or twice per command.
+ */
+type Latin1Slice = (this: Buffer, start: number, end: number) => string;
+const latin1Slice: Latin1Slice =
+  (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString("latin1", start, end);
+  };
+
 /** Thrown by `Args` accessors; the connection turns it into an `-ERR` reply. */
 export class CommandError extends Error {}
 
@@ -50,7 +61,7 @@ export class Args {
    * every byte sequence, so it is what the keyspace uses.
    */
   str(i: number): string {
-    return this.buf.toString("latin1", this.base + this.starts[i]!, this.base + this.ends[i]!);
+    return latin1Slice.call(this.buf, this.base + this.starts[i]!, this.base + this.ends[i]!);
   }
 
   /** Argument `i` as UTF-8 text, for messages shown to people. */
@@ -70,6 +81,18 @@ export class Args {
   /** A view of argument `i`, valid only until the command returns (the buffer is reused). */
   view(i: number): Buffer {
     return this.buf.subarray(this.base + this.starts[i]!, this.base + this.ends[i]!);
+  }
+
+  /**
+   * A case-insensitive hash of argument `i`'s bytes, for looking commands up without making a
+   * string of their name. Collisions are resolved by the caller with `is`.
+   */
+  hashLower(i: number): number {
+    const start = this.base + this.starts[i]!;
+    const end = this.base + this.ends[i]!;
+    let h = end - start;
+    for (let j = start; j < end; j++) h = (Math.imul(h, 31) + (this.buf[j]! | 0x20)) | 0;
+    return h;
   }
 
   /** Whether argument `i` equals `lower` (ASCII lower-case), ignoring case, without allocating. */

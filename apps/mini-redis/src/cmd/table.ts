@@ -42,19 +42,28 @@ const ALL: Command[] = [
   config,
 ];
 
-// Both spellings are stored, so that the usual all-upper or all-lower name is found without
-// lower-casing it first (which would allocate a second string per command).
-const TABLE = new Map<string, Command>();
+/** The same hash as `Args.hashLower`, of a lower-case name. */
+function hashName(name: string): number {
+  let h = name.length;
+  for (let j = 0; j < name.length; j++) h = (Math.imul(h, 31) + (name.charCodeAt(j) | 0x20)) | 0;
+  return h;
+}
+
+// Keyed by a case-insensitive hash of the name, so that finding a command allocates nothing:
+// no string for its name, no lower-casing. Each bucket is checked byte by byte with `args.is`.
+const TABLE = new Map<number, Command[]>();
 for (const c of ALL) {
-  TABLE.set(c.name, c);
-  TABLE.set(c.name.toUpperCase(), c);
+  const h = hashName(c.name);
+  TABLE.set(h, [...(TABLE.get(h) ?? []), c]);
 }
 
 /** Finds the command named by `args`' first argument, or undefined. */
 export function lookup(args: Args): Command | undefined {
   if (args.len(0) > 16) return undefined;
-  const name = args.str(0);
-  return TABLE.get(name) ?? TABLE.get(name.toLowerCase());
+  const bucket = TABLE.get(args.hashLower(0));
+  if (bucket === undefined) return undefined;
+  for (const c of bucket) if (args.is(0, c.name)) return c;
+  return undefined;
 }
 
 /** The check that comes first in Redis: `-ERR unknown command 'x', with args beginning with: ...` */
