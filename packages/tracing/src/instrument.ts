@@ -43,7 +43,7 @@ export function instrument<A extends unknown[], R, This = unknown>(
 
   const wrapped = function (this: This, ...args: A): R {
     if (level < state.maxLevel || !cs.enabled()) return fn.apply(this, args);
-    const span = log.span(level, name, fieldsFor(args));
+    const span = cs.span(fieldsFor(args));
     let result: R;
     try {
       result = span.inScope(() => fn.apply(this, args));
