@@ -16,7 +16,8 @@ export class Task {
   span: Span;
   /** The task span's id, cached: undefined when the span is disabled. */
   spanId: bigint | undefined;
-  readonly controller: AbortController | undefined;
+  /** Created on first use: most tasks never look at their signal. */
+  #controller: AbortController | undefined;
   /** The task's function has settled; the span closes once no poll of it is on the stack. */
   done = false;
   /** A wake was recorded since the last poll began. */
@@ -32,11 +33,26 @@ export class Task {
     this.span = span;
     this.spanId = span.id;
     this.isRoot = isRoot;
-    this.controller = isRoot ? undefined : new AbortController();
   }
 
+  /** The task's abort signal (undefined for the root task). */
   get signal(): AbortSignal | undefined {
-    return this.controller?.signal;
+    if (this.isRoot) return undefined;
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  /** Whether abort() was called. */
+  get aborted(): boolean {
+    return this.#controller?.signal.aborted === true;
+  }
+
+  /** Aborts the task's signal; false if it was aborted already. */
+  abort(reason: unknown): boolean {
+    if (this.isRoot || this.aborted) return false;
+    this.#controller ??= new AbortController();
+    this.#controller.abort(reason);
+    return true;
   }
 }
 

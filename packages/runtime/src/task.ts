@@ -18,8 +18,6 @@ export interface SpawnOptions {
 
 export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
-const noop = (): void => {};
-
 /**
  * Lost wakers: a pending task whose result promise was garbage-collected can never finish (nothing
  * left can resolve what it awaits). Its waker count drops to zero, which the console lints. The
@@ -38,11 +36,16 @@ const LOST = new FinalizationRegistry<LostToken>((token) => {
  */
 export class JoinHandle<T> implements PromiseLike<T> {
   readonly #task: Task;
-  readonly #promise: Promise<T>;
+  // The outcome, and a promise made only when someone awaits: a task nobody awaits costs no
+  // promise, and its failure is no unhandled rejection (as tokio, the handle just holds it).
+  #state: 0 | 1 | 2 = 0;
+  #value: unknown;
+  #promise: Promise<T> | undefined;
+  #resolve: ((v: T) => void) | undefined;
+  #reject: ((e: unknown) => void) | undefined;
 
-  constructor(task: Task, promise: Promise<T>) {
+  constructor(task: Task) {
     this.#task = task;
-    this.#promise = promise;
   }
 
   /** The task's id, unique for the life of the process (tokio's task::Id). */
@@ -65,9 +68,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
    * never runs. The handle then rejects with a JoinError whose isCancelled() is true.
    */
   abort(reason?: unknown): void {
-    const c = this.#task.controller;
-    if (c === undefined || c.signal.aborted || this.#task.done) return;
-    c.abort(reason ?? new DOMException(`task ${this.#task.id} was aborted`, "AbortError"));
+    if (this.#task.done) return;
+    this.#task.abort(reason ?? new DOMException(`task ${this.#task.id} was aborted`, "AbortError"));
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a JoinHandle is awaitable by design, as in tokio.
@@ -75,11 +77,37 @@ export class JoinHandle<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#promise.then(onFulfilled, onRejected);
+    return this.#settled().then(onFulfilled, onRejected);
   }
 
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.#promise.catch(onRejected);
+    return this.#settled().catch(onRejected);
+  }
+
+  #settled(): Promise<T> {
+    if (this.#promise !== undefined) return this.#promise;
+    if (this.#state === 1) this.#promise = Promise.resolve(this.#value as T);
+    else if (this.#state === 2) this.#promise = Promise.reject(this.#value);
+    else
+      this.#promise = new Promise<T>((res, rej) => {
+        this.#resolve = res;
+        this.#reject = rej;
+      });
+    return this.#promise;
+  }
+
+  /** @internal the task ended with a value. */
+  fulfil(v: T): void {
+    this.#state = 1;
+    this.#value = v;
+    this.#resolve?.(v);
+  }
+
+  /** @internal the task failed or was cancelled. */
+  fail(e: unknown): void {
+    this.#state = 2;
+    this.#value = e;
+    this.#reject?.(e);
   }
 }
 
@@ -105,59 +133,50 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
     if (span.id !== undefined) ensurePolls();
   }
   const task = new Task(id, name, span, false);
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(noop);
+  const handle = new JoinHandle<T>(task);
   if (task.spanId !== undefined) {
     waker(task, "waker.clone");
     wake(task);
   }
   taskStore.run(task, () => {
     // A fresh promise: a shared one would be tagged with (and keep alive) the last task.
-    Promise.resolve().then(() => run(task, fn, resolve, reject));
+    Promise.resolve().then(() => run(task, fn, handle));
   });
-  return new JoinHandle(task, promise);
+  return handle;
 }
 
-function run<T>(
-  task: Task,
-  fn: TaskFn<T>,
-  resolve: (v: T) => void,
-  reject: (e: unknown) => void,
-): void {
-  const signal = task.signal as AbortSignal;
-  if (signal.aborted) {
+function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
+  if (task.aborted) {
     finishTask(task);
-    reject(new JoinError(task.id, true, signal.reason));
+    handle.fail(new JoinError(task.id, true, task.signal?.reason));
     return;
   }
   task.woken = false;
+  // The signal is made only for a function that declares a parameter (or when a primitive or
+  // abort() asks for it), which spares most short tasks an AbortController.
+  const signal = (fn.length > 0 ? task.signal : undefined) as AbortSignal;
   let result: T | PromiseLike<T>;
   try {
     result = task.span.inScope(() => fn(signal));
   } catch (e) {
     finishTask(task);
-    reject(new JoinError(task.id, signal.aborted, e));
+    handle.fail(new JoinError(task.id, task.aborted, e));
     return;
   }
   if (!isThenable(result)) {
     finishTask(task);
-    resolve(result);
+    handle.fulfil(result);
     return;
   }
   const settle = (): void => {
     Promise.resolve(result).then(
       (v) => {
         finishTask(task);
-        resolve(v);
+        handle.fulfil(v);
       },
       (e) => {
         finishTask(task);
-        reject(new JoinError(task.id, signal.aborted, e));
+        handle.fail(new JoinError(task.id, task.aborted, e));
       },
     );
   };

@@ -243,3 +243,28 @@ test("back-to-back jobs of one task are one poll; interleaved tasks alternate; i
   assert.ok(rec.polls(rec.taskSpan(ping.id)).length >= 5);
   assert.ok(rec.polls(rec.taskSpan(pong.id)).length >= 5);
 });
+
+test("a failed task nobody awaits is no unhandled rejection; awaiting later still sees the error", async () => {
+  let unhandled = 0;
+  const count = (): void => {
+    unhandled++;
+  };
+  process.on("unhandledRejection", count);
+  try {
+    const h = spawn(async () => {
+      throw new Error("late");
+    });
+    await delay(5);
+    assert.equal(unhandled, 0);
+    assert.equal(h.isFinished, true);
+    await assert.rejects(
+      Promise.resolve(h),
+      (e: unknown) => e instanceof JoinError && (e.cause as Error).message === "late",
+    );
+    const ok = spawn(() => 5);
+    await delay(1);
+    assert.equal(await ok, 5);
+  } finally {
+    process.off("unhandledRejection", count);
+  }
+});
