@@ -62,6 +62,41 @@ export function callerLocation(fn: Caller): Location {
   return { file, line: site.getLineNumber() ?? 0, col: site.getColumnNumber() ?? 0 };
 }
 
+/**
+ * The first frame outside Node's internals and this package, within `depth` frames: where user
+ * code created something deep inside Node (a socket, a timer), for `watchNodeHandles`.
+ */
+export function userLocation(depth = 24): Location {
+  const holder: { stack?: unknown } = {};
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let sites: RawSite[] = [];
+  try {
+    Error.stackTraceLimit = depth;
+    Error.prepareStackTrace = RAW as typeof Error.prepareStackTrace;
+    Error.captureStackTrace(holder, userLocation);
+    if (Array.isArray(holder.stack)) sites = holder.stack as RawSite[];
+  } catch {
+    return UNKNOWN;
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  for (const site of sites) {
+    const name = site.getFileName();
+    if (typeof name !== "string" || name.startsWith("node:") || name.startsWith(OWN_DIR)) continue;
+    return {
+      file: displayPath(name),
+      line: site.getLineNumber() ?? 0,
+      col: site.getColumnNumber() ?? 0,
+    };
+  }
+  return UNKNOWN;
+}
+
+/** This package's source directory, as a file URL prefix (frames from it are never the user's). */
+const OWN_DIR = new URL(".", import.meta.url).href;
+
 /** A file path or file URL as spans show it: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
   let path = file;

@@ -10,7 +10,7 @@ import {
   resourceCallsite,
   STATE_UPDATE,
 } from "./callsites.ts";
-import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
+import { type Caller, callerLocation, type Location, locationsEnabled } from "./location.ts";
 
 export type UpdateOp = "add" | "sub" | "override";
 
@@ -46,7 +46,8 @@ const DROPPED = new FinalizationRegistry<Span>((span) => span.close());
 export class Resource {
   readonly span: Span;
 
-  constructor(opts: ResourceOptions, owner?: object) {
+  /** `location` overrides the caller's (a function is called only if the span is recorded). */
+  constructor(opts: ResourceOptions, owner?: object, location?: Location | (() => Location)) {
     const cs = callsiteFor(opts.target);
     if (!cs.enabled()) {
       this.span = Span.none();
@@ -55,8 +56,14 @@ export class Resource {
     const fields: Fields = { concrete_type: opts.concreteType, kind: opts.kind };
     if (opts.isInternal) fields.is_internal = true;
     if (opts.inheritsChildAttrs) fields.inherits_child_attrs = true;
-    if (opts.caller !== undefined && locationsEnabled) {
-      const loc = callerLocation(opts.caller);
+    const loc =
+      typeof location === "function"
+        ? location()
+        : (location ??
+          (opts.caller !== undefined && locationsEnabled
+            ? callerLocation(opts.caller)
+            : undefined));
+    if (loc !== undefined) {
       fields["loc.file"] = loc.file;
       fields["loc.line"] = loc.line;
       fields["loc.col"] = loc.col;

@@ -135,7 +135,18 @@ test("watchNodeHandles shows servers and timers as resources while they live", a
   await new Promise<void>((r) => server.close(() => r()));
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(rec.of(srv[0]?.[0] as bigint, "close").length, 1, "closed with the server");
+  assert.equal(srv[0]?.[1].fields["loc.file"], undefined, "locations are opt-in");
   stop();
+  const stop2 = watchNodeHandles({ types: ["Timeout"], locations: true });
+  const t2 = setTimeout(() => {}, 12_345);
+  const mine = rec
+    .resources("Timeout")
+    .filter(([id]) => rec.stateUpdates(id).some((u) => u.duration === 12_345));
+  clearTimeout(t2);
+  stop2();
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]?.[1].fields["loc.file"], "packages/runtime/test/behaviour.test.ts");
+  assert.equal(typeof mine[0]?.[1].fields["loc.line"], "number");
 });
 
 test("frozen promises inside a task are awaited normally", async () => {
