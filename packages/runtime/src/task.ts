@@ -5,7 +5,7 @@ import type { Fields } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { invalidArgument, JoinError } from "./errors.ts";
-import { callerLocation, locationsEnabled } from "./location.ts";
+import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
 import { ensurePolls, finishTask, wake, waker, wakerFor } from "./polls.ts";
 import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
 
@@ -14,6 +14,11 @@ export interface SpawnOptions {
   name?: string;
   /** Extra fields recorded on the task span. */
   fields?: Fields;
+  /**
+   * For helpers that spawn on their callers' behalf (tokio's #[track_caller]): the location
+   * recorded is the call to this function instead of the call to spawn.
+   */
+  caller?: Caller;
 }
 
 export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -124,7 +129,7 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
   if (SPAWN.enabled()) {
     const fields: Fields = { ...opts.fields, kind: "task", "task.name": name, "task.id": id };
     if (locationsEnabled) {
-      const loc = callerLocation(spawn);
+      const loc = callerLocation(opts.caller ?? spawn);
       fields["loc.file"] = loc.file;
       fields["loc.line"] = loc.line;
       fields["loc.col"] = loc.col;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { JoinError, pollMode, spawn } from "@periscope/runtime";
+import { JoinError, type JoinHandle, pollMode, spawn } from "@periscope/runtime";
 import { record } from "./recorder.ts";
 
 const rec = record();
@@ -267,4 +267,19 @@ test("a failed task nobody awaits is no unhandled rejection; awaiting later stil
   } finally {
     process.off("unhandledRejection", count);
   }
+});
+
+test("a helper that spawns for its caller can pass itself as `caller`", async () => {
+  function startWorker(): JoinHandle<number> {
+    return spawn(async () => 1, { name: "worker", caller: startWorker });
+  }
+  const h = startWorker();
+  await h;
+  const s = rec.spans.get(rec.taskSpan(h.id));
+  const here = new Error().stack?.split("\n")[1] ?? "";
+  assert.equal(s?.fields["loc.file"], "packages/runtime/test/spawn.test.ts");
+  assert.ok(
+    here.includes(`:${Number(s?.fields["loc.line"]) + 3}:`),
+    `${String(s?.fields["loc.line"])} vs ${here}`,
+  );
 });
