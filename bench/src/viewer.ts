@@ -78,7 +78,12 @@ function kvInt(key: string, value: number): Pb {
 }
 
 /** One ExportTraceServiceRequest of TRACES_PER_BATCH traces and the offsets of its trace ids. */
-function template(nowNs: bigint, service: string): { body: Buffer; traceIds: Buffer[] } {
+/** High half of every template timestamp, so the loader can find and rebase them. */
+const TIME_MARK = 0x5a5a5a5a;
+/** Spans of one batch start within this window (ns) after the batch's base time. */
+const BATCH_WINDOW_NS = 3e9;
+
+function template(service: string): { body: Buffer; traceIds: Buffer[] } {
   const traceIds: Buffer[] = [];
   const scope = new Pb();
   const sc = new Pb();
@@ -87,7 +92,10 @@ function template(nowNs: bigint, service: string): { body: Buffer; traceIds: Buf
   for (let t = 0; t < TRACES_PER_BATCH; t++) {
     const traceId = randomBytes(16);
     traceIds.push(traceId);
-    const traceStart = nowNs - BigInt(Math.floor(Math.random() * 3600e9));
+    // Relative times; the loader rebases them per batch, so the stream moves forward in time
+    // as a live application's exports do (spans arrive roughly in the order they end).
+    const traceStart =
+      (BigInt(TIME_MARK) << 32n) + BigInt(Math.floor(Math.random() * BATCH_WINDOW_NS));
     let rootId: Buffer | null = null;
     for (let i = 0; i < SPANS_PER_TRACE; i++) {
       const spanId = randomBytes(8);
@@ -122,6 +130,18 @@ function template(nowNs: bigint, service: string): { body: Buffer; traceIds: Buf
   const req = new Pb();
   req.msg(1, rs);
   return { body: req.done(), traceIds };
+}
+
+/** Offsets of the start/end fixed64 values (field 7 and 8 tags, then the marked high half). */
+function timeOffsets(body: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 9 <= body.length; i++) {
+    if ((body[i] === 0x39 || body[i] === 0x41) && body.readUInt32LE(i + 5) === TIME_MARK) {
+      out.push(i + 1);
+      i += 8;
+    }
+  }
+  return out;
 }
 
 function offsets(body: Buffer, ids: Buffer[]): number[] {
@@ -208,10 +228,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   try {
     const port = Number(new URL(otlp).port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const startNs = (Date.now() - 3600e3) * 1e6;
     const templates = Array.from({ length: 8 }, (_, i) => {
-      const t = template(nowNs, i < 6 ? "mini-redis" : `other-${i}`);
-      return { body: t.body, at: offsets(t.body, t.traceIds) };
+      const t = template(i < 6 ? "mini-redis" : `other-${i}`);
+      const times = timeOffsets(t.body);
+      if (times.length !== 2 * TRACES_PER_BATCH * SPANS_PER_TRACE)
+        throw new Error("template times not found");
+      return { body: t.body, at: offsets(t.body, t.traceIds), times };
     });
     const batches = Math.ceil(total / (SPANS_PER_TRACE * TRACES_PER_BATCH));
     let next = 0;
@@ -226,6 +249,15 @@ export async function run(args: string[]): Promise<BenchResult> {
         const body = Buffer.from(tpl.body);
         // Unique trace ids per batch: overwrite the first four bytes of each id with the batch number.
         for (const at of tpl.at) body.writeUInt32BE(n, at);
+        // Batch n covers the last hour's slice n, so 1,000,000 spans span the last hour.
+        const base = startNs + (Number(n) * 3600e9) / batches;
+        const baseHigh = Math.floor(base / 2 ** 32);
+        const baseLow = base - baseHigh * 2 ** 32;
+        for (const at of tpl.times) {
+          const sum = baseLow + body.readUInt32LE(at);
+          body.writeUInt32LE(sum % 2 ** 32, at);
+          body.writeUInt32LE(baseHigh + Math.floor(sum / 2 ** 32), at + 4);
+        }
         if ((await post(agent, port, "/v1/traces", body)) !== 200) failed++;
       }
     };

@@ -10,6 +10,7 @@ import {
   valueText,
 } from "./model.ts";
 import { decodeSpanBody } from "./span-bytes.ts";
+import { TAG_BUCKET_BITS as BUCKET_BITS } from "./store-schema.ts";
 
 export interface TraceQuery {
   service?: string;
@@ -47,9 +48,6 @@ interface SpanRow {
   error: number;
   body: Uint8Array;
 }
-
-/** Below this many matching spans, a minimum-duration search sorts them instead of walking time. */
-const DURATION_INDEX_MAX = 2000;
 
 const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "");
 
@@ -160,51 +158,80 @@ export class StoreReader {
       }
     }
     const out: Buffer[] = [];
-    const seen = new Set<string>();
-    if (traceTags.length === 0) {
-      // A minimum duration that few spans reach is answered from the duration index (then
-      // sorted by time); otherwise walk the time index newest first and stop once enough
-      // distinct traces are seen, so a search costs about limit * spans-per-trace rows
-      // however many spans are stored.
-      if (serviceId && q.minDurationUs !== undefined) {
-        const few = this.#q(
-          `SELECT count(*) AS n FROM (SELECT 1 FROM spans s INDEXED BY spans_service_duration WHERE s.service_id = ? AND s.duration_us >= ? AND s.start_us >= ? AND s.start_us <= ? LIMIT ${DURATION_INDEX_MAX})`,
-        ).get(serviceId, q.minDurationUs, q.startUs, q.endUs) as { n: number };
-        if (few.n < DURATION_INDEX_MAX) index = "INDEXED BY spans_service_duration";
-      }
+    const seen = new Set<number>();
+    const take = (n: number, t: Uint8Array) => {
+      if (seen.has(n)) return false;
+      seen.add(n);
+      out.push(Buffer.from(t));
+      return out.length >= q.limit;
+    };
+    if (traceTags.length === 0 && !(serviceId && q.minDurationUs !== undefined)) {
+      // Walk the time index newest first and stop once enough distinct traces are seen, so a
+      // search costs about limit * spans-per-trace rows however many spans are stored.
       const st = this.#q(
-        `SELECT s.trace_id AS t FROM spans s ${index} WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
+        `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s ${index} WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
       );
-      for (const row of st.iterate(...args) as Iterable<{ t: Uint8Array }>) {
-        const b = Buffer.from(row.t);
-        const key = b.toString("latin1");
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push(b);
-        if (out.length >= q.limit) break;
+      for (const row of st.iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
+        if (take(row.n, row.t)) break;
       }
       return out;
     }
-    // With tags, the first tag's index entries (newest first) give the candidate traces; each is
-    // checked against the span conditions, then against the other tags.
+    // Bucketed indexes (tags, durations) are probed bucket by bucket, newest first, within the
+    // trace numbers that the time window covers.
+    const [lo, hi] = this.#bucketRange(serviceId, q.startUs, q.endUs);
+    if (traceTags.length === 0) {
+      const st = this.#q(
+        `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s INDEXED BY spans_service_duration WHERE (s.trace_no >> ${BUCKET_BITS}) = ? AND ${where.join(" AND ")} ORDER BY s.start_us DESC`,
+      );
+      for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
+        for (const row of st.iterate(bucket, ...args) as Iterable<{ n: number; t: Uint8Array }>) {
+          if (take(row.n, row.t)) break;
+        }
+      }
+      return out;
+    }
     const [k0, v0] = traceTags[0]!;
+    // Buckets hold 2^TAG_BUCKET_BITS consecutive traces; probing them newest first keeps the
+    // answer in recency order and stops as soon as enough traces matched.
     const candidates = this.#q(
-      "SELECT trace_id AS t FROM trace_tags WHERE key = ? AND value = ? ORDER BY id DESC",
+      "SELECT trace_no AS n FROM trace_tags WHERE bucket = ? AND key = ? AND value = ? ORDER BY id DESC",
     );
     const check = this.#q(
-      `SELECT 1 FROM spans s INDEXED BY spans_trace WHERE s.trace_id = ? AND ${where.join(" AND ")} LIMIT 1`,
+      `SELECT s.trace_id AS t FROM spans s INDEXED BY spans_trace WHERE s.trace_no = ? AND ${where.join(" AND ")} LIMIT 1`,
     );
-    for (const row of candidates.iterate(k0, v0) as Iterable<{ t: Uint8Array }>) {
-      const b = Buffer.from(row.t);
-      const key = b.toString("latin1");
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (!check.get(b, ...args)) continue;
-      if (traceTags.length > 1 && !this.#hasTags(b, traceTags.slice(1))) continue;
-      out.push(b);
-      if (out.length >= q.limit) break;
+    for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
+      for (const row of candidates.iterate(bucket, k0, v0) as Iterable<{ n: number }>) {
+        if (seen.has(row.n)) continue;
+        seen.add(row.n);
+        const hit = check.get(row.n, ...args) as { t: Uint8Array } | undefined;
+        if (!hit) continue;
+        if (traceTags.length > 1 && !this.#hasTags(Buffer.from(hit.t), traceTags.slice(1)))
+          continue;
+        seen.delete(row.n);
+        if (take(row.n, hit.t)) break;
+      }
     }
     return out;
+  }
+
+  /** Buckets of the trace numbers whose spans start in [startUs, endUs], one bucket of margin. */
+  #bucketRange(serviceId: number, startUs: number, endUs: number): [number, number] {
+    if (!serviceId) {
+      const all = this.#q(
+        "SELECT coalesce(min(no), 0) AS lo, coalesce(max(no), -1) AS hi FROM traces",
+      ).get() as { lo: number; hi: number };
+      return [all.lo >> BUCKET_BITS, all.hi < 0 ? -1 : all.hi >> BUCKET_BITS];
+    }
+    const edge = (dir: string) =>
+      this.#q(
+        `SELECT trace_no AS n FROM spans INDEXED BY spans_service_start WHERE service_id = ? AND start_us >= ? AND start_us <= ? ORDER BY start_us ${dir} LIMIT 1`,
+      ).get(serviceId, startUs, endUs) as { n: number } | undefined;
+    const first = edge("ASC");
+    const last = edge("DESC");
+    if (!first || !last) return [0, -1];
+    const a = Math.min(first.n, last.n) >> BUCKET_BITS;
+    const b = Math.max(first.n, last.n) >> BUCKET_BITS;
+    return [Math.max(0, a - 1), b + 1];
   }
 
   #hasTags(traceId: Buffer, tags: Array<[string, string]>): boolean {
@@ -220,9 +247,11 @@ export class StoreReader {
 
   /** All spans of a trace, oldest first; empty when unknown. */
   trace(traceId: Buffer): StoredSpan[] {
+    const no = this.#traceNo(traceId);
+    if (no === undefined) return [];
     const rows = this.#q(
-      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE trace_id = ? ORDER BY start_us, id",
-    ).all(traceId) as unknown as SpanRow[];
+      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE trace_no = ? ORDER BY start_us, id",
+    ).all(no) as unknown as SpanRow[];
     return rows.map((r) => this.#toSpan(r));
   }
 
@@ -240,6 +269,13 @@ export class StoreReader {
       durationUs: r.duration_us,
       body: decodeSpanBody(r.body),
     };
+  }
+
+  #traceNo(traceId: Buffer): number | undefined {
+    const row = this.#q("SELECT no FROM traces WHERE trace_id = ?").get(traceId) as
+      | { no: number }
+      | undefined;
+    return row?.no;
   }
 
   #serviceName(id: number): string {
@@ -274,9 +310,11 @@ export class StoreReader {
 
   /** A short description of a trace without its span bodies. */
   summary(traceId: Buffer): TraceSummary | null {
+    const no = this.#traceNo(traceId);
+    if (no === undefined) return null;
     const rows = this.#q(
-      "SELECT parent_id, service_id, op_id, start_us, duration_us, error FROM spans WHERE trace_id = ? ORDER BY start_us, id",
-    ).all(traceId) as Array<{
+      "SELECT parent_id, service_id, op_id, start_us, duration_us, error FROM spans WHERE trace_no = ? ORDER BY start_us, id",
+    ).all(no) as Array<{
       parent_id: Uint8Array | null;
       service_id: number;
       op_id: number;
@@ -322,7 +360,7 @@ export class StoreReader {
     return this.#q(
       `SELECT ps.name AS parent, cs.name AS child, count(*) AS callCount
        FROM spans c
-       JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
+       JOIN spans p ON p.trace_no = c.trace_no AND p.span_id = c.parent_id
        JOIN services ps ON ps.id = p.service_id
        JOIN services cs ON cs.id = c.service_id
        WHERE c.service_id IN (SELECT id FROM services) AND c.start_us >= ? AND c.start_us <= ?
@@ -340,20 +378,18 @@ export class StoreReader {
   /** Traces that got spans after span id `since` (newest first), optionally of one service. */
   tracesSince(since: number, limit: number, service?: string): Buffer[] {
     const args: Array<number | string> = [since];
-    let sql = "SELECT s.trace_id AS t FROM spans s WHERE s.id > ?";
+    let sql = "SELECT s.trace_no AS n, s.trace_id AS t FROM spans s WHERE s.id > ?";
     if (service) {
       sql += " AND s.service_id = (SELECT id FROM services WHERE name = ?)";
       args.push(service);
     }
     sql += " ORDER BY s.id DESC";
-    const seen = new Set<string>();
+    const seen = new Set<number>();
     const out: Buffer[] = [];
-    for (const row of this.#q(sql).iterate(...args) as Iterable<{ t: Uint8Array }>) {
-      const b = Buffer.from(row.t);
-      const k = b.toString("latin1");
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push(b);
+    for (const row of this.#q(sql).iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
+      if (seen.has(row.n)) continue;
+      seen.add(row.n);
+      out.push(Buffer.from(row.t));
       if (out.length >= limit) break;
     }
     return out;

@@ -2,7 +2,7 @@
 // a committed batch is in the WAL before the receiver answers, so it survives kill -9).
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = "2";
+export const SCHEMA_VERSION = "4";
 
 /** Tag rows written with span N get ids N * TAG_SLOTS + i, so retention drops them by id range
  * and a tag search walks them newest first. */
@@ -11,6 +11,14 @@ export const TAG_SLOTS = 1024;
 /** Values longer than this are stored but not indexed as tags (an exact-match search on them
  * would be rare, and the index would grow with every log line put in an attribute). */
 export const MAX_TAG_VALUE = 256;
+
+/**
+ * The tag index is keyed by (trace_no >> TAG_BUCKET_BITS, key, value), the duration index by
+ * (service, trace_no >> TAG_BUCKET_BITS, duration). Without the bucket, one
+ * batch's tag rows land all over the index and each commit rewrites hundreds of pages; with it
+ * they land in the newest bucket's few pages. A search probes buckets newest first.
+ */
+export const TAG_BUCKET_BITS = 8;
 
 export function applySchema(db: DatabaseSync, inMemory: boolean): void {
   // auto_vacuum must be chosen before the first table exists; it lets retention give space back.
@@ -39,8 +47,10 @@ export function applySchema(db: DatabaseSync, inMemory: boolean): void {
       key TEXT NOT NULL, value TEXT NOT NULL, resource_id INTEGER NOT NULL,
       PRIMARY KEY (key, value, resource_id)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE);
+    CREATE TABLE IF NOT EXISTS traces (no INTEGER PRIMARY KEY, trace_id BLOB NOT NULL UNIQUE);
     CREATE TABLE IF NOT EXISTS spans (
       id INTEGER PRIMARY KEY,
+      trace_no INTEGER NOT NULL,
       trace_id BLOB NOT NULL,
       span_id BLOB NOT NULL,
       parent_id BLOB,
@@ -53,13 +63,15 @@ export function applySchema(db: DatabaseSync, inMemory: boolean): void {
       resource_id INTEGER NOT NULL,
       scope_id INTEGER NOT NULL,
       body BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
+    CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_no, span_id);
     CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
-    CREATE INDEX IF NOT EXISTS spans_service_duration ON spans (service_id, duration_us);
+    CREATE INDEX IF NOT EXISTS spans_service_duration
+      ON spans (service_id, (trace_no >> ${TAG_BUCKET_BITS}), duration_us);
     CREATE TABLE IF NOT EXISTS trace_tags (
-      id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS trace_tags_kv ON trace_tags (key, value);
+      id INTEGER PRIMARY KEY, trace_no INTEGER NOT NULL, bucket INTEGER NOT NULL,
+      key TEXT NOT NULL, value TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS trace_tags_kv ON trace_tags (bucket, key, value);
   `);
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
     | { value: string }

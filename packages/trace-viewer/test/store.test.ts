@@ -190,3 +190,43 @@ test("duration search: a rare minimum uses the duration index, a common one walk
     store.close();
   }
 });
+
+test("bucketed tag and duration indexes find old and new traces, newest first, within the window", () => {
+  const store = new TraceStore({ path: ":memory:", retentionIntervalMs: 0 });
+  try {
+    // 1,000 traces arrive one by one (about four index buckets); two carry a tag, two are slow.
+    for (let i = 1; i <= 1000; i++) {
+      const [r] = decodeJson(
+        jsonRequest("svc", [
+          {
+            traceId: hexId(i, 16),
+            spanId: hexId(1, 8),
+            name: "op",
+            startNs: BigInt(NOW_MS + i * 1000) * 1_000_000n,
+            durationNs: i === 5 || i === 950 ? 9_000_000_000n : 1_000_000n,
+            attributes:
+              i === 3 || i === 900 ? [{ key: "user", value: { stringValue: "u-1" } }] : [],
+          },
+        ]),
+      ).resources;
+      store.ingest([r!]);
+    }
+    const find = (extra: object, startMs = NOW_MS, endMs = NOW_MS + 2_000_000) =>
+      store.reader
+        .findTraceIds({
+          service: "svc",
+          startUs: startMs * 1000,
+          endUs: endMs * 1000,
+          limit: 10,
+          ...extra,
+        })
+        .map((b) => b.toString("hex"));
+    assert.deepEqual(find({ tags: { user: "u-1" } }), [hexId(900, 16), hexId(3, 16)]);
+    assert.deepEqual(find({ minDurationUs: 5_000_000 }), [hexId(950, 16), hexId(5, 16)]);
+    assert.deepEqual(find({ tags: { user: "u-1" } }, NOW_MS, NOW_MS + 10_000), [hexId(3, 16)]);
+    assert.deepEqual(find({ minDurationUs: 5_000_000 }, NOW_MS + 100_000), [hexId(950, 16)]);
+    assert.deepEqual(find({ tags: { user: "u-2" } }), []);
+  } finally {
+    store.close();
+  }
+});
