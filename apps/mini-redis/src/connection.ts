@@ -62,8 +62,6 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       maxMultibulkLength: shared.maxMultibulkLength,
     });
     this.span = connectionSpan(this.peer, id);
-    // Replies are small and latency matters more than packet count: disable Nagle, as Redis does.
-    socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.

@@ -77,7 +77,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 
   // allowHalfOpen: when a client half-closes, we decide when our side ends (after flushing the
-  // replies to its last commands), not Node. Keep-alive probes after 300 s of silence find
+  // replies to its last commands), not Node. No Nagle: replies are small and latency matters
+  // more than packet count, as in Redis. Keep-alive probes after 300 s of silence find
   // clients that vanished without a FIN, as Redis's `tcp-keepalive 300` does.
   const netOptions = {
     noDelay: true,
