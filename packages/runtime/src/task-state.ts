@@ -70,11 +70,6 @@ export function currentTask(): Task | undefined {
   return taskStore.getStore();
 }
 
-/** The current task's abort signal, unless the caller passed its own. */
-export function effectiveSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
-  return signal ?? taskStore.getStore()?.signal;
-}
-
 /**
  * Runs fn outside any task: for the runtime's own timers, whose callbacks are the "driver" that
  * wakes a task (as tokio's time driver), not a poll of it.
