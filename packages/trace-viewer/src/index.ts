@@ -3,7 +3,8 @@
 export { parseSize, runViewerCli } from "./cli.ts";
 export type { IngestFormat, IngestResult, IngestSink } from "./ingest.ts";
 export type { JaegerSpan, JaegerTag, JaegerTrace } from "./jaeger-json.ts";
-export { decodeJson, decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
+export { decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
+export { decodeJson } from "./otlp-json-decode.ts";
 export { type RetentionResult, type StoreOptions, TraceStore } from "./store.ts";
 export type { TraceQuery, TraceSummary } from "./store-read.ts";
 export {

@@ -3,7 +3,8 @@
 // that arrive together are committed together (group commit), and each is answered only after
 // that commit, so an acknowledged batch is always on disk.
 import type { DecodedExport } from "./model.ts";
-import { decodeJson, decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
+import { decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
+import { decodeJson } from "./otlp-json-decode.ts";
 import type { TraceStore } from "./store.ts";
 
 export interface IngestResult {
