@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { cmd, connect, readBytes } from "./helpers.ts";
 
 const app = join(import.meta.dirname, "..");
 let server: ChildProcess;
@@ -156,4 +157,34 @@ test("JSON logs carry the connection and command spans; SIGTERM shuts down clean
   assert.match(String(spans[0]?.peer), /^127\.0\.0\.1:\d+$/);
   assert.equal(spans[1]?.name, "cmd");
   assert.ok(["set", "get", "ping", "publish", "subscribe"].includes(String(spans[1]?.command)));
+});
+
+test("a second signal exits at once, while the first waits for a client that does not read", async () => {
+  const child = spawn(process.execPath, ["bin/mini-redis-server.js", "--port", "0"], {
+    cwd: app,
+    env: { ...process.env, PERISCOPE_LOG: "info" },
+  });
+  let out = "";
+  const childPort = await new Promise<number>((resolve) => {
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const m = /accepting inbound connections.*?127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  const s = await connect(childPort);
+  s.write(cmd("SET", "big", Buffer.alloc(1024 * 1024, "x")));
+  await readBytes(s, 5);
+  s.pause(); // never read the 64 MB of replies asked for next
+  s.write(Buffer.concat(Array.from({ length: 64 }, () => cmd("GET", "big"))));
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  child.kill("SIGINT");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(child.exitCode, null, "the first signal waits for in-flight replies");
+  child.kill("SIGINT");
+  assert.equal(await exited, 130);
+  s.destroy();
 });
