@@ -24,7 +24,12 @@ export interface StoreOptions {
 export interface RetentionResult {
   deletedByAge: number;
   deletedBySize: number;
+  /** Whether the row budget ran out (or the store is still over its cap). */
+  more: boolean;
 }
+
+/** Spans deleted per statement by retention. */
+const CHUNK = 10_000;
 
 export class TraceStore {
   readonly path: string;
@@ -63,13 +68,15 @@ export class TraceStore {
     this.#st = prepareWriter(db);
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0 && (this.#retentionMs > 0 || this.#maxBytes > 0)) {
-      this.#timer = setInterval(() => {
+      // Each step deletes a bounded number of spans, then yields to the receivers and queries.
+      const step = () => {
         try {
-          this.enforceRetention();
+          if (this.enforceRetention(CHUNK * 5).more) setTimeout(step, 0).unref();
         } catch {
           // A failed trim is retried on the next tick; ingest must not stop because of it.
         }
-      }, every);
+      };
+      this.#timer = setInterval(step, every);
       this.#timer.unref();
     }
   }
@@ -226,29 +233,40 @@ export class TraceStore {
     return (g("PRAGMA page_count") - g("PRAGMA freelist_count")) * g("PRAGMA page_size");
   }
 
-  /** Drops spans past the age limit, then the oldest spans while over the size limit. */
-  enforceRetention(): RetentionResult {
-    const out: RetentionResult = { deletedByAge: 0, deletedBySize: 0 };
+  /**
+   * Drops spans past the age limit, then the oldest spans while over the size limit, deleting at
+   * most `maxRows` spans (in chunks of CHUNK rows, each its own short transaction); `more` says
+   * whether work is left for another call.
+   */
+  enforceRetention(maxRows = Number.POSITIVE_INFINITY): RetentionResult {
+    const out: RetentionResult = { deletedByAge: 0, deletedBySize: 0, more: false };
     if (this.#closed) return out;
     const db = this.#db;
+    const budget = () => maxRows - out.deletedByAge - out.deletedBySize;
     if (this.#retentionMs > 0) {
       const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
-      // Chunks keep each write transaction short so receivers are not held up for long.
       // Per service, so the (service, start) index finds the old spans.
       const del = db.prepare(
-        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT 20000)",
+        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT ?)",
       );
       const services = db.prepare("SELECT id FROM services").all() as Array<{ id: number }>;
       for (const { id } of services) {
-        for (;;) {
-          const n = Number(del.run(id, cutoffUs).changes);
+        while (budget() > 0) {
+          const want = Math.min(CHUNK, budget());
+          const n = Number(del.run(id, cutoffUs, want).changes);
           out.deletedByAge += n;
-          if (n < 20000) break;
+          if (n < want) break;
         }
       }
+      // Out of budget: there may be more (an exact check would cost another index probe).
+      if (budget() <= 0) out.more = true;
     }
     if (this.#maxBytes > 0) {
-      for (let round = 0; round < 20; round++) {
+      const del = db.prepare(
+        "DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY id LIMIT ?)",
+      );
+      // Re-measure after each estimate: index and free pages make bytes per span inexact.
+      for (let round = 0; round < 20 && budget() > 0; round++) {
         const used = this.usedBytes();
         if (used <= this.#maxBytes) break;
         const count = Number(
@@ -256,18 +274,17 @@ export class TraceStore {
         );
         if (count === 0) break;
         // Aim 10% under the cap so the trim does not run again after every batch.
-        const drop = Math.max(1, Math.ceil((count * (used - this.#maxBytes * 0.9)) / used));
-        const edge = db
-          .prepare("SELECT id FROM spans ORDER BY id LIMIT 1 OFFSET ?")
-          .get(Math.min(drop, count - 1)) as { id: number } | undefined;
-        const n = edge
-          ? Number(db.prepare("DELETE FROM spans WHERE id < ?").run(edge.id).changes)
-          : Number(db.prepare("DELETE FROM spans").run().changes);
-        out.deletedBySize += n;
+        let drop = Math.max(1, Math.ceil((count * (used - this.#maxBytes * 0.9)) / used));
+        while (drop > 0 && budget() > 0) {
+          const n = Number(del.run(Math.min(CHUNK, drop, budget())).changes);
+          out.deletedBySize += n;
+          drop -= n;
+          if (n === 0) break;
+        }
         this.#dropOrphanTags();
         db.exec("PRAGMA incremental_vacuum");
-        if (n === 0) break;
       }
+      if (budget() <= 0 && this.usedBytes() > this.#maxBytes) out.more = true;
     }
     if (out.deletedByAge + out.deletedBySize > 0) {
       this.#dropOrphanTags();

@@ -230,3 +230,39 @@ test("bucketed tag and duration indexes find old and new traces, newest first, w
     store.close();
   }
 });
+
+test("retention works in bounded steps, and the timer finishes the job in the background", async () => {
+  const store = new TraceStore({
+    path: ":memory:",
+    retentionMs: DAY_MS,
+    clock: () => NOW_MS,
+    retentionIntervalMs: 0,
+  });
+  try {
+    store.ingest(spansAt("svc", 1, NOW_MS - 2 * DAY_MS, 250));
+    const first = store.enforceRetention(100);
+    assert.equal(first.deletedByAge, 100);
+    assert.equal(first.more, true);
+    const rest = store.enforceRetention();
+    assert.equal(rest.deletedByAge, 150);
+    assert.equal(rest.more, false);
+  } finally {
+    store.close();
+  }
+  const timed = new TraceStore({
+    path: ":memory:",
+    retentionMs: DAY_MS,
+    clock: () => NOW_MS,
+    retentionIntervalMs: 10,
+  });
+  try {
+    timed.ingest(spansAt("svc", 2, NOW_MS - 2 * DAY_MS, 300));
+    timed.ingest(spansAt("svc", 3, NOW_MS - 1000, 3));
+    for (let i = 0; i < 200 && timed.reader.stats().spanCount > 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(timed.reader.stats().spanCount, 3, "only the recent trace is left");
+  } finally {
+    timed.close();
+  }
+});
