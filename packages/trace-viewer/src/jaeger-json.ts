@@ -13,7 +13,7 @@ export interface JaegerSpan {
   spanID: string;
   operationName: string;
   references: Array<{ refType: "CHILD_OF" | "FOLLOWS_FROM"; traceID: string; spanID: string }>;
-  flags: number;
+  flags?: number;
   startTime: number;
   duration: number;
   tags: JaegerTag[];
@@ -86,9 +86,11 @@ function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): Jaeger
       spanID: l.spanId,
     });
   }
-  const tags = b.attributes.map(toJaegerTag);
+  // Tag order follows Jaeger's OTLP translation: scope, attributes, then derived tags.
+  const tags: JaegerTag[] = [];
   if (s.scope.name) tags.push(str("otel.scope.name", s.scope.name));
   if (s.scope.version) tags.push(str("otel.scope.version", s.scope.version));
+  for (const kv of b.attributes) tags.push(toJaegerTag(kv));
   const kind = kindName(b.kind);
   if (kind) tags.push(str("span.kind", kind));
   if (b.status.code === 1) tags.push(str("otel.status_code", "OK"));
@@ -109,7 +111,8 @@ function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): Jaeger
     spanID: s.spanId,
     operationName: b.name,
     references,
-    flags: (b.flags ?? 1) & 0xff,
+    // W3C trace flags (sampled); Jaeger omits the field when it is 0.
+    ...((b.flags ?? 0) & 0xff ? { flags: (b.flags ?? 0) & 0xff } : {}),
     startTime: s.startUs,
     duration: s.durationUs,
     tags,
