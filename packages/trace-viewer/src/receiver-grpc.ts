@@ -1,5 +1,6 @@
 // OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export on
 // @grpc/grpc-js. Messages stay raw bytes until the shared ingest path decodes them.
+import { createServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { IngestSink } from "./ingest.ts";
 import { OtlpDecodeError } from "./otlp-decode.ts";
@@ -52,6 +53,9 @@ export async function startGrpcReceiver(
       );
     },
   });
+  // grpc-js logs its own line when a port is taken; probing first lets the caller's clear
+  // message be the only one the user sees.
+  if (port !== 0) await probePort(host, port);
   const bracketed = host.includes(":") ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${bracketed}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -71,4 +75,12 @@ export async function startGrpcReceiver(
         }, 2000).unref();
       }),
   };
+}
+
+function probePort(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }

@@ -95,3 +95,20 @@ test("gRPC: a malformed Export message gets INVALID_ARGUMENT and stores nothing"
   assert.equal(err?.code, grpc.status.INVALID_ARGUMENT);
   assert.equal(v.store.reader.stats().spanCount, 0);
 });
+
+test("a taken port fails with PERISCOPE_VIEWER_PORT_IN_USE naming the flag to change", async (t) => {
+  const a = await testViewer();
+  t.after(() => a.close());
+  const cases: Array<[object, RegExp]> = [
+    [{ ui: a.uiUrl.slice("http://".length) }, /--ui/],
+    [{ otlpHttp: a.otlpHttpUrl.slice("http://".length) }, /--otlp-http/],
+    [{ otlpGrpc: a.otlpGrpcAddress }, /--otlp-grpc/],
+  ];
+  for (const [opts, flag] of cases) {
+    await assert.rejects(testViewer(opts), (e: Error) => {
+      assert.match(e.message, /^PERISCOPE_VIEWER_PORT_IN_USE: /);
+      assert.match(e.message, flag);
+      return true;
+    });
+  }
+});
