@@ -39,14 +39,19 @@ export interface AggregatorConfig {
 }
 
 export class Aggregator implements LayerSinks {
-  /** Live tasks, and completed ones until their last change has been published. */
+  /** Live tasks (a completed task moves to `frozen` as soon as the aggregator holds it). */
   readonly tasks = new Map<number | string, TaskEntity>();
-  /** Completed, published tasks within retention, in compact form. */
+  /** Completed tasks within retention, in compact form; the newest wait for the next delta. */
   readonly frozen = new FrozenTasks();
   readonly resources = new Map<number | string, ResourceEntity>();
   readonly asyncOps = new Map<number | string, AsyncOpEntity>();
   readonly #cfg: AggregatorConfig;
   #dirty: Entity[] = [];
+  /**
+   * Dirty tasks by id key, not by reference: a task that completes before the next publish is
+   * frozen at once, and this list must not keep its object alive until then.
+   */
+  #dirtyTasks: (number | string)[] = [];
   /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
   #dropped: Entity[] = [];
   #droppedHead = 0;
@@ -78,11 +83,22 @@ export class Aggregator implements LayerSinks {
   // ---- LayerSinks (called from the layer, on the hot path) ----
 
   markDirty(e: Entity): void {
-    this.#dirty.push(e);
+    if (e.kind === "task") this.#dirtyTasks.push(idKey(e.id));
+    else this.#dirty.push(e);
   }
   markDropped(e: Entity): void {
-    // Tasks are retired through the frozen store once their completion is published.
-    if (e.kind !== "task") this.#dropped.push(e);
+    if (e.kind !== "task") {
+      this.#dropped.push(e);
+      return;
+    }
+    // A completed task never changes again: into compact storage now (if the aggregator already
+    // holds it; else when the queue is drained), so a burst of short tasks is not kept as objects
+    // until the next publish. The frozen store remembers it still has to be sent.
+    const k = idKey(e.id);
+    if (this.tasks.get(k) === e) {
+      this.tasks.delete(k);
+      this.frozen.add(e, e.unsent);
+    }
   }
   longPoll(task: TaskEntity, ms: number): void {
     const w = this.#warnings;
@@ -122,8 +138,16 @@ export class Aggregator implements LayerSinks {
 
   #insert(e: Entity): void {
     const k = idKey(e.id);
-    if (e.kind === "task") this.tasks.set(k, e);
-    else if (e.kind === "resource") this.resources.set(k, e);
+    if (e.kind === "task") {
+      // Completed while queued: straight to compact storage, announced in the next delta.
+      if (!Number.isNaN(e.droppedAt)) this.frozen.add(e, true);
+      else {
+        this.tasks.set(k, e);
+        this.#dirtyTasks.push(k);
+      }
+      return;
+    }
+    if (e.kind === "resource") this.resources.set(k, e);
     else this.asyncOps.set(k, e);
     // New entities start dirty; markDirty only fires on a clean -> dirty change, so list it here.
     this.#dirty.push(e);
@@ -199,15 +223,28 @@ export class Aggregator implements LayerSinks {
     const items: Item[] = [];
     const dirty = this.#dirty;
     this.#dirty = [];
+    const dirtyTasks = this.#dirtyTasks;
+    this.#dirtyTasks = [];
     // Resources first: async ops and poll ops refer to them.
-    for (const kind of ["resource", "task", "asyncOp"] as const) {
-      for (const e of dirty) {
-        if (e.kind !== kind || !e.dirty) continue;
-        items.push(this.#item(e, e.unsent));
-        e.dirty = false;
-        e.unsent = false;
-        if (e.kind === "task" && !Number.isNaN(e.droppedAt)) this.#freeze(e);
-      }
+    for (const e of dirty) {
+      if (e.kind !== "resource" || !e.dirty) continue;
+      items.push(this.#item(e, e.unsent));
+      e.dirty = false;
+      e.unsent = false;
+    }
+    for (const k of dirtyTasks) {
+      const e = this.tasks.get(k);
+      if (e === undefined || !e.dirty) continue;
+      items.push(this.#item(e, e.unsent));
+      e.dirty = false;
+      e.unsent = false;
+    }
+    for (const [e, unsent] of this.frozen.takeUnpublished()) items.push(this.#item(e, unsent));
+    for (const e of dirty) {
+      if (e.kind !== "asyncOp" || !e.dirty) continue;
+      items.push(this.#item(e, e.unsent));
+      e.dirty = false;
+      e.unsent = false;
     }
     const pollOps = this.#pollOps.map((o) =>
       PollOpCodec.encode({
@@ -246,19 +283,18 @@ export class Aggregator implements LayerSinks {
     for (const e of this.#dirty) {
       e.dirty = false;
       e.unsent = false;
-      if (e.kind === "task" && !Number.isNaN(e.droppedAt)) this.#freeze(e);
     }
+    for (const k of this.#dirtyTasks) {
+      const e = this.tasks.get(k);
+      if (e === undefined) continue;
+      e.dirty = false;
+      e.unsent = false;
+    }
+    this.frozen.discardUnpublished();
     this.#dirty = [];
+    this.#dirtyTasks = [];
     this.#pollOps = [];
     this.#cfg.metas.takePending();
-  }
-
-  /** A completed task whose last state is published never changes again: store it compactly. */
-  #freeze(t: TaskEntity): void {
-    const k = idKey(t.id);
-    if (this.tasks.get(k) !== t) return;
-    this.tasks.delete(k);
-    this.frozen.add(t);
   }
 
   #item(e: Entity, created: boolean): Item {
@@ -302,7 +338,7 @@ export class Aggregator implements LayerSinks {
     const now = this.#cfg.clock.now();
     const retention = this.#cfg.retentionMs;
     const consumers = this.hasConsumers();
-    this.frozen.expire(now, retention);
+    this.frozen.expire(now, retention, consumers);
     const list = this.#dropped;
     while (this.#droppedHead < list.length) {
       const e = list[this.#droppedHead] as Entity;

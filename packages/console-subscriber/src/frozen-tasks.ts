@@ -1,36 +1,44 @@
-// Completed tasks waiting out their retention, stored as columns in typed-array chunks (about
-// 140 bytes a task) instead of objects, so a million short tasks fit. Rows are in completion order.
+// Completed tasks waiting out their retention, stored as columns in typed-array chunks (62 bytes a
+// task) instead of objects, so a million short tasks fit. Rows are in completion order.
 import type { Fields, Metadata } from "@periscope/tracing";
 import { type Loc, TaskEntity } from "./entities.ts";
 import { asU64 } from "./fields.ts";
 
 const CHUNK = 4096;
-// Float64 columns.
+// Uint32 columns: times as ns before dropped_at (a task's whole life fits in 2^32 ns, 4.29 s, in
+// the compact form), durations in ns, and the shared static info.
 const CREATED = 0;
-const DROPPED = 1;
-const FIRST_POLL = 2;
-const LAST_START = 3;
-const LAST_END = 4;
-const LAST_WAKE = 5;
-const BUSY = 6;
-const SCHED = 7;
-const TASK_ID = 8;
-const POLL_ONE = 9;
-const SCHED_ONE = 10;
-const POLL_MAX_OUT = 11;
-const SCHED_MAX_OUT = 12;
-const F64 = 13;
-// Uint32 columns.
+const FIRST_POLL = 1;
+const LAST_START = 2;
+const LAST_END = 3;
+const LAST_WAKE = 4;
+const BUSY = 5;
+const SCHED = 6;
+const STATIC = 7;
+const U32 = 8;
+// Uint16 columns: counters, and flags.
 const POLLS = 0;
 const WAKES = 1;
 const CLONES = 2;
 const DROPS = 3;
 const SELF_WAKES = 4;
-const STATIC = 5;
-const LONG_POLLS = 6;
-const POLL_OUT = 7;
-const SCHED_OUT = 8;
-const U32 = 9;
+const LONG_POLLS = 5;
+const FLAGS = 6;
+const U16 = 7;
+// Int32 columns: span id and task id as deltas from the chunk's first row.
+const ID = 0;
+const TID = 1;
+const I32 = 2;
+
+const NONE = 0xffffffff;
+const NO_TID = -0x80000000;
+const U16_MAX = 0xffff;
+/** The row is a whole TaskEntity in `wide` (it did not fit the compact form). */
+const F_WIDE = 1;
+/** Not yet announced to consumers in a delta's new_tasks. */
+const F_UNSENT = 2;
+/** The task had one scheduled-time sample (equal to its scheduled time). */
+const F_SCHED_ONE = 4;
 
 /** What many tasks share: where and how they were spawned (all fields but task.id). */
 interface StaticInfo {
@@ -43,12 +51,29 @@ interface StaticInfo {
 }
 
 class Chunk {
-  readonly ids = new BigUint64Array(CHUNK);
-  readonly f = new Float64Array(CHUNK * F64);
+  readonly i = new Int32Array(CHUNK * I32);
+  readonly dropped = new Float64Array(CHUNK);
   readonly u = new Uint32Array(CHUNK * U32);
+  readonly s = new Uint16Array(CHUNK * U16);
+  baseId = 0n;
+  baseTid = 0;
   /** Histograms of tasks with more than one sample, by row. */
   hists: Map<number, [Uint8Array | undefined, Uint8Array | undefined]> | undefined;
+  /** Rows that did not fit the compact form (long-lived tasks, outliers, huge counters). */
+  wide: Map<number, TaskEntity> | undefined;
   n = 0;
+}
+
+/** ns between `at` and `dropped`, or NONE for NaN, or -1 when it does not fit. */
+function before(dropped: number, at: number): number {
+  if (Number.isNaN(at)) return NONE;
+  const ns = Math.round((dropped - at) * 1e6);
+  return ns >= 0 && ns < NONE ? ns : -1;
+}
+
+function nsOf(ms: number): number {
+  const ns = Math.round(ms * 1e6);
+  return ns >= 0 && ns < NONE ? ns : -1;
 }
 
 export class FrozenTasks {
@@ -56,6 +81,8 @@ export class FrozenTasks {
   /** First live row of the first chunk. */
   #head = 0;
   #size = 0;
+  /** Rows added since the last `takeUnpublished` (at the end of the store). */
+  #unpublished = 0;
   readonly #statics: (StaticInfo | undefined)[] = [];
   readonly #byKey = new Map<string, number>();
   readonly #free: number[] = [];
@@ -66,47 +93,103 @@ export class FrozenTasks {
     return this.#size;
   }
 
-  add(t: TaskEntity): void {
+  /** Stores a completed task; `unsent` when no delta has announced it yet. */
+  add(t: TaskEntity, unsent: boolean): void {
     let c = this.#chunks[this.#chunks.length - 1];
     if (c === undefined || c.n === CHUNK) {
       c = new Chunk();
+      c.baseId = t.id;
       this.#chunks.push(c);
     }
     const r = c.n++;
     this.#size++;
-    c.ids[r] = t.id;
-    const f = c.f;
-    const o = r * F64;
-    f[o + CREATED] = t.createdAt;
-    f[o + DROPPED] = t.droppedAt;
-    f[o + FIRST_POLL] = t.firstPoll;
-    f[o + LAST_START] = t.lastPollStarted;
-    f[o + LAST_END] = t.lastPollEnded;
-    f[o + LAST_WAKE] = t.lastWake;
-    f[o + BUSY] = t.busyMs;
-    f[o + SCHED] = t.scheduledMs;
-    const tid = asU64(t.fields["task.id"]);
-    f[o + TASK_ID] =
-      tid !== undefined && tid <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(tid) : Number.NaN;
-    f[o + POLL_ONE] = t.pollOne;
-    f[o + SCHED_ONE] = t.schedOne;
-    f[o + POLL_MAX_OUT] = t.pollMaxOutlier;
-    f[o + SCHED_MAX_OUT] = t.schedMaxOutlier;
-    const u = c.u;
-    const q = r * U32;
-    u[q + POLLS] = t.polls;
-    u[q + WAKES] = t.wakes;
-    u[q + CLONES] = t.wakerClones;
-    u[q + DROPS] = t.wakerDrops;
-    u[q + SELF_WAKES] = t.selfWakes;
-    u[q + STATIC] = this.#intern(t, !Number.isNaN(f[o + TASK_ID] as number));
-    u[q + LONG_POLLS] = t.longPolls;
-    u[q + POLL_OUT] = t.pollOutliers;
-    u[q + SCHED_OUT] = t.schedOutliers;
+    this.#unpublished++;
+    const tidBig = asU64(t.fields["task.id"]);
+    const tid = tidBig !== undefined && tidBig <= 0x7fffffffn ? Number(tidBig) : -1;
+    if (r === 0 && tid >= 0) c.baseTid = tid;
+    const s = c.s;
+    const q = r * U16;
+    s[q + FLAGS] = unsent ? F_UNSENT : 0;
+    if (!this.#compact(c, r, t, tid)) {
+      s[q + FLAGS] = (unsent ? F_UNSENT : 0) | F_WIDE;
+      c.dropped[r] = t.droppedAt;
+      c.i[r * I32 + ID] = 0;
+      c.wide ??= new Map();
+      t.pollBytes = t.pollHist?.encodeV2() ?? t.pollBytes;
+      t.schedBytes = t.schedHist?.encodeV2() ?? t.schedBytes;
+      t.pollHist = undefined;
+      t.schedHist = undefined;
+      t.dirty = false;
+      t.unsent = false;
+      c.wide.set(r, t);
+      return;
+    }
     if (t.pollHist !== undefined || t.schedHist !== undefined) {
       c.hists ??= new Map();
       c.hists.set(r, [t.pollHist?.encodeV2(), t.schedHist?.encodeV2()]);
     }
+  }
+
+  /** Writes the compact form of row r; false when the task does not fit it. */
+  #compact(c: Chunk, r: number, t: TaskEntity, tid: number): boolean {
+    const idDelta = t.id - c.baseId;
+    if (idDelta < -0x7fffffffn || idDelta > 0x7fffffffn) return false;
+    if (t.pollOutliers > 0 || t.schedOutliers > 0 || t.current > 0) return false;
+    const d = t.droppedAt;
+    const created = before(d, t.createdAt);
+    const first = before(d, t.firstPoll);
+    const start = before(d, t.lastPollStarted);
+    const end = before(d, t.lastPollEnded);
+    const wake = before(d, t.lastWake);
+    const busy = nsOf(t.busyMs);
+    const sched = nsOf(t.scheduledMs);
+    if (Math.min(created, first, start, end, wake, busy, sched) < 0 || created === NONE)
+      return false;
+    // One-sample histograms are kept inline only when they equal the totals (they do for one
+    // poll); anything else keeps its own value in the wide form.
+    let schedOne = false;
+    if (t.pollHist === undefined) {
+      if (Number.isNaN(t.pollOne) ? t.polls !== 0 : t.polls !== 1 || t.pollOne !== busy)
+        return false;
+    }
+    if (t.schedHist === undefined && !Number.isNaN(t.schedOne)) {
+      if (t.schedOne !== sched) return false;
+      schedOne = true;
+    }
+    if (
+      t.polls > U16_MAX ||
+      t.wakes > U16_MAX ||
+      t.wakerClones > U16_MAX ||
+      t.wakerDrops > U16_MAX ||
+      t.selfWakes > U16_MAX ||
+      t.longPolls > U16_MAX
+    )
+      return false;
+    const st = this.#intern(t, tid >= 0);
+    c.dropped[r] = d;
+    const i = r * I32;
+    c.i[i + ID] = Number(idDelta);
+    c.i[i + TID] = tid >= 0 ? tid - c.baseTid : NO_TID;
+    const u = c.u;
+    const o = r * U32;
+    u[o + CREATED] = created;
+    u[o + FIRST_POLL] = first;
+    u[o + LAST_START] = start;
+    u[o + LAST_END] = end;
+    u[o + LAST_WAKE] = wake;
+    u[o + BUSY] = busy;
+    u[o + SCHED] = sched;
+    u[o + STATIC] = st;
+    const s = c.s;
+    const q = r * U16;
+    s[q + POLLS] = t.polls;
+    s[q + WAKES] = t.wakes;
+    s[q + CLONES] = t.wakerClones;
+    s[q + DROPS] = t.wakerDrops;
+    s[q + SELF_WAKES] = t.selfWakes;
+    s[q + LONG_POLLS] = t.longPolls;
+    if (schedOne) s[q + FLAGS] = (s[q + FLAGS] as number) | F_SCHED_ONE;
+    return true;
   }
 
   #intern(t: TaskEntity, taskIdInColumn: boolean): number {
@@ -172,49 +255,55 @@ export class FrozenTasks {
     if (this.#last === idx) this.#last = undefined;
   }
 
-  /** Rebuilds a row as a (detached) TaskEntity, for a snapshot or task details. */
+  /** Rebuilds a row as a (detached) TaskEntity, for an Update or task details. */
   #entity(c: Chunk, r: number): TaskEntity {
-    const f = c.f;
-    const o = r * F64;
+    const wide = c.wide?.get(r);
+    if (wide !== undefined) return wide;
     const u = c.u;
-    const q = r * U32;
-    const info = this.#statics[u[q + STATIC] as number] as StaticInfo;
-    const tid = f[o + TASK_ID] as number;
-    const fields = Number.isNaN(tid) ? info.fields : { ...info.fields, "task.id": tid };
+    const o = r * U32;
+    const s = c.s;
+    const q = r * U16;
+    const info = this.#statics[u[o + STATIC] as number] as StaticInfo;
+    const tidDelta = c.i[r * I32 + TID] as number;
+    const fields =
+      tidDelta === NO_TID ? info.fields : { ...info.fields, "task.id": c.baseTid + tidDelta };
+    const d = c.dropped[r] as number;
+    const at = (col: number): number => {
+      const ns = u[o + col] as number;
+      return ns === NONE ? Number.NaN : d - ns / 1e6;
+    };
     const t = new TaskEntity(
-      c.ids[r] as bigint,
+      c.baseId + BigInt(c.i[r * I32 + ID] as number),
       info.metaId,
       info.metadata,
-      f[o + CREATED] as number,
+      at(CREATED),
       fields,
       info.location,
     );
     t.dirty = false;
     t.unsent = false;
-    t.droppedAt = f[o + DROPPED] as number;
-    t.firstPoll = f[o + FIRST_POLL] as number;
-    t.lastPollStarted = f[o + LAST_START] as number;
-    t.lastPollEnded = f[o + LAST_END] as number;
-    t.lastWake = f[o + LAST_WAKE] as number;
-    t.busyMs = f[o + BUSY] as number;
-    t.scheduledMs = f[o + SCHED] as number;
-    t.pollOne = f[o + POLL_ONE] as number;
-    t.schedOne = f[o + SCHED_ONE] as number;
-    t.pollMaxOutlier = f[o + POLL_MAX_OUT] as number;
-    t.schedMaxOutlier = f[o + SCHED_MAX_OUT] as number;
-    t.polls = u[q + POLLS] as number;
-    t.wakes = u[q + WAKES] as number;
-    t.wakerClones = u[q + CLONES] as number;
-    t.wakerDrops = u[q + DROPS] as number;
-    t.selfWakes = u[q + SELF_WAKES] as number;
-    t.longPolls = u[q + LONG_POLLS] as number;
-    t.pollOutliers = u[q + POLL_OUT] as number;
-    t.schedOutliers = u[q + SCHED_OUT] as number;
+    t.droppedAt = d;
+    t.firstPoll = at(FIRST_POLL);
+    t.lastPollStarted = at(LAST_START);
+    t.lastPollEnded = at(LAST_END);
+    t.lastWake = at(LAST_WAKE);
+    const busy = u[o + BUSY] as number;
+    const sched = u[o + SCHED] as number;
+    t.busyMs = busy / 1e6;
+    t.scheduledMs = sched / 1e6;
+    t.polls = s[q + POLLS] as number;
+    t.wakes = s[q + WAKES] as number;
+    t.wakerClones = s[q + CLONES] as number;
+    t.wakerDrops = s[q + DROPS] as number;
+    t.selfWakes = s[q + SELF_WAKES] as number;
+    t.longPolls = s[q + LONG_POLLS] as number;
     const h = c.hists?.get(r);
     if (h !== undefined) {
       t.pollBytes = h[0];
       t.schedBytes = h[1];
     }
+    if (h?.[0] === undefined && t.polls === 1) t.pollOne = busy;
+    if (h?.[1] === undefined && ((s[q + FLAGS] as number) & F_SCHED_ONE) !== 0) t.schedOne = sched;
     return t;
   }
 
@@ -225,19 +314,62 @@ export class FrozenTasks {
     }
   }
 
+  /**
+   * The rows added since the last call, each with whether it was never announced, and marks them
+   * published: the aggregator sends them in the next delta.
+   */
+  *takeUnpublished(): Iterable<[TaskEntity, boolean]> {
+    let left = Math.min(this.#unpublished, this.#size);
+    this.#unpublished = 0;
+    for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.#chunks[i] as Chunk;
+      const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
+      left -= c.n - from;
+      for (let r = from; r < c.n; r++) {
+        const q = r * U16 + FLAGS;
+        const unsent = ((c.s[q] as number) & F_UNSENT) !== 0;
+        c.s[q] = (c.s[q] as number) & ~F_UNSENT;
+        yield [this.#entity(c, r), unsent];
+      }
+    }
+  }
+
+  /** With nobody consuming deltas: the rows added since the last delta count as announced. */
+  discardUnpublished(): void {
+    let left = Math.min(this.#unpublished, this.#size);
+    this.#unpublished = 0;
+    for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.#chunks[i] as Chunk;
+      const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
+      left -= c.n - from;
+      for (let r = from; r < c.n; r++)
+        c.s[r * U16 + FLAGS] = (c.s[r * U16 + FLAGS] as number) & ~F_UNSENT;
+    }
+  }
+
   /** A frozen task by span id (a scan: only task-details requests for completed tasks ask). */
   find(id: bigint): TaskEntity | undefined {
     for (let i = 0; i < this.#chunks.length; i++) {
       const c = this.#chunks[i] as Chunk;
       const from = i === 0 ? this.#head : 0;
-      const r = c.ids.subarray(from, c.n).indexOf(id);
-      if (r >= 0) return this.#entity(c, from + r);
+      if (c.wide !== undefined) for (const [r, t] of c.wide) if (r >= from && t.id === id) return t;
+      const delta = id - c.baseId;
+      if (delta < -0x7fffffffn || delta > 0x7fffffffn) continue;
+      const want = Number(delta);
+      for (let r = from; r < c.n; r++) {
+        if (c.i[r * I32 + ID] !== want) continue;
+        if (((c.s[r * U16 + FLAGS] as number) & F_WIDE) !== 0) continue;
+        return this.#entity(c, r);
+      }
     }
     return undefined;
   }
 
-  /** Forgets rows completed more than `retentionMs` before `now`. */
-  expire(now: number, retentionMs: number): void {
+  /**
+   * Forgets rows completed more than `retentionMs` before `now`; with `keepUnpublished`, rows
+   * not yet sent in a delta stay (their dropped_at goes out first, as upstream).
+   */
+  expire(now: number, retentionMs: number, keepUnpublished: boolean): void {
     for (;;) {
       const c = this.#chunks[0];
       if (c === undefined) return;
@@ -247,12 +379,15 @@ export class FrozenTasks {
         this.#head = 0;
         continue;
       }
-      const dropped = c.f[this.#head * F64 + DROPPED] as number;
+      if (keepUnpublished && this.#size <= this.#unpublished) return;
+      const dropped = c.dropped[this.#head] as number;
       if (now - dropped <= retentionMs) return;
-      this.#release(c.u[this.#head * U32 + STATIC] as number);
+      if (((c.s[this.#head * U16 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
+      else this.#release(c.u[this.#head * U32 + STATIC] as number);
       c.hists?.delete(this.#head);
       this.#head++;
       this.#size--;
+      if (this.#unpublished > this.#size) this.#unpublished = this.#size;
     }
   }
 }

@@ -1,6 +1,7 @@
 // spawn() and JoinHandle: a task is a function run in its own context with an AbortSignal, traced
 // as tokio's `runtime.spawn` span that closes when the function settles.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Fields } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
@@ -22,6 +23,13 @@ export interface SpawnOptions {
 }
 
 export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/**
+ * Runs a function in the context this module was loaded in (outside any task). Unlike
+ * `taskStore.exit`, which copies the async context frame twice (enter, then restore), a snapshot
+ * switches frames without copying: two Map copies fewer per task.
+ */
+const outside = AsyncLocalStorage.snapshot();
 
 /**
  * Lost wakers: a pending task whose result promise was garbage-collected can never finish (nothing
@@ -195,7 +203,7 @@ function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
   }
   // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
   // (nor its settling as a self-wake).
-  taskStore.exit(settle);
+  outside(settle);
 }
 
 function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
