@@ -25,10 +25,17 @@ export interface RuntimeOptions {
 }
 
 const WAITER = Symbol("periscope.runtime.waiter");
+/**
+ * On the promise of a task's first job, set by spawn: the job's async context is still the
+ * caller's (run() enters the task's own context inside the job, which saves two context-frame
+ * copies per task), so the hooks learn whose slice it is from this tag.
+ */
+export const FIRST_RUN = Symbol("periscope.runtime.firstRun");
 /** Marks a settled promise: chaining on it wakes nobody later. */
 const SETTLED = 0;
 interface Tagged {
   [WAITER]?: Task | typeof SETTLED | undefined;
+  [FIRST_RUN]?: Task | undefined;
 }
 
 let installed: PollMode | undefined;
@@ -184,7 +191,14 @@ function safeBefore(x?: unknown): void {
       emitted.push(false);
       return;
     }
-    onBefore();
+    // promiseHooks pass the job's promise; async_hooks an id, with the promise as the resource.
+    const job =
+      typeof x === "object" && x !== null
+        ? (x as Tagged)
+        : installed === "async-hooks"
+          ? (executionAsyncResource() as Tagged)
+          : undefined;
+    onBefore(job?.[FIRST_RUN]);
   } catch {
     // as above
   }
@@ -227,8 +241,8 @@ function onSettled(promise: Promise<unknown>): void {
   wake(t);
 }
 
-function onBefore(): void {
-  const t = sliceOwner();
+function onBefore(first: Task | undefined): void {
+  const t = first !== undefined && !first.done && first.spanId !== undefined ? first : sliceOwner();
   const pending = pendingExit;
   if (pending !== undefined) {
     pendingExit = undefined;

@@ -1,13 +1,12 @@
 // spawn() and JoinHandle: a task is a function run in its own context with an AbortSignal, traced
 // as tokio's `runtime.spawn` span that closes when the function settles.
 
-import { AsyncLocalStorage } from "node:async_hooks";
-import type { Fields } from "@periscope/tracing";
+import type { Fields, Subscriber } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { invalidArgument, JoinError } from "./errors.ts";
 import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
-import { ensurePolls, finishTask, wake, waker, wakerFor } from "./polls.ts";
+import { ensurePolls, FIRST_RUN, finishTask, wake, waker, wakerFor } from "./polls.ts";
 import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
 
 export interface SpawnOptions {
@@ -23,13 +22,6 @@ export interface SpawnOptions {
 }
 
 export type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
-
-/**
- * Runs a function in the context this module was loaded in (outside any task). Unlike
- * `taskStore.exit`, which copies the async context frame twice (enter, then restore), a snapshot
- * switches frames without copying: two Map copies fewer per task.
- */
-const outside = AsyncLocalStorage.snapshot();
 
 /**
  * Lost wakers: a pending task whose result promise was garbage-collected can never finish (nothing
@@ -135,13 +127,31 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
   const name = opts.name ?? "";
   let span = Span.none();
   if (SPAWN.enabled()) {
-    const fields: Fields = { ...opts.fields, kind: "task", "task.name": name, "task.id": id };
+    // One literal of a fixed shape in the usual case (no extra fields): no spread, no
+    // transitions, one hidden class shared by every task span's fields.
+    let fields: Fields;
     if (locationsEnabled) {
       const loc = callerLocation(opts.caller ?? spawn);
-      fields["loc.file"] = loc.file;
-      fields["loc.line"] = loc.line;
-      fields["loc.col"] = loc.col;
-    }
+      fields =
+        opts.fields === undefined
+          ? {
+              kind: "task",
+              "task.name": name,
+              "task.id": id,
+              "loc.file": loc.file,
+              "loc.line": loc.line,
+              "loc.col": loc.col,
+            }
+          : {
+              ...opts.fields,
+              kind: "task",
+              "task.name": name,
+              "task.id": id,
+              "loc.file": loc.file,
+              "loc.line": loc.line,
+              "loc.col": loc.col,
+            };
+    } else fields = { ...opts.fields, kind: "task", "task.name": name, "task.id": id };
     span = SPAWN.span(fields, null);
     if (span.id !== undefined) ensurePolls();
   }
@@ -151,14 +161,18 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
     waker(task, "waker.clone");
     wake(task);
   }
-  taskStore.run(task, () => {
-    // A fresh promise: a shared one would be tagged with (and keep alive) the last task.
-    Promise.resolve().then(() => run(task, fn, handle));
-  });
+  // The first job runs in the caller's context and enters the task's (see run()); a fresh
+  // promise each time, as a shared one would be tagged with (and keep alive) the last task.
+  const first = Promise.resolve().then(() => run(task, fn, handle));
+  if (task.spanId !== undefined) (first as { [FIRST_RUN]?: Task })[FIRST_RUN] = task;
   return handle;
 }
 
 function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
+  // The task's context, for everything it awaits or schedules. run() is a whole promise job and
+  // V8 drops a job's context when the job ends, so nothing needs restoring: taskStore.run in
+  // spawn() would have copied the context frame twice, this copies it once.
+  taskStore.enterWith(task);
   if (task.aborted) {
     finishTask(task);
     handle.fail(new JoinError(task.id, true, task.signal?.reason));
@@ -170,7 +184,19 @@ function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
   const signal = (fn.length > 0 ? task.signal : undefined) as AbortSignal;
   let result: T | PromiseLike<T>;
   try {
-    result = task.span.inScope(() => fn(signal));
+    const id = task.spanId;
+    if (id === undefined) result = fn(signal);
+    else {
+      // run() is a whole promise job, and V8 drops a job's async context when the job ends: the
+      // span is made current without being restored afterwards (a restore, as inScope does,
+      // copies the context frame once more per task).
+      task.span.enter();
+      try {
+        result = fn(signal);
+      } finally {
+        exitSpan(task, id);
+      }
+    }
   } catch (e) {
     finishTask(task);
     handle.fail(new JoinError(task.id, task.aborted, e));
@@ -203,7 +229,15 @@ function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
   }
   // The completion bookkeeping runs outside the task, so it is not counted as one of its polls
   // (nor its settling as a self-wake).
-  outside(settle);
+  taskStore.exit(settle);
+}
+
+function exitSpan(task: Task, id: bigint): void {
+  try {
+    (task.span.subscriber as Subscriber).exit(id);
+  } catch {
+    // a failing subscriber loses its own data only
+  }
 }
 
 function isThenable<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
