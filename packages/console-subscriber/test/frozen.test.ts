@@ -1,0 +1,90 @@
+// Completed tasks in compact storage: frozen as soon as they complete, still announced in the
+// next delta, read back identically (compact and wide rows), and kept while unpublished.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Update } from "@periscope/console-api";
+import { registry } from "@periscope/tracing-subscriber";
+import { builder, type ConsoleSubscriber, ManualClock } from "../src/index.ts";
+import { durMs, taskSpan, View, wake } from "./helpers.ts";
+
+function setup(retentionMs = 60_000): { clock: ManualClock; c: ConsoleSubscriber; view: View } {
+  const clock = new ManualClock();
+  const c = builder()
+    .with({ serve: false, timer: false, clock, eventLoopMetrics: false, retentionMs })
+    .spawn();
+  registry().with(c.layer, c.filter).init();
+  const view = new View();
+  c.onUpdate((parts) => view.applyBytes(parts));
+  return { clock, c, view };
+}
+
+test("a task spawned and completed between two publishes arrives whole in the next delta", () => {
+  const s = setup();
+  s.c.tick();
+  const t = taskSpan("brief");
+  wake(t, "waker.wake_by_ref");
+  s.clock.advance(1);
+  t.inScope(() => s.clock.advance(3));
+  t.close();
+  s.clock.advance(2);
+  s.c.tick();
+  const got = s.view.taskNamed("brief");
+  assert.ok(got, "announced in new_tasks");
+  assert.equal(got.stats?.pollStats?.polls, 1n);
+  assert.ok(got.stats?.droppedAt !== undefined, "with its dropped_at");
+  assert.equal(durMs(got.stats?.pollStats?.busyTime), 3);
+  assert.equal(s.view.orphanStats, 0);
+  // Sent once: the next delta does not repeat it.
+  let again = 0;
+  s.c.onUpdate((parts) => {
+    for (const p of parts)
+      again += (Update.decode(p).taskUpdate?.statsUpdate.size ?? 0) > 0 ? 1 : 0;
+  });
+  again = 0;
+  s.clock.advance(1);
+  s.c.tick();
+  assert.equal(again, 0, "no task changed since");
+  s.c.close();
+});
+
+test("a long-lived task (beyond the compact form's 4.29 s) reads back identically", () => {
+  const s = setup();
+  const long = taskSpan("long", 20);
+  wake(long, "waker.wake_by_ref");
+  long.inScope(() => s.clock.advance(2));
+  s.clock.advance(10_000);
+  wake(long, "waker.wake_by_ref");
+  long.inScope(() => s.clock.advance(5));
+  const short = taskSpan("short", 21);
+  short.inScope(() => s.clock.advance(1));
+  long.close();
+  short.close();
+  s.c.tick();
+  assert.equal(s.c.stats().tasks, 2);
+  const fresh = new View();
+  s.c.onUpdate((p) => fresh.applyBytes(p));
+  for (const name of ["long", "short"]) {
+    assert.deepEqual(fresh.taskNamed(name)?.task, s.view.taskNamed(name)?.task, `${name} task`);
+    assert.deepEqual(fresh.taskNamed(name)?.stats, s.view.taskNamed(name)?.stats, `${name} stats`);
+  }
+  assert.equal(fresh.taskNamed("long")?.stats?.pollStats?.polls, 2n);
+  assert.ok(s.c.taskDetails(long.id as bigint), "task details for a wide row");
+  assert.ok(s.c.taskDetails(short.id as bigint), "task details for a compact row");
+  s.c.close();
+});
+
+test("a completed task that no delta has sent yet outlives its retention until sent", () => {
+  const s = setup(1_000);
+  s.c.tick();
+  const t = taskSpan("late");
+  t.inScope(() => s.clock.advance(1));
+  t.close();
+  s.clock.advance(5_000); // past retention, but a watcher has not seen it
+  s.c.tick();
+  const got = s.view.taskNamed("late");
+  assert.ok(got?.stats?.droppedAt !== undefined, "its completion was sent first");
+  s.clock.advance(5_000);
+  s.c.tick();
+  assert.equal(s.c.stats().tasks, 0, "then forgotten");
+  s.c.close();
+});
