@@ -1,8 +1,8 @@
 // One client connection: reads bytes, parses commands, runs them, and writes the replies back.
-// This is tokio mini-redis's `Handler` and `Connection` in one: Node gives us a callback per
-// read instead of a task that loops on `read_frame`, so the "loop" is the `data` event. (On
-// @periscope/runtime, the connection would be one spawned task, so the console lists it.)
+// This is tokio mini-redis's `Handler` and `Connection` in one: `run()` is the body of the
+// connection's @periscope/runtime task, a loop over reads as `Handler::run` loops on `read_frame`.
 import type { Socket } from "node:net";
+import { spawn, type UnboundedSender, unboundedChannel } from "@periscope/runtime";
 import { type Args, CommandError } from "./args.ts";
 import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
@@ -50,6 +50,12 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   private dead = false;
   private flushScheduled = false;
   private readonly onClosed: (c: Connection) => void;
+  /** Reads not yet handled by the task; `null` is the client's FIN. */
+  private readonly inbox: (Buffer | null)[] = [];
+  /** Set while the task waits for a read. */
+  private wakeReader: (() => void) | undefined;
+  /** The subscriber task's queue of encoded messages, while in subscribe mode. */
+  private messages: UnboundedSender<Buffer> | undefined;
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -62,23 +68,60 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       maxMultibulkLength: shared.maxMultibulkLength,
     });
     this.span = connectionSpan(this.peer, id);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    // Socket callbacks run in the context the socket was accepted in, not in the task: they only
+    // queue the read and wake the task, which does the work (so the console counts it as the
+    // connection task's polls, as tokio's per-connection task does its own reads).
+    socket.on("data", (chunk: Buffer) => {
+      if (this.closing || this.dead) return;
+      this.inbox.push(chunk);
+      this.wake();
+    });
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
       debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message }, this.span);
     });
-    socket.on("close", () => this.onClose());
+    socket.on("close", () => {
+      this.onClose();
+      this.wake();
+    });
     // The server runs with allowHalfOpen, so the client's FIN does not end our side behind our
-    // back: replies to its last commands may still be waiting for this turn's flush.
-    socket.on("end", () => this.finish());
+    // back: the task sends the replies to its last commands first, then closes.
+    socket.on("end", () => {
+      this.inbox.push(null);
+      this.wake();
+    });
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.closing || this.dead) return;
-    // Make the connection's span current while its commands run, so whatever they log (and
-    // the spans they open) nests under it. Skipped when the span is disabled: that is free.
-    if (this.span.isDisabled) this.handleRead(chunk);
-    else this.span.inScope(() => this.handleRead(chunk));
+  private wake(): void {
+    const w = this.wakeReader;
+    if (w !== undefined) {
+      this.wakeReader = undefined;
+      w();
+    }
+  }
+
+  /**
+   * The connection task (spawned by the server, one per client): handles each read in turn
+   * until the socket is closed. Reads that arrived together are handled back to back, in one
+   * poll.
+   */
+  async run(): Promise<void> {
+    while (!this.dead) {
+      const chunk = this.inbox.shift();
+      if (chunk === undefined) {
+        await new Promise<void>((resolve) => {
+          this.wakeReader = resolve;
+        });
+      } else if (chunk === null) {
+        this.finish();
+      } else if (!this.closing) {
+        // Make the connection's span current while its commands run, so whatever they log (and
+        // the spans they open) nests under it. Skipped when the span is disabled: that is free.
+        if (this.span.isDisabled) this.handleRead(chunk);
+        else this.span.inScope(() => this.handleRead(chunk));
+      }
+    }
+    this.inbox.length = 0;
   }
 
   /**
@@ -132,6 +175,18 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
           cmd.keyIndex > 0 ? keyForSpan(args, cmd.keyIndex) : undefined,
         )
       : undefined;
+    // The Db lock (tokio's mini-redis keeps its state behind a std Mutex). Commands never await,
+    // so the critical section is one synchronous call and the lock is always free here: tryLock
+    // is the whole cost, and the console still shows the lock and how often it is taken.
+    const metrics = this.shared.metrics;
+    const t0 = metrics === undefined ? 0 : performance.now();
+    const guard = this.shared.dbLock.tryLock();
+    if (guard === undefined) {
+      errorEvent(T_CMD, "db lock held across an await (a bug)", { name: cmd.name }, this.span);
+      this.out.error("ERR internal error in mini-redis; the server log has the details");
+      span?.close();
+      return true;
+    }
     try {
       cmd.run(args, this);
     } catch (err) {
@@ -143,7 +198,9 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
         this.out.error("ERR internal error in mini-redis; the server log has the details");
       }
     } finally {
+      guard.release();
       span?.close();
+      metrics?.command(cmd.name, (performance.now() - t0) / 1000);
     }
     return !this.closing;
   }
@@ -161,10 +218,51 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   }
 
   /**
-   * Receives a published message (subscriber side). The frame goes into our output buffer and
-   * is sent after the publisher's whole batch, so many messages become one write.
+   * Receives a published message (called by the publisher): it goes on this connection's
+   * channel, which the subscriber task drains (see `startSubscriberTask`).
    */
   deliver(frame: Buffer): void {
+    if (this.dead || this.closing) return;
+    if (this.messages === undefined) this.startSubscriberTask();
+    this.messages?.send(frame);
+  }
+
+  /**
+   * In subscribe mode a second task moves published messages from the connection's unbounded
+   * mpsc channel to its output, as tokio's mini-redis merges its subscription streams. The
+   * channel never holds more than one publisher's batch: the task drains it right after.
+   */
+  private startSubscriberTask(): void {
+    const [tx, rx] = unboundedChannel<Buffer>();
+    this.messages = tx;
+    spawn(
+      async () => {
+        for (;;) {
+          let r = rx.tryRecv();
+          while (r.ok) {
+            this.push(r.value);
+            r = rx.tryRecv();
+          }
+          const frame = await rx.recv();
+          if (frame === undefined) return;
+          this.push(frame);
+        }
+      },
+      { name: "subscriber", fields: { peer: this.peer } },
+    );
+  }
+
+  /** Leaves subscribe mode's channel, so the subscriber task ends. */
+  private stopSubscriberTask(): void {
+    this.messages?.close();
+    this.messages = undefined;
+  }
+
+  /**
+   * A published message reaches the subscriber's output buffer, sent after the publisher's whole
+   * batch, so many messages become one write.
+   */
+  private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
     if (
       this.socket.writableLength + this.out.length + frame.length >
@@ -236,6 +334,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     // A closed subscriber must leave its channels, or publishers would keep feeding it.
     for (const channel of this.channels) this.shared.pubsub.unsubscribe(channel, this);
     this.channels.clear();
+    this.stopSubscriberTask();
     this.out.discard();
     debugEvent(T_CONN, "connection closed", { peer: this.peer }, this.span);
     this.span.close();

@@ -1,9 +1,13 @@
-// `mini-redis-server`: parses the command line, sets up logging, runs the server until SIGINT or
-// SIGTERM, then shuts down gracefully (a second signal exits at once).
+// `mini-redis-server`: parses the command line, sets up logging (and the console and OTLP
+// export when asked), runs the server until SIGINT or SIGTERM, then shuts down gracefully (a
+// second signal exits at once).
 import { parseArgs } from "node:util";
+import { type ConsoleSubscriber, parseBind } from "@periscope/console-subscriber";
+import { consoleWanted, startConsole } from "./console.ts";
 import { LOG_FORMATS, type LogFormat, setUpLogging } from "./logging.ts";
 import { DEFAULT_PORT, startServer } from "./server.ts";
-import { infoEvent, T_SERVER } from "./trace.ts";
+import { ServerMetrics, setUpTelemetry } from "./telemetry.ts";
+import { infoEvent, T_SERVER, warnEvent } from "./trace.ts";
 
 const USAGE = `Usage: mini-redis-server [options]
 
@@ -14,11 +18,20 @@ Options:
   --bind <address>       address to bind (default 127.0.0.1, this machine only)
   --max-clients <n>      most clients at once; the next gets an error (default 250)
   --log-format <format>  full | compact | pretty | json (default: PERISCOPE_LOG_FORMAT, else full)
+  --console              serve the console (tokio's console-api) on PERISCOPE_CONSOLE_BIND,
+                         default 127.0.0.1:6669; watch with tokio-console or periscope console
+  --otlp                 export spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default
+                         http://localhost:4318; service name mini-redis)
+  --metrics-port <port>  serve Prometheus metrics at http://127.0.0.1:<port>/metrics
   -h, --help             show this help
 
 Environment:
   PERISCOPE_LOG          log filter, e.g. "info", "mini_redis=debug" (default info)
   PERISCOPE_LOG_FORMAT   default for --log-format
+  PERISCOPE_CONSOLE      1 turns the console on (as does any PERISCOPE_CONSOLE_* variable), 0 off
+  PERISCOPE_CONSOLE_BIND where the console listens (and the other PERISCOPE_CONSOLE_* settings)
+  PERISCOPE_OTLP_LOG     what --otlp exports (default "mini_redis=debug,info")
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_*  the standard OpenTelemetry settings for --otlp
 `;
 
 /** Bad command line: a message with a stable code, the usage, exit 2. */
@@ -49,6 +62,9 @@ function parse() {
       bind: { type: "string" },
       "max-clients": { type: "string" },
       "log-format": { type: "string" },
+      console: { type: "boolean" },
+      otlp: { type: "boolean" },
+      "metrics-port": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -70,13 +86,24 @@ if (format !== undefined && !LOG_FORMATS.includes(format)) {
   fail(`--log-format must be one of ${LOG_FORMATS.join(", ")}, got "${format}"`);
 }
 
-const logging = setUpLogging({ format });
-
 const port = intOption("port", v.port, 0, 65535) ?? DEFAULT_PORT;
 const maxClients = intOption("max-clients", v["max-clients"], 1, 1_000_000);
+const metricsPort = intOption("metrics-port", v["metrics-port"], 0, 65535);
+
+const telemetry = setUpTelemetry({ serviceName: "mini-redis", otlp: v.otlp === true, metricsPort });
+const consoleSub: ConsoleSubscriber | undefined = consoleWanted(v.console === true)
+  ? startConsole()
+  : undefined;
+const layers = [...telemetry.layers];
+if (consoleSub) layers.push([consoleSub.layer, consoleSub.filter]);
+const logging = setUpLogging({ format, layers });
+// Instruments only when something reads them: without an exporter, no clock reads per command.
+const metrics =
+  v.otlp === true || metricsPort !== undefined ? new ServerMetrics(telemetry.meter) : undefined;
+
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer({ port, host: v.bind ?? "127.0.0.1", maxClients });
+  server = await startServer({ port, host: v.bind ?? "127.0.0.1", maxClients, metrics });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
   const hint =
@@ -84,8 +111,19 @@ try {
       ? `port ${port} is already in use (MINI_REDIS_ADDR_IN_USE). Stop the other server or pass another --port.`
       : `${e.message} (MINI_REDIS_LISTEN). Check --bind and --port.`;
   process.stderr.write(`mini-redis-server: cannot listen: ${hint}\n`);
+  await telemetry.shutdown();
   process.exit(1);
 }
+if (consoleSub) {
+  const consolePort = await consoleSub.ready;
+  if (consolePort !== undefined) {
+    infoEvent(T_SERVER, "console listening", {
+      addr: `${parseBind(consoleSub.options.bind)?.host ?? "127.0.0.1"}:${consolePort}`,
+    });
+  }
+}
+const metricsUrl = await telemetry.metricsUrl;
+if (metricsUrl !== undefined) infoEvent(T_SERVER, "serving metrics", { url: metricsUrl });
 if (!logging) {
   // Without a subscriber nothing else is printed, so say at least where we listen.
   process.stderr.write(`mini-redis-server listening on ${v.bind ?? "127.0.0.1"}:${server.port}\n`);
@@ -100,7 +138,18 @@ const onSignal = (signal: string) => {
     process.exit(130);
   }
   infoEvent(T_SERVER, "shutdown signal received; press Ctrl-C again to exit at once", { signal });
-  server.close().then(() => process.exit(0));
+  // Order matters: the server's last spans (connections closing) close before the exporter
+  // flushes, and the process exits only once they are sent.
+  server
+    .close()
+    .then(() => telemetry.shutdown())
+    .catch((err: unknown) => {
+      warnEvent(T_SERVER, "telemetry shutdown failed", { error: String(err) });
+    })
+    .then(() => {
+      consoleSub?.close();
+      process.exit(0);
+    });
 };
 process.on("SIGINT", () => onSignal("SIGINT"));
 process.on("SIGTERM", () => onSignal("SIGTERM"));

@@ -4,9 +4,12 @@
 // tokio's mini-redis gives each channel a `broadcast` channel with room for 1024 messages and
 // lets slow subscribers miss messages. Redis instead delivers every message and disconnects a
 // subscriber whose unsent output passes a limit (`client-output-buffer-limit pubsub`). This
-// server does what Redis does: the message is encoded once per PUBLISH and appended to each
-// subscriber's output buffer; the subscriber enforces the limit (see Connection). On
-// @periscope/runtime, each channel would be a broadcast channel the console can show.
+// server does what Redis does: the message is encoded once per PUBLISH and sent on each
+// subscriber's @periscope/runtime unbounded mpsc channel, drained at once by that connection's
+// subscriber task, which enforces the limit (see Connection). A runtime broadcast channel per
+// channel would instead drop messages for a subscriber that lags by its capacity, which Redis
+// never does.
+import type { ServerMetrics } from "./telemetry.ts";
 
 /** A connection in subscribe mode, as pub/sub sees it. */
 export interface Subscriber {
@@ -14,10 +17,17 @@ export interface Subscriber {
   deliver(frame: Buffer): void;
 }
 
+const PUBLISHED = { direction: "published" } as const;
+const DELIVERED = { direction: "delivered" } as const;
 const MESSAGE_HEADER = Buffer.from("*3\r\n$7\r\nmessage\r\n");
 
 export class PubSub {
   private readonly channels = new Map<string, Set<Subscriber>>();
+  private readonly metrics: ServerMetrics | undefined;
+
+  constructor(metrics?: ServerMetrics) {
+    this.metrics = metrics;
+  }
 
   /** Adds `sub` to `channel`; returns false if it was already subscribed. */
   subscribe(channel: string, sub: Subscriber): boolean {
@@ -51,6 +61,7 @@ export class PubSub {
    */
   publish(channel: string, message: Uint8Array): number {
     const subs = this.channels.get(channel);
+    this.metrics?.pubsub.add(1, PUBLISHED);
     if (subs === undefined) return 0;
     const frame = encodeMessage(channel, message);
     // Copy the set: a delivery can disconnect a subscriber, which unsubscribes it mid-loop.
@@ -60,6 +71,7 @@ export class PubSub {
       sub.deliver(frame);
       n++;
     }
+    this.metrics?.pubsub.add(n, DELIVERED);
     return n;
   }
 }

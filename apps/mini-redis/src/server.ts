@@ -2,12 +2,14 @@
 // gracefully. `startServer` is what the `mini-redis-server` command, the tests, the benchmark and
 // the demo all call.
 import net from "node:net";
+import { Mutex, Semaphore, type SemaphorePermit, spawn } from "@periscope/runtime";
 import { type Clock, systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import { Db } from "./db.ts";
 import { DEFAULT_LIMITS } from "./parse.ts";
 import { PubSub } from "./pubsub.ts";
 import type { Shared } from "./session.ts";
+import type { ServerMetrics } from "./telemetry.ts";
 import { debugEvent, errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.ts";
 
 /** The port Redis and mini-redis listen on by default. */
@@ -28,6 +30,8 @@ export interface ServerOptions {
   maxMultibulkLength?: number;
   /** Unsent bytes a subscriber may accumulate before it is disconnected (default 32 MiB). */
   pubsubOutputLimit?: number;
+  /** OpenTelemetry instruments (`--otlp`, `--metrics-port`); none when absent. */
+  metrics?: ServerMetrics | undefined;
   /** How long `close()` waits for clients to take their last replies before cutting them (ms). */
   shutdownTimeout?: number;
 }
@@ -51,9 +55,12 @@ const MAX_CLIENTS_REPLY = Buffer.from("-ERR max number of clients reached\r\n");
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
+  const db = new Db(clock);
   const shared: Shared = {
-    db: new Db(clock),
-    pubsub: new PubSub(),
+    db,
+    dbLock: new Mutex(db),
+    pubsub: new PubSub(options.metrics),
+    metrics: options.metrics,
     clock,
     startedAt: clock.now(),
     host,
@@ -65,12 +72,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clients: 0,
   };
   const shutdownTimeout = options.shutdownTimeout ?? 10_000;
+  // The connection limit as a runtime Semaphore, so the console shows permits in use.
+  const limit = new Semaphore(shared.maxClients);
+  const permits = new Map<Connection, SemaphorePermit>();
   const connections = new Set<Connection>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
 
   const onClosed = (c: Connection) => {
+    permits.get(c)?.release();
+    shared.metrics?.connections.add(-1);
+    permits.delete(c);
     connections.delete(c);
     shared.clients = connections.size;
     if (closing && connections.size === 0) allClosed?.();
@@ -93,9 +106,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     // The connection limit. tokio's mini-redis makes the 251st client wait (a semaphore permit
     // is taken before `accept`); Redis accepts it, replies with an error and closes. We do what
-    // Redis does: a client that is told why fails fast instead of hanging. (On
-    // @periscope/runtime this is where the connection-limit Semaphore would go.)
-    if (connections.size >= shared.maxClients) {
+    // Redis does: a client that is told why fails fast instead of hanging, so we take a permit
+    // with tryAcquire rather than waiting for one.
+    const permit = limit.tryAcquire();
+    if (permit === undefined) {
       warnEvent(T_SERVER, "max number of clients reached, rejecting connection", {
         peer: `${socket.remoteAddress}:${socket.remotePort}`,
         max_clients: shared.maxClients,
@@ -110,7 +124,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return;
     }
     const conn = new Connection(socket, shared, nextId++, onClosed);
+    permits.set(conn, permit);
+    shared.metrics?.connections.add(1);
     connections.add(conn);
+    // One task per connection, as tokio's mini-redis spawns one per accepted socket.
+    spawn(() => conn.run(), { name: "connection", fields: { peer: conn.peer } });
     shared.clients = connections.size;
     debugEvent(T_SERVER, "accepted connection", { peer: conn.peer, id: conn.id });
   });

@@ -1,15 +1,21 @@
 // What a command can see and do: the connection it came from and the state shared by the server.
 // Commands get this narrow view instead of the Connection itself, so they stay easy to test and
 // know nothing about sockets.
+import type { Mutex } from "@periscope/runtime";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
 import type { PubSub, Subscriber } from "./pubsub.ts";
 import type { ReplyWriter } from "./reply.ts";
+import type { ServerMetrics } from "./telemetry.ts";
 
 /** Server-wide state, one per `startServer`. */
 export interface Shared {
   readonly db: Db;
+  /** The Db behind a runtime Mutex: commands run holding it, so the console shows it. */
+  readonly dbLock: Mutex<Db>;
   readonly pubsub: PubSub;
+  /** OpenTelemetry instruments, when exported. */
+  readonly metrics: ServerMetrics | undefined;
   readonly clock: Clock;
   readonly startedAt: number;
   readonly host: string;

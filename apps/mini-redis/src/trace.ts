@@ -44,7 +44,7 @@ const CONNECTION = callsite({
   level: Level.INFO,
   target: T_CONN,
   name: "connection",
-  fields: ["peer", "id"],
+  fields: ["peer", "id", "otel.kind"],
 });
 const COMMAND = callsite({
   kind: "span",
@@ -56,7 +56,8 @@ const COMMAND = callsite({
 
 /** A span per connection, carrying the peer address and the client id; a root span. */
 export function connectionSpan(peer: string, id: number): Span {
-  return CONNECTION.span({ peer, id }, null);
+  // `otel.kind`: a server span in Jaeger and other OpenTelemetry backends.
+  return CONNECTION.span({ peer, id, "otel.kind": "server" }, null);
 }
 
 /** Whether per-command spans are wanted; checked before computing their fields. */
