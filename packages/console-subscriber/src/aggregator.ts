@@ -19,6 +19,7 @@ import {
   type TaskEntity,
 } from "./entities.ts";
 import { FrozenTasks } from "./frozen-tasks.ts";
+import { IdMap } from "./id-map.ts";
 import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
@@ -40,7 +41,7 @@ export interface AggregatorConfig {
 
 export class Aggregator implements LayerSinks {
   /** Live tasks (a completed task moves to `frozen` as soon as the aggregator holds it). */
-  readonly tasks = new Map<number | string, TaskEntity>();
+  readonly tasks = new IdMap<TaskEntity>();
   /** Completed tasks within retention, in compact form; the newest wait for the next delta. */
   readonly frozen = new FrozenTasks();
   readonly resources = new Map<number | string, ResourceEntity>();
@@ -51,7 +52,7 @@ export class Aggregator implements LayerSinks {
    * Dirty tasks by id key, not by reference: a task that completes before the next publish is
    * frozen at once, and this list must not keep its object alive until then.
    */
-  #dirtyTasks: (number | string)[] = [];
+  #dirtyTasks: bigint[] = [];
   /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
   #dropped: Entity[] = [];
   #droppedHead = 0;
@@ -83,7 +84,7 @@ export class Aggregator implements LayerSinks {
   // ---- LayerSinks (called from the layer, on the hot path) ----
 
   markDirty(e: Entity): void {
-    if (e.kind === "task") this.#dirtyTasks.push(idKey(e.id));
+    if (e.kind === "task") this.#dirtyTasks.push(e.id);
     else this.#dirty.push(e);
   }
   markDropped(e: Entity): void {
@@ -94,9 +95,8 @@ export class Aggregator implements LayerSinks {
     // A completed task never changes again: into compact storage now (if the aggregator already
     // holds it; else when the queue is drained), so a burst of short tasks is not kept as objects
     // until the next publish. The frozen store remembers it still has to be sent.
-    const k = idKey(e.id);
-    if (this.tasks.get(k) === e) {
-      this.tasks.delete(k);
+    if (this.tasks.get(e.id) === e) {
+      this.tasks.delete(e.id);
       this.frozen.add(e, e.unsent);
     }
   }
@@ -142,8 +142,8 @@ export class Aggregator implements LayerSinks {
       // Completed while queued: straight to compact storage, announced in the next delta.
       if (!Number.isNaN(e.droppedAt)) this.frozen.add(e, true);
       else {
-        this.tasks.set(k, e);
-        this.#dirtyTasks.push(k);
+        this.tasks.set(e.id, e);
+        this.#dirtyTasks.push(e.id);
       }
       return;
     }
@@ -324,7 +324,7 @@ export class Aggregator implements LayerSinks {
   }
 
   taskDetails(id: bigint): TaskDetails | undefined {
-    const t = this.tasks.get(idKey(id)) ?? this.frozen.find(id);
+    const t = this.tasks.get(id) ?? this.frozen.find(id);
     return t === undefined ? undefined : this.#cfg.protos.taskDetails(t, this.#cfg.clock.now());
   }
 

@@ -296,7 +296,8 @@ export class FrozenTasks {
     t.wakerClones = s[q + CLONES] as number;
     t.wakerDrops = s[q + DROPS] as number;
     t.selfWakes = s[q + SELF_WAKES] as number;
-    t.longPolls = s[q + LONG_POLLS] as number;
+    const longPolls = s[q + LONG_POLLS] as number;
+    if (longPolls > 0) t.longPolls = longPolls;
     const h = c.hists?.get(r);
     if (h !== undefined) {
       t.pollBytes = h[0];

@@ -10,7 +10,6 @@ import {
   applyAttr,
   type DirtySink,
   type Entity,
-  idKey,
   type Loc,
   type PollCounters,
   ResourceEntity,
@@ -19,6 +18,7 @@ import {
   TaskEntity,
 } from "./entities.ts";
 import { asU64, cap } from "./fields.ts";
+import { IdMap } from "./id-map.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { BoundedQueue } from "./queue.ts";
 
@@ -51,7 +51,7 @@ export class ConsoleLayer implements Layer {
    * Entities by span id. Our own map rather than span extensions: a Map per span would cost more
    * than the entity itself for a million short tasks. Span ids are never reused by the registry.
    */
-  readonly #byId = new Map<number | string, Entity>();
+  readonly #byId = new IdMap<Entity>();
   /** Entered console spans, innermost last (one thread: a single stack suffices). */
   readonly #stack: Entity[] = [];
 
@@ -76,7 +76,7 @@ export class ConsoleLayer implements Layer {
   }
 
   #entity(id: bigint | undefined): Entity | undefined {
-    return id === undefined ? undefined : this.#byId.get(idKey(id));
+    return id === undefined ? undefined : this.#byId.get(id);
   }
 
   /** Nearest entity of a kind: up the parent chain from `start`, else the innermost entered. */
@@ -87,7 +87,7 @@ export class ConsoleLayer implements Layer {
   ): Extract<Entity, { kind: K }> | undefined {
     let id = start;
     for (let d = 0; id !== undefined && d < MAX_DEPTH; d++) {
-      const e = this.#byId.get(idKey(id));
+      const e = this.#byId.get(id);
       if (e?.kind === kind) return e as Extract<Entity, { kind: K }>;
       id = ctx.span(id)?.parentId;
     }
@@ -158,11 +158,11 @@ export class ConsoleLayer implements Layer {
         taskId: this.#currentTask(ctx)?.id,
       });
     }
-    if (queue.push(entity)) this.#byId.set(idKey(attrs.id), entity);
+    if (queue.push(entity)) this.#byId.set(attrs.id, entity);
   }
 
   onEnter(id: bigint, ctx: Context): void {
-    const e = this.#byId.get(idKey(id));
+    const e = this.#byId.get(id);
     if (e === undefined) return;
     if (e.kind !== "resource") {
       const now = this.#cfg.clock.now();
@@ -181,7 +181,7 @@ export class ConsoleLayer implements Layer {
   }
 
   onExit(id: bigint, _ctx: Context): void {
-    const e = this.#byId.get(idKey(id));
+    const e = this.#byId.get(id);
     if (e === undefined) return;
     const stack = this.#stack;
     if (stack[stack.length - 1] === e) stack.pop();
@@ -203,10 +203,9 @@ export class ConsoleLayer implements Layer {
   }
 
   onClose(id: bigint, _ctx: Context): void {
-    const k = idKey(id);
-    const e = this.#byId.get(k);
+    const e = this.#byId.get(id);
     if (e === undefined) return;
-    this.#byId.delete(k);
+    this.#byId.delete(id);
     if (!Number.isNaN(e.droppedAt)) return;
     e.droppedAt = this.#cfg.clock.now();
     this.#dirty(e);
