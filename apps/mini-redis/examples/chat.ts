@@ -1,17 +1,18 @@
 // Chat: a terminal chat room over pub/sub. Every line you type is published on channel "chat";
 // every message on that channel is printed. Start it in two terminals:
-// `npm run chat -w @periscope/mini-redis -- alice` and `... -- bob`.
+// `npm run chat -w @periscope/mini-redis -- alice` and `... -- bob`. Options: --host, --port, --otlp.
 //
 // It needs two connections: one in subscribe mode only receives, so publishing needs another.
 import { createInterface } from "node:readline";
 import { Client } from "@periscope/mini-redis";
+import { exampleOptions } from "./options.ts";
 
-const port = Number(process.env.MINI_REDIS_PORT ?? 6379);
-const name = (process.argv[2] ?? `guest-${process.pid}`).slice(0, 32);
+const opts = exampleOptions("chat");
+const name = (opts.rest[0] ?? `guest-${process.pid}`).slice(0, 32);
 const CHANNEL = "chat";
 
-const publisher = await Client.connect(port);
-const subscriber = await (await Client.connect(port)).subscribe([CHANNEL]);
+const publisher = await Client.connect(opts.port, opts.host);
+const subscriber = await (await Client.connect(opts.port, opts.host)).subscribe([CHANNEL]);
 
 // Messages come from other people: strip control characters so nobody can drive our terminal.
 const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
@@ -33,3 +34,4 @@ await publisher.publish(CHANNEL, `* ${name} left`);
 await subscriber.close();
 await publisher.close();
 await printing;
+await opts.done();

@@ -3,6 +3,7 @@
 // waits for its turn in a FIFO of pending replies.
 import net from "node:net";
 import { decodeFrame, encodeCommand, type Frame, type FrameError, INCOMPLETE } from "./frame.ts";
+import { clientCommandSpan } from "./trace.ts";
 
 /** A reply that is an error frame (`-ERR ...`), or a reply of an unexpected type. */
 export class RedisError extends Error {
@@ -25,6 +26,8 @@ type Pending = { resolve: (f: Frame) => void; reject: (e: Error) => void };
 /** The socket, the read buffer and the queue of requests waiting for replies. */
 export class Client {
   protected readonly socket: net.Socket;
+  /** The server's address, for the request spans. */
+  private readonly peer: string;
   private buf: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
   private failure: Error | undefined;
@@ -34,6 +37,7 @@ export class Client {
 
   protected constructor(socket: net.Socket) {
     this.socket = socket;
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.fail(err));
@@ -54,22 +58,22 @@ export class Client {
 
   /** GET key: the value, or null when the key does not exist. */
   async get(key: string): Promise<Buffer | null> {
-    return expectBulk(await this.request(["GET", key]));
+    return expectBulk(await this.request(["GET", key], key));
   }
 
   /** SET key value */
   async set(key: string, value: string | Uint8Array): Promise<void> {
-    expectOk(await this.request(["SET", key, value]));
+    expectOk(await this.request(["SET", key, value], key));
   }
 
   /** SET key value PX ms: the key expires after `ms` milliseconds. */
   async setExpires(key: string, value: string | Uint8Array, ms: number): Promise<void> {
-    expectOk(await this.request(["SET", key, value, "PX", String(ms)]));
+    expectOk(await this.request(["SET", key, value, "PX", String(ms)], key));
   }
 
   /** PUBLISH channel message: resolves to the number of subscribers that received it. */
   async publish(channel: string, message: string | Uint8Array): Promise<number> {
-    const f = await this.request(["PUBLISH", channel, message]);
+    const f = await this.request(["PUBLISH", channel, message], channel);
     if (f.type !== "integer") throw unexpected(f);
     return f.value;
   }
@@ -99,12 +103,21 @@ export class Client {
   }
 
   /** Queues one request; its reply resolves the returned promise, in order. */
-  protected request(parts: ReadonlyArray<string | Uint8Array>): Promise<Frame> {
+  protected request(parts: ReadonlyArray<string | Uint8Array>, key?: string): Promise<Frame> {
     if (this.failure) return Promise.reject(this.failure);
+    const name = parts[0];
+    const span = typeof name === "string" ? clientCommandSpan(name, key, this.peer) : undefined;
     return new Promise<Frame>((resolve, reject) => {
       this.pending.push({
-        resolve: (f) => (f.type === "error" ? reject(new RedisError(f.value)) : resolve(f)),
-        reject,
+        resolve: (f) => {
+          span?.close();
+          if (f.type === "error") reject(new RedisError(f.value));
+          else resolve(f);
+        },
+        reject: (e) => {
+          span?.close();
+          reject(e);
+        },
       });
       this.write(encodeCommand(parts));
     });

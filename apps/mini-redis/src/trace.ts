@@ -76,3 +76,25 @@ export function commandSpan(parent: Span, name: string, key?: string): Span {
   return span;
 }
 const CMD_LOG = logger(T_CMD);
+
+export const T_CLIENT = "mini_redis::client";
+const CLIENT_CMD = callsite({
+  kind: "span",
+  level: Level.DEBUG,
+  target: T_CLIENT,
+  name: "cmd",
+  fields: ["command", "key", "peer", "otel.kind"],
+});
+
+/**
+ * A client-side span per request, from send to reply, child of the caller's current span;
+ * undefined (no cost beyond the check) when nobody wants it.
+ */
+export function clientCommandSpan(
+  command: string,
+  key: string | undefined,
+  peer: string,
+): Span | undefined {
+  if (!CLIENT_CMD.enabled()) return undefined;
+  return CLIENT_CMD.span({ command, key, peer, "otel.kind": "client" });
+}
