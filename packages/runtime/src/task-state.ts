@@ -26,6 +26,12 @@ export class Task {
   lostToken: LostToken | undefined;
   /** How many slices of this task are on the poll stack. */
   onStack = 0;
+  /**
+   * The function and handle of a task until its first run: fields rather than a closure per task
+   * (a closure and its context are ~100 bytes, alive for as long as a burst is in flight).
+   */
+  startFn: ((signal: AbortSignal) => unknown) | undefined;
+  startHandle: object | undefined;
 
   constructor(id: bigint, name: string, span: Span, isRoot: boolean) {
     this.id = id;

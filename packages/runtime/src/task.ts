@@ -163,9 +163,19 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
   }
   // The first job runs in the caller's context and enters the task's (see run()); a fresh
   // promise each time, as a shared one would be tagged with (and keep alive) the last task.
-  const first = Promise.resolve().then(() => run(task, fn, handle));
+  task.startFn = fn;
+  task.startHandle = handle;
+  const first = Promise.resolve(task).then(start);
   if (task.spanId !== undefined) (first as { [FIRST_RUN]?: Task })[FIRST_RUN] = task;
   return handle;
+}
+
+function start(task: Task): void {
+  const fn = task.startFn as TaskFn<unknown>;
+  const handle = task.startHandle as JoinHandle<unknown>;
+  task.startFn = undefined;
+  task.startHandle = undefined;
+  run(task, fn, handle);
 }
 
 function run<T>(task: Task, fn: TaskFn<T>, handle: JoinHandle<T>): void {
