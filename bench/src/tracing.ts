@@ -1,7 +1,7 @@
 // `npm run bench -- tracing`: the tracing core against its peers in the same run: a disabled
 // event against pino's, JSON events into a null sink against pino, spans against the OTel SDK.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { callsite, Level, logger, setGlobalDefault } from "@periscope/tracing";
 import { envFilter, fmtLayer, registry } from "@periscope/tracing-subscriber";
 import pino from "pino";
@@ -35,7 +35,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   );
 
   // Spans: the registry with a layer that observes span lifecycles (so spans are enabled);
-  // OTel: a BasicTracerProvider with no processor, the cheapest real SDK span.
+  // OTel: a TracerProvider with no processor, the cheapest real SDK span.
   const observer = registry().with({ onNewSpan() {}, onClose() {} });
   setGlobalDefault(observer);
   const SPAN = callsite({
@@ -46,7 +46,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     fields: ["a"],
   });
   const noop = (): number => 1;
-  const tracer = new BasicTracerProvider().getTracer("bench");
+  const tracer = new TracerProvider().getTracer("bench");
   const [ourSpan, otelSpan] = alternate(
     () =>
       nsPerOp(() => {
@@ -97,7 +97,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       },
       {
         what: "span create + enter + exit + close, registry",
-        peer: "@opentelemetry/sdk-trace-base startSpan + end",
+        peer: "@opentelemetry/sdk-trace startSpan + end",
         ours: ourSpan,
         theirs: otelSpan,
         unit: "ns/op",
