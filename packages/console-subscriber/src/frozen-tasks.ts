@@ -1,4 +1,4 @@
-// Completed tasks waiting out their retention, stored as columns in typed-array chunks (62 bytes a
+// Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
 // task) instead of objects, so a million short tasks fit. Rows are in completion order.
 import type { Fields, Metadata } from "@periscope/tracing";
 import { type Loc, TaskEntity } from "./entities.ts";
@@ -9,14 +9,13 @@ const CHUNK = 4096;
 // the compact form), durations in ns, and the shared static info.
 const CREATED = 0;
 const FIRST_POLL = 1;
-const LAST_START = 2;
-const LAST_END = 3;
-const LAST_WAKE = 4;
-const BUSY = 5;
-const SCHED = 6;
-const STATIC = 7;
-const U32 = 8;
-// Uint16 columns: counters, and flags.
+const LAST_END = 2;
+const LAST_WAKE = 3;
+const BUSY = 4;
+const SCHED = 5;
+const STATIC = 6;
+const U32 = 7;
+// Uint8 columns: counters (a short task's are small; larger ones make the row wide), and flags.
 const POLLS = 0;
 const WAKES = 1;
 const CLONES = 2;
@@ -24,7 +23,7 @@ const DROPS = 3;
 const SELF_WAKES = 4;
 const LONG_POLLS = 5;
 const FLAGS = 6;
-const U16 = 7;
+const U8 = 7;
 // Int32 columns: span id and task id as deltas from the chunk's first row.
 const ID = 0;
 const TID = 1;
@@ -32,7 +31,9 @@ const I32 = 2;
 
 const NONE = 0xffffffff;
 const NO_TID = -0x80000000;
-const U16_MAX = 0xffff;
+const U8_MAX = 0xff;
+/** In the lazy last-poll-start column: the same as the first poll (always so for one poll). */
+const SAME = 0xfffffffe;
 /** The row is a whole TaskEntity in `wide` (it did not fit the compact form). */
 const F_WIDE = 1;
 /** Not yet announced to consumers in a delta's new_tasks. */
@@ -54,7 +55,9 @@ class Chunk {
   readonly i = new Int32Array(CHUNK * I32);
   readonly dropped = new Float64Array(CHUNK);
   readonly u = new Uint32Array(CHUNK * U32);
-  readonly s = new Uint16Array(CHUNK * U16);
+  readonly s = new Uint8Array(CHUNK * U8);
+  /** Last poll starts, made only when a row's differs from its first poll. */
+  lastStart: Uint32Array | undefined;
   baseId = 0n;
   baseTid = 0;
   /** Histograms of tasks with more than one sample, by row. */
@@ -108,7 +111,7 @@ export class FrozenTasks {
     const tid = tidBig !== undefined && tidBig <= 0x7fffffffn ? Number(tidBig) : -1;
     if (r === 0 && tid >= 0) c.baseTid = tid;
     const s = c.s;
-    const q = r * U16;
+    const q = r * U8;
     s[q + FLAGS] = unsent ? F_UNSENT : 0;
     if (!this.#compact(c, r, t, tid)) {
       s[q + FLAGS] = (unsent ? F_UNSENT : 0) | F_WIDE;
@@ -145,6 +148,7 @@ export class FrozenTasks {
     const sched = nsOf(t.scheduledMs);
     if (Math.min(created, first, start, end, wake, busy, sched) < 0 || created === NONE)
       return false;
+    if (start === SAME) return false;
     // One-sample histograms are kept inline only when they equal the totals (they do for one
     // poll); anything else keeps its own value in the wide form.
     let schedOne = false;
@@ -157,12 +161,12 @@ export class FrozenTasks {
       schedOne = true;
     }
     if (
-      t.polls > U16_MAX ||
-      t.wakes > U16_MAX ||
-      t.wakerClones > U16_MAX ||
-      t.wakerDrops > U16_MAX ||
-      t.selfWakes > U16_MAX ||
-      t.longPolls > U16_MAX
+      t.polls > U8_MAX ||
+      t.wakes > U8_MAX ||
+      t.wakerClones > U8_MAX ||
+      t.wakerDrops > U8_MAX ||
+      t.selfWakes > U8_MAX ||
+      t.longPolls > U8_MAX
     )
       return false;
     const st = this.#intern(t, tid >= 0);
@@ -174,14 +178,17 @@ export class FrozenTasks {
     const o = r * U32;
     u[o + CREATED] = created;
     u[o + FIRST_POLL] = first;
-    u[o + LAST_START] = start;
+    if (start !== first) {
+      if (c.lastStart === undefined) c.lastStart = new Uint32Array(CHUNK).fill(SAME);
+      c.lastStart[r] = start;
+    } else if (c.lastStart !== undefined) c.lastStart[r] = SAME;
     u[o + LAST_END] = end;
     u[o + LAST_WAKE] = wake;
     u[o + BUSY] = busy;
     u[o + SCHED] = sched;
     u[o + STATIC] = st;
     const s = c.s;
-    const q = r * U16;
+    const q = r * U8;
     s[q + POLLS] = t.polls;
     s[q + WAKES] = t.wakes;
     s[q + CLONES] = t.wakerClones;
@@ -262,16 +269,14 @@ export class FrozenTasks {
     const u = c.u;
     const o = r * U32;
     const s = c.s;
-    const q = r * U16;
+    const q = r * U8;
     const info = this.#statics[u[o + STATIC] as number] as StaticInfo;
     const tidDelta = c.i[r * I32 + TID] as number;
     const fields =
       tidDelta === NO_TID ? info.fields : { ...info.fields, "task.id": c.baseTid + tidDelta };
     const d = c.dropped[r] as number;
-    const at = (col: number): number => {
-      const ns = u[o + col] as number;
-      return ns === NONE ? Number.NaN : d - ns / 1e6;
-    };
+    const at2 = (ns: number): number => (ns === NONE ? Number.NaN : d - ns / 1e6);
+    const at = (col: number): number => at2(u[o + col] as number);
     const t = new TaskEntity(
       c.baseId + BigInt(c.i[r * I32 + ID] as number),
       info.metaId,
@@ -284,7 +289,8 @@ export class FrozenTasks {
     t.unsent = false;
     t.droppedAt = d;
     t.firstPoll = at(FIRST_POLL);
-    t.lastPollStarted = at(LAST_START);
+    const start = c.lastStart?.[r];
+    t.lastPollStarted = start === undefined || start === SAME ? t.firstPoll : at2(start);
     t.lastPollEnded = at(LAST_END);
     t.lastWake = at(LAST_WAKE);
     const busy = u[o + BUSY] as number;
@@ -327,7 +333,7 @@ export class FrozenTasks {
       const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++) {
-        const q = r * U16 + FLAGS;
+        const q = r * U8 + FLAGS;
         const unsent = ((c.s[q] as number) & F_UNSENT) !== 0;
         c.s[q] = (c.s[q] as number) & ~F_UNSENT;
         yield [this.#entity(c, r), unsent];
@@ -344,7 +350,7 @@ export class FrozenTasks {
       const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++)
-        c.s[r * U16 + FLAGS] = (c.s[r * U16 + FLAGS] as number) & ~F_UNSENT;
+        c.s[r * U8 + FLAGS] = (c.s[r * U8 + FLAGS] as number) & ~F_UNSENT;
     }
   }
 
@@ -359,7 +365,7 @@ export class FrozenTasks {
       const want = Number(delta);
       for (let r = from; r < c.n; r++) {
         if (c.i[r * I32 + ID] !== want) continue;
-        if (((c.s[r * U16 + FLAGS] as number) & F_WIDE) !== 0) continue;
+        if (((c.s[r * U8 + FLAGS] as number) & F_WIDE) !== 0) continue;
         return this.#entity(c, r);
       }
     }
@@ -383,7 +389,7 @@ export class FrozenTasks {
       if (keepUnpublished && this.#size <= this.#unpublished) return;
       const dropped = c.dropped[this.#head] as number;
       if (now - dropped <= retentionMs) return;
-      if (((c.s[this.#head * U16 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
+      if (((c.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
       else this.#release(c.u[this.#head * U32 + STATIC] as number);
       c.hists?.delete(this.#head);
       this.#head++;

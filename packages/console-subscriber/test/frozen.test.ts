@@ -88,3 +88,20 @@ test("a completed task that no delta has sent yet outlives its retention until s
   assert.equal(s.c.stats().tasks, 0, "then forgotten");
   s.c.close();
 });
+
+test("a task with more polls than a compact row counts (255) reads back identically", () => {
+  const s = setup();
+  const busyTask = taskSpan("many", 30);
+  for (let i = 0; i < 300; i++) {
+    wake(busyTask, "waker.wake_by_ref");
+    s.clock.advance(1);
+    busyTask.inScope(() => s.clock.advance(1));
+  }
+  busyTask.close();
+  s.c.tick();
+  const fresh = new View();
+  s.c.onUpdate((p) => fresh.applyBytes(p));
+  assert.equal(fresh.taskNamed("many")?.stats?.pollStats?.polls, 300n);
+  assert.deepEqual(fresh.taskNamed("many")?.stats, s.view.taskNamed("many")?.stats);
+  s.c.close();
+});
