@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 
 const only = process.argv.slice(2);
 const suites =
-  only.length > 0 ? only : ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"];
+  only.length > 0
+    ? only
+    : ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts", "test/*.test.ts"];
 
 const steps: Array<[string, string, string[]]> = [
   ["typecheck", "tsc", ["-p", "tsconfig.json"]],
