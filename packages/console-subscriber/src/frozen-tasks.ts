@@ -48,6 +48,7 @@ interface StaticInfo {
   metaId: bigint;
   metadata: Metadata;
   fields: Fields;
+  nFields: number;
   location: Loc | undefined;
 }
 
@@ -58,7 +59,8 @@ class Chunk {
   readonly s = new Uint8Array(CHUNK * U8);
   /** Last poll starts, made only when a row's differs from its first poll. */
   lastStart: Uint32Array | undefined;
-  baseId = 0n;
+  /** The first row's span id, as a number (NaN when above 2^53: then every row is wide). */
+  baseId = 0;
   baseTid = 0;
   /** Histograms of tasks with more than one sample, by row. */
   hists: Map<number, [Uint8Array | undefined, Uint8Array | undefined]> | undefined;
@@ -72,6 +74,11 @@ function before(dropped: number, at: number): number {
   if (Number.isNaN(at)) return NONE;
   const ns = Math.round((dropped - at) * 1e6);
   return ns >= 0 && ns < NONE ? ns : -1;
+}
+
+/** A span id as a number while exact, else NaN. */
+function exact(id: bigint): number {
+  return id <= 9007199254740991n ? Number(id) : Number.NaN;
 }
 
 function nsOf(ms: number): number {
@@ -101,7 +108,7 @@ export class FrozenTasks {
     let c = this.#chunks[this.#chunks.length - 1];
     if (c === undefined || c.n === CHUNK) {
       c = new Chunk();
-      c.baseId = t.id;
+      c.baseId = exact(t.id);
       this.#chunks.push(c);
     }
     const r = c.n++;
@@ -135,8 +142,9 @@ export class FrozenTasks {
 
   /** Writes the compact form of row r; false when the task does not fit it. */
   #compact(c: Chunk, r: number, t: TaskEntity, tid: number): boolean {
-    const idDelta = t.id - c.baseId;
-    if (idDelta < -0x7fffffffn || idDelta > 0x7fffffffn) return false;
+    // Number arithmetic, not bigint: a bigint difference is an allocation per task.
+    const idDelta = exact(t.id) - c.baseId;
+    if (!(idDelta >= -0x7fffffff && idDelta <= 0x7fffffff)) return false;
     if (t.pollOutliers > 0 || t.schedOutliers > 0 || t.current > 0) return false;
     const d = t.droppedAt;
     const created = before(d, t.createdAt);
@@ -172,7 +180,7 @@ export class FrozenTasks {
     const st = this.#intern(t, tid >= 0);
     c.dropped[r] = d;
     const i = r * I32;
-    c.i[i + ID] = Number(idDelta);
+    c.i[i + ID] = idDelta;
     c.i[i + TID] = tid >= 0 ? tid - c.baseTid : NO_TID;
     const u = c.u;
     const o = r * U32;
@@ -237,14 +245,22 @@ export class FrozenTasks {
       (this.#statics[hit] as StaticInfo).refs++;
       return hit;
     }
-    const fields: Fields = { ...t.fields };
-    if (taskIdInColumn) delete fields["task.id"];
+    // Copied key by key rather than spread-then-delete: a delete would turn the object into a
+    // dictionary, and comparing against one (sameStatic, per task) allocates its key list.
+    const fields: Fields = {};
+    let nFields = 0;
+    for (const k in t.fields) {
+      if (k === "task.id" && taskIdInColumn) continue;
+      fields[k] = t.fields[k];
+      nFields++;
+    }
     const info: StaticInfo = {
       key,
       refs: 1,
       metaId: t.metaId,
       metadata: t.metadata,
       fields,
+      nFields,
       location: l,
     };
     const idx = this.#free.pop() ?? this.#statics.length;
@@ -278,7 +294,7 @@ export class FrozenTasks {
     const at2 = (ns: number): number => (ns === NONE ? Number.NaN : d - ns / 1e6);
     const at = (col: number): number => at2(u[o + col] as number);
     const t = new TaskEntity(
-      c.baseId + BigInt(c.i[r * I32 + ID] as number),
+      BigInt(c.baseId + (c.i[r * I32 + ID] as number)),
       info.metaId,
       info.metadata,
       at(CREATED),
@@ -360,9 +376,8 @@ export class FrozenTasks {
       const c = this.#chunks[i] as Chunk;
       const from = i === 0 ? this.#head : 0;
       if (c.wide !== undefined) for (const [r, t] of c.wide) if (r >= from && t.id === id) return t;
-      const delta = id - c.baseId;
-      if (delta < -0x7fffffffn || delta > 0x7fffffffn) continue;
-      const want = Number(delta);
+      const want = exact(id) - c.baseId;
+      if (!(want >= -0x7fffffff && want <= 0x7fffffff)) continue;
       for (let r = from; r < c.n; r++) {
         if (c.i[r * I32 + ID] !== want) continue;
         if (((c.s[r * U8 + FLAGS] as number) & F_WIDE) !== 0) continue;
@@ -412,7 +427,5 @@ function sameStatic(info: StaticInfo, t: TaskEntity, taskIdInColumn: boolean): b
     if (!(k in info.fields) || info.fields[k] !== t.fields[k]) return false;
     n++;
   }
-  let m = 0;
-  for (const _ in info.fields) m++;
-  return n === m;
+  return n === info.nFields;
 }
