@@ -93,6 +93,8 @@ export class Warnings {
   }
 }
 
+const DELAY_RESOLUTION_MS = 10;
+
 /** Samples perf_hooks once per publish; the histogram's timer does not keep the process alive. */
 export class EventLoopMonitor {
   readonly resource: ResourceEntity;
@@ -111,14 +113,17 @@ export class EventLoopMonitor {
       inheritChildAttrs: false,
     });
     this.#dirty = dirty;
-    this.#delay = monitorEventLoopDelay({ resolution: 10 });
+    this.#delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
     this.#delay.enable();
   }
 
   /** Values since the previous sample: delay percentiles in µs, utilization in percent. */
   sample(): void {
     const d = this.#delay;
-    const us = (ns: number): bigint => BigInt(Math.max(0, Math.round(ns / 1000)));
+    // Node's histogram records the whole interval between its timer's ticks, so an idle loop
+    // reads as the resolution (10 ms); what the console shows is the lateness beyond it.
+    const us = (ns: number): bigint =>
+      BigInt(Math.max(0, Math.round((ns - DELAY_RESOLUTION_MS * 1e6) / 1000)));
     const r = this.resource;
     const set = (name: string, v: bigint, unit: string): void =>
       applyAttr(r, r.id, name, v, "override", unit, r.metaId);
