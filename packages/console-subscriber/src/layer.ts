@@ -307,16 +307,21 @@ function endPoll(p: PollCounters, now: number): number | undefined {
   return ms;
 }
 
+/** A line or column as a number; numbers pass without a detour through bigint (per task). */
+function locNumber(v: FieldValue): number | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  const u = asU64(v);
+  return u === undefined ? undefined : Number(u);
+}
+
 /** The previous location: spawn bursts come from one site, so most tasks share one Loc object. */
 let lastLoc: Loc | undefined;
 
 function location(f: Record<string, FieldValue>): Loc | undefined {
   const file = f["loc.file"];
   if (typeof file !== "string") return undefined;
-  const line = asU64(f["loc.line"]);
-  const col = asU64(f["loc.col"]);
-  const l = line === undefined ? undefined : Number(line);
-  const c = col === undefined ? undefined : Number(col);
+  const l = locNumber(f["loc.line"]);
+  const c = locNumber(f["loc.col"]);
   const prev = lastLoc;
   if (prev !== undefined && prev.line === l && prev.column === c && prev.file === cap(file))
     return prev;
