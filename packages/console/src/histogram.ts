@@ -27,7 +27,7 @@ export function decodeHistogram(h: WireHistogram): Histogram | undefined {
     values: d.buckets.map((b) => [b.low, b.count]),
     count,
     min: d.min,
-    max: Math.max(d.max, Number(h.maxValue ?? 0n)),
+    max: Math.max(d.max, h.highestOutlier === undefined ? 0 : Number(h.highestOutlier)),
     highOutliers: Number(h.highOutliers ?? 0n),
     highestOutlier: h.highestOutlier === undefined ? undefined : Number(h.highestOutlier),
   };

@@ -91,6 +91,10 @@ export interface Histogram {
   values: Array<[number, number]>;
   count: number;
   min: number;
+  /**
+   * The longest value recorded, outliers included. Not console-api's max_value: that is the
+   * histogram's configured ceiling (1 s by default), not a measurement.
+   */
   max: number;
   highOutliers: number;
   highestOutlier: number | undefined;

@@ -297,7 +297,9 @@ export function histogramBytes(valuesNs: number[]): Buffer {
 }
 
 export function details(taskId: number, pollNs: number[], schedNs: number[]): TaskDetails {
-  const max = (xs: number[]) => BigInt(Math.max(0, ...xs));
+  // max_value is the histogram's configured ceiling (1 s in tokio's and our subscriber), not
+  // the longest value recorded.
+  const max = (_xs: number[]) => 1_000_000_000n;
   return {
     taskId: { id: BigInt(taskId) },
     now: ts(10_000),

@@ -155,6 +155,11 @@ test("task details decode to percentiles; the longest poll feeds long-poll", () 
   assert.ok(p50 >= 3_000 && p50 < 3_100, `p50 ${p50}`);
   assert.ok(h.max >= 120e6);
   assert.ok(s.tasks.get(2n)?.warnings.includes("long-poll"));
+  // Short polls under a 1 s histogram ceiling are not a long poll.
+  s.applyDetails(details(1, [1_000, 2_000, 3_000_000], [500]));
+  const longest = s.details?.pollTimes?.max ?? 0;
+  assert.ok(longest >= 3_000_000 && longest < 3_100_000, `longest poll ${longest}`);
+  assert.ok(!s.tasks.get(1n)?.warnings.includes("long-poll"));
   s.applyDetails({
     ...details(3, [1], [1]),
     histogram: { rawHistogram: Buffer.from("junk"), maxValue: 0n, highOutliers: 0n },
