@@ -8,21 +8,50 @@ import { type BenchResult, type BenchRow, median, nsPerOp } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
-/** Starts mini-redis in its own process, with or without the console; resolves its ports. */
-const MINI_REDIS_CHILD = `
-import { startServer } from "@periscope/mini-redis";
-let consolePort = null;
-if (process.env.BENCH_CONSOLE === "1") {
-  const { builder } = await import("@periscope/console-subscriber");
-  const { registry } = await import("@periscope/tracing-subscriber");
-  const c = builder().with({ bind: "127.0.0.1:0" }).spawn();
-  registry().with(c.layer, c.filter).init();
-  consolePort = await c.ready;
+/**
+ * mini-redis as users run it, `mini-redis-server --port 0` with or without `--console`: its
+ * connections are @periscope/runtime tasks, its Db a runtime Mutex, its client limit a Semaphore.
+ */
+const serverBin = join(root, "apps", "mini-redis", "bin", "mini-redis-server.js");
+
+function miniRedisServer(consoleOn: boolean): ChildProcess {
+  return spawn(process.execPath, [serverBin, "--port", "0", ...(consoleOn ? ["--console"] : [])], {
+    cwd: root,
+    // Only the startup lines (addresses) are logged, as the mini-redis bench logs at warn.
+    env: {
+      ...process.env,
+      PERISCOPE_LOG: "mini_redis::server=info,warn",
+      PERISCOPE_CONSOLE_BIND: "127.0.0.1:0",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
 }
-const s = await startServer({ port: 0 });
-process.stdout.write(JSON.stringify({ port: s.port, consolePort }) + "\\n");
-setInterval(() => {}, 1 << 30);
-`;
+
+/** Reads the server's log until it has said where it listens (and where the console does). */
+function serverPorts(
+  p: ChildProcess,
+  consoleOn: boolean,
+): Promise<{ port: number; consolePort: number }> {
+  return new Promise((resolve, reject) => {
+    let port = 0;
+    let consolePort = 0;
+    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
+    rl.on("line", (l) => {
+      const a = /accepting inbound connections.*?:(\d+)/.exec(l);
+      const c = /console listening.*?:(\d+)/.exec(l);
+      if (a) port = Number(a[1]);
+      if (c) consolePort = Number(c[1]);
+      if (port !== 0 && (!consoleOn || consolePort !== 0)) {
+        // Keep draining stdout so the server never blocks on a full pipe.
+        rl.removeAllListeners("line");
+        resolve({ port, consolePort });
+      }
+    });
+    p.once("exit", (code) =>
+      reject(new Error(`mini-redis-server exited with ${code} before listening`)),
+    );
+  });
+}
 
 /** Spawns 1,000,000 empty tasks in batches and reports the peak RSS. */
 const TASKS_CHILD = `
@@ -117,13 +146,13 @@ function redisBenchmark(port: number, requests: number): Promise<number> {
 async function miniRedis(rounds: number, requests: number, notes: string[]): Promise<BenchRow> {
   if (spawnSync("sh", ["-c", "command -v redis-benchmark"]).status !== 0)
     throw new Error("redis-benchmark is not installed: apt-get install redis-tools");
-  const off = child(MINI_REDIS_CHILD, { BENCH_CONSOLE: "0" });
-  const on = child(MINI_REDIS_CHILD, { BENCH_CONSOLE: "1" });
+  const off = miniRedisServer(false);
+  const on = miniRedisServer(true);
   const { createInstrumentClient } = await import("@periscope/console-api");
   let watcher: { close(): void } | undefined;
   try {
-    const offPorts = JSON.parse(await firstLine(off)) as { port: number };
-    const onPorts = JSON.parse(await firstLine(on)) as { port: number; consolePort: number };
+    const offPorts = await serverPorts(off, false);
+    const onPorts = await serverPorts(on, true);
     // A console is watching, as it would be while someone looks.
     const cl = createInstrumentClient(`127.0.0.1:${onPorts.consolePort}`);
     watcher = cl;
@@ -142,7 +171,7 @@ async function miniRedis(rounds: number, requests: number, notes: string[]): Pro
     const ours = median(a);
     const theirs = median(b);
     notes.push(
-      `mini-redis: redis-benchmark -c 50 -n ${requests} -t set,get (mean of SET and GET rps), median of ${rounds} alternating rounds; console on = console layer + server + one watching client (${updates} updates received).`,
+      `mini-redis: redis-benchmark -c 50 -n ${requests} -t set,get (mean of SET and GET rps), median of ${rounds} alternating rounds; \`mini-redis-server --console\` vs without it (both run connections as runtime tasks); console on = console layer + server + one watching client (${updates} updates received).`,
     );
     return {
       what: "mini-redis, redis-benchmark -c 50, console on vs off",
