@@ -34,6 +34,7 @@ const ports = {
   otlpGrpc: Number(values["otlp-grpc-port"]),
 };
 const children: ChildProcess[] = [];
+let loadTimer: NodeJS.Timeout | undefined;
 let stopping = false;
 
 /** Starts a child in its own process group, so Ctrl-C reaches only us and we stop it once. */
@@ -105,7 +106,6 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   loadTimer?.close();
-  await loadClient?.close().catch(() => {});
   await Promise.all(
     children.map(
       (child) =>
@@ -124,6 +124,13 @@ async function stop(code: number): Promise<void> {
 }
 
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void stop(0));
+// A closed terminal (EPIPE/EIO on our output) must not kill us before the children are stopped.
+process.stdout.on("error", () => void stop(0));
+process.stderr.on("error", () => void stop(0));
+// Last resort, if we die some other way: no child outlives the demo.
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
 
 const otlpEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${ports.otlpHttp}`,
@@ -177,20 +184,22 @@ Periscope demo is running.
 Press Ctrl-C to stop everything.
 `);
 
-// A light, steady load so the console and the viewer have something to show.
-let loadTimer: NodeJS.Timeout | undefined;
-let loadClient: { close(): Promise<void> } | undefined;
+// A light, steady load so the console and the viewer have something to show: every second a
+// short-lived client connects, sets, gets and publishes, then leaves. Each visit is one
+// connection task in the console (greyed once done) and one trace in the viewer.
 if (values.load && !values["no-load"]) {
   const { Client } = await import("@periscope/mini-redis");
-  const client = await Client.connect(ports.redis, host);
-  loadClient = client;
   let n = 0;
-  loadTimer = setInterval(() => {
-    const key = `demo:${n++ % 20}`;
-    client
-      .set(key, String(n))
-      .then(() => client.get(key))
-      .then(() => client.publish("demo", `tick ${n}`))
-      .catch(() => {});
-  }, 250);
+  const visit = async (): Promise<void> => {
+    const client = await Client.connect(ports.redis, host);
+    try {
+      const key = `demo:${n++ % 20}`;
+      await client.set(key, String(n));
+      await client.get(key);
+      await client.publish("demo", `tick ${n}`);
+    } finally {
+      await client.close();
+    }
+  };
+  loadTimer = setInterval(() => void visit().catch(() => {}), 1000);
 }
