@@ -1,8 +1,8 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
 // task) instead of objects, so a million short tasks fit. Rows are in completion order.
-import type { Fields, Metadata } from "@periscope/tracing";
-import { type Loc, TaskEntity } from "./entities.ts";
+import { TaskEntity } from "./entities.ts";
 import { asU64 } from "./fields.ts";
+import { StaticTable } from "./static-table.ts";
 
 const CHUNK = 4096;
 // Uint32 columns: times as ns before dropped_at (a task's whole life fits in 2^32 ns, 4.29 s, in
@@ -40,17 +40,6 @@ const F_WIDE = 1;
 const F_UNSENT = 2;
 /** The task had one scheduled-time sample (equal to its scheduled time). */
 const F_SCHED_ONE = 4;
-
-/** What many tasks share: where and how they were spawned (all fields but task.id). */
-interface StaticInfo {
-  key: string;
-  refs: number;
-  metaId: bigint;
-  metadata: Metadata;
-  fields: Fields;
-  nFields: number;
-  location: Loc | undefined;
-}
 
 class Chunk {
   readonly i = new Int32Array(CHUNK * I32);
@@ -93,11 +82,7 @@ export class FrozenTasks {
   #size = 0;
   /** Rows added since the last `takeUnpublished` (at the end of the store). */
   #unpublished = 0;
-  readonly #statics: (StaticInfo | undefined)[] = [];
-  readonly #byKey = new Map<string, number>();
-  readonly #free: number[] = [];
-  #unique = 0;
-  #last: number | undefined;
+  readonly #statics = new StaticTable();
 
   get size(): number {
     return this.#size;
@@ -177,7 +162,7 @@ export class FrozenTasks {
       t.longPolls > U8_MAX
     )
       return false;
-    const st = this.#intern(t, tid >= 0);
+    const st = this.#statics.intern(t, tid >= 0);
     c.dropped[r] = d;
     const i = r * I32;
     c.i[i + ID] = idDelta;
@@ -207,77 +192,6 @@ export class FrozenTasks {
     return true;
   }
 
-  #intern(t: TaskEntity, taskIdInColumn: boolean): number {
-    // Fast path: the same static info as the previous task (a burst from one spawn site).
-    const last = this.#last === undefined ? undefined : this.#statics[this.#last];
-    if (last !== undefined && sameStatic(last, t, taskIdInColumn)) {
-      last.refs++;
-      return this.#last as number;
-    }
-    const idx = this.#internSlow(t, taskIdInColumn);
-    this.#last = idx;
-    return idx;
-  }
-
-  #internSlow(t: TaskEntity, taskIdInColumn: boolean): number {
-    let key = `${t.metaId}`;
-    let shareable = true;
-    for (const k in t.fields) {
-      if (k === "task.id" && taskIdInColumn) continue;
-      const v = t.fields[k];
-      const ty = typeof v;
-      if (
-        v === null ||
-        ty === "string" ||
-        ty === "number" ||
-        ty === "bigint" ||
-        ty === "boolean" ||
-        ty === "undefined"
-      )
-        key += `\0${k}=${ty}:${String(v)}`;
-      else shareable = false;
-    }
-    const l = t.location;
-    if (l !== undefined) key += `\0@${l.file}:${l.line}:${l.column}`;
-    if (!shareable) key = `\0unique${this.#unique++}`;
-    const hit = this.#byKey.get(key);
-    if (hit !== undefined) {
-      (this.#statics[hit] as StaticInfo).refs++;
-      return hit;
-    }
-    // Copied key by key rather than spread-then-delete: a delete would turn the object into a
-    // dictionary, and comparing against one (sameStatic, per task) allocates its key list.
-    const fields: Fields = {};
-    let nFields = 0;
-    for (const k in t.fields) {
-      if (k === "task.id" && taskIdInColumn) continue;
-      fields[k] = t.fields[k];
-      nFields++;
-    }
-    const info: StaticInfo = {
-      key,
-      refs: 1,
-      metaId: t.metaId,
-      metadata: t.metadata,
-      fields,
-      nFields,
-      location: l,
-    };
-    const idx = this.#free.pop() ?? this.#statics.length;
-    this.#statics[idx] = info;
-    this.#byKey.set(key, idx);
-    return idx;
-  }
-
-  #release(idx: number): void {
-    const info = this.#statics[idx];
-    if (info === undefined || --info.refs > 0) return;
-    this.#byKey.delete(info.key);
-    this.#statics[idx] = undefined;
-    this.#free.push(idx);
-    if (this.#last === idx) this.#last = undefined;
-  }
-
   /** Rebuilds a row as a (detached) TaskEntity, for an Update or task details. */
   #entity(c: Chunk, r: number): TaskEntity {
     const wide = c.wide?.get(r);
@@ -286,7 +200,7 @@ export class FrozenTasks {
     const o = r * U32;
     const s = c.s;
     const q = r * U8;
-    const info = this.#statics[u[o + STATIC] as number] as StaticInfo;
+    const info = this.#statics.get(u[o + STATIC] as number);
     const tidDelta = c.i[r * I32 + TID] as number;
     const fields =
       tidDelta === NO_TID ? info.fields : { ...info.fields, "task.id": c.baseTid + tidDelta };
@@ -405,27 +319,11 @@ export class FrozenTasks {
       const dropped = c.dropped[this.#head] as number;
       if (now - dropped <= retentionMs) return;
       if (((c.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
-      else this.#release(c.u[this.#head * U32 + STATIC] as number);
+      else this.#statics.release(c.u[this.#head * U32 + STATIC] as number);
       c.hists?.delete(this.#head);
       this.#head++;
       this.#size--;
       if (this.#unpublished > this.#size) this.#unpublished = this.#size;
     }
   }
-}
-
-function sameStatic(info: StaticInfo, t: TaskEntity, taskIdInColumn: boolean): boolean {
-  if (info.metaId !== t.metaId) return false;
-  const a = info.location;
-  const b = t.location;
-  if (a !== b && (a?.file !== b?.file || a?.line !== b?.line || a?.column !== b?.column))
-    return false;
-  if (info.key.startsWith("\0unique")) return false;
-  let n = 0;
-  for (const k in t.fields) {
-    if (k === "task.id" && taskIdInColumn) continue;
-    if (!(k in info.fields) || info.fields[k] !== t.fields[k]) return false;
-    n++;
-  }
-  return n === info.nFields;
 }
