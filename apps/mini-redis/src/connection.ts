@@ -2,7 +2,12 @@
 // This is tokio mini-redis's `Handler` and `Connection` in one: `run()` is the body of the
 // connection's @periscope/runtime task, a loop over reads as `Handler::run` loops on `read_frame`.
 import type { Socket } from "node:net";
-import { spawn, type UnboundedSender, unboundedChannel } from "@periscope/runtime";
+import {
+  spawn,
+  type UnboundedReceiver,
+  type UnboundedSender,
+  unboundedChannel,
+} from "@periscope/runtime";
 import { type Args, CommandError } from "./args.ts";
 import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
@@ -32,6 +37,9 @@ const HIGH_WATER = 8 * 1024 * 1024;
 /** How long a closing connection waits for the client's FIN after our last byte left. */
 const LINGER_MS = 2000;
 
+/** The connection whose commands are running right now (a PUBLISH may reach its own sender). */
+let handling: Connection | undefined;
+
 export class Connection implements CommandSink, Flushable, Session, Subscriber {
   readonly shared: Shared;
   readonly out = new ReplyWriter();
@@ -56,6 +64,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   private wakeReader: (() => void) | undefined;
   /** The subscriber task's queue of encoded messages, while in subscribe mode. */
   private messages: UnboundedSender<Buffer> | undefined;
+  private messagesRx: UnboundedReceiver<Buffer> | undefined;
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -129,7 +138,12 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * together, in one write, at the end of this event-loop turn (see flusher.ts).
    */
   private handleRead(chunk: Buffer): void {
-    this.parser.feed(chunk, this);
+    handling = this;
+    try {
+      this.parser.feed(chunk, this);
+    } finally {
+      handling = undefined;
+    }
     if (this.closing) this.finish();
     else this.requestFlush();
   }
@@ -223,8 +237,26 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   deliver(frame: Buffer): void {
     if (this.dead || this.closing) return;
+    if (handling === this) {
+      // RESP3 lets a subscriber PUBLISH to its own channel; Redis queues the message before the
+      // PUBLISH reply, so it skips the channel (after whatever is already waiting in it).
+      this.drainMessages();
+      this.push(frame);
+      return;
+    }
     if (this.messages === undefined) this.startSubscriberTask();
     this.messages?.send(frame);
+  }
+
+  /** Moves every message already in the channel to the output. */
+  private drainMessages(): void {
+    const rx = this.messagesRx;
+    if (rx === undefined) return;
+    let r = rx.tryRecv();
+    while (r.ok) {
+      this.push(r.value);
+      r = rx.tryRecv();
+    }
   }
 
   /**
@@ -235,14 +267,11 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   private startSubscriberTask(): void {
     const [tx, rx] = unboundedChannel<Buffer>();
     this.messages = tx;
+    this.messagesRx = rx;
     spawn(
       async () => {
         for (;;) {
-          let r = rx.tryRecv();
-          while (r.ok) {
-            this.push(r.value);
-            r = rx.tryRecv();
-          }
+          this.drainMessages();
           const frame = await rx.recv();
           if (frame === undefined) return;
           this.push(frame);
@@ -256,6 +285,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   private stopSubscriberTask(): void {
     this.messages?.close();
     this.messages = undefined;
+    this.messagesRx = undefined;
   }
 
   /**

@@ -168,6 +168,23 @@ describe("RESP3, after HELLO 3", () => {
       JSON.stringify(text),
     );
   });
+
+  test("a subscriber publishing to its own channel gets the message before the reply", async () => {
+    const out = await exchange(
+      port,
+      Buffer.concat([cmd("HELLO", "3"), cmd("SUBSCRIBE", "self"), cmd("PUBLISH", "self", "x")]),
+    );
+    // Redis queues the message, then the PUBLISH reply (checked against redis-server 7.0).
+    assert.ok(
+      out
+        .toString()
+        .endsWith(
+          ">3\r\n$9\r\nsubscribe\r\n$4\r\nself\r\n:1\r\n" +
+            ">3\r\n$7\r\nmessage\r\n$4\r\nself\r\n$1\r\nx\r\n:1\r\n",
+        ),
+      JSON.stringify(out.toString()),
+    );
+  });
 });
 
 describe("expiry, with an injected clock", () => {
