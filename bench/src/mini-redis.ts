@@ -141,6 +141,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       notes: [
         `redis-benchmark -c 50 -n ${requests} -t set|get [-P 16], ${rounds} alternating rounds per row, median shown.`,
         "Both servers run in their own process on the same machine as redis-benchmark, logging at warn.",
+        "mini-redis runs each connection as a @periscope/runtime task (Db Mutex, client-limit Semaphore) with no console attached: the runtime's disabled path.",
         `Peer: ${version.split(" ").slice(0, 3).join(" ")}, no persistence.`,
         ...absolute,
       ],
