@@ -18,10 +18,14 @@ function miniRedisServer(consoleOn: boolean): ChildProcess {
   return spawn(process.execPath, [serverBin, "--port", "0", ...(consoleOn ? ["--console"] : [])], {
     cwd: root,
     // Only the startup lines (addresses) are logged, as the mini-redis bench logs at warn.
+    // Any PERISCOPE_CONSOLE_* variable turns the console on, so the "off" server gets none and
+    // an explicit PERISCOPE_CONSOLE=0.
     env: {
       ...process.env,
       PERISCOPE_LOG: "mini_redis::server=info,warn",
-      PERISCOPE_CONSOLE_BIND: "127.0.0.1:0",
+      ...(consoleOn
+        ? { PERISCOPE_CONSOLE: "1", PERISCOPE_CONSOLE_BIND: "127.0.0.1:0" }
+        : { PERISCOPE_CONSOLE: "0" }),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
