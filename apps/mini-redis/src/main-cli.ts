@@ -4,8 +4,9 @@ import { parseArgs } from "node:util";
 import { Client } from "./client.ts";
 import { setUpLogging } from "./logging.ts";
 import { DEFAULT_PORT } from "./server.ts";
+import { setUpTelemetry } from "./telemetry.ts";
 
-const USAGE = `Usage: mini-redis-cli [--host <host>] [--port <port>] <command>
+const USAGE = `Usage: mini-redis-cli [--host <host>] [--port <port>] [--otlp] <command>
 
 Issue Redis commands.
 
@@ -19,6 +20,8 @@ Commands:
 Options:
   --host <host>   server address (default 127.0.0.1)
   --port <port>   server port (default ${DEFAULT_PORT})
+  --otlp          export the request's span over OTLP as service mini-redis-client
+                  (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318)
 `;
 
 /** Bad usage (code MINI_REDIS_USAGE, exit 2) or a failed command (exit 1). */
@@ -61,6 +64,7 @@ function parse() {
       host: { type: "string" },
       hostname: { type: "string" },
       port: { type: "string" },
+      otlp: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -77,7 +81,11 @@ if (parsed.values.help) {
   process.exit(0);
 }
 // Logs go to stderr: stdout carries the replies, which scripts read.
-setUpLogging({ format: "compact", writer: "stderr" });
+const telemetry = setUpTelemetry({
+  serviceName: "mini-redis-client",
+  otlp: parsed.values.otlp === true,
+});
+setUpLogging({ format: "compact", writer: "stderr", layers: telemetry.layers });
 const host = parsed.values.host ?? parsed.values.hostname ?? "127.0.0.1";
 const portText = parsed.values.port ?? String(DEFAULT_PORT);
 const port = Number(portText);
@@ -143,7 +151,9 @@ try {
       break;
     case "subscribe": {
       const subscriber = await client.subscribe(rest);
-      process.on("SIGINT", () => process.exit(0));
+      process.on("SIGINT", () => {
+        telemetry.shutdown().finally(() => process.exit(0));
+      });
       for await (const msg of subscriber) {
         const channel = showValue(Buffer.from(msg.channel)).slice(1, -1);
         console.log(
@@ -154,6 +164,7 @@ try {
     }
   }
   await client.close();
+  await telemetry.shutdown();
 } catch (err) {
   fail((err as Error).message, false);
 }

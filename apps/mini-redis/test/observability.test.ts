@@ -152,6 +152,18 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   assert.equal(set.kind, 3);
   assert.equal(receiver.spans.filter((s) => s.service === "mini-redis").length, 0);
 
+  // The CLI exports the same way.
+  const cli = spawn(
+    process.execPath,
+    ["bin/mini-redis-cli.js", "--port", String(ports.redis), "--otlp", "get", "cli-key"],
+    { cwd: app, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } },
+  );
+  assert.equal(await new Promise<number | null>((r) => cli.on("close", r)), 0);
+  const cliSpan = receiver.spans.find(
+    (s) => s.service === "mini-redis-client" && s.attributes.key === "cli-key",
+  );
+  assert.equal(cliSpan?.attributes.command, "GET");
+
   server.kill("SIGTERM");
   const exit = await new Promise<number | null>((r) => server.on("exit", r));
   assert.equal(exit, 0, logs);
