@@ -5,6 +5,7 @@ export type { IngestFormat, IngestResult, IngestSink } from "./ingest.ts";
 export type { JaegerSpan, JaegerTag, JaegerTrace } from "./jaeger-json.ts";
 export { decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
 export { decodeJson } from "./otlp-json-decode.ts";
+export { OTLP_PROTO_DIR } from "./otlp-schema.ts";
 export { type RetentionResult, type StoreOptions, TraceStore } from "./store.ts";
 export type { TraceQuery, TraceSummary } from "./store-read.ts";
 export {

@@ -3,7 +3,9 @@
 import { join } from "node:path";
 import protobuf from "protobufjs";
 
-const PROTO_DIR = join(import.meta.dirname, "..", "proto");
+/** The OTLP .proto files (field for field opentelemetry-proto's), for tools and tests. */
+export const OTLP_PROTO_DIR = join(import.meta.dirname, "..", "proto");
+const PROTO_DIR = OTLP_PROTO_DIR;
 
 function load(): protobuf.Root {
   const root = new protobuf.Root();

@@ -1,12 +1,14 @@
 // A test OTLP/HTTP receiver on loopback: decodes ExportTraceServiceRequest with the official
-// opentelemetry-proto definitions (vendored in test/proto) and keeps the spans, flattened.
+// opentelemetry-proto definitions (the viewer's copy, field for field upstream's) and keeps the
+// spans, flattened.
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { OTLP_PROTO_DIR } from "@periscope/trace-viewer";
 import protobuf from "protobufjs";
 
-const PROTO_DIR = join(import.meta.dirname, "proto");
+const PROTO_DIR = OTLP_PROTO_DIR;
 
 export type Value = string | number | boolean | Value[] | null;
 
