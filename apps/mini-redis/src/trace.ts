@@ -51,7 +51,7 @@ const COMMAND = callsite({
   level: Level.DEBUG,
   target: T_CMD,
   name: "cmd",
-  fields: ["command", "key"],
+  fields: ["command", "key", "otel.name"],
 });
 
 /** A span per connection, carrying the peer address and the client id; a root span. */
@@ -71,7 +71,8 @@ export function commandSpansEnabled(): boolean {
  */
 export function commandSpan(parent: Span, name: string, key?: string): Span {
   // `command`, not `name`: JSON output puts span fields next to the span's own name.
-  const span = COMMAND.span({ command: name, key }, parent);
+  // `otel.name`: backends list operations by command (SET, GET), as Redis instrumentations do.
+  const span = COMMAND.span({ command: name, key, "otel.name": name.toUpperCase() }, parent);
   CMD_LOG.debug("received command", undefined, { parent: span });
   return span;
 }
@@ -83,7 +84,7 @@ const CLIENT_CMD = callsite({
   level: Level.DEBUG,
   target: T_CLIENT,
   name: "cmd",
-  fields: ["command", "key", "peer", "otel.kind"],
+  fields: ["command", "key", "peer", "otel.kind", "otel.name"],
 });
 
 /**
@@ -96,5 +97,11 @@ export function clientCommandSpan(
   peer: string,
 ): Span | undefined {
   if (!CLIENT_CMD.enabled()) return undefined;
-  return CLIENT_CMD.span({ command, key, peer, "otel.kind": "client" });
+  return CLIENT_CMD.span({
+    command,
+    key,
+    peer,
+    "otel.kind": "client",
+    "otel.name": command.toUpperCase(),
+  });
 }

@@ -146,7 +146,7 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   assert.match(out, /value: world/);
   // The client flushed before exiting; the server has exported nothing yet.
   const clientSpans = receiver.spans.filter((s) => s.service === "mini-redis-client");
-  const set = clientSpans.find((s) => s.name === "cmd" && s.attributes.command === "SET");
+  const set = clientSpans.find((s) => s.name === "SET" && s.attributes.command === "SET");
   assert.ok(set, `client SET span in ${JSON.stringify(clientSpans)}`);
   assert.equal(set.attributes.key, "hello");
   assert.equal(set.kind, 3);
@@ -175,8 +175,12 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
     assert.equal(c.kind, 2);
     assert.match(String(c.attributes.peer), /^127\.0\.0\.1:\d+$/);
   }
-  const cmds = spans.filter((s) => s.name === "cmd" && s.attributes.key === "hello");
+  const cmds = spans.filter(
+    (s) => s.attributes.command !== undefined && s.attributes.key === "hello",
+  );
   assert.deepEqual(cmds.map((s) => s.attributes.command).sort(), ["get", "set"]);
+  // Operations are named by command, as Redis instrumentations name them.
+  assert.deepEqual(cmds.map((s) => s.name).sort(), ["GET", "SET"]);
   const parent = conns.find((c) => c.spanId === cmds[0]?.parentSpanId);
   assert.ok(parent, "command span is a child of its connection span");
   assert.equal(parent.traceId, cmds[0]?.traceId);
