@@ -82,15 +82,14 @@ export class Span implements CurrentSpan {
     const sub = this.subscriber as Subscriber;
     const prev = state.current.getStore();
     state.current.enterWith(this);
-    guard(() => sub.enter(id));
-    let done = false;
-    const exit = (): void => {
-      if (done) return;
-      done = true;
-      guard(() => sub.exit(id));
-      state.current.enterWith(prev ?? NO_CURRENT);
-    };
-    return { exit, [Symbol.dispose]: exit };
+    try {
+      sub.enter(id);
+    } catch {
+      // A subscriber that throws loses its own data; the program goes on.
+    }
+    // One small object, not two closures and their context: the runtime enters every task span
+    // this way, and the guard lives as long as a burst of tasks is in flight.
+    return new EnterGuard(sub, id, prev);
   }
 
   /** Records a value for a field, typically one declared `undefined` when the span was made. */
@@ -153,6 +152,40 @@ Object.defineProperty(Span.prototype, SPAN_BRAND, { value: true });
 const DISABLED = new Span(undefined, undefined, undefined);
 const NO_CURRENT: CurrentSpan = { id: undefined, subscriber: undefined };
 const NOOP_GUARD = { exit(): void {}, [Symbol.dispose](): void {} };
+
+/** What `enter()` returns: exits the span and restores the previous current span, once. */
+class EnterGuard implements Disposable {
+  #sub: Subscriber | undefined;
+  readonly #id: bigint;
+  readonly #prev: CurrentSpan | undefined;
+
+  constructor(sub: Subscriber, id: bigint, prev: CurrentSpan | undefined) {
+    this.#sub = sub;
+    this.#id = id;
+    this.#prev = prev;
+  }
+
+  // A getter (a closure made per access, not per enter) keeps `const { exit } = span.enter()` working.
+  get exit(): () => void {
+    return () => this.#exit();
+  }
+
+  #exit(): void {
+    const sub = this.#sub;
+    if (sub === undefined) return;
+    this.#sub = undefined;
+    try {
+      sub.exit(this.#id);
+    } catch {
+      // as in enter()
+    }
+    state.current.enterWith(this.#prev ?? NO_CURRENT);
+  }
+
+  [Symbol.dispose](): void {
+    this.#exit();
+  }
+}
 
 /** Instrumentation never throws into the user's code: subscriber failures are swallowed here. */
 export function guard(fn: () => unknown): void {
