@@ -183,7 +183,7 @@ process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   const child = spawn(
     process.execPath,
     [
-      ...(process.env.VIEWER_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/vw/prof"] : []),
+      ...(process.env.VIEWER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.VIEWER_PROF}`] : []),
       "--input-type=module",
       "-e",
       script,
