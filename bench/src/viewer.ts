@@ -183,7 +183,9 @@ process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   const child = spawn(
     process.execPath,
     [
-      ...(process.env.VIEWER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.VIEWER_PROF}`] : []),
+      ...(process.env.VIEWER_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.VIEWER_PROF}`]
+        : []),
       "--input-type=module",
       "-e",
       script,
