@@ -2,7 +2,7 @@
 // subscribed; a receiver that falls `capacity` values behind gets a LaggedError and skips ahead.
 import { ClosedError, invalidArgument, RuntimeError } from "./errors.ts";
 import { Resource } from "./resource.ts";
-import { MAX_PERMITS } from "./semaphore.ts";
+import { checkPermitCount } from "./semaphore.ts";
 import { armCancel, Waiter, WaitQueue } from "./waitqueue.ts";
 
 /** The receiver missed `skipped` values; the next recv() returns the oldest one still kept. */
@@ -203,10 +203,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T> {
 }
 
 export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_PERMITS)
-    throw invalidArgument(
-      `broadcast capacity must be an integer in 1..${MAX_PERMITS}, got ${capacity}`,
-    );
+  checkPermitCount("broadcast capacity", capacity, 1);
   const s = new Shared<T>(capacity);
   return [new BroadcastSender(s), new BroadcastReceiver(s, 0)];
 }

@@ -5,7 +5,7 @@ import { Deque } from "./deque.ts";
 import { ClosedError, invalidArgument } from "./errors.ts";
 import type { Caller } from "./location.ts";
 import { Resource } from "./resource.ts";
-import { type AcquireOptions, MAX_PERMITS, Semaphore } from "./semaphore.ts";
+import { type AcquireOptions, checkPermitCount, Semaphore } from "./semaphore.ts";
 import { armCancel, Waiter } from "./waitqueue.ts";
 
 export type TryRecv<T> = { ok: true; value: T } | { ok: false; closed: boolean };
@@ -249,10 +249,7 @@ export class Receiver<T> implements AsyncIterable<T> {
 
 /** A bounded channel: send() waits while `capacity` values are queued. */
 export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_PERMITS)
-    throw invalidArgument(
-      `channel capacity must be an integer in 1..${MAX_PERMITS}, got ${capacity}`,
-    );
+  checkPermitCount("channel capacity", capacity, 1);
   const chan = new Chan<T>(capacity, channel);
   return [new Sender(chan), new Receiver(chan)];
 }

@@ -2,7 +2,7 @@
 // reader takes one and a writer takes all, so queued writers are not starved (FIFO).
 import { invalidArgument, RuntimeError } from "./errors.ts";
 import { Resource } from "./resource.ts";
-import { type AcquireOptions, MAX_PERMITS, Semaphore } from "./semaphore.ts";
+import { type AcquireOptions, checkPermitCount, MAX_PERMITS, Semaphore } from "./semaphore.ts";
 
 function released(): RuntimeError {
   return new RuntimeError(
@@ -19,10 +19,7 @@ export class RwLock<T> {
 
   constructor(value: T, opts?: { maxReaders?: number }) {
     const max = opts?.maxReaders ?? MAX_PERMITS;
-    if (!Number.isInteger(max) || max < 1 || max > MAX_PERMITS)
-      throw invalidArgument(
-        `RwLock maxReaders must be an integer in 1..${MAX_PERMITS}, got ${max}`,
-      );
+    checkPermitCount("RwLock maxReaders", max, 1);
     this.#value = value;
     this.#max = max;
     this.#res = new Resource(

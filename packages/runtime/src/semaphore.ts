@@ -11,6 +11,12 @@ export interface AcquireOptions {
 /** The most permits a semaphore can hold (tokio: usize::MAX >> 3; here a safe integer). */
 export const MAX_PERMITS = 2 ** 31 - 1;
 
+/** Throws PERISCOPE_INVALID_ARGUMENT unless n is an integer in min..MAX_PERMITS. */
+export function checkPermitCount(what: string, n: number, min: 0 | 1): void {
+  if (!Number.isInteger(n) || n < min || n > MAX_PERMITS)
+    throw invalidArgument(`${what} must be an integer in ${min}..${MAX_PERMITS}, got ${n}`);
+}
+
 function closedError(): RuntimeError {
   return new RuntimeError(
     "PERISCOPE_SEMAPHORE_CLOSED",
@@ -27,10 +33,7 @@ export class Semaphore {
   readonly res: Resource;
 
   constructor(permits: number, internal?: { parent: Resource }) {
-    if (!Number.isInteger(permits) || permits < 0 || permits > MAX_PERMITS)
-      throw invalidArgument(
-        `Semaphore permits must be an integer in 0..${MAX_PERMITS}, got ${permits}`,
-      );
+    checkPermitCount("Semaphore permits", permits, 0);
     this.#permits = permits;
     this.res = new Resource(
       {
