@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { cmd, connect, readBytes } from "./helpers.ts";
+import { cmd, connect, readBytes, runProcess } from "./helpers.ts";
 
 const app = join(import.meta.dirname, "..");
 let server: ChildProcess;
@@ -12,19 +12,8 @@ let port: number;
 let logs = "";
 
 /** Runs a node script of this package to completion; Node is the one running the tests. */
-function runNode(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: app, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runNode(args: string[], env: Record<string, string> = {}) {
+  return runProcess(process.execPath, args, { cwd: app, env });
 }
 
 const cli = (...args: string[]) =>

@@ -1,12 +1,11 @@
 // Interop: real clients against mini-redis. redis-cli and redis-benchmark (Debian redis-tools),
 // ioredis and node-redis, each at its defaults, doing what their users do first.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { type RunningServer, startServer } from "../src/index.ts";
-import { toolSkip } from "./helpers.ts";
+import { runProcess, toolSkip } from "./helpers.ts";
 
 let server: RunningServer;
 before(async () => {
@@ -14,25 +13,8 @@ before(async () => {
 });
 after(() => server.close());
 
-/**
- * Runs a tool and collects its output. Asynchronously: the server under test lives in this
- * process, and a synchronous spawn would block the event loop it needs to answer.
- */
-function run(
-  tool: string,
-  args: string[],
-  input?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+function run(tool: string, args: string[], input?: string) {
+  return runProcess(tool, args, input === undefined ? {} : { input });
 }
 
 async function redisCli(...args: string[]): Promise<string> {
