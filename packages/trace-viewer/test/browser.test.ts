@@ -1,127 +1,20 @@
 // Browser tests of the viewer's web UI: headless Debian Chromium driven by playwright-core against
 // the real viewer (in-process, in-memory), fed over OTLP/HTTP protobuf by the official exporter.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { type Context, context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { startViewer } from "../src/index.ts";
-
-const CHROMIUM = process.env.PERISCOPE_CHROMIUM ?? "/usr/bin/chromium";
-const DIST = join(import.meta.dirname, "..", "web", "dist", "index.html");
-const skip =
-  !existsSync(CHROMIUM) && !process.env.CI
-    ? `${CHROMIUM} is missing (apt-get install chromium); CI installs it and runs this`
-    : false;
-/** Set to a directory to keep screenshots of each page (light and dark) for a human to look at. */
-const SHOTS = process.env.PERISCOPE_SCREENSHOTS;
-
-const XSS = {
-  img: `<img src=x onerror="window.__xss=1;alert(1)">`,
-  script: "<script>window.__xss=2</script>",
-  js: "javascript:alert(document.domain)",
-  svg: `<svg onload="window.__xss=3">`,
-};
-
-interface SpanSpec {
-  name: string;
-  parent?: number;
-  at: number;
-  ms: number;
-  attributes?: Record<string, string | number | boolean>;
-  events?: Array<{ name: string; at: number; attributes?: Record<string, string> }>;
-  error?: string;
-  linkTo?: number;
-}
-
-/** Sends one trace per call through the OTLP proto exporter; returns its id and span ids. */
-async function sendTrace(
-  otlpUrl: string,
-  service: string,
-  specs: SpanSpec[],
-  resource: Record<string, string> = {},
-): Promise<{ traceId: string; spanIds: string[] }> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": service, ...resource }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
-        maxQueueSize: 20_000,
-        maxExportBatchSize: 5_000,
-      }),
-    ],
-  });
-  const tracer = provider.getTracer("periscope-browser-test");
-  const t0 = Date.now() - 5_000;
-  const spans: Span[] = [];
-  for (const s of specs) {
-    const parent = s.parent === undefined ? undefined : spans[s.parent];
-    const ctx: Context = parent ? trace.setSpan(context.active(), parent) : context.active();
-    const linked = s.linkTo === undefined ? undefined : spans[s.linkTo];
-    const span = tracer.startSpan(
-      s.name,
-      {
-        startTime: t0 + s.at,
-        attributes: s.attributes,
-        links: linked ? [{ context: linked.spanContext() }] : [],
-      },
-      ctx,
-    );
-    for (const e of s.events ?? []) span.addEvent(e.name, e.attributes ?? {}, t0 + e.at);
-    if (s.error) span.setStatus({ code: SpanStatusCode.ERROR, message: s.error });
-    spans.push(span);
-  }
-  for (const [i, s] of specs.entries()) spans[i]!.end(t0 + s.at + s.ms);
-  await provider.forceFlush();
-  await provider.shutdown();
-  return {
-    traceId: spans[0]!.spanContext().traceId,
-    spanIds: spans.map((s) => s.spanContext().spanId),
-  };
-}
-
-async function launch(): Promise<{ browser: BrowserContext; close: () => Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), "periscope-ui-test-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    colorScheme: "light",
-    acceptDownloads: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  return {
-    browser,
-    close: async () => {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-const rows = (page: Page) => page.locator('[data-testid="span-row"]');
-
-async function openTrace(page: Page, ui: string, id: string): Promise<void> {
-  await page.goto(`${ui}/trace/${id}`);
-  await page.locator('[data-testid="trace-ready"]').waitFor({ state: "attached" });
-}
+import {
+  DIST,
+  launch,
+  openTrace,
+  rows,
+  type SpanSpec,
+  sendTrace,
+  shot,
+  skip,
+  XSS,
+} from "./browser-harness.ts";
 
 test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, async (t) => {
   assert.ok(
