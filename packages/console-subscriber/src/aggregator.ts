@@ -16,7 +16,6 @@ import {
   type Entity,
   idKey,
   type ResourceEntity,
-  type TaskEntity,
 } from "./entities.ts";
 import { FrozenTasks } from "./frozen-tasks.ts";
 import { IdMap } from "./id-map.ts";
@@ -24,6 +23,7 @@ import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
 import type { BoundedQueue, PollOpItem, QueueItem } from "./queue.ts";
+import type { TaskEntity } from "./task-entity.ts";
 import { encodeUpdates, type Item, MAX_MESSAGE_BYTES, Section } from "./update-encoder.ts";
 import type { EventLoopMonitor, Warnings } from "./warnings.ts";
 

@@ -1,7 +1,8 @@
 // What the console knows about each task, resource and async op: static data from the span plus
 // cumulative stats the layer updates in place (cheap, bounded: one object per entity, like upstream).
 import { HdrHistogram } from "@periscope/console-api";
-import type { Fields, FieldValue, Metadata } from "@periscope/tracing";
+import type { FieldValue, Metadata } from "@periscope/tracing";
+import type { TaskEntity } from "./task-entity.ts";
 
 /** Source location as console-api's Location wants it. */
 export interface Loc {
@@ -15,7 +16,7 @@ export interface DirtySink {
   markDirty(e: Entity): void;
 }
 
-interface Base {
+export interface EntityBase {
   readonly id: bigint;
   readonly metaId: bigint;
   readonly metadata: Metadata;
@@ -42,136 +43,6 @@ export class PollCounters {
   scheduledMs = 0;
 }
 
-/** What few tasks need: histograms beyond one sample, frozen bytes, outliers, long polls. */
-class TaskRare {
-  pollHist: HdrHistogram | undefined;
-  schedHist: HdrHistogram | undefined;
-  pollBytes: Uint8Array | undefined;
-  schedBytes: Uint8Array | undefined;
-  pollOutliers = 0;
-  pollMaxOutlier = 0;
-  schedOutliers = 0;
-  schedMaxOutlier = 0;
-  longPolls = 0;
-}
-
-export class TaskEntity extends PollCounters implements Base {
-  // On the prototype, not in every one of a million short tasks (see below the class).
-  declare readonly kind: "task";
-  readonly id: bigint;
-  readonly metaId: bigint;
-  readonly metadata: Metadata;
-  readonly createdAt: number;
-  readonly fields: Fields;
-  readonly location: Loc | undefined;
-  droppedAt = Number.NaN;
-  dirty = true;
-  unsent = true;
-  wakes = 0;
-  wakerClones = 0;
-  wakerDrops = 0;
-  selfWakes = 0;
-  /** Poll and scheduled durations in ns. A short task has one sample, kept inline (NaN: none); */
-  /** the histogram object appears with the second sample. */
-  pollOne = Number.NaN;
-  schedOne = Number.NaN;
-  /**
-   * The fields most tasks never use, in one object made on first write: a live task is about
-   * 70 bytes smaller, which matters when a burst of them outlives a young-generation GC.
-   */
-  #rare: TaskRare | undefined;
-
-  get blocking(): boolean {
-    return this.fields.kind === "blocking";
-  }
-  get pollHist(): HdrHistogram | undefined {
-    return this.#rare?.pollHist;
-  }
-  set pollHist(v: HdrHistogram | undefined) {
-    if (v !== undefined || this.#rare !== undefined) this.#r().pollHist = v;
-  }
-  get schedHist(): HdrHistogram | undefined {
-    return this.#rare?.schedHist;
-  }
-  set schedHist(v: HdrHistogram | undefined) {
-    if (v !== undefined || this.#rare !== undefined) this.#r().schedHist = v;
-  }
-  /** V2 bytes of a completed task's histograms, once it is frozen. */
-  get pollBytes(): Uint8Array | undefined {
-    return this.#rare?.pollBytes;
-  }
-  set pollBytes(v: Uint8Array | undefined) {
-    if (v !== undefined || this.#rare !== undefined) this.#r().pollBytes = v;
-  }
-  get schedBytes(): Uint8Array | undefined {
-    return this.#rare?.schedBytes;
-  }
-  set schedBytes(v: Uint8Array | undefined) {
-    if (v !== undefined || this.#rare !== undefined) this.#r().schedBytes = v;
-  }
-  get pollOutliers(): number {
-    return this.#rare?.pollOutliers ?? 0;
-  }
-  set pollOutliers(v: number) {
-    this.#r().pollOutliers = v;
-  }
-  get pollMaxOutlier(): number {
-    return this.#rare?.pollMaxOutlier ?? 0;
-  }
-  set pollMaxOutlier(v: number) {
-    this.#r().pollMaxOutlier = v;
-  }
-  get schedOutliers(): number {
-    return this.#rare?.schedOutliers ?? 0;
-  }
-  set schedOutliers(v: number) {
-    this.#r().schedOutliers = v;
-  }
-  get schedMaxOutlier(): number {
-    return this.#rare?.schedMaxOutlier ?? 0;
-  }
-  set schedMaxOutlier(v: number) {
-    this.#r().schedMaxOutlier = v;
-  }
-  get longPolls(): number {
-    return this.#rare?.longPolls ?? 0;
-  }
-  set longPolls(v: number) {
-    this.#r().longPolls = v;
-  }
-  #r(): TaskRare {
-    this.#rare ??= new TaskRare();
-    return this.#rare;
-  }
-
-  constructor(
-    id: bigint,
-    metaId: bigint,
-    metadata: Metadata,
-    at: number,
-    fields: Fields,
-    location: Loc | undefined,
-  ) {
-    super();
-    this.id = id;
-    this.metaId = metaId;
-    this.metadata = metadata;
-    this.createdAt = at;
-    this.fields = fields;
-    this.location = location;
-  }
-
-  /** The task's display name: task.name, else its id field, for warnings. */
-  label(): string {
-    const name = this.fields["task.name"];
-    const tid = this.fields["task.id"];
-    const n = typeof name === "string" && name !== "" ? name : undefined;
-    const t = typeof tid === "number" || typeof tid === "bigint" ? String(tid) : undefined;
-    return n !== undefined && t !== undefined ? `${t} (${n})` : (n ?? t ?? `span ${this.id}`);
-  }
-}
-
-Object.defineProperty(TaskEntity.prototype, "kind", { value: "task" });
 
 /** A resource or async-op attribute, keyed upstream by (updating span id, field name). */
 export interface Attr {
@@ -182,7 +53,7 @@ export interface Attr {
   readonly metaId: bigint;
 }
 
-export class ResourceEntity implements Base {
+export class ResourceEntity implements EntityBase {
   readonly kind = "resource" as const;
   readonly id: bigint;
   readonly metaId: bigint;
@@ -228,7 +99,7 @@ export class ResourceEntity implements Base {
   }
 }
 
-export class AsyncOpEntity extends PollCounters implements Base {
+export class AsyncOpEntity extends PollCounters implements EntityBase {
   readonly kind = "asyncOp" as const;
   readonly id: bigint;
   readonly metaId: bigint;

@@ -1,8 +1,8 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
 // task) instead of objects, so a million short tasks fit. Rows are in completion order.
-import { TaskEntity } from "./entities.ts";
 import { asU64 } from "./fields.ts";
 import { StaticTable } from "./static-table.ts";
+import { TaskEntity } from "./task-entity.ts";
 
 const CHUNK = 4096;
 // Uint32 columns: times as ns before dropped_at (a task's whole life fits in 2^32 ns, 4.29 s, in
@@ -116,6 +116,7 @@ export class FrozenTasks {
       t.schedHist = undefined;
       t.dirty = false;
       t.unsent = false;
+      t.detach();
       c.wide.set(r, t);
       return;
     }
@@ -123,6 +124,8 @@ export class FrozenTasks {
       c.hists ??= new Map();
       c.hists.set(r, [t.pollHist?.encodeV2(), t.schedHist?.encodeV2()]);
     }
+    // The row holds all of it now.
+    t.release();
   }
 
   /** Writes the compact form of row r; false when the task does not fit it. */

@@ -15,12 +15,12 @@ import {
   ResourceEntity,
   recordPollDuration,
   recordScheduledDuration,
-  TaskEntity,
 } from "./entities.ts";
 import { asU64, cap } from "./fields.ts";
 import { IdMap } from "./id-map.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { BoundedQueue } from "./queue.ts";
+import { TaskEntity, TaskSlots } from "./task-entity.ts";
 
 /** How far up the parent chain to look for a resource or async op. */
 const MAX_DEPTH = 16;
@@ -54,6 +54,8 @@ export class ConsoleLayer implements Layer {
   readonly #byId = new IdMap<Entity>();
   /** Entered console spans, innermost last (one thread: a single stack suffices). */
   readonly #stack: Entity[] = [];
+  /** The doubles of live tasks; a task gives its slot back when it is frozen (or dropped). */
+  readonly #slots = new TaskSlots();
 
   constructor(cfg: LayerConfig) {
     this.#cfg = cfg;
@@ -132,7 +134,7 @@ export class ConsoleLayer implements Layer {
     const f = attrs.fields;
     let entity: Entity;
     if (role === Role.SPAWN) {
-      entity = new TaskEntity(attrs.id, metaId, meta, at, f, location(f));
+      entity = new TaskEntity(attrs.id, metaId, meta, at, f, location(f), this.#slots);
     } else if (role === Role.RESOURCE) {
       const concreteType = f.concrete_type;
       const kind = f.kind;
@@ -159,6 +161,7 @@ export class ConsoleLayer implements Layer {
       });
     }
     if (queue.push(entity)) this.#byId.set(attrs.id, entity);
+    else if (entity.kind === "task") entity.release();
   }
 
   onEnter(id: bigint, ctx: Context): void {

@@ -24,9 +24,9 @@ import {
   type Loc,
   type PollCounters,
   type ResourceEntity,
-  type TaskEntity,
 } from "./entities.ts";
 import { toField } from "./fields.ts";
+import type { TaskEntity } from "./task-entity.ts";
 
 export class ProtoBuilder {
   readonly #clock: Clock;

@@ -1,7 +1,8 @@
 // The static part of retained tasks (metadata, fields but task.id, location), shared by every
 // task from the same spawn site and reference-counted, so a retained row stores only an index.
 import type { Fields, Metadata } from "@periscope/tracing";
-import type { Loc, TaskEntity } from "./entities.ts";
+import type { Loc } from "./entities.ts";
+import type { TaskEntity } from "./task-entity.ts";
 
 /** What many tasks share: where and how they were spawned (all fields but task.id). */
 export interface StaticInfo {

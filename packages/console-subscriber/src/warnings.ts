@@ -2,7 +2,8 @@
 // console shows: "periscope::Warnings" (long polls) and "node::EventLoop" (loop delay, utilization).
 import { type ELDHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Level, type Metadata } from "@periscope/tracing";
-import { applyAttr, type DirtySink, ResourceEntity, type TaskEntity } from "./entities.ts";
+import { applyAttr, type DirtySink, ResourceEntity } from "./entities.ts";
+import type { TaskEntity } from "./task-entity.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 
 /** Ids far above any span id the registry hands out (they count up from 1). */
