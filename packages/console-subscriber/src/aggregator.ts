@@ -11,12 +11,7 @@ import {
   TaskStats as TaskStatsCodec,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
-import {
-  type AsyncOpEntity,
-  type Entity,
-  idKey,
-  type ResourceEntity,
-} from "./entities.ts";
+import { type AsyncOpEntity, type Entity, idKey, type ResourceEntity } from "./entities.ts";
 import { FrozenTasks } from "./frozen-tasks.ts";
 import { IdMap } from "./id-map.ts";
 import type { LayerSinks } from "./layer.ts";

@@ -22,6 +22,8 @@ export interface ConsoleStats {
   watchers: number;
   droppedClients: number;
   longPolls: number;
+  /** Bytes of the rows that keep completed tasks for their retention (histograms aside). */
+  retainedTaskBytes: number;
 }
 
 /** A running console: the layer to add to a registry, the server, the recorder. */
@@ -160,6 +162,7 @@ export class ConsoleSubscriber {
       watchers: this.#server?.watcherCount ?? 0,
       droppedClients: this.#server?.droppedClients ?? 0,
       longPolls: this.#warnings.count,
+      retainedTaskBytes: this.#agg.frozen.columnBytes,
     };
   }
 

@@ -43,7 +43,6 @@ export class PollCounters {
   scheduledMs = 0;
 }
 
-
 /** A resource or async-op attribute, keyed upstream by (updating span id, field name). */
 export interface Attr {
   readonly name: string;

@@ -1,6 +1,8 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
-// task) instead of objects, so a million short tasks fit. Rows are in completion order.
+// task) instead of objects, so a million short tasks fit; a full chunk whose rows have all been
+// published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are in completion order.
 import { asU64 } from "./fields.ts";
+import { type Columns, newColumns, pack, unpack } from "./frozen-pack.ts";
 import { StaticTable } from "./static-table.ts";
 import { TaskEntity } from "./task-entity.ts";
 
@@ -28,6 +30,9 @@ const U8 = 7;
 const ID = 0;
 const TID = 1;
 const I32 = 2;
+const WIDTHS = { i32: I32, u32: U32, u8: U8 };
+/** A row's bytes in an open chunk. */
+const ROW_BYTES = I32 * 4 + 8 + U32 * 4 + U8;
 
 const NONE = 0xffffffff;
 const NO_TID = -0x80000000;
@@ -42,12 +47,20 @@ const F_UNSENT = 2;
 const F_SCHED_ONE = 4;
 
 class Chunk {
-  readonly i = new Int32Array(CHUNK * I32);
-  readonly dropped = new Float64Array(CHUNK);
-  readonly u = new Uint32Array(CHUNK * U32);
-  readonly s = new Uint8Array(CHUNK * U8);
+  /** The columns while the chunk is open; undefined while it is packed. */
+  cols: Columns | undefined = newColumns(CHUNK, I32, U32, U8);
+  /** The packed columns, their first dropped_at, and the range of their span id deltas. */
+  packed: Uint8Array | undefined;
+  packedBase = 0;
+  minId = 0;
+  maxId = 0;
   /** Last poll starts, made only when a row's differs from its first poll. */
   lastStart: Uint32Array | undefined;
+  /**
+   * The first row's dropped_at. Every row's is kept in whole nanoseconds after it, so that the
+   * packed form reads back exactly what the open one held.
+   */
+  dropBase = 0;
   /** The first row's span id, as a number (NaN when above 2^53: then every row is wide). */
   baseId = 0;
   baseTid = 0;
@@ -63,6 +76,11 @@ function before(dropped: number, at: number): number {
   if (Number.isNaN(at)) return NONE;
   const ns = Math.round((dropped - at) * 1e6);
   return ns >= 0 && ns < NONE ? ns : -1;
+}
+
+/** `at` on whole nanoseconds from `base` (within half a nanosecond). */
+function onNs(base: number, at: number): number {
+  return base + Math.round((at - base) * 1e6) / 1e6;
 }
 
 /** A span id as a number while exact, else NaN. */
@@ -94,6 +112,7 @@ export class FrozenTasks {
     if (c === undefined || c.n === CHUNK) {
       c = new Chunk();
       c.baseId = exact(t.id);
+      c.dropBase = t.droppedAt;
       this.#chunks.push(c);
     }
     const r = c.n++;
@@ -102,13 +121,15 @@ export class FrozenTasks {
     const tidBig = asU64(t.fields["task.id"]);
     const tid = tidBig !== undefined && tidBig <= 0x7fffffffn ? Number(tidBig) : -1;
     if (r === 0 && tid >= 0) c.baseTid = tid;
-    const s = c.s;
+    // The last chunk is never packed: only full ones are.
+    const cols = c.cols as Columns;
+    const s = cols.s;
     const q = r * U8;
     s[q + FLAGS] = unsent ? F_UNSENT : 0;
-    if (!this.#compact(c, r, t, tid)) {
+    if (!this.#compact(c, cols, r, t, tid)) {
       s[q + FLAGS] = (unsent ? F_UNSENT : 0) | F_WIDE;
-      c.dropped[r] = t.droppedAt;
-      c.i[r * I32 + ID] = 0;
+      cols.dropped[r] = onNs(c.dropBase, t.droppedAt);
+      cols.i[r * I32 + ID] = 0;
       c.wide ??= new Map();
       t.pollBytes = t.pollHist?.encodeV2() ?? t.pollBytes;
       t.schedBytes = t.schedHist?.encodeV2() ?? t.schedBytes;
@@ -129,12 +150,12 @@ export class FrozenTasks {
   }
 
   /** Writes the compact form of row r; false when the task does not fit it. */
-  #compact(c: Chunk, r: number, t: TaskEntity, tid: number): boolean {
+  #compact(c: Chunk, cols: Columns, r: number, t: TaskEntity, tid: number): boolean {
     // Number arithmetic, not bigint: a bigint difference is an allocation per task.
     const idDelta = exact(t.id) - c.baseId;
     if (!(idDelta >= -0x7fffffff && idDelta <= 0x7fffffff)) return false;
     if (t.pollOutliers > 0 || t.schedOutliers > 0 || t.current > 0) return false;
-    const d = t.droppedAt;
+    const d = onNs(c.dropBase, t.droppedAt);
     const created = before(d, t.createdAt);
     const first = before(d, t.firstPoll);
     const start = before(d, t.lastPollStarted);
@@ -166,11 +187,11 @@ export class FrozenTasks {
     )
       return false;
     const st = this.#statics.intern(t, tid >= 0);
-    c.dropped[r] = d;
+    cols.dropped[r] = d;
     const i = r * I32;
-    c.i[i + ID] = idDelta;
-    c.i[i + TID] = tid >= 0 ? tid - c.baseTid : NO_TID;
-    const u = c.u;
+    cols.i[i + ID] = idDelta;
+    cols.i[i + TID] = tid >= 0 ? tid - c.baseTid : NO_TID;
+    const u = cols.u;
     const o = r * U32;
     u[o + CREATED] = created;
     u[o + FIRST_POLL] = first;
@@ -183,7 +204,7 @@ export class FrozenTasks {
     u[o + BUSY] = busy;
     u[o + SCHED] = sched;
     u[o + STATIC] = st;
-    const s = c.s;
+    const s = cols.s;
     const q = r * U8;
     s[q + POLLS] = t.polls;
     s[q + WAKES] = t.wakes;
@@ -196,22 +217,22 @@ export class FrozenTasks {
   }
 
   /** Rebuilds a row as a (detached) TaskEntity, for an Update or task details. */
-  #entity(c: Chunk, r: number): TaskEntity {
+  #entity(c: Chunk, cols: Columns, r: number): TaskEntity {
     const wide = c.wide?.get(r);
     if (wide !== undefined) return wide;
-    const u = c.u;
+    const u = cols.u;
     const o = r * U32;
-    const s = c.s;
+    const s = cols.s;
     const q = r * U8;
     const info = this.#statics.get(u[o + STATIC] as number);
-    const tidDelta = c.i[r * I32 + TID] as number;
+    const tidDelta = cols.i[r * I32 + TID] as number;
     const fields =
       tidDelta === NO_TID ? info.fields : { ...info.fields, "task.id": c.baseTid + tidDelta };
-    const d = c.dropped[r] as number;
+    const d = cols.dropped[r] as number;
     const at2 = (ns: number): number => (ns === NONE ? Number.NaN : d - ns / 1e6);
     const at = (col: number): number => at2(u[o + col] as number);
     const t = new TaskEntity(
-      BigInt(c.baseId + (c.i[r * I32 + ID] as number)),
+      BigInt(c.baseId + (cols.i[r * I32 + ID] as number)),
       info.metaId,
       info.metadata,
       at(CREATED),
@@ -250,7 +271,8 @@ export class FrozenTasks {
   *entities(): Iterable<TaskEntity> {
     for (let i = 0; i < this.#chunks.length; i++) {
       const c = this.#chunks[i] as Chunk;
-      for (let r = i === 0 ? this.#head : 0; r < c.n; r++) yield this.#entity(c, r);
+      const cols = read(c);
+      for (let r = i === 0 ? this.#head : 0; r < c.n; r++) yield this.#entity(c, cols, r);
     }
   }
 
@@ -263,15 +285,17 @@ export class FrozenTasks {
     this.#unpublished = 0;
     for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
       const c = this.#chunks[i] as Chunk;
+      const cols = open(c);
       const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++) {
         const q = r * U8 + FLAGS;
-        const unsent = ((c.s[q] as number) & F_UNSENT) !== 0;
-        c.s[q] = (c.s[q] as number) & ~F_UNSENT;
-        yield [this.#entity(c, r), unsent];
+        const unsent = ((cols.s[q] as number) & F_UNSENT) !== 0;
+        cols.s[q] = (cols.s[q] as number) & ~F_UNSENT;
+        yield [this.#entity(c, cols, r), unsent];
       }
     }
+    this.#packPublished();
   }
 
   /** With nobody consuming deltas: the rows added since the last delta count as announced. */
@@ -280,10 +304,39 @@ export class FrozenTasks {
     this.#unpublished = 0;
     for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
       const c = this.#chunks[i] as Chunk;
+      const s = open(c).s;
       const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++)
-        c.s[r * U8 + FLAGS] = (c.s[r * U8 + FLAGS] as number) & ~F_UNSENT;
+        s[r * U8 + FLAGS] = (s[r * U8 + FLAGS] as number) & ~F_UNSENT;
+    }
+    this.#packPublished();
+  }
+
+  /**
+   * Packs the full chunks once every row in them is published (their rows change no more), but
+   * for a first chunk that expiry has begun to read row by row.
+   */
+  #packPublished(): void {
+    if (this.#unpublished !== 0) return;
+    for (let i = this.#head > 0 ? 1 : 0; i < this.#chunks.length; i++) {
+      const c = this.#chunks[i] as Chunk;
+      const cols = c.cols;
+      if (cols === undefined || c.n < CHUNK) continue;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let r = 0; r < c.n; r++) {
+        if (((cols.s[r * U8 + FLAGS] as number) & F_WIDE) !== 0) continue;
+        const id = cols.i[r * I32 + ID] as number;
+        if (id < min) min = id;
+        if (id > max) max = id;
+      }
+      const { bytes, base } = pack(cols, c.n, WIDTHS);
+      c.packed = bytes;
+      c.packedBase = base;
+      c.minId = min;
+      c.maxId = max;
+      c.cols = undefined;
     }
   }
 
@@ -295,10 +348,12 @@ export class FrozenTasks {
       if (c.wide !== undefined) for (const [r, t] of c.wide) if (r >= from && t.id === id) return t;
       const want = exact(id) - c.baseId;
       if (!(want >= -0x7fffffff && want <= 0x7fffffff)) continue;
+      if (c.cols === undefined && !(want >= c.minId && want <= c.maxId)) continue;
+      const cols = read(c);
       for (let r = from; r < c.n; r++) {
-        if (c.i[r * I32 + ID] !== want) continue;
-        if (((c.s[r * U8 + FLAGS] as number) & F_WIDE) !== 0) continue;
-        return this.#entity(c, r);
+        if (cols.i[r * I32 + ID] !== want) continue;
+        if (((cols.s[r * U8 + FLAGS] as number) & F_WIDE) !== 0) continue;
+        return this.#entity(c, cols, r);
       }
     }
     return undefined;
@@ -319,14 +374,39 @@ export class FrozenTasks {
         continue;
       }
       if (keepUnpublished && this.#size <= this.#unpublished) return;
-      const dropped = c.dropped[this.#head] as number;
+      // A packed chunk is opened only once its first row is due.
+      if (c.cols === undefined && now - c.packedBase <= retentionMs) return;
+      const cols = open(c);
+      const dropped = cols.dropped[this.#head] as number;
       if (now - dropped <= retentionMs) return;
-      if (((c.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
-      else this.#statics.release(c.u[this.#head * U32 + STATIC] as number);
+      if (((cols.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
+      else this.#statics.release(cols.u[this.#head * U32 + STATIC] as number);
       c.hists?.delete(this.#head);
       this.#head++;
       this.#size--;
       if (this.#unpublished > this.#size) this.#unpublished = this.#size;
     }
   }
+
+  /** Bytes held by the rows' columns, open and packed (histograms and wide rows aside). */
+  get columnBytes(): number {
+    let n = 0;
+    for (const c of this.#chunks)
+      n += c.cols === undefined ? (c.packed?.byteLength ?? 0) : CHUNK * ROW_BYTES;
+    return n;
+  }
+}
+
+/** A chunk's columns to read: its own, or decoded from its packed form (left packed). */
+function read(c: Chunk): Columns {
+  return c.cols ?? unpack(c.packed as Uint8Array, c.packedBase, c.n, CHUNK, WIDTHS);
+}
+
+/** A chunk's columns to write: a packed chunk is opened for good. */
+function open(c: Chunk): Columns {
+  if (c.cols === undefined) {
+    c.cols = read(c);
+    c.packed = undefined;
+  }
+  return c.cols;
 }

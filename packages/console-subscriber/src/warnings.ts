@@ -3,8 +3,8 @@
 import { type ELDHistogram, monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { Level, type Metadata } from "@periscope/tracing";
 import { applyAttr, type DirtySink, ResourceEntity } from "./entities.ts";
-import type { TaskEntity } from "./task-entity.ts";
 import type { MetadataRegistry } from "./metadata.ts";
+import type { TaskEntity } from "./task-entity.ts";
 
 /** Ids far above any span id the registry hands out (they count up from 1). */
 export const WARNINGS_RESOURCE_ID = 2n ** 64n - 1n;

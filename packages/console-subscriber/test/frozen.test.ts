@@ -105,3 +105,47 @@ test("a task with more polls than a compact row counts (255) reads back identica
   assert.deepEqual(fresh.taskNamed("many")?.stats, s.view.taskNamed("many")?.stats);
   s.c.close();
 });
+
+test("10,000 short tasks: packed once published, and read back, found and expired as before", () => {
+  const s = setup(60_000);
+  s.c.tick();
+  const ids: bigint[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const t = taskSpan(i % 1000 === 0 ? "odd" : "short", 40 + (i % 3));
+    wake(t, "waker.wake_by_ref");
+    s.clock.advance(0.0017 + (i % 7) / 1e4);
+    t.inScope(() => s.clock.advance(0.0023 + (i % 5) / 1e5));
+    if (i % 1000 === 0) {
+      // a second poll (a histogram and a last-poll column), and one long-lived enough to be wide
+      wake(t, "waker.wake");
+      s.clock.advance(i === 5000 ? 5_000 : 0.5);
+      t.inScope(() => s.clock.advance(0.004));
+    }
+    t.close();
+    ids.push(t.id as bigint);
+    if (i % 2500 === 0) s.c.tick();
+  }
+  s.c.tick();
+  assert.equal(s.c.stats().tasks, 10_000);
+  // Two full chunks of 4,096 rows packed; the third, still filling, open at 51 bytes a row.
+  const packedPerRow = (s.c.stats().retainedTaskBytes - 4096 * 51) / 8192;
+  assert.ok(packedPerRow < 20, `${packedPerRow.toFixed(1)} bytes a packed row`);
+  const fresh = new View();
+  s.c.onUpdate((p) => fresh.applyBytes(p));
+  assert.equal(fresh.tasks.size, 10_000);
+  for (const [id, t] of s.view.tasks) {
+    const got = fresh.tasks.get(id);
+    assert.deepEqual(got?.task, t.task, `task ${id}`);
+    assert.deepEqual(got?.stats, t.stats, `stats of task ${id}`);
+  }
+  for (const i of [0, 1, 4097, 5000, 9999]) {
+    const d = s.c.taskDetails(ids[i] as bigint);
+    assert.equal(d?.taskId?.id, ids[i], `details of task #${i}`);
+  }
+  assert.equal(s.c.taskDetails(ids[9999] as bigint + 1_000_000n), undefined);
+  s.clock.advance(120_000);
+  s.c.tick();
+  assert.equal(s.c.stats().tasks, 0, "all expired");
+  assert.equal(s.c.stats().retainedTaskBytes, 4096 * 51, "only the chunk being filled is left");
+  s.c.close();
+});
