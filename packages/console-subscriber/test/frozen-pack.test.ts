@@ -35,7 +35,10 @@ test("every column reads back exactly, whatever its values", () => {
     assert.deepEqual(back.i.subarray(0, n * 2), c.i.subarray(0, n * 2), `i32, n=${n}`);
     assert.deepEqual(back.u.subarray(0, n * 7), c.u.subarray(0, n * 7), `u32, n=${n}`);
     assert.deepEqual(back.s.subarray(0, n * 7), c.s.subarray(0, n * 7), `u8, n=${n}`);
-    assert.ok(back.u.subarray(n * 7).every((v) => v === 0), "rows past n are empty");
+    assert.ok(
+      back.u.subarray(n * 7).every((v) => v === 0),
+      "rows past n are empty",
+    );
   }
 });
 

@@ -142,7 +142,7 @@ test("10,000 short tasks: packed once published, and read back, found and expire
     const d = s.c.taskDetails(ids[i] as bigint);
     assert.equal(d?.taskId?.id, ids[i], `details of task #${i}`);
   }
-  assert.equal(s.c.taskDetails(ids[9999] as bigint + 1_000_000n), undefined);
+  assert.equal(s.c.taskDetails((ids[9999] as bigint) + 1_000_000n), undefined);
   s.clock.advance(120_000);
   s.c.tick();
   assert.equal(s.c.stats().tasks, 0, "all expired");
