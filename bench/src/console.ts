@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { type BenchResult, type BenchRow, median, nsPerOp } from "./harness.ts";
+import { manyTasks } from "./console-memory.ts";
+import { type BenchResult, type BenchRow, median, nsPerOp, stopChild } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -54,64 +55,6 @@ function serverPorts(
     p.once("exit", (code) =>
       reject(new Error(`mini-redis-server exited with ${code} before listening`)),
     );
-  });
-}
-
-/** Spawns 1,000,000 empty tasks in batches and reports the peak RSS. */
-const TASKS_CHILD = `
-import { spawn } from "@periscope/runtime";
-let c;
-if (process.env.BENCH_CONSOLE === "1") {
-  const { builder } = await import("@periscope/console-subscriber");
-  const { registry } = await import("@periscope/tracing-subscriber");
-  c = builder().with({ bind: "127.0.0.1:0", retentionMs: 10_000 }).spawn();
-  registry().with(c.layer, c.filter).init();
-  await c.ready;
-}
-const total = Number(process.env.BENCH_TASKS);
-const batch = 10_000;
-let peak = 0;
-const t0 = performance.now();
-for (let done = 0; done < total; done += batch) {
-  const hs = [];
-  for (let i = 0; i < batch; i++) hs.push(spawn(() => {}));
-  await Promise.all(hs);
-  peak = Math.max(peak, process.memoryUsage.rss());
-}
-const ms = performance.now() - t0;
-// Let the aggregator publish and expire a few times, then sample again.
-for (let i = 0; i < 3; i++) {
-  await new Promise((r) => setTimeout(r, 1000));
-  peak = Math.max(peak, process.memoryUsage.rss());
-}
-process.stdout.write(JSON.stringify({ peak, ms, retained: c ? c.stats().tasks : 0 }) + "\\n");
-process.exit(0);
-`;
-
-function child(code: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--input-type=module", "-e", code], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-}
-
-function firstLine(p: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    p.once("exit", (code) => reject(new Error(`child exited with ${code} before reporting`)));
-  });
-}
-
-function stop(p: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null) return resolve();
-    p.once("exit", () => resolve());
-    p.kill("SIGKILL");
   });
 }
 
@@ -189,39 +132,9 @@ async function miniRedis(rounds: number, requests: number, notes: string[]): Pro
     };
   } finally {
     watcher?.close();
-    await stop(off);
-    await stop(on);
+    await stopChild(off);
+    await stopChild(on);
   }
-}
-
-async function manyTasks(total: number, notes: string[]): Promise<BenchRow> {
-  const measure = async (consoleOn: boolean) => {
-    const p = child(TASKS_CHILD, {
-      BENCH_CONSOLE: consoleOn ? "1" : "0",
-      BENCH_TASKS: String(total),
-    });
-    try {
-      return JSON.parse(await firstLine(p)) as { peak: number; ms: number; retained: number };
-    } finally {
-      await stop(p);
-    }
-  };
-  const on = await measure(true);
-  const off = await measure(false);
-  const mb = (x: number): number => x / 2 ** 20;
-  notes.push(
-    `${total.toLocaleString("en")} empty tasks spawned in batches of 10,000 with @periscope/runtime, retention 10 s: console on took ${(on.ms / 1000).toFixed(1)} s (${on.retained} tasks still retained at the end), off ${(off.ms / 1000).toFixed(1)} s; peak RSS ${mb(on.peak).toFixed(0)} MB vs ${mb(off.peak).toFixed(0)} MB.`,
-  );
-  return {
-    what: `${total.toLocaleString("en")} short tasks, peak RSS with the console`,
-    peer: "console off",
-    ours: mb(on.peak),
-    theirs: mb(off.peak),
-    unit: "MB",
-    ratio: on.peak / off.peak,
-    goal: "ours < 200 MB",
-    met: mb(on.peak) < 200,
-  };
 }
 
 async function perPoll(notes: string[]): Promise<BenchRow[]> {
@@ -320,7 +233,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const notes: string[] = [];
   const rows: BenchRow[] = [];
   rows.push(...(await perPoll(notes)));
-  rows.push(await manyTasks(arg("--tasks", 1_000_000), notes));
+  rows.push(...(await manyTasks(arg("--tasks", 1_000_000), notes)));
   rows.push(await miniRedis(arg("--rounds", 3), arg("--requests", 100_000), notes));
   return { name: "console", title: "Console subscriber overhead", rows, notes };
 }

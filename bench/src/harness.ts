@@ -1,5 +1,6 @@
 // Shared shape of a benchmark result and small timing helpers used by every bench module.
 // A bench compares us with a peer in the same run; the ratio is what docs/benchmarks.md reports.
+import type { ChildProcess } from "node:child_process";
 
 export interface BenchRow {
   /** What is measured, e.g. "disabled event". */
@@ -24,6 +25,15 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Extra lines: conditions, absolute figures, caveats. */
   notes: string[];
+}
+
+/** Kills a child process (SIGKILL) and resolves once it has exited. */
+export function stopChild(p: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once("exit", () => resolve());
+    p.kill("SIGKILL");
+  });
 }
 
 export type BenchModule = { run: (args: string[]) => Promise<BenchResult> };

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
-import { type BenchResult, type BenchRow, median } from "./harness.ts";
+import { type BenchResult, type BenchRow, median, stopChild } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const serverBin = join(root, "apps", "mini-redis", "bin", "mini-redis-server.js");
@@ -74,14 +74,6 @@ function benchmark(port: number, mode: Mode, requests: number): number {
   return rps;
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
-
 export async function run(args: string[]): Promise<BenchResult> {
   need("redis-server");
   need("redis-benchmark");
@@ -147,7 +139,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       ],
     };
   } finally {
-    await stop(ours);
-    await stop(theirs);
+    await stopChild(ours);
+    await stopChild(theirs);
   }
 }
