@@ -208,25 +208,40 @@ export function applyAttr(
   metaId: bigint,
 ): void {
   owner.attrs ??= [];
-  let attr = owner.attrs.find((a) => a.name === name && a.from === from);
+  let attr: Attr | undefined;
+  for (const a of owner.attrs) {
+    if (a.name === name && a.from === from) {
+      attr = a;
+      break;
+    }
+  }
   if (attr === undefined) {
     // Upstream inserts the update as is, whatever its op.
-    attr = { name, from, value, unit, metaId };
-    owner.attrs.push(attr);
+    owner.attrs.push({ name, from, value, unit, metaId });
     return;
   }
   if (unit !== undefined) attr.unit = unit;
   const cur = attr.value;
-  if (
-    (typeof cur === "number" || typeof cur === "bigint") &&
-    (typeof value === "number" || typeof value === "bigint")
-  ) {
-    const a = BigInt(cur);
-    const b = BigInt(value);
-    if (op === "add") attr.value = a + b;
-    else if (op === "sub") attr.value = a - b < 0n && a >= 0n && b >= 0n ? 0n : a - b;
-    else if (op === "override") attr.value = value;
+  if (!isNumeric(cur) || !isNumeric(value) || op === "override") {
+    attr.value = value;
     return;
   }
-  attr.value = value;
+  // A number without a known op changes nothing.
+  if (op !== "add" && op !== "sub") return;
+  if (typeof cur === "number" && typeof value === "number") {
+    // Number arithmetic while exact (the common case: a few permits), saturating at 0 as upstream.
+    const r = op === "add" ? cur + value : cur - value;
+    if (Number.isSafeInteger(r)) {
+      attr.value = op === "sub" && r < 0 && cur >= 0 && value >= 0 ? 0 : r;
+      return;
+    }
+  }
+  const a = BigInt(cur);
+  const b = BigInt(value);
+  if (op === "add") attr.value = a + b;
+  else attr.value = a - b < 0n && a >= 0n && b >= 0n ? 0n : a - b;
+}
+
+function isNumeric(v: FieldValue): v is number | bigint {
+  return typeof v === "number" || typeof v === "bigint";
 }

@@ -25,6 +25,11 @@ import { TaskEntity, TaskSlots } from "./task-entity.ts";
 /** How far up the parent chain to look for a resource or async op. */
 const MAX_DEPTH = 16;
 
+interface Known {
+  readonly role: Role;
+  readonly metaId: bigint;
+}
+
 export interface LayerSinks extends DirtySink {
   /** An entity's span closed: start its retention clock. */
   markDropped(e: Entity): void;
@@ -46,7 +51,8 @@ export class ConsoleLayer implements Layer {
   /** Use as the per-layer filter: `registry().with(layer, layer.filter)`. */
   readonly filter: Filter;
   readonly #cfg: LayerConfig;
-  readonly #roles = new Map<Metadata, Role>();
+  /** What each callsite is to the console, and its metadata id (one lookup per event). */
+  readonly #known = new Map<Metadata, Known>();
   /**
    * Entities by span id. Our own map rather than span extensions: a Map per span would cost more
    * than the entity itself for a million short tasks. Span ids are never reused by the registry.
@@ -68,13 +74,17 @@ export class ConsoleLayer implements Layer {
   }
 
   #role(meta: Metadata): Role {
-    let r = this.#roles.get(meta);
-    if (r === undefined) {
-      r = classify(meta);
-      this.#roles.set(meta, r);
-      if (r !== Role.NONE) this.#cfg.metas.idFor(meta);
+    return this.#knownOf(meta).role;
+  }
+
+  #knownOf(meta: Metadata): Known {
+    let k = this.#known.get(meta);
+    if (k === undefined) {
+      const role = classify(meta);
+      k = { role, metaId: role === Role.NONE ? 0n : this.#cfg.metas.idFor(meta) };
+      this.#known.set(meta, k);
     }
-    return r;
+    return k;
   }
 
   #entity(id: bigint | undefined): Entity | undefined {
@@ -126,10 +136,9 @@ export class ConsoleLayer implements Layer {
     ctx: Context,
   ): void {
     const meta = attrs.metadata;
-    const role = this.#role(meta);
+    const { role, metaId } = this.#knownOf(meta);
     if (role !== Role.SPAWN && role !== Role.RESOURCE && role !== Role.ASYNC_OP) return;
-    const { queue, metas, clock } = this.#cfg;
-    const metaId = metas.idFor(meta);
+    const { queue, clock } = this.#cfg;
     const at = clock.now();
     const f = attrs.fields;
     let entity: Entity;
@@ -223,7 +232,7 @@ export class ConsoleLayer implements Layer {
     },
     ctx: Context,
   ): void {
-    const role = this.#role(event.metadata);
+    const { role, metaId } = this.#knownOf(event.metadata);
     const f = event.fields;
     if (role === Role.WAKER) {
       const task = this.#entity(asU64(f["task.id"]));
@@ -247,7 +256,7 @@ export class ConsoleLayer implements Layer {
       op.taskId ??= task;
       this.#cfg.queue.push({
         kind: "pollOp",
-        metaId: this.#cfg.metas.idFor(event.metadata),
+        metaId,
         resourceId: op.resource.id,
         asyncOpId: op.id,
         taskId: task,
@@ -274,7 +283,6 @@ export class ConsoleLayer implements Layer {
         }
       }
       if (name === undefined) return;
-      const metaId = this.#cfg.metas.idFor(event.metadata);
       applyAttr(owner, owner.id, name, value, op, unit, metaId);
       this.#dirty(owner);
       const parent = owner.parent;

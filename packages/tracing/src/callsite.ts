@@ -4,7 +4,7 @@ import { currentSubscriber, type Registered, registerCallsite, state } from "./d
 import type { Level } from "./level.ts";
 import type { Fields, Kind, Metadata } from "./metadata.ts";
 import { makeSpan, type ParentOption, Span } from "./span.ts";
-import { Interest } from "./subscriber.ts";
+import { type EventRecord, Interest } from "./subscriber.ts";
 
 export interface CallsiteOptions {
   kind: Kind;
@@ -68,6 +68,36 @@ export class Callsite implements Registered {
 const perf = performance;
 const timeOrigin = perf.timeOrigin;
 
+/**
+ * An event as subscribers get it. The clock is read when a subscriber first asks for the
+ * timestamp, during the dispatch: the console's waker and state events never need it, and a
+ * clock read is most of what such an event costs to send.
+ */
+class Event implements EventRecord {
+  readonly metadata: Metadata;
+  readonly message: string | undefined;
+  readonly fields: Fields;
+  readonly parent: bigint | undefined;
+  #timestamp: number | undefined;
+
+  constructor(
+    metadata: Metadata,
+    message: string | undefined,
+    fields: Fields,
+    parent: bigint | undefined,
+  ) {
+    this.metadata = metadata;
+    this.message = message;
+    this.fields = fields;
+    this.parent = parent;
+  }
+
+  get timestamp(): number {
+    this.#timestamp ??= timeOrigin + perf.now();
+    return this.#timestamp;
+  }
+}
+
 /** Sends an event the caller already found enabled to the subscriber in scope. */
 export function dispatchEvent(
   metadata: Metadata,
@@ -82,13 +112,7 @@ export function dispatchEvent(
     if (p !== undefined && p.subscriber === sub) pid = p.id;
   }
   try {
-    sub.event({
-      metadata,
-      message,
-      fields,
-      parent: pid,
-      timestamp: timeOrigin + perf.now(),
-    });
+    sub.event(new Event(metadata, message, fields, pid));
   } catch {
     // A subscriber that throws loses its own data; the program goes on.
   }

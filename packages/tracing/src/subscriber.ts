@@ -20,7 +20,10 @@ export interface EventRecord {
   readonly fields: Fields;
   /** The span the event happened in: explicit, or the current span, or undefined. */
   readonly parent: bigint | undefined;
-  /** Wall-clock time in milliseconds since the epoch (fractional where the clock allows). */
+  /**
+   * Wall-clock time in milliseconds since the epoch (fractional where the clock allows). The
+   * dispatcher's events read the clock when this is first read: read it while handling the event.
+   */
   readonly timestamp: number;
 }
 

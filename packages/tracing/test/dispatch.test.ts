@@ -139,3 +139,22 @@ test("levels order TRACE < ERROR and parse tracing's forms", () => {
   assert.equal(tracing.parseLevelFilter("loud"), undefined);
   assert.equal(tracing.levelName(Level.INFO), "INFO");
 });
+
+test("an event's timestamp is read during its dispatch and then stays put", () => {
+  let first = Number.NaN;
+  let second = Number.NaN;
+  let before = Number.NaN;
+  let after = Number.NaN;
+  const sub = registry().with({
+    onEvent(e: tracing.EventRecord): void {
+      before = Date.now();
+      first = e.timestamp;
+      after = Date.now();
+      second = e.timestamp;
+    },
+  });
+  tracing.withSubscriber(sub, () => tracing.logger("t::ts").info("tick"));
+  // Date.now() is whole milliseconds; the event's clock is finer.
+  assert.ok(first >= before - 1 && first <= after + 1, `${first} within [${before}, ${after}]`);
+  assert.equal(second, first, "read once");
+});
