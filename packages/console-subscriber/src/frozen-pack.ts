@@ -126,15 +126,19 @@ export function pack(
   return { bytes: w.buf.slice(0, w.n), base };
 }
 
-/** The columns of a packed chunk, `rows` long (the rows past `n` are zero). */
+/**
+ * The columns of a packed chunk, `rows` long: new ones (the rows past `n` zero), or `into`
+ * overwritten (its rows past `n` left as they were).
+ */
 export function unpack(
   bytes: Uint8Array,
   base: number,
   n: number,
   rows: number,
   widths: { i32: number; u32: number; u8: number },
+  into?: Columns,
 ): Columns {
-  const c = newColumns(rows, widths.i32, widths.u32, widths.u8);
+  const c = into ?? newColumns(rows, widths.i32, widths.u32, widths.u8);
   const rd = new Reader(bytes);
   readColumn(rd, n, (r, v) => {
     c.dropped[r] = base + v / 1e6;

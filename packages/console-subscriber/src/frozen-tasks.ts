@@ -269,9 +269,12 @@ export class FrozenTasks {
   }
 
   *entities(): Iterable<TaskEntity> {
+    // Packed chunks are decoded one after another into the same scratch columns.
+    let scratch: Columns | undefined;
     for (let i = 0; i < this.#chunks.length; i++) {
       const c = this.#chunks[i] as Chunk;
-      const cols = read(c);
+      if (c.cols === undefined) scratch ??= newColumns(CHUNK, I32, U32, U8);
+      const cols = read(c, scratch);
       for (let r = i === 0 ? this.#head : 0; r < c.n; r++) yield this.#entity(c, cols, r);
     }
   }
@@ -398,8 +401,8 @@ export class FrozenTasks {
 }
 
 /** A chunk's columns to read: its own, or decoded from its packed form (left packed). */
-function read(c: Chunk): Columns {
-  return c.cols ?? unpack(c.packed as Uint8Array, c.packedBase, c.n, CHUNK, WIDTHS);
+function read(c: Chunk, into?: Columns): Columns {
+  return c.cols ?? unpack(c.packed as Uint8Array, c.packedBase, c.n, CHUNK, WIDTHS, into);
 }
 
 /** A chunk's columns to write: a packed chunk is opened for good. */
