@@ -12,6 +12,8 @@ export interface Columns {
   readonly u: Uint32Array;
   /** Uint8 per row: counters and flags. */
   readonly s: Uint8Array;
+  /** Uint32 per row, made only when some row's last poll start differs from its first poll. */
+  lastStart?: Uint32Array;
 }
 
 export function newColumns(rows: number, i32: number, u32: number, u8: number): Columns {
@@ -35,7 +37,7 @@ class Writer {
   }
   varint(v: number): void {
     if (this.n + 10 > this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
+      const next = new Uint8Array(Math.max(64, this.buf.length * 2));
       next.set(this.buf);
       this.buf = next;
     }
@@ -123,6 +125,9 @@ export function pack(
   for (let k = 0; k < widths.i32; k++) writeColumn(w, n, (r) => c.i[r * widths.i32 + k] as number);
   for (let k = 0; k < widths.u32; k++) writeColumn(w, n, (r) => c.u[r * widths.u32 + k] as number);
   for (let k = 0; k < widths.u8; k++) writeColumn(w, n, (r) => c.s[r * widths.u8 + k] as number);
+  const last = c.lastStart;
+  w.varint(last === undefined ? 0 : 1);
+  if (last !== undefined) writeColumn(w, n, (r) => last[r] as number);
   return { bytes: w.buf.slice(0, w.n), base };
 }
 
@@ -155,6 +160,13 @@ export function unpack(
     readColumn(rd, n, (r, v) => {
       c.s[r * widths.u8 + k] = v;
     });
+  if (rd.varint() === 1) {
+    const last = c.lastStart ?? new Uint32Array(rows);
+    readColumn(rd, n, (r, v) => {
+      last[r] = v;
+    });
+    c.lastStart = last;
+  } else c.lastStart = undefined;
   if (rd.at !== bytes.length) throw new RangeError("frozen task chunk: trailing packed data");
   return c;
 }

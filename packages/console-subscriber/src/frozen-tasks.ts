@@ -54,8 +54,6 @@ class Chunk {
   packedBase = 0;
   minId = 0;
   maxId = 0;
-  /** Last poll starts, made only when a row's differs from its first poll. */
-  lastStart: Uint32Array | undefined;
   /**
    * The first row's dropped_at. Every row's is kept in whole nanoseconds after it, so that the
    * packed form reads back exactly what the open one held.
@@ -196,9 +194,9 @@ export class FrozenTasks {
     u[o + CREATED] = created;
     u[o + FIRST_POLL] = first;
     if (start !== first) {
-      if (c.lastStart === undefined) c.lastStart = new Uint32Array(CHUNK).fill(SAME);
-      c.lastStart[r] = start;
-    } else if (c.lastStart !== undefined) c.lastStart[r] = SAME;
+      if (cols.lastStart === undefined) cols.lastStart = new Uint32Array(CHUNK).fill(SAME);
+      cols.lastStart[r] = start;
+    } else if (cols.lastStart !== undefined) cols.lastStart[r] = SAME;
     u[o + LAST_END] = end;
     u[o + LAST_WAKE] = wake;
     u[o + BUSY] = busy;
@@ -243,7 +241,7 @@ export class FrozenTasks {
     t.unsent = false;
     t.droppedAt = d;
     t.firstPoll = at(FIRST_POLL);
-    const start = c.lastStart?.[r];
+    const start = cols.lastStart?.[r];
     t.lastPollStarted = start === undefined || start === SAME ? t.firstPoll : at2(start);
     t.lastPollEnded = at(LAST_END);
     t.lastWake = at(LAST_WAKE);
@@ -394,8 +392,11 @@ export class FrozenTasks {
   /** Bytes held by the rows' columns, open and packed (histograms and wide rows aside). */
   get columnBytes(): number {
     let n = 0;
-    for (const c of this.#chunks)
-      n += c.cols === undefined ? (c.packed?.byteLength ?? 0) : CHUNK * ROW_BYTES;
+    for (const c of this.#chunks) {
+      const open = c.cols;
+      n += open === undefined ? (c.packed?.byteLength ?? 0) : CHUNK * ROW_BYTES;
+      n += open?.lastStart?.byteLength ?? 0;
+    }
     return n;
   }
 }

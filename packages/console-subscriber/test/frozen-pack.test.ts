@@ -23,6 +23,8 @@ function filled(n: number, seed: number) {
       c.u[r * W.u32 + k] = k === 3 ? 0xffffffff : k === 6 ? 5 : rnd() % (k + 1) ** 9;
     for (let k = 0; k < W.u8; k++) c.s[r * W.u8 + k] = k === 0 ? rnd() % 256 : 1;
   }
+  if (seed % 2 === 0)
+    c.lastStart = Uint32Array.from({ length: n }, (_, r) => (r % 9 ? 0xfffffffe : r));
   return c;
 }
 
@@ -39,6 +41,8 @@ test("every column reads back exactly, whatever its values", () => {
       back.u.subarray(n * 7).every((v) => v === 0),
       "rows past n are empty",
     );
+    assert.equal(back.lastStart === undefined, c.lastStart === undefined, `last starts, n=${n}`);
+    if (c.lastStart) assert.deepEqual(back.lastStart?.subarray(0, n), c.lastStart.subarray(0, n));
   }
 });
 

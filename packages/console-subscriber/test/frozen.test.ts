@@ -146,6 +146,7 @@ test("10,000 short tasks: packed once published, and read back, found and expire
   s.clock.advance(120_000);
   s.c.tick();
   assert.equal(s.c.stats().tasks, 0, "all expired");
-  assert.equal(s.c.stats().retainedTaskBytes, 4096 * 51, "only the chunk being filled is left");
+  // Only the chunk being filled is left, with its last-poll column (some of its tasks polled twice).
+  assert.equal(s.c.stats().retainedTaskBytes, 4096 * 51 + 4096 * 4);
   s.c.close();
 });
