@@ -1,7 +1,7 @@
 // mini-redis vs Debian's redis-server, both driven by redis-benchmark in the same run, alternating
 // server by server so that both see the same machine noise. SET and GET, -c 50 -n 200000,
 // unpipelined and with -P 16. Each server runs in its own process, as it would in production.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
 import { type BenchResult, type BenchRow, median, stopChild } from "./harness.ts";
