@@ -29,7 +29,12 @@ const SERVICE = {
 
 type Call = ServerWritableStream<unknown, Buffer>;
 
-/** Snapshot parts are this big, one per event-loop turn, so a large snapshot never stalls. */
+/**
+ * Snapshot parts are this big, one per event-loop turn, so a large snapshot never stalls the
+ * program; and the next part is made only once the client has taken all but one of them, so a
+ * snapshot larger than what the client reads meanwhile never piles up in memory (and does not
+ * count as the client being too slow for the deltas that follow it).
+ */
 const SNAPSHOT_PART_BYTES = 512 * 1024;
 
 class Watcher {
@@ -39,6 +44,9 @@ class Watcher {
   /** While its snapshot is being streamed, deltas wait here (counted against the cap). */
   backlog: Buffer[][] | undefined;
   #backlogBytes = 0;
+  /** Called once what is written but not yet taken falls to `#drainedAt` bytes or less. */
+  #onDrained: (() => void) | undefined;
+  #drainedAt = 0;
   readonly #maxPending: number;
   readonly #onDrop: (w: Watcher) => void;
 
@@ -78,6 +86,11 @@ class Watcher {
       try {
         this.call.write(b, () => {
           this.pendingBytes -= b.length;
+          const f = this.#onDrained;
+          if (f !== undefined && this.pendingBytes <= this.#drainedAt) {
+            this.#onDrained = undefined;
+            f();
+          }
         });
       } catch {
         this.closed = true;
@@ -85,6 +98,15 @@ class Watcher {
       }
     }
     return true;
+  }
+
+  /** Runs fn now, or once what the client has not taken falls to `bytes` or less. */
+  whenDrained(bytes: number, fn: () => void): void {
+    if (this.pendingBytes <= bytes) fn();
+    else {
+      this.#drainedAt = bytes;
+      this.#onDrained = fn;
+    }
   }
 
   /** The snapshot is out: send what changed meanwhile, in order. */
@@ -230,11 +252,14 @@ export class ConsoleServer {
           step = parts.next();
           if (!sent) return;
           if (!step.done) {
-            setImmediate(pump).unref();
+            w.whenDrained(SNAPSHOT_PART_BYTES, () => setImmediate(pump).unref());
             return;
           }
         }
-        if (!w.finishSnapshot()) this.#updates.delete(w);
+        // The changes made meanwhile follow once the client has taken the whole snapshot.
+        w.whenDrained(0, () => {
+          if (!w.closed && !w.finishSnapshot()) this.#updates.delete(w);
+        });
       } catch {
         w.drop();
       }

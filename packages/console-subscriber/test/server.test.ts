@@ -10,7 +10,7 @@ import {
   type State,
   type TaskDetails,
   Temporality,
-  type Update,
+  Update,
 } from "@periscope/console-api";
 import { registry } from "@periscope/tracing-subscriber";
 import { builder, type ConsoleSubscriber, EVENT_LOOP_RESOURCE_ID } from "../src/index.ts";
@@ -218,6 +218,51 @@ test("a large snapshot streams in parts, and what changes meanwhile follows it",
   for (let i = 1; i < nows.length; i++) assert.ok((nows[i] as number) >= (nows[i - 1] as number));
   assert.equal(view.orphanStats, 0, "no stats arrive before their entity");
   st.cancel();
+});
+
+test("a snapshot larger than the client's pending-bytes cap arrives whole, then the deltas", async () => {
+  // The snapshot is made part by part as the client takes it, so it never counts as a backlog.
+  const small = builder()
+    .with({
+      bind: "127.0.0.1:0",
+      publishIntervalMs: 20,
+      clientMaxPendingBytes: 256 * 1024,
+      eventLoopMetrics: false,
+    })
+    .spawn();
+  const reg = registry().with(small.layer, small.filter);
+  const port = await small.ready;
+  const cl = createInstrumentClient(`127.0.0.1:${port}`);
+  const { withSubscriber } = await import("@periscope/tracing");
+  try {
+    withSubscriber(reg, () => {
+      for (let i = 0; i < 20_000; i++) taskSpan(`many-${i}`).close();
+    });
+    await sleep(100); // published: the new client gets them in its snapshot
+    const view = new View();
+    let bytes = 0;
+    const st = cl.watchUpdates({});
+    st.on("data", (u: Update) => {
+      bytes += Update.encode(u).finish().length;
+      view.apply(u);
+    });
+    st.on("error", () => {});
+    // A change while the snapshot streams: it must follow the snapshot, not end the stream.
+    setImmediate(() => withSubscriber(reg, () => taskSpan("meanwhile").close()));
+    await until(
+      () => view.tasks.size >= 20_001 || small.stats().droppedClients > 0,
+      20_000,
+      "the whole snapshot",
+    );
+    assert.equal(small.stats().droppedClients, 0, "not dropped as too slow");
+    assert.ok(bytes > 4 * 256 * 1024, `the snapshot (${bytes} bytes) is larger than the cap`);
+    assert.ok(view.taskNamed("many-0") && view.taskNamed("many-19999"));
+    await until(() => view.taskNamed("meanwhile") !== undefined, 5000, "the change made meanwhile");
+    st.cancel();
+  } finally {
+    cl.close();
+    small.close();
+  }
 });
 
 test("a client that stops reading is dropped instead of buffered", async () => {
