@@ -73,7 +73,7 @@ const timeOrigin = perf.timeOrigin;
  * timestamp, during the dispatch: the console's waker and state events never need it, and a
  * clock read is most of what such an event costs to send.
  */
-class Event implements EventRecord {
+class DispatchedEvent implements EventRecord {
   readonly metadata: Metadata;
   readonly message: string | undefined;
   readonly fields: Fields;
@@ -112,7 +112,7 @@ export function dispatchEvent(
     if (p !== undefined && p.subscriber === sub) pid = p.id;
   }
   try {
-    sub.event(new Event(metadata, message, fields, pid));
+    sub.event(new DispatchedEvent(metadata, message, fields, pid));
   } catch {
     // A subscriber that throws loses its own data; the program goes on.
   }
