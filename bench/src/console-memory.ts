@@ -63,7 +63,8 @@ interface ChildResult {
 /**
  * Node sizes its heap from the memory it may use. In a container limited to 1 GiB it picks a
  * 512 MB old space and 16 MB semi-spaces (heap_size_limit 560 MB, the same as these flags give;
- * checked with a cgroup memory limit); on this 24 GiB machine, 64 MB semi-spaces.
+ * checked with a cgroup memory limit). Without flags it sizes the heap for the whole machine:
+ * 64 MB semi-spaces on a 24 GiB one.
  */
 const SIZINGS = [
   {
