@@ -87,3 +87,26 @@ test("the decoder rejects what tokio-console would reject", () => {
   new DataView(truncated.buffer).setUint32(4, 1000);
   assert.throws(() => decodeHdrHistogramV2(truncated), /truncated/);
 });
+
+test("values on both sides of 2^32 land in the buckets that hold them", () => {
+  // Below 2^32 the recorder takes a 32-bit integer path; above, the general one.
+  const values = [
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 32 + 1,
+    3 * 2 ** 33 + 7,
+    2 ** 52 + 12_345,
+  ];
+  for (let v = 1; v < 2 ** 32; v = Math.floor(v * 1.37) + 1) values.push(v);
+  const h = new HdrHistogram(1, 2n ** 63n - 1n, 2);
+  for (const v of values) h.record(v);
+  const d = decodeHdrHistogramV2(h.encodeV2());
+  assert.equal(d.totalCount, values.length);
+  for (const v of values) {
+    const b = d.buckets.find((x) => x.low <= v && v <= x.high);
+    assert.ok(b, `no bucket for ${v}`);
+    assert.ok(b.high - b.low <= Math.max(1, v / 100), `bucket for ${v} too wide`);
+  }
+});
