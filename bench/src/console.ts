@@ -234,6 +234,6 @@ export async function run(args: string[]): Promise<BenchResult> {
   const rows: BenchRow[] = [];
   rows.push(...(await perPoll(notes)));
   rows.push(...(await manyTasks(arg("--tasks", 1_000_000), notes)));
-  rows.push(await miniRedis(arg("--rounds", 3), arg("--requests", 100_000), notes));
+  rows.push(await miniRedis(arg("--rounds", 5), arg("--requests", 100_000), notes));
   return { name: "console", title: "Console subscriber overhead", rows, notes };
 }
