@@ -220,9 +220,12 @@ test("a large snapshot streams in parts, and what changes meanwhile follows it",
   st.cancel();
 });
 
-test("a snapshot larger than the client's pending-bytes cap arrives whole, then the deltas", async () => {
-  // The snapshot is made part by part as the client takes it, so it never counts as a backlog.
-  const small = builder()
+/**
+ * A second console with a 256 KiB cap on what a client may leave unread, publishing every 20 ms,
+ * fed through its own registry (installed only where a test scopes it), and a client of it.
+ */
+async function cappedConsole() {
+  const capped = builder()
     .with({
       bind: "127.0.0.1:0",
       publishIntervalMs: 20,
@@ -230,9 +233,14 @@ test("a snapshot larger than the client's pending-bytes cap arrives whole, then 
       eventLoopMetrics: false,
     })
     .spawn();
-  const reg = registry().with(small.layer, small.filter);
-  const port = await small.ready;
-  const cl = createInstrumentClient(`127.0.0.1:${port}`);
+  const reg = registry().with(capped.layer, capped.filter);
+  const port = await capped.ready;
+  return { console: capped, reg, cl: createInstrumentClient(`127.0.0.1:${port}`) };
+}
+
+test("a snapshot larger than the client's pending-bytes cap arrives whole, then the deltas", async () => {
+  // The snapshot is made part by part as the client takes it, so it never counts as a backlog.
+  const { console: small, reg, cl } = await cappedConsole();
   const { withSubscriber } = await import("@periscope/tracing");
   try {
     withSubscriber(reg, () => {
@@ -266,18 +274,7 @@ test("a snapshot larger than the client's pending-bytes cap arrives whole, then 
 });
 
 test("a client that stops reading is dropped instead of buffered", async () => {
-  const slow = builder()
-    .with({
-      bind: "127.0.0.1:0",
-      publishIntervalMs: 20,
-      clientMaxPendingBytes: 256 * 1024,
-      eventLoopMetrics: false,
-    })
-    .spawn();
-  // Feed the slow console directly: a second registry, installed only for this test.
-  const reg = registry().with(slow.layer, slow.filter);
-  const port = await slow.ready;
-  const cl = createInstrumentClient(`127.0.0.1:${port}`);
+  const { console: slow, reg, cl } = await cappedConsole();
   try {
     const stream = cl.watchUpdates({});
     let received = 0;
