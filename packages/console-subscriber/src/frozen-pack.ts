@@ -111,16 +111,16 @@ function readColumn(rd: Reader, n: number, set: (row: number, v: number) => void
 }
 
 /**
- * Packs the first `n` rows. dropped_at goes as whole nanoseconds after the first row's (returned
- * as `base`): FrozenTasks keeps it on whole nanoseconds from there, so it reads back exactly.
+ * Packs the first `n` rows. dropped_at goes as whole nanoseconds after `base`: FrozenTasks keeps
+ * every row's on whole nanoseconds from its chunk's first, so it reads back exactly.
  */
 export function pack(
   c: Columns,
   n: number,
+  base: number,
   widths: { i32: number; u32: number; u8: number },
-): { bytes: Uint8Array; base: number } {
+): Uint8Array {
   const w = new Writer(n * 16);
-  const base = n > 0 ? (c.dropped[0] as number) : 0;
   writeColumn(w, n, (r) => Math.round(((c.dropped[r] as number) - base) * 1e6));
   for (let k = 0; k < widths.i32; k++) writeColumn(w, n, (r) => c.i[r * widths.i32 + k] as number);
   for (let k = 0; k < widths.u32; k++) writeColumn(w, n, (r) => c.u[r * widths.u32 + k] as number);
@@ -128,7 +128,7 @@ export function pack(
   const last = c.lastStart;
   w.varint(last === undefined ? 0 : 1);
   if (last !== undefined) writeColumn(w, n, (r) => last[r] as number);
-  return { bytes: w.buf.slice(0, w.n), base };
+  return w.buf.slice(0, w.n);
 }
 
 /**

@@ -49,9 +49,8 @@ const F_SCHED_ONE = 4;
 class Chunk {
   /** The columns while the chunk is open; undefined while it is packed. */
   cols: Columns | undefined = newColumns(CHUNK, I32, U32, U8);
-  /** The packed columns, their first dropped_at, and the range of their span id deltas. */
+  /** The packed columns, and the range of their span id deltas. */
   packed: Uint8Array | undefined;
-  packedBase = 0;
   minId = 0;
   maxId = 0;
   /**
@@ -332,9 +331,7 @@ export class FrozenTasks {
         if (id < min) min = id;
         if (id > max) max = id;
       }
-      const { bytes, base } = pack(cols, c.n, WIDTHS);
-      c.packed = bytes;
-      c.packedBase = base;
+      c.packed = pack(cols, c.n, c.dropBase, WIDTHS);
       c.minId = min;
       c.maxId = max;
       c.cols = undefined;
@@ -376,7 +373,7 @@ export class FrozenTasks {
       }
       if (keepUnpublished && this.#size <= this.#unpublished) return;
       // A packed chunk is opened only once its first row is due.
-      if (c.cols === undefined && now - c.packedBase <= retentionMs) return;
+      if (c.cols === undefined && now - c.dropBase <= retentionMs) return;
       const cols = open(c);
       const dropped = cols.dropped[this.#head] as number;
       if (now - dropped <= retentionMs) return;
@@ -403,7 +400,7 @@ export class FrozenTasks {
 
 /** A chunk's columns to read: its own, or decoded from its packed form (left packed). */
 function read(c: Chunk, into?: Columns): Columns {
-  return c.cols ?? unpack(c.packed as Uint8Array, c.packedBase, c.n, CHUNK, WIDTHS, into);
+  return c.cols ?? unpack(c.packed as Uint8Array, c.dropBase, c.n, CHUNK, WIDTHS, into);
 }
 
 /** A chunk's columns to write: a packed chunk is opened for good. */

@@ -31,7 +31,8 @@ function filled(n: number, seed: number) {
 test("every column reads back exactly, whatever its values", () => {
   for (const n of [0, 1, 2, 100, 4096]) {
     const c = filled(4096, n + 1);
-    const { bytes, base } = pack(c, n, W);
+    const base = c.dropped[0] as number;
+    const bytes = pack(c, n, base, W);
     const back = unpack(bytes, base, n, 4096, W);
     assert.deepEqual(back.dropped.subarray(0, n), c.dropped.subarray(0, n), `dropped, n=${n}`);
     assert.deepEqual(back.i.subarray(0, n * 2), c.i.subarray(0, n * 2), `i32, n=${n}`);
@@ -51,7 +52,7 @@ test("alike rows pack small: a constant chunk takes a few bytes a column", () =>
   c.dropped.fill(123.456);
   c.u.fill(77);
   c.s.fill(1);
-  const { bytes } = pack(c, 4096, W);
+  const bytes = pack(c, 4096, 123.456, W);
   assert.ok(bytes.length < 17 * 8, `${bytes.length} bytes for 4096 equal rows`);
   const back = unpack(bytes, 123.456, 4096, 4096, W);
   assert.deepEqual(back.u, c.u);
@@ -59,7 +60,8 @@ test("alike rows pack small: a constant chunk takes a few bytes a column", () =>
 
 test("damaged packed bytes are an error, not wrong rows", () => {
   const c = filled(64, 3);
-  const { bytes, base } = pack(c, 64, W);
+  const base = c.dropped[0] as number;
+  const bytes = pack(c, 64, base, W);
   assert.throws(() => unpack(bytes.subarray(0, bytes.length - 3), base, 64, 64, W), /truncated/);
   const extra = new Uint8Array(bytes.length + 1);
   extra.set(bytes);
