@@ -1,5 +1,7 @@
-// The one test command (`npm test`, also what .ci/run calls): types, lint, then every suite.
-// Suites are node:test files under packages/*/test and apps/*/test, run two at a time (2 cores).
+// The one test command (`npm test`, also what .ci/run calls): types, lint, every suite, then the
+// packaging test. Suites are node:test files under packages/*/test, apps/*/test and test/, run two
+// at a time (2 cores). The packaging test (test/packaging) runs alone, last: `npm pack` rebuilds
+// dist/ and the viewer's web UI, which the other suites must not see half-written.
 import { spawnSync } from "node:child_process";
 
 const only = process.argv.slice(2);
@@ -16,6 +18,7 @@ const steps: Array<[string, string, string[]]> = [
     process.execPath,
     ["--test", "--test-concurrency=2", "--test-timeout=180000", ...suites],
   ],
+  ["packaging", process.execPath, ["--test", "test/packaging/*.test.ts"]],
 ];
 
 for (const [name, cmd, args] of steps) {
