@@ -1,6 +1,6 @@
 // The fmt layer: one line (or block) per event, in tracing-subscriber's full, compact, pretty or
 // json shape, with the current span chain and its fields. Rendering never throws into the caller.
-import { type EventRecord, type Fields, levelName } from "@periscope/tracing";
+import { type EventRecord, type Fields, levelName, now } from "@periscope/tracing";
 import type { Context, Layer, SpanRef } from "./layer.ts";
 import {
   DEFAULT_LIMITS,
@@ -71,7 +71,6 @@ export function formatDuration(ns: number): string {
   return `${Number(ns.toPrecision(3))}ns`;
 }
 
-const timeOrigin = performance.timeOrigin;
 /** The constant middle of a JSON line per level, one concatenation instead of three. */
 const JSON_LEVEL = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].map(
   (l) => `","level":"${l}","fields":{`,
@@ -122,7 +121,7 @@ export class FmtLayer implements Layer {
     this.#spanList = opts.json?.spanList ?? true;
     this.#target = opts.target ?? true;
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    if (opts.spanClose) this.#listenToSpans(opts.clock ?? (() => timeOrigin + performance.now()));
+    if (opts.spanClose) this.#listenToSpans(opts.clock ?? now);
   }
 
   #listenToSpans(now: () => number): void {
