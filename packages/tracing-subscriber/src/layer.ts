@@ -55,6 +55,11 @@ export interface Context {
  * the callsite ask `enabled` each time it fires.
  */
 export interface Layer {
+  /**
+   * True for a layer that only filters (EnvFilter): it may listen to spans to decide, but it
+   * records nothing, so on its own it does not make the registry enable anything.
+   */
+  readonly filterOnly?: boolean;
   register?(metadata: Metadata): Interest;
   enabled?(metadata: Metadata, ctx: Context): boolean;
   maxLevelHint?(): LevelFilter | undefined;
@@ -81,5 +86,9 @@ export interface Filter {
   spanEnabled?(attrs: SpanAttributes & { readonly id?: bigint }, ctx: Context): boolean;
   /** Told when a span's fields change, so field-matching filters can re-decide. */
   onRecord?(id: bigint, values: Fields, ctx: Context): void;
+  /** Told of each new span this filter enabled, and when it is entered and exited. */
+  onNewSpan?(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void;
+  onEnter?(id: bigint, ctx: Context): void;
+  onExit?(id: bigint, ctx: Context): void;
   maxLevelHint?(): LevelFilter | undefined;
 }

@@ -60,14 +60,18 @@ export class Registry implements Subscriber, Context {
     this.#entries.push({ layer, filter, bit, ctx });
     const es = this.#entries;
     this.#filtered = es.filter((e) => e.filter !== undefined);
-    this.#onNewSpan = es.filter((e) => e.layer.onNewSpan !== undefined);
+    this.#onNewSpan = es.filter(
+      (e) => e.layer.onNewSpan !== undefined || e.filter?.onNewSpan !== undefined,
+    );
     this.#onRecord = es.filter(
       (e) => e.layer.onRecord !== undefined || e.filter?.onRecord !== undefined,
     );
     this.#onFollows = es.filter((e) => e.layer.onFollowsFrom !== undefined);
     this.#onEvent = es.filter((e) => e.layer.onEvent !== undefined);
-    this.#onEnter = es.filter((e) => e.layer.onEnter !== undefined);
-    this.#onExit = es.filter((e) => e.layer.onExit !== undefined);
+    this.#onEnter = es.filter(
+      (e) => e.layer.onEnter !== undefined || e.filter?.onEnter !== undefined,
+    );
+    this.#onExit = es.filter((e) => e.layer.onExit !== undefined || e.filter?.onExit !== undefined);
     this.#onClose = es.filter((e) => e.layer.onClose !== undefined);
     layer.onRegister?.();
     if (globalDefault() === this) rebuildInterest();
@@ -189,6 +193,7 @@ export class Registry implements Subscriber, Context {
     for (const e of listeners) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
+        e.filter?.onNewSpan?.(withId, e.ctx);
         e.layer.onNewSpan?.(withId, e.ctx);
       } catch {
         // One layer's failure must not reach the program or the other layers.
@@ -248,6 +253,7 @@ export class Registry implements Subscriber, Context {
     for (const e of list) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
+        e.filter?.onEnter?.(id, e.ctx);
         e.layer.onEnter?.(id, e.ctx);
       } catch {
         // as above
@@ -264,6 +270,7 @@ export class Registry implements Subscriber, Context {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
         e.layer.onExit?.(id, e.ctx);
+        e.filter?.onExit?.(id, e.ctx);
       } catch {
         // as above
       }
@@ -301,6 +308,7 @@ export class Registry implements Subscriber, Context {
 
 /** A layer that only filters (EnvFilter used globally) does not by itself enable anything. */
 function isObserver(layer: Layer): boolean {
+  if (layer.filterOnly === true) return false;
   return (
     layer.onEvent !== undefined ||
     layer.onNewSpan !== undefined ||
