@@ -286,10 +286,13 @@ export function directiveSet(ds: readonly Directive[]): Directive[] {
 }
 
 /** Upstream's static `cares_about`: the target prefix, and for events the field names. */
-export function staticCares(d: Directive, meta: Metadata): boolean {
+export function staticCares(
+  d: Directive,
+  meta: Metadata,
+  names: readonly string[] = meta.fields,
+): boolean {
   if (d.target !== undefined && !meta.target.startsWith(d.target)) return false;
-  if (meta.kind === "event")
-    for (const f of d.fields) if (!meta.fields.includes(f.name)) return false;
+  if (meta.kind === "event") for (const f of d.fields) if (!names.includes(f.name)) return false;
   return true;
 }
 

@@ -2,8 +2,10 @@
 // decide interest once per callsite; span and field directives follow the entered spans.
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
+  type EventRecord,
   type Fields,
   Interest,
+  type Level,
   LevelFilter,
   type Metadata,
   rebuildInterest,
@@ -78,6 +80,7 @@ export class EnvFilter implements Layer, Filter {
   #staticMin: LevelFilter = LevelFilter.OFF;
   #dynMin: LevelFilter = LevelFilter.OFF;
   #valueFilters = false;
+  #fieldStatics = false;
   #spec = "";
   /** Bumped on reload, so cached matchers are rebuilt. */
   #gen = 0;
@@ -144,6 +147,7 @@ export class EnvFilter implements Layer, Filter {
     this.#dynamics = directiveSet(directives.filter(isDynamic));
     this.#staticMin = minLevel(this.#statics);
     this.#dynMin = minLevel(this.#dynamics);
+    this.#fieldStatics = this.#statics.some((d) => d.fields.length > 0);
     this.#valueFilters = this.#dynamics.some((d) => d.fields.some((f) => f.value !== undefined));
     this.#spec = effective;
     this.#callsites = new WeakMap();
@@ -151,8 +155,24 @@ export class EnvFilter implements Layer, Filter {
   }
 
   /** The first (most specific) static directive that applies decides. */
-  #staticEnabled(meta: Metadata): boolean {
-    for (const d of this.#statics) if (staticCares(d, meta)) return meta.level >= d.level;
+  #staticEnabled(meta: Metadata, names: readonly string[] = meta.fields): boolean {
+    for (const d of this.#statics) if (staticCares(d, meta, names)) return meta.level >= d.level;
+    return false;
+  }
+
+  /**
+   * Logger events declare no fields, so a static field-name directive (`[{user}]=debug`) can
+   * be judged only once the event's fields are known: until then, could any directive enable it?
+   */
+  #undeclared(meta: Metadata): boolean {
+    return this.#fieldStatics && meta.kind === "event" && meta.fields.length === 0;
+  }
+
+  #couldEnable(meta: Metadata): boolean {
+    for (const d of this.#statics) {
+      if (d.target !== undefined && !meta.target.startsWith(d.target)) continue;
+      if (meta.level >= d.level) return true;
+    }
     return false;
   }
 
@@ -227,12 +247,27 @@ export class EnvFilter implements Layer, Filter {
 
   enabled(meta: Metadata, _ctx: Context): boolean {
     const level = meta.level;
-    if (this.#dynamics.length > 0 && level >= this.#dynMin) {
+    if (this.#dynamics.length > 0) {
+      // A span callsite a dynamic directive cares about is always made (upstream's
+      // `by_cs`, ALWAYS at registration), whatever its level.
       if (meta.kind === "span" && this.#matcher(meta) !== undefined) return true;
-      const scope = this.#scope.getStore();
-      if (scope !== undefined && level >= scope.level) return true;
+      if (this.#inScope(level)) return true;
     }
-    return level >= this.#staticMin && this.#staticEnabled(meta);
+    if (level < this.#staticMin) return false;
+    return this.#undeclared(meta) ? this.#couldEnable(meta) : this.#staticEnabled(meta);
+  }
+
+  #inScope(level: Level): boolean {
+    if (level < this.#dynMin) return false;
+    const scope = this.#scope.getStore();
+    return scope !== undefined && level >= scope.level;
+  }
+
+  eventEnabled(event: EventRecord, _ctx: Context): boolean {
+    const meta = event.metadata;
+    if (!this.#undeclared(meta)) return true;
+    if (this.#dynamics.length > 0 && this.#inScope(meta.level)) return true;
+    return this.#staticEnabled(meta, Object.keys(event.fields));
   }
 
   maxLevelHint(): LevelFilter {

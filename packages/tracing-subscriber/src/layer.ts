@@ -62,6 +62,12 @@ export interface Layer {
   readonly filterOnly?: boolean;
   register?(metadata: Metadata): Interest;
   enabled?(metadata: Metadata, ctx: Context): boolean;
+  /**
+   * Asked for each event `enabled` let through, with its fields (as tracing-subscriber's
+   * `event_enabled`): false drops it for every layer. For filters that match on field names
+   * the callsite did not declare (Logger events declare none).
+   */
+  eventEnabled?(event: EventRecord, ctx: Context): boolean;
   maxLevelHint?(): LevelFilter | undefined;
   onNewSpan?(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void;
   onRecord?(id: bigint, values: Fields, ctx: Context): void;
@@ -79,6 +85,8 @@ export interface Layer {
 export interface Filter {
   callsiteEnabled?(metadata: Metadata): Interest;
   enabled(metadata: Metadata, ctx: Context): boolean;
+  /** As Layer.eventEnabled, for this filter's layer only. */
+  eventEnabled?(event: EventRecord, ctx: Context): boolean;
   /**
    * For filters that match on field values: decide for a span once its fields are known.
    * The registry passes the attributes with the new span's `id`.

@@ -34,6 +34,8 @@ export class Registry implements Subscriber, Context {
   #onRecord: Entry[] = [];
   #onFollows: Entry[] = [];
   #onEvent: Entry[] = [];
+  /** Global layers that look at an event's field values before it goes anywhere. */
+  #eventFilters: Entry[] = [];
   #onEnter: Entry[] = [];
   #onExit: Entry[] = [];
   #onClose: Entry[] = [];
@@ -68,6 +70,9 @@ export class Registry implements Subscriber, Context {
     );
     this.#onFollows = es.filter((e) => e.layer.onFollowsFrom !== undefined);
     this.#onEvent = es.filter((e) => e.layer.onEvent !== undefined);
+    this.#eventFilters = es.filter(
+      (e) => e.filter === undefined && e.layer.eventEnabled !== undefined,
+    );
     this.#onEnter = es.filter(
       (e) => e.layer.onEnter !== undefined || e.filter?.onEnter !== undefined,
     );
@@ -235,9 +240,20 @@ export class Registry implements Subscriber, Context {
   }
 
   event(event: EventRecord): void {
+    for (const e of this.#eventFilters) {
+      try {
+        if (!(e.layer.eventEnabled as NonNullable<Layer["eventEnabled"]>)(event, this)) return;
+      } catch {
+        // A filter that throws filters nothing.
+      }
+    }
     for (const e of this.#onEvent) {
       try {
-        if (e.filter !== undefined && !e.filter.enabled(event.metadata, e.ctx)) continue;
+        const f = e.filter;
+        if (f !== undefined) {
+          if (!f.enabled(event.metadata, e.ctx)) continue;
+          if (f.eventEnabled !== undefined && !f.eventEnabled(event, e.ctx)) continue;
+        }
         e.layer.onEvent?.(event, e.ctx);
       } catch {
         // as above
