@@ -105,6 +105,10 @@ export class OpenTelemetryLayer implements Layer {
   readonly #recordExceptions: boolean;
   readonly #orphans: boolean;
   readonly #endOnExit: boolean;
+  // Present only when busy/idle time or endOnExit needs them: the registry calls a layer only
+  // for the hooks it has, and enter/exit are the hottest notifications.
+  onEnter?: Layer["onEnter"];
+  onExit?: Layer["onExit"];
 
   constructor(options: OpenTelemetryLayerOptions) {
     this.#tracer = options.tracer;
@@ -120,6 +124,21 @@ export class OpenTelemetryLayer implements Layer {
     this.#recordExceptions = options.errorRecordsToExceptions ?? true;
     this.#orphans = options.orphanEventsToActiveSpan ?? true;
     this.#endOnExit = options.endOnExit ?? false;
+    if (this.#inactivity) {
+      this.onEnter = (id, ctx) => {
+        const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
+        st?.timings?.enter(this.#clock());
+      };
+    }
+    if (this.#inactivity || this.#endOnExit) {
+      this.onExit = (id, ctx) => {
+        const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
+        if (st === undefined) return;
+        const t = this.#clock();
+        st.timings?.exit(t);
+        st.lastExit = t;
+      };
+    }
   }
 
   onNewSpan(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void {
@@ -196,21 +215,6 @@ export class OpenTelemetryLayer implements Layer {
     const other = exportedState(ctx.span(follows));
     if (st === undefined || other === undefined) return;
     st.otel.addLink({ context: other.otel.spanContext() });
-  }
-
-  onEnter(id: bigint, ctx: Context): void {
-    if (!this.#inactivity) return;
-    const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
-    st?.timings?.enter(this.#clock());
-  }
-
-  onExit(id: bigint, ctx: Context): void {
-    if (!this.#inactivity && !this.#endOnExit) return;
-    const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
-    if (st === undefined) return;
-    const t = this.#clock();
-    st.timings?.exit(t);
-    st.lastExit = t;
   }
 
   onEvent(event: EventRecord, ctx: Context): void {
