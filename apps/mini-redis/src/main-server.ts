@@ -22,6 +22,8 @@ Options:
                          default 127.0.0.1:6669; watch with tokio-console or periscope console
   --otlp                 export spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default
                          http://localhost:4318; service name mini-redis)
+  --otlp-xray            as --otlp, for AWS X-Ray through a Collector: X-Ray trace ids and
+                         X-Amzn-Trace-Id propagation (OTEL_PROPAGATORS overrides the latter)
   --metrics-port <port>  serve Prometheus metrics at http://127.0.0.1:<port>/metrics
   -h, --help             show this help
 
@@ -64,6 +66,7 @@ function parse() {
       "log-format": { type: "string" },
       console: { type: "boolean" },
       otlp: { type: "boolean" },
+      "otlp-xray": { type: "boolean" },
       "metrics-port": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -90,7 +93,12 @@ const port = intOption("port", v.port, 0, 65535) ?? DEFAULT_PORT;
 const maxClients = intOption("max-clients", v["max-clients"], 1, 1_000_000);
 const metricsPort = intOption("metrics-port", v["metrics-port"], 0, 65535);
 
-const telemetry = setUpTelemetry({ serviceName: "mini-redis", otlp: v.otlp === true, metricsPort });
+const telemetry = setUpTelemetry({
+  serviceName: "mini-redis",
+  otlp: v.otlp === true,
+  xray: v["otlp-xray"] === true,
+  metricsPort,
+});
 const consoleSub: ConsoleSubscriber | undefined = consoleWanted(v.console === true)
   ? startConsole()
   : undefined;
@@ -99,7 +107,9 @@ if (consoleSub) layers.push([consoleSub.layer, consoleSub.filter]);
 const logging = setUpLogging({ format, layers });
 // Instruments only when something reads them: without an exporter, no clock reads per command.
 const metrics =
-  v.otlp === true || metricsPort !== undefined ? new ServerMetrics(telemetry.meter) : undefined;
+  v.otlp === true || v["otlp-xray"] === true || metricsPort !== undefined
+    ? new ServerMetrics(telemetry.meter)
+    : undefined;
 
 let server: Awaited<ReturnType<typeof startServer>>;
 try {

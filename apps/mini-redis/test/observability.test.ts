@@ -131,6 +131,29 @@ test("--metrics-port: commands, latency, connections and pub/sub messages", asyn
   s.destroy();
 });
 
+test("--otlp-xray: the CLI's trace ids have X-Ray's time-prefixed form", {
+  timeout: 30_000,
+}, async () => {
+  const before = Math.floor(Date.now() / 1000);
+  const cli = spawn(
+    process.execPath,
+    ["bin/mini-redis-cli.js", "--port", String(ports.redis), "--otlp-xray", "get", "xray-key"],
+    { cwd: app, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } },
+  );
+  let err = "";
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  assert.equal(await new Promise<number | null>((r) => cli.on("close", r)), 0, err);
+  const after = Math.ceil(Date.now() / 1000);
+  const span = receiver.spans.find(
+    (s) => s.service === "mini-redis-client" && s.attributes.key === "xray-key",
+  );
+  assert.ok(span, "the CLI exported its span");
+  // X-Ray: the first 8 hex digits of a trace id are its start time in epoch seconds.
+  assert.match(span.traceId, /^[0-9a-f]{32}$/);
+  const seconds = Number.parseInt(span.traceId.slice(0, 8), 16);
+  assert.ok(seconds >= before && seconds <= after, `trace id ${span.traceId} starts with the time`);
+});
+
 test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   timeout: 30_000,
 }, async () => {
