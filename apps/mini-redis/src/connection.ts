@@ -326,7 +326,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * server's timer. Returns whether it closed.
    */
   closeIfIdle(now: number, idleMs: number): boolean {
-    if (this.dead || this.channels.size > 0 || now - this.lastInteraction <= idleMs) return false;
+    if (this.closing || this.channels.size > 0 || now - this.lastInteraction <= idleMs) return false;
     debugEvent(T_CONN, "closing idle client", { peer: this.peer }, this.span);
     this.closing = true;
     this.out.discard();

@@ -239,35 +239,31 @@ export class ReplyWriter {
    * The buffer is handed to the socket without a copy. If the kernel took all of it at once
    * (`writableLength` is back to 0: libuv wrote synchronously), the socket no longer needs it
    * and we keep writing into it; otherwise it still belongs to the socket and we start a new
-   * one. When the socket is already backed up (a client that reads slowly), a little output
-   * is copied out instead: a slice keeps its whole buffer alive, and a subscriber sent many
-   * small messages would otherwise hold 16 KiB per message while we count a few bytes.
+   * one. When the socket is already backed up (a client that reads slowly, a subscriber that
+   * does not read), the bytes are copied out instead: what waits in the socket is then exactly
+   * what is counted against the limits, where a slice would keep its whole buffer alive.
    */
   flush(socket: Socket): boolean {
     if (this.size === 0) return true;
+    const backedUp = socket.writableLength !== 0;
     const tail = this.buf.subarray(this.start, this.length);
-    // Whether a slice of `buf` went to the socket (a copy, or shared values alone, do not count).
-    let lent = this.start > 0;
+    const own = (b: Buffer) => (backedUp ? Buffer.from(b) : b);
     let ok: boolean;
     if (this.pieces.length === 0) {
-      const copy = socket.writableLength !== 0 && tail.length < this.buf.length / 4;
-      ok = socket.write(copy ? Buffer.from(tail) : tail);
-      lent = !copy;
+      ok = socket.write(own(tail));
     } else {
-      if (tail.length > 0) {
-        this.pieces.push(tail);
-        lent = true;
-      }
+      if (tail.length > 0) this.pieces.push(tail);
       socket.cork();
       ok = true;
-      for (const p of this.pieces) ok = socket.write(p);
+      // Slices of our buffer are copied when backed up; shared values never are.
+      for (const p of this.pieces) ok = socket.write(p.buffer === this.buf.buffer ? own(p) : p);
       socket.uncork();
       this.pieces = [];
       this.piecesLength = 0;
     }
     this.start = 0;
     this.length = 0;
-    if ((lent && socket.writableLength !== 0) || this.buf.length > 4 * INITIAL) {
+    if ((!backedUp && socket.writableLength !== 0) || this.buf.length > 4 * INITIAL) {
       // Still the socket's, or grown for one big reply that is gone: start a fresh one.
       this.buf = Buffer.allocUnsafe(INITIAL);
     }

@@ -149,12 +149,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts a real redis-server on a free port, without persistence. */
-export async function startRedis(): Promise<{ port: number; stop(): Promise<void> }> {
+/** Starts a real redis-server on a free port, without persistence; `args` adds options. */
+export async function startRedis(
+  args: string[] = [],
+): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
     { stdio: "ignore" },
   );
   for (let i = 0; i < 100; i++) {
