@@ -326,7 +326,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * server's timer. Returns whether it closed.
    */
   closeIfIdle(now: number, idleMs: number): boolean {
-    if (this.closing || this.channels.size > 0 || now - this.lastInteraction <= idleMs) return false;
+    if (this.closing || this.channels.size > 0 || now - this.lastInteraction <= idleMs)
+      return false;
     debugEvent(T_CONN, "closing idle client", { peer: this.peer }, this.span);
     this.closing = true;
     this.out.discard();
@@ -409,10 +410,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
-    if (
-      this.socket.writableLength + this.out.size + frame.length >
-      this.shared.pubsubOutputLimit
-    ) {
+    if (this.socket.writableLength + this.out.size + frame.length > this.shared.pubsubOutputLimit) {
       // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
       // messages would otherwise make the server hold them all. Disconnect it instead.
       warnEvent(

@@ -93,6 +93,11 @@ export class RequestParser {
     this.args = new Args();
   }
 
+  /** Bytes of buffer the parser holds on to between reads (its own, or a socket chunk's). */
+  get capacity(): number {
+    return Math.max(this.owned.length, this.buf.length);
+  }
+
   /** Bytes received but not yet parsed into a command (a half-sent frame). */
   get pending(): number {
     return this.end - this.pos;

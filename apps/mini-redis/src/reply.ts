@@ -50,6 +50,11 @@ export class ReplyWriter {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
+  /** Bytes of buffer the writer owns (shared values not included). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Bytes written and not yet flushed. */
   get size(): number {
     return this.piecesLength + this.length - this.start;
@@ -247,7 +252,7 @@ export class ReplyWriter {
     if (this.size === 0) return true;
     const backedUp = socket.writableLength !== 0;
     const tail = this.buf.subarray(this.start, this.length);
-    const own = (b: Buffer) => (backedUp ? Buffer.from(b) : b);
+    const own = (b: Buffer) => (backedUp ? exactCopy(b) : b);
     let ok: boolean;
     if (this.pieces.length === 0) {
       ok = socket.write(own(tail));
@@ -278,4 +283,14 @@ export class ReplyWriter {
     this.piecesLength = 0;
     if (this.buf.length > 4 * INITIAL) this.buf = Buffer.allocUnsafe(INITIAL);
   }
+}
+
+/**
+ * A copy with a memory block of its own: `Buffer.from` would put a small one in Node's shared
+ * 64 KiB pool, which then stays alive, garbage and all, for as long as the copy waits.
+ */
+function exactCopy(b: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(b.length);
+  b.copy(copy);
+  return copy;
 }

@@ -74,10 +74,7 @@ export function commandSpansEnabled(): boolean {
 export function commandSpan(parent: Span, name: string, key?: string, error?: string): Span {
   // `command`, not `name`: JSON output puts span fields next to the span's own name.
   // `otel.name`: backends list operations by command (SET, GET), as Redis instrumentations do.
-  const span = COMMAND.span(
-    { command: name, key, "otel.name": name.toUpperCase(), error },
-    parent,
-  );
+  const span = COMMAND.span({ command: name, key, "otel.name": name.toUpperCase(), error }, parent);
   CMD_LOG.debug("received command", undefined, { parent: span });
   return span;
 }

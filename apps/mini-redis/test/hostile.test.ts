@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock, startServer } from "../src/index.ts";
-import { cmd, connect, exchange, readBytes, readUntilClose, startRedis, toolSkip } from "./helpers.ts";
+import {
+  cmd,
+  connect,
+  exchange,
+  readBytes,
+  readUntilClose,
+  startRedis,
+  toolSkip,
+} from "./helpers.ts";
 
 const skip = toolSkip("redis-server");
 
@@ -140,7 +148,10 @@ test("back-pressure: a client that does not read its replies has its later comma
     const hog = await connect(server.port);
     hog.pause();
     hog.write(
-      Buffer.concat([...Array.from({ length: 200 }, () => cmd("GET", "big")), cmd("SET", "done", "1")]),
+      Buffer.concat([
+        ...Array.from({ length: 200 }, () => cmd("GET", "big")),
+        cmd("SET", "done", "1"),
+      ]),
     );
     await new Promise((r) => setTimeout(r, 300));
     for (let i = 0; i < 20; i++) {
