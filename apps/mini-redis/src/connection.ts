@@ -24,15 +24,28 @@ import {
   type SpanHandle,
   T_CMD,
   T_CONN,
+  T_SERVER,
   warnEvent,
 } from "./trace.ts";
 
 /**
- * Unsent reply bytes above which we stop reading from a (non-subscriber) client until the
- * socket drains. A client that pipelines requests but never reads replies would otherwise make
- * the server buffer replies without bound.
+ * Unsent reply bytes queued in the socket above which a (non-subscriber) client's commands wait
+ * until it has read some: a client that pipelines requests but never reads replies would
+ * otherwise make the server buffer replies without bound. Redis buffers them all (and so holds
+ * a gigabyte for a thousand pipelined GETs of 1 MiB); we hold this much plus the kernel's buffer.
  */
-const HIGH_WATER = 8 * 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
+
+/**
+ * Reply bytes one connection may produce before it sends them and lets the other connections
+ * run: Redis's NET_MAX_WRITES_PER_EVENT. One client's big pipeline then costs the others one
+ * turn of the event loop per 64 KiB, not the time to compute all of its replies.
+ */
+const TURN_BUDGET = 64 * 1024;
+
+/** Redis's words when it sees an HTTP request (see `crossProtocolAttack`). */
+const SECURITY_WARNING =
+  "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.";
 
 /** How long a closing connection waits for the client's FIN after our last byte left. */
 const LINGER_MS = 2000;
@@ -57,6 +70,12 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   /** Set once the socket is gone; nothing more is written. */
   private dead = false;
   private flushScheduled = false;
+  /** Set when commands stopped for the replies' sake; the rest of the read waits in the parser. */
+  private yielded = false;
+  /** Set by a graceful shutdown that found commands waiting in the parser: run them, then close. */
+  private finishWhenDone = false;
+  /** Clock time of the last read or write, for the idle timeout. */
+  private lastInteraction: number;
   private readonly onClosed: (c: Connection) => void;
   /** Reads not yet handled by the task; `null` is the client's FIN. */
   private readonly inbox: (Buffer | null)[] = [];
@@ -77,11 +96,13 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       maxMultibulkLength: shared.maxMultibulkLength,
     });
     this.span = connectionSpan(this.peer, id);
+    this.lastInteraction = shared.clock.now();
     // Socket callbacks run in the context the socket was accepted in, not in the task: they only
     // queue the read and wake the task, which does the work (so the console counts it as the
     // connection task's polls, as tokio's per-connection task does its own reads).
     socket.on("data", (chunk: Buffer) => {
       if (this.closing || this.dead) return;
+      this.lastInteraction = this.shared.clock.now();
       this.inbox.push(chunk);
       this.wake();
     });
@@ -116,6 +137,10 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   async run(): Promise<void> {
     while (!this.dead) {
+      if (this.yielded) {
+        await this.makeRoom();
+        continue;
+      }
       const chunk = this.inbox.shift();
       if (chunk === undefined) {
         await new Promise<void>((resolve) => {
@@ -123,29 +148,74 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
         });
       } else if (chunk === null) {
         this.finish();
-      } else if (!this.closing) {
-        // Make the connection's span current while its commands run, so whatever they log (and
-        // the spans they open) nests under it. Skipped when the span is disabled: that is free.
-        if (this.span.isDisabled) this.handleRead(chunk);
-        else this.span.inScope(() => this.handleRead(chunk));
+      } else if (this.closing) {
+        // Input after QUIT or an error is ignored.
+      } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
+        // Back-pressure: the client has not read what we sent. Read no more until it does.
+        this.inbox.unshift(chunk);
+        this.socket.pause();
+        await this.drained();
+        if (!this.closing) this.socket.resume();
+      } else {
+        this.handleRead(chunk);
       }
     }
     this.inbox.length = 0;
   }
 
   /**
-   * Handles one read: every complete command in it runs now, and all their replies go out
-   * together, in one write, at the end of this event-loop turn (see flusher.ts).
+   * Handles one read (or, with `undefined`, what a yield left in the parser): every complete
+   * command in it runs now, and all their replies go out together, in one write, at the end of
+   * this event-loop turn (see flusher.ts). Commands stop early when their replies pass the
+   * turn's budget; `makeRoom` then sends them and lets the others run before going on.
    */
-  private handleRead(chunk: Buffer): void {
+  private handleRead(chunk: Buffer | undefined): void {
     handling = this;
     try {
-      this.parser.feed(chunk, this);
+      // Make the connection's span current while its commands run, so whatever they log (and
+      // the spans they open) nests under it. Skipped when the span is disabled: that is free.
+      if (this.span.isDisabled) this.parse(chunk);
+      else this.span.inScope(() => this.parse(chunk));
     } finally {
       handling = undefined;
     }
-    if (this.closing) this.finish();
-    else this.requestFlush();
+    if (this.closing || (this.finishWhenDone && !this.yielded)) this.finish();
+    else if (!this.yielded) this.requestFlush();
+  }
+
+  private parse(chunk: Buffer | undefined): void {
+    if (chunk === undefined) this.parser.resume(this);
+    else this.parser.feed(chunk, this);
+  }
+
+  /**
+   * Sends the replies of a turn that used its budget, waits until the client has read enough
+   * of them (or, if it keeps up, for one turn of the event loop, so that other connections'
+   * reads are handled), then runs the commands still waiting in the parser. No more is read
+   * from the socket meanwhile: the kernel's buffer and then TCP's flow control hold the rest.
+   */
+  private async makeRoom(): Promise<void> {
+    this.socket.pause();
+    this.flush();
+    if (this.socket.writableLength > HIGH_WATER) await this.drained();
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+    this.yielded = false;
+    if (this.dead || this.closing) return;
+    if (!this.finishWhenDone) this.socket.resume();
+    this.handleRead(undefined);
+  }
+
+  /** Resolves when the socket has sent what was queued, or is closed. */
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
   }
 
   private requestFlush(): void {
@@ -157,28 +227,31 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   flushPending(): void {
     this.flushScheduled = false;
     this.flush();
-    if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0 && !this.closing) {
-      // Back-pressure: stop reading until the client has taken its replies. Without this, a
-      // client that pipelines requests but never reads would make us buffer replies forever.
-      this.socket.pause();
-      this.socket.once("drain", () => this.socket.resume());
-    }
   }
 
   onCommand(args: Args): boolean {
+    this.execute(args);
+    if (this.closing) return false;
+    if (this.out.size < TURN_BUDGET) return true;
+    this.yielded = true;
+    return false;
+  }
+
+  private execute(args: Args): void {
     const cmd = lookup(args);
     if (cmd === undefined) {
-      this.out.error(unknownCommandError(args));
-      return true;
+      if (isCrossProtocol(args)) this.crossProtocolAttack();
+      else this.reject(args.text(0).slice(0, 64), unknownCommandError(args));
+      return;
     }
     const arity = arityError(cmd, args);
     if (arity !== undefined) {
-      this.out.error(arity);
-      return true;
+      this.reject(cmd.name, arity);
+      return;
     }
     if (this.channels.size > 0 && !cmd.inSubscribeMode && !this.out.resp3) {
-      this.out.error(subscribeModeError(cmd));
-      return true;
+      this.reject(cmd.name, subscribeModeError(cmd));
+      return;
     }
     // One span per command, but only when a subscriber wants it: on the hot path a disabled
     // span costs this one check.
@@ -197,26 +270,69 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     const guard = this.shared.dbLock.tryLock();
     if (guard === undefined) {
       errorEvent(T_CMD, "db lock held across an await (a bug)", { name: cmd.name }, this.span);
-      this.out.error("ERR internal error in mini-redis; the server log has the details");
-      span?.close();
-      return true;
+      this.out.error(INTERNAL_ERROR);
+      span?.record("error", INTERNAL_ERROR).close();
+      return;
     }
     try {
       cmd.run(args, this);
     } catch (err) {
+      let message = INTERNAL_ERROR;
       if (err instanceof CommandError) {
-        this.out.error(err.message);
+        message = err.message;
       } else {
         // A bug in a command must cost one reply, not the whole server.
         errorEvent(T_CMD, "command failed", { name: cmd.name, error: String(err) }, this.span);
-        this.out.error("ERR internal error in mini-redis; the server log has the details");
       }
+      this.out.error(message);
+      // The span's status becomes an error with the reply's text, in the viewer as in Jaeger.
+      span?.record("error", message);
     } finally {
       guard.release();
       span?.close();
       metrics?.command(cmd.name, (performance.now() - t0) / 1000);
     }
-    return !this.closing;
+  }
+
+  /**
+   * The error reply to a command that is not run (unknown, wrong arity, not allowed in
+   * subscribe mode), with a command span marked as failed when spans are wanted.
+   */
+  private reject(name: string, message: string): void {
+    this.out.error(message);
+    if (commandSpansEnabled()) commandSpan(this.span, name, undefined, message).close();
+  }
+
+  /**
+   * A `POST` or `Host:` command is an HTTP request: a web page (or a server-side request
+   * forgery) aiming at a Redis on localhost, with commands hidden in the body. Redis drops the
+   * connection at once, without replying even to the commands before it, and warns at most once
+   * a minute; so do we. Commands after it in the same read never run.
+   */
+  private crossProtocolAttack(): void {
+    const now = this.shared.clock.now();
+    if (now - this.shared.lastSecurityWarning > 60_000) {
+      this.shared.lastSecurityWarning = now;
+      warnEvent(T_SERVER, SECURITY_WARNING, { peer: this.peer }, this.span);
+    }
+    this.closing = true;
+    this.out.discard();
+    this.socket.destroy();
+  }
+
+  /**
+   * Closes the connection if it has been idle (nothing read or written) for longer than
+   * `idleMs`, as Redis's `timeout` does; subscribers are left alone, as in Redis. Called by the
+   * server's timer. Returns whether it closed.
+   */
+  closeIfIdle(now: number, idleMs: number): boolean {
+    if (this.closing || this.channels.size > 0 || now - this.lastInteraction <= idleMs)
+      return false;
+    debugEvent(T_CONN, "closing idle client", { peer: this.peer }, this.span);
+    this.closing = true;
+    this.out.discard();
+    this.socket.destroy();
+    return true;
   }
 
   onProtocolError(message: string): void {
@@ -294,10 +410,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
-    if (
-      this.socket.writableLength + this.out.length + frame.length >
-      this.shared.pubsubOutputLimit
-    ) {
+    if (this.socket.writableLength + this.out.size + frame.length > this.shared.pubsubOutputLimit) {
       // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
       // messages would otherwise make the server hold them all. Disconnect it instead.
       warnEvent(
@@ -305,7 +418,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
         "subscriber output buffer limit reached, closing connection",
         {
           peer: this.peer,
-          pending: this.socket.writableLength + this.out.length,
+          pending: this.socket.writableLength + this.out.size,
           limit: this.shared.pubsubOutputLimit,
         },
         this.span,
@@ -320,10 +433,11 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   }
 
   private flush(): void {
-    if (this.dead) {
+    if (this.dead || this.socket.destroyed) {
       this.out.discard();
       return;
     }
+    if (this.out.size > 0) this.lastInteraction = this.shared.clock.now();
     this.out.flush(this.socket);
   }
 
@@ -333,7 +447,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * Returns when the socket is fully closed.
    */
   shutdown(): void {
-    this.finish();
+    if (this.yielded) this.finishWhenDone = true;
+    else this.finish();
   }
 
   /**
@@ -341,7 +456,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * client's own FIN, and at shutdown.
    */
   private finish(): void {
-    if (this.dead || this.socket.writableEnded) return;
+    if (this.dead || this.socket.destroyed || this.socket.writableEnded) return;
     this.closing = true;
     this.flush();
     this.socket.end();
@@ -370,6 +485,14 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     this.span.close();
     this.onClosed(this);
   }
+}
+
+const INTERNAL_ERROR = "ERR internal error in mini-redis; the server log has the details";
+
+/** Whether the command is `POST` or `Host:`, which start an HTTP request. */
+function isCrossProtocol(args: Args): boolean {
+  const n = args.len(0);
+  return (n === 4 && args.is(0, "post")) || (n === 5 && args.is(0, "host:"));
 }
 
 /** The key as a span field: text, cut at 128 bytes (a key may be 512 MB). */

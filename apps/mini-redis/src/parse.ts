@@ -33,6 +33,12 @@ export const DEFAULT_LIMITS: ParserLimits = {
  */
 const MAX_LINE = 64 * 1024;
 
+/** A bulk string at least this long gets a buffer of exactly its size (PROTO_MBULK_BIG_ARG). */
+const BIG_BULK = 32 * 1024;
+
+/** An owned buffer bigger than this is given back once its command is done. */
+const KEEP_OWNED = 1024 * 1024;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
@@ -43,7 +49,9 @@ const EMPTY = Buffer.alloc(0);
 export interface CommandSink {
   /**
    * A complete command. `args` is only valid during the call: its bytes may be overwritten by
-   * the next read. Return false to stop parsing (the connection is closing, e.g. after QUIT).
+   * the next read. Return false to stop parsing for now: the rest of the bytes stay buffered
+   * and `resume` goes on from the next command (the connection is closing after QUIT, or wants
+   * its replies sent before it runs more commands).
    */
   onCommand(args: Args): boolean;
   /** The stream is not valid RESP. Redis replies `-ERR Protocol error: ...` and closes. */
@@ -85,6 +93,11 @@ export class RequestParser {
     this.args = new Args();
   }
 
+  /** Bytes of buffer the parser holds on to between reads (its own, or a socket chunk's). */
+  get capacity(): number {
+    return Math.max(this.owned.length, this.buf.length);
+  }
+
   /** Bytes received but not yet parsed into a command (a half-sent frame). */
   get pending(): number {
     return this.end - this.pos;
@@ -92,7 +105,8 @@ export class RequestParser {
 
   /**
    * Feeds one chunk read from the socket and runs every complete command in it through
-   * `sink`. Returns false when parsing stopped for good (protocol error, or the sink said so).
+   * `sink`, until the sink asks to stop. Returns false after a protocol error: the parser is
+   * then dead.
    */
   feed(chunk: Buffer, sink: CommandSink): boolean {
     if (this.failed) return false;
@@ -106,6 +120,8 @@ export class RequestParser {
       this.append(chunk);
     }
     const ok = this.run(sink);
+    // The arguments point into the buffer; they must not keep a big one alive once it is done.
+    this.args.rebase(EMPTY, 0);
     if (!ok) return false;
     if (this.pos === this.end) {
       // Everything consumed. Drop the reference so a socket chunk is not kept alive, and give
@@ -113,7 +129,7 @@ export class RequestParser {
       this.buf = EMPTY;
       this.pos = this.end = 0;
       this.isOwned = false;
-      if (this.owned.length > 1024 * 1024) this.owned = EMPTY;
+      if (this.owned.length > KEEP_OWNED) this.owned = EMPTY;
     } else if (!this.isOwned) {
       // A half-received command sits at the end of the socket's chunk: copy just that tail
       // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
@@ -122,23 +138,39 @@ export class RequestParser {
     return true;
   }
 
+  /**
+   * Goes on parsing what is buffered after the sink asked to stop; the same as feeding an empty
+   * chunk. Returns false after a protocol error.
+   */
+  resume(sink: CommandSink): boolean {
+    return this.feed(EMPTY, sink);
+  }
+
   /** Appends a chunk after the unconsumed bytes, growing the owned buffer geometrically. */
   private append(chunk: Buffer): void {
     if (!this.isOwned || this.owned.length - this.end < chunk.length) {
-      this.moveToOwned(chunk.length);
+      // Inside a big bulk string whose length is known, grow no further than its end, as Redis
+      // sizes its query buffer for a big argument: plain doubling would leave up to twice the
+      // request's size allocated after its last byte arrived.
+      const bulkEnd = this.left > 0 && this.bulkLen >= BIG_BULK ? this.scan + this.bulkLen + 2 : 0;
+      this.moveToOwned(chunk.length, bulkEnd);
     }
     chunk.copy(this.owned, this.end);
     this.end += chunk.length;
   }
 
-  /** Moves the unconsumed bytes to the start of the owned buffer, with `extra` bytes free. */
-  private moveToOwned(extra: number): void {
+  /**
+   * Moves the unconsumed bytes to the start of the owned buffer, with `extra` bytes free; a
+   * growing buffer does not grow past `cap` bytes (0: no cap) unless it must.
+   */
+  private moveToOwned(extra: number, cap = 0): void {
     const live = this.end - this.pos;
     const need = live + extra;
     let target = this.owned;
     if (target.length < need) {
       // Doubling keeps the total copying linear in the size of the command.
-      target = Buffer.allocUnsafe(Math.max(need, target.length * 2, 4096));
+      const doubled = Math.max(target.length * 2, 4096);
+      target = Buffer.allocUnsafe(Math.max(need, cap > 0 ? Math.min(doubled, cap) : doubled));
     }
     // copy() handles overlapping ranges, so compacting within the same buffer is fine.
     this.buf.copy(target, 0, this.pos, this.end);
@@ -148,7 +180,7 @@ export class RequestParser {
     this.pos = 0;
     this.end = live;
     // Give back a buffer that grew huge for one big value once it is no longer needed.
-    if (live === 0 && target.length > 1024 * 1024) this.owned = EMPTY;
+    if (live === 0 && target.length > KEEP_OWNED) this.owned = EMPTY;
   }
 
   /** Parses as many complete commands as the buffer holds. */
@@ -161,7 +193,7 @@ export class RequestParser {
           // Anything that does not start with `*` is an inline command, as in Redis: this is
           // what lets people type commands into telnet.
           const r = this.parseInline(sink);
-          if (r === 0) return true; // need more data
+          if (r === 0 || r === -2) return true; // need more data, or the sink said stop
           if (r < 0) return false;
           continue;
         }
@@ -223,15 +255,15 @@ export class RequestParser {
       this.left = -1;
       args.rebase(buf, this.pos);
       this.pos += this.scan;
-      if (!sink.onCommand(args)) {
-        this.failed = true;
-        return false;
-      }
+      if (!sink.onCommand(args)) return true;
     }
     return true;
   }
 
-  /** Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on error. */
+  /**
+   * Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on
+   * error, -2 when the sink asked to stop.
+   */
   private parseInline(sink: CommandSink): number {
     const buf = this.buf;
     const nl = find(buf, LF, this.pos + this.searched, this.end);
@@ -259,11 +291,7 @@ export class RequestParser {
       return -1;
     }
     if (this.args.argc === 0) return 1; // an empty line, ignored as Redis does
-    if (!sink.onCommand(this.args)) {
-      this.failed = true;
-      return -1;
-    }
-    return 1;
+    return sink.onCommand(this.args) ? 1 : -2;
   }
 
   private fail(sink: CommandSink, message: string): false {

@@ -31,7 +31,8 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** Pass to setUpLogging({ layers }). */
   layers: (Layer | readonly [Layer, Filter])[];
-  meter: Meter;
+  /** Undefined when the server exports nothing (and so never loaded OpenTelemetry). */
+  meter: Meter | undefined;
   /** Where Prometheus scrapes, once listening (undefined without --metrics-port). */
   metricsUrl: Promise<string | undefined>;
   /** Flushes spans and stops; await it before process.exit(). */

@@ -269,7 +269,7 @@ function configValues(s: Session): Array<[string, string]> {
     ["save", ""],
     ["appendonly", "no"],
     ["databases", "1"],
-    ["timeout", "0"],
+    ["timeout", String(sh.timeout)],
   ];
 }
 

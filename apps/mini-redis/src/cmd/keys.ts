@@ -18,7 +18,7 @@ export const get: Command = {
   run(args, s) {
     const value = s.shared.db.get(args.str(1));
     if (value === undefined) s.out.nil();
-    else s.out.bulk(value);
+    else s.out.bulkShared(value);
   },
 };
 
@@ -88,7 +88,7 @@ export const set: Command = {
     const old = flags & (GET | NX | XX | KEEPTTL) ? db.get(key) : undefined;
     if (flags & GET) {
       if (old === undefined) s.out.nil();
-      else s.out.bulk(old);
+      else s.out.bulkShared(old);
     }
     if ((flags & NX && old !== undefined) || (flags & XX && old === undefined)) {
       if (!(flags & GET)) s.out.nil();
