@@ -251,3 +251,12 @@ const PLAIN_NAME = /^[\w.:-]+$/;
 export function nameText(name: string): string {
   return PLAIN_NAME.test(name) ? name : debugString(name);
 }
+
+/** `instanceof` that survives revoked proxies and hostile `Symbol.hasInstance` chains. */
+export function isError(v: unknown): v is Error {
+  try {
+    return v instanceof Error;
+  } catch {
+    return false;
+  }
+}
