@@ -121,12 +121,6 @@ function safeString(fn: () => string, fallback: string): string {
   }
 }
 
-function errorText(e: Error): string {
-  const name = safeString(() => e.name, "Error");
-  const message = safeString(() => e.message, "");
-  return message === "" ? name : `${name}: ${message}`;
-}
-
 function functionText(f: unknown): string {
   const name = safeString(() => (f as { name: string }).name, "");
   return name === "" ? "[Function]" : `[Function ${name}]`;
@@ -161,7 +155,8 @@ function walk(v: unknown, depth: number, stack: object[], limits: RenderLimits):
   const o = v as object;
   if (stack.includes(o)) return '"[Circular]"';
   try {
-    if (o instanceof Error) return jsonString(errorText(o), limits);
+    // As upstream's JSON writes an error: its Display, the message.
+    if (o instanceof Error) return jsonString(errorMessage(o), limits);
     if (o instanceof Date) {
       return Number.isNaN(o.getTime()) ? '"Invalid Date"' : `"${o.toISOString()}"`;
     }
