@@ -335,7 +335,7 @@ export class OpenTelemetryLayer implements Layer {
     if (st.status === undefined)
       st.status = {
         code: SpanStatusCode.ERROR,
-        message: isError(v) ? errorMessage(v) : String(attributes[ERROR] ?? "error"),
+        message: isError(v) ? errorMessage(v) : typeof v === "string" ? v : "error",
       };
   }
 }
