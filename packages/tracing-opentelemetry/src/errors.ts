@@ -12,9 +12,18 @@ function text(fn: () => unknown, fallback: string): string {
   }
 }
 
+/** `instanceof Error` that survives revoked proxies and throwing `Symbol.hasInstance`. */
+export function isError(v: unknown): v is Error {
+  try {
+    return v instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
 /** What `Display` would print upstream: the message, or the name when there is none. */
 export function errorMessage(e: unknown): string {
-  if (e instanceof Error) {
+  if (isError(e)) {
     const m = text(() => e.message, "");
     return m === "" ? text(() => e.name, "Error") : m;
   }
@@ -35,7 +44,7 @@ export function causes(e: Error): unknown[] {
     out.push(c);
     seen.add(c);
     try {
-      c = c instanceof Error ? c.cause : undefined;
+      c = isError(c) ? c.cause : undefined;
     } catch {
       break;
     }
@@ -47,10 +56,9 @@ export function causes(e: Error): unknown[] {
 export function stackWithCauses(e: Error, chain: readonly unknown[]): string {
   let s = text(() => e.stack ?? `${e.name}: ${e.message}`, "[error]");
   for (const c of chain) {
-    const part =
-      c instanceof Error
-        ? text(() => c.stack ?? `${c.name}: ${c.message}`, "[error]")
-        : text(() => c, "?");
+    const part = isError(c)
+      ? text(() => c.stack ?? `${c.name}: ${c.message}`, "[error]")
+      : text(() => c, "?");
     s += `\nCaused by: ${part}`;
   }
   return s;

@@ -34,7 +34,7 @@ import {
   toAttribute,
 } from "./attributes.ts";
 import { exportedState, resolveActive, SpanState, STATE } from "./context.ts";
-import { errorMessage } from "./errors.ts";
+import { errorMessage, isError } from "./errors.ts";
 import {
   type CodeAttributes,
   codeAttributes,
@@ -175,7 +175,7 @@ export class OpenTelemetryLayer implements Layer {
 
   /** An ordinary span field: its attribute, or for an Error upstream's `record_error` set. */
   #spanField(k: string, v: FieldValue, into: Attributes): void {
-    if (v instanceof Error) {
+    if (isError(v)) {
       errorFieldAttributes(k, v, this.#fieldExceptions, into);
       return;
     }
@@ -236,7 +236,7 @@ export class OpenTelemetryLayer implements Layer {
     const fields = event.fields;
     for (const k in fields) {
       const v = fields[k];
-      if (v instanceof Error) {
+      if (isError(v)) {
         errorFieldAttributes(k, v, this.#fieldExceptions, attributes);
         spanException ??= v;
         if (k === ERROR) errorText ??= errorMessage(v);
@@ -326,7 +326,7 @@ export class OpenTelemetryLayer implements Layer {
   #errorField(st: SpanState, v: FieldValue): void {
     if (v === null || v === false) return;
     const attributes: Attributes = {};
-    if (v instanceof Error) errorFieldAttributes(ERROR, v, this.#fieldExceptions, attributes);
+    if (isError(v)) errorFieldAttributes(ERROR, v, this.#fieldExceptions, attributes);
     else {
       const a = toAttribute(v);
       if (a !== undefined) attributes[ERROR] = a;
@@ -335,7 +335,7 @@ export class OpenTelemetryLayer implements Layer {
     if (st.status === undefined)
       st.status = {
         code: SpanStatusCode.ERROR,
-        message: v instanceof Error ? errorMessage(v) : String(attributes[ERROR] ?? "error"),
+        message: isError(v) ? errorMessage(v) : typeof v === "string" ? v : "error",
       };
   }
 }

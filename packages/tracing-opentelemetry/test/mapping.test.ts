@@ -187,4 +187,28 @@ describe("OpenTelemetry mapping", () => {
     );
     assert.deepEqual(get(spans, "exited").endTime, [1000, 1_000_000]);
   });
+
+  test("hostile values (revoked proxies, throwing getters, cyclic causes) lose no span", () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const nasty = new Error("nasty");
+    Object.defineProperty(nasty, "cause", {
+      get() {
+        throw new Error("no cause for you");
+      },
+    });
+    const cyclic = new Error("a");
+    const b = new Error("b", { cause: cyclic });
+    (cyclic as { cause?: unknown }).cause = b;
+    const spans = run(() => {
+      const s = log.span(Level.INFO, "hostile", { proxy: revoked.proxy, nasty, cyclic });
+      s.inScope(() => log.error("bad", { error: nasty, proxy: revoked.proxy }));
+      s.close();
+    });
+    const s = get(spans, "hostile");
+    assert.equal(s.attributes.nasty, "nasty");
+    assert.deepEqual(s.attributes["nasty.chain"], []);
+    assert.deepEqual(s.attributes["cyclic.chain"], ["b"]);
+    assert.equal(s.events[0]?.attributes?.error, "nasty");
+  });
 });

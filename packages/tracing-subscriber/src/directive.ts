@@ -332,3 +332,21 @@ export function valueMatches(m: ValueMatch, v: unknown): boolean {
       return m.regex.test(v instanceof Error ? `${v.name}: ${v.message}` : jsonValue(v));
   }
 }
+
+const LEVEL_TEXT = ["trace", "debug", "info", "warn", "error", "off"];
+
+/**
+ * A directive as upstream's Display writes it: `target[span{field=value}]=level`, parts left
+ * out when absent; as a static directive (`asStatic`) only target and field names.
+ */
+export function formatDirective(d: Directive, asStatic = false): string {
+  let s = d.target ?? "";
+  const fields = d.fields
+    .map((f) => (asStatic || f.value === undefined ? f.name : `${f.name}=${f.value.text}`))
+    .join(",");
+  const span = asStatic ? undefined : d.span;
+  if (span !== undefined || fields !== "")
+    s += `[${span ?? ""}${fields === "" ? "" : `{${fields}}`}]`;
+  const level = LEVEL_TEXT[d.level] ?? "trace";
+  return s === "" ? level : `${s}=${level}`;
+}

@@ -15,6 +15,7 @@ import {
   type Directive,
   directiveSet,
   dynamicCares,
+  formatDirective,
   isDynamic,
   isStatic,
   parseDirectives,
@@ -121,8 +122,32 @@ export class EnvFilter implements Layer, Filter {
     return { reload: (spec) => this.reload(spec), current: () => this.#spec };
   }
 
+  /**
+   * Adds one directive, as upstream's `add_directive`: it joins the ones in force (replacing
+   * the same directive), and every callsite's interest is asked again. Throws on an invalid one.
+   */
+  addDirective(directive: string): this {
+    const { directives, errors } = parseDirectives(directive);
+    const bad = errors[0];
+    if (bad !== undefined || directives.length !== 1) {
+      const why = bad === undefined ? "give exactly one directive" : bad.reason;
+      throw Object.assign(
+        new Error(
+          `PERISCOPE_BAD_DIRECTIVE: cannot add directive ${JSON.stringify(directive)}: ${why}. Fix it, or use reload() for a list.`,
+        ),
+        { code: "PERISCOPE_BAD_DIRECTIVE" },
+      );
+    }
+    this.reload(`${this.#spec},${directive.trim()}`);
+    return this;
+  }
+
+  /** The directives in force as upstream's Display writes them: statics, then dynamics. */
   toString(): string {
-    return this.#spec;
+    return [
+      ...this.#statics.map((d) => formatDirective(d, true)),
+      ...this.#dynamics.map((d) => formatDirective(d)),
+    ].join(",");
   }
 
   #install(spec: string): void {

@@ -8,13 +8,14 @@ import {
   displayText,
   errorMessage,
   errorSources,
+  isError,
   jsonString,
   jsonValue,
   nameText,
   type RenderLimits,
   textValue,
 } from "./render.ts";
-import { rfc3339Micros } from "./time.ts";
+import { formatDuration, rfc3339Micros } from "./time.ts";
 import { makeWriter, type Writer, type WriterOption } from "./writer.ts";
 
 export type FmtFormat = "full" | "compact" | "pretty" | "json";
@@ -59,21 +60,6 @@ interface Timing {
   idle: number;
   last: number;
   entered: number;
-}
-
-/**
- * A duration in ns as tracing-subscriber's `TimingDisplay` prints one: the first unit under
- * 1000, with two decimals under 10, one under 100, none above (`2.00ms`, `12.3µs`, `456ns`).
- */
-export function formatDuration(ns: number): string {
-  let t = ns;
-  for (const unit of ["ns", "µs", "ms", "s"]) {
-    if (t < 10) return `${t.toFixed(2)}${unit}`;
-    if (t < 100) return `${t.toFixed(1)}${unit}`;
-    if (t < 1000) return `${t.toFixed(0)}${unit}`;
-    t /= 1000;
-  }
-  return `${(t * 1000).toFixed(0)}s`;
 }
 
 /** The constant middle of a JSON line per level, one concatenation instead of three. */
@@ -407,15 +393,6 @@ export class FmtLayer implements Layer {
 }
 
 const EMPTY_SCOPE: SpanRef[] = [];
-
-/** `instanceof` that survives revoked proxies and hostile `Symbol.hasInstance` chains. */
-function isError(v: unknown): v is Error {
-  try {
-    return v instanceof Error;
-  } catch {
-    return false;
-  }
-}
 
 /** A fmt layer: `registry().with(fmtLayer({ format: "json" }), envFilter())`. */
 export function fmtLayer(opts: FmtOptions = {}): FmtLayer {

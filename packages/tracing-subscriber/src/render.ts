@@ -121,12 +121,6 @@ function safeString(fn: () => string, fallback: string): string {
   }
 }
 
-function errorText(e: Error): string {
-  const name = safeString(() => e.name, "Error");
-  const message = safeString(() => e.message, "");
-  return message === "" ? name : `${name}: ${message}`;
-}
-
 function functionText(f: unknown): string {
   const name = safeString(() => (f as { name: string }).name, "");
   return name === "" ? "[Function]" : `[Function ${name}]`;
@@ -161,7 +155,8 @@ function walk(v: unknown, depth: number, stack: object[], limits: RenderLimits):
   const o = v as object;
   if (stack.includes(o)) return '"[Circular]"';
   try {
-    if (o instanceof Error) return jsonString(errorText(o), limits);
+    // As upstream's JSON writes an error: its Display, the message.
+    if (o instanceof Error) return jsonString(errorMessage(o), limits);
     if (o instanceof Date) {
       return Number.isNaN(o.getTime()) ? '"Invalid Date"' : `"${o.toISOString()}"`;
     }
@@ -250,4 +245,13 @@ const PLAIN_NAME = /^[\w.:-]+$/;
 /** A field or span name for the text formats; unusual names are quoted. */
 export function nameText(name: string): string {
   return PLAIN_NAME.test(name) ? name : debugString(name);
+}
+
+/** `instanceof` that survives revoked proxies and hostile `Symbol.hasInstance` chains. */
+export function isError(v: unknown): v is Error {
+  try {
+    return v instanceof Error;
+  } catch {
+    return false;
+  }
 }

@@ -9,7 +9,9 @@ import {
   callsite,
   type EventRecord,
   type Fields,
+  Interest,
   Level,
+  LevelFilter,
   logger,
   type Span,
   withSubscriber,
@@ -108,7 +110,7 @@ const PARSE: [from: string, spec: string, parsed: string[]][] = [
   ["ValueMatch: an invalid regex invalidates the directive", "[{x=(}]", []],
   ["Match::parse: a second '=' ends the value", "[{x=a=b}]", ["||x=pattern:a|TRACE"]],
   ["several fields in one directive", "t[s{a=1,b}]=info", ["t|s|a=int:1,b|INFO"]],
-  ["empty span brackets name the empty span", "t[]=info", ["t|||INFO"]],
+  ["empty span brackets name the empty span", "t[]=info", ["t|[]||INFO"]],
   ["fields without a span name", "[{a}]", ["||a|TRACE"]],
   ["the first character must be a word character or '['", "/path=info,@x,*", []],
   ["whitespace around directives is ignored", " info , foo=debug ", ["|||INFO", "foo|||DEBUG"]],
@@ -119,21 +121,15 @@ function summary(spec: string): string[] {
     const fields = d.fields
       .map((f) => (f.value === undefined ? f.name : `${f.name}=${f.value.kind}:${f.value.text}`))
       .join(",");
-    return `${d.target ?? ""}|${d.span ?? ""}|${fields}|${L[d.level]}`;
+    const span = d.span === undefined ? "" : d.span === "" ? "[]" : d.span;
+    return `${d.target ?? ""}|${span}|${fields}|${L[d.level]}`;
   });
 }
 
 describe("EnvFilter conformance: parsing", () => {
   for (const [from, spec, parsed] of PARSE) {
     test(`${from}: ${JSON.stringify(spec)}`, () => {
-      const got = summary(spec);
-      // An empty span name (`t[]`) parses, as upstream; show it so the table can say so.
-      const shown = got.map((g, i) =>
-        (parseDirectives(spec).directives[i]?.span ?? "x") === ""
-          ? g.replace("||", "|||").replace("||||", "|||")
-          : g,
-      );
-      assert.deepEqual(shown, parsed);
+      assert.deepEqual(summary(spec), parsed);
     });
   }
 
@@ -492,6 +488,43 @@ const CASES: Case[] = [
     ["span:span_b", "bob", "span:span_b"],
   ],
   [
+    "same_length_targets",
+    "foo=trace,bar=trace",
+    (h) => {
+      h.ev(TRACE, "foo", {}, "foo");
+      h.ev(TRACE, "bar", {}, "bar");
+    },
+    ["foo", "bar"],
+  ],
+  [
+    "same_num_fields_event",
+    "[{foo}]=trace,[{bar}]=trace",
+    (h) => {
+      h.ev(TRACE, "with foo", { foo: 1 });
+      h.ev(TRACE, "with bar", { bar: 3 });
+      h.ev(TRACE, "with neither", { baz: 3 });
+    },
+    ["with foo", "with bar"],
+  ],
+  [
+    "same_num_fields_and_name_len",
+    "[foo{bar=1}]=trace,[baz{boz=1}]=trace",
+    (h) => {
+      h.span(TRACE, "foo", { bar: 1 }).close();
+      h.span(TRACE, "baz", { boz: 1 }).close();
+    },
+    ["span:foo", "span:baz"],
+  ],
+  [
+    "docs: `my_crate[span_a]=trace` also enables spans named span_a",
+    "my_crate[span_a]=trace",
+    (h) => {
+      h.span(TRACE, "span_a", {}, "my_crate::db").close();
+      h.span(TRACE, "span_b", {}, "my_crate::db").close();
+    },
+    ["span:span_a"],
+  ],
+  [
     "events with an explicit parent follow the entered scope, not the parent",
     "[cool]=debug",
     (h) => {
@@ -545,3 +578,94 @@ for (const mode of ["global", "per-layer"] as const) {
     }
   });
 }
+
+describe("EnvFilter conformance: interest, hints, display, add_directive", () => {
+  const meta = (level: Level, fields: string[] = []) => ({
+    kind: "span" as const,
+    name: "mySpan",
+    target: "app",
+    level,
+    fields,
+  });
+  const INTEREST: [from: string, spec: string, m: ReturnType<typeof meta>, interest: number][] = [
+    ["callsite_enabled_no_span_directive", "app=debug", meta(TRACE), Interest.NEVER],
+    ["callsite_off", "app=off", meta(ERROR), Interest.NEVER],
+    ["callsite_enabled_includes_span_directive", "app[mySpan]=debug", meta(TRACE), Interest.ALWAYS],
+    [
+      "callsite_enabled_includes_span_directive_field",
+      'app[mySpan{field="value"}]=debug',
+      meta(TRACE, ["field"]),
+      Interest.ALWAYS,
+    ],
+    [
+      "callsite_enabled_includes_span_directive_multiple_fields",
+      'app[mySpan{field="value",field2=2}]=debug',
+      meta(TRACE, ["field"]),
+      Interest.NEVER,
+    ],
+    ["static and enabled", "app=debug", meta(INFO), Interest.ALWAYS],
+  ];
+  for (const [from, spec, m, interest] of INTEREST) {
+    test(`${from}: ${JSON.stringify(spec)}`, () => {
+      assert.equal(new EnvFilter(spec, { onWarning: () => {} }).callsiteEnabled(m), interest);
+    });
+  }
+
+  const HINT: [spec: string, hint: number][] = [
+    ["info", LevelFilter.INFO],
+    ["info,hello=debug", LevelFilter.DEBUG],
+    ["warn,[span]=debug", LevelFilter.DEBUG],
+    ["info,[{hello=4}]=warn", LevelFilter.TRACE],
+    ["off", LevelFilter.OFF],
+  ];
+  for (const [spec, hint] of HINT) {
+    test(`max_level_hint: ${JSON.stringify(spec)} (value filters hint TRACE)`, () => {
+      assert.equal(new EnvFilter(spec).maxLevelHint(), hint);
+    });
+  }
+
+  test("roundtrip: Display then parse gives the same directives", () => {
+    const f1 = new EnvFilter(
+      '[span1{foo=1}]=error,[span2{bar=2 baz=false}],crate2[{quux="quuux"}]=debug',
+    );
+    const shown = f1.toString();
+    assert.equal(
+      shown,
+      // Upstream's Match::parse keeps the value up to a second '=': "bar=2 baz".
+      'crate2[{quux="quuux"}]=debug,[span2{bar=2 baz}]=trace,[span1{foo=1}]=error',
+    );
+    assert.equal(new EnvFilter(shown).toString(), shown);
+  });
+
+  test("add_directive_enables_event", async () => {
+    const cap = capture();
+    const filter = new EnvFilter("info");
+    filter.addDirective("hello=trace");
+    await withSubscriber(registry().with(filter).with(cap), () => {
+      helpers.ev(TRACE, "hello trace", {}, "hello");
+      helpers.ev(TRACE, "other trace");
+    });
+    assert.deepEqual(cap.seen, ["hello trace"]);
+    assert.throws(() => filter.addDirective("hello=loud"), /PERISCOPE_BAD_DIRECTIVE/);
+  });
+
+  test("multiple_dynamic_filters: each per-layer filter scopes only its own layer", async () => {
+    const one = capture();
+    const two = capture();
+    const reg = registry()
+      .with(one, new EnvFilter("[span1]=debug"))
+      .with(two, new EnvFilter("[span2]=info"));
+    await withSubscriber(reg, () => {
+      helpers.span(INFO, "span1").inScope(() => {
+        helpers.ev(DEBUG, "hello from span 1");
+        helpers.ev(TRACE, "not enabled");
+      });
+      helpers.span(INFO, "span2").inScope(() => {
+        helpers.ev(INFO, "hello from span 2");
+        helpers.ev(DEBUG, "not enabled");
+      });
+    });
+    assert.deepEqual(one.seen, ["span:span1", "hello from span 1"]);
+    assert.deepEqual(two.seen, ["span:span2", "hello from span 2"]);
+  });
+});
