@@ -17,6 +17,11 @@ export class SpanState {
   readonly otel: OtelSpan;
   /** A status was set through `otel.status_code`; error events and fields no longer change it. */
   explicitStatus = false;
+  /**
+   * The span belongs to someone else: a see-through task span stands for the span that was
+   * current where the task was spawned, and neither ends nor changes it.
+   */
+  borrowed = false;
   /** The OpenTelemetry context this span was last combined with, and the result (a cache). */
   base: OtelContext | undefined = undefined;
   derived: OtelContext | undefined = undefined;

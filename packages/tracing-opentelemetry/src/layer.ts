@@ -41,6 +41,7 @@ import {
   toAttribute,
 } from "./attributes.ts";
 import { exportedState, resolveActive, SpanState, STATE } from "./context.ts";
+import { runtimeRole } from "./runtime-spans.ts";
 
 export interface OpenTelemetryLayerOptions {
   /** The tracer spans are made with, e.g. `tracerProvider.getTracer("mini-redis")`. */
@@ -56,6 +57,12 @@ export interface OpenTelemetryLayerOptions {
    * of the HTTP auto-instrumentation). Default true.
    */
   orphanEventsToActiveSpan?: boolean;
+  /**
+   * Export @periscope/runtime's internals (runtime.spawn, runtime.resource and async-op spans,
+   * waker and state-update events) as they are. Default false: they are not exported, and what
+   * runs in a spawned task stays in the trace of the code that spawned it.
+   */
+  runtimeSpans?: boolean;
 }
 
 const KINDS: Record<string, SpanKind> = {
@@ -72,6 +79,7 @@ export class OpenTelemetryLayer implements Layer {
   readonly #targetAndLevel: boolean;
   readonly #errorEvents: boolean;
   readonly #orphans: boolean;
+  readonly #runtime: boolean;
 
   constructor(options: OpenTelemetryLayerOptions) {
     this.#tracer = options.tracer;
@@ -79,12 +87,27 @@ export class OpenTelemetryLayer implements Layer {
     this.#targetAndLevel = options.targetAndLevel ?? true;
     this.#errorEvents = options.errorEventsSetStatus ?? true;
     this.#orphans = options.orphanEventsToActiveSpan ?? true;
+    this.#runtime = options.runtimeSpans ?? false;
   }
 
   onNewSpan(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void {
     const ref = ctx.span(attrs.id);
     if (ref === undefined) return;
     const meta = attrs.metadata;
+    if (!this.#runtime) {
+      const role = runtimeRole(meta);
+      if (role === 2) return;
+      if (role === 1) {
+        // See-through: the task's spans get the spawner's context (tokio makes task spans roots,
+        // which would start a trace of their own).
+        const parent = trace.getSpan(resolveActive(context.active()));
+        if (parent === undefined) return;
+        const st = new SpanState(parent);
+        st.borrowed = true;
+        ref.extensions.set(STATE, st);
+        return;
+      }
+    }
     const fields = attrs.fields;
     const attributes: Attributes = {};
     if (this.#location && meta.file !== undefined) {
@@ -131,7 +154,7 @@ export class OpenTelemetryLayer implements Layer {
 
   onRecord(id: bigint, values: Fields, ctx: Context): void {
     const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
-    if (st === undefined || !st.otel.isRecording()) return;
+    if (st === undefined || st.borrowed || !st.otel.isRecording()) return;
     let special = false;
     for (const k in values) {
       if (isSpecial(k)) {
@@ -147,11 +170,12 @@ export class OpenTelemetryLayer implements Layer {
   onFollowsFrom(id: bigint, follows: bigint, ctx: Context): void {
     const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
     const other = exportedState(ctx.span(follows));
-    if (st === undefined || other === undefined) return;
+    if (st === undefined || st.borrowed || other === undefined) return;
     st.otel.addLink({ context: other.otel.spanContext() });
   }
 
   onEvent(event: EventRecord, ctx: Context): void {
+    if (!this.#runtime && runtimeRole(event.metadata) === 2) return;
     let st: SpanState | undefined;
     let target: OtelSpan | undefined;
     if (event.parent !== undefined) {
@@ -186,7 +210,13 @@ export class OpenTelemetryLayer implements Layer {
       name = "exception";
     }
     target.addEvent(name, attributes);
-    if (st !== undefined && this.#errorEvents && meta.level === Level.ERROR && !st.explicitStatus) {
+    if (
+      st !== undefined &&
+      !st.borrowed &&
+      this.#errorEvents &&
+      meta.level === Level.ERROR &&
+      !st.explicitStatus
+    ) {
       st.otel.setStatus({
         code: SpanStatusCode.ERROR,
         message: exception !== undefined ? errorText(exception) : (event.message ?? meta.name),
@@ -198,7 +228,7 @@ export class OpenTelemetryLayer implements Layer {
     const ref = ctx.span(id);
     const st = ref?.extensions.get(STATE) as SpanState | undefined;
     if (st === undefined) return;
-    st.otel.end();
+    if (!st.borrowed) st.otel.end();
     ref?.extensions.delete(STATE);
   }
 }
