@@ -43,9 +43,18 @@ function peerOf(socket: Socket): string {
   return a.includes(":") ? `[${a}]:${socket.remotePort}` : `${a}:${socket.remotePort}`;
 }
 
+/** Local ports whose connections are not the program's own work (the console's gRPC server). */
+const ignoredPorts = new Set<number>();
+
+/** Connections accepted on this local port are not shown (the console's own clients). */
+export function ignoreConnectionsTo(port: number): void {
+  ignoredPorts.add(port);
+}
+
 function onSocket(msg: unknown): void {
   try {
     const socket = (msg as { socket: Socket }).socket;
+    if (socket.localPort !== undefined && ignoredPorts.has(socket.localPort)) return;
     const peer = peerOf(socket);
     const local =
       socket.localPort === undefined ? undefined : `${socket.localAddress}:${socket.localPort}`;

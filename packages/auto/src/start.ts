@@ -14,7 +14,7 @@ import { watchGc } from "./gc.ts";
 import { watchHandles } from "./handles.ts";
 import { type Otlp, startOtlp } from "./otlp.ts";
 import { instrumentOutgoing } from "./outgoing.ts";
-import { instrumentRequests } from "./requests.ts";
+import { ignoreConnectionsTo, instrumentRequests } from "./requests.ts";
 
 export interface AutoHandle {
   readonly config: Readonly<AutoConfig>;
@@ -74,6 +74,10 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   configureRuntime();
   const stops = [instrumentRequests(), instrumentOutgoing()];
   if (consoleSub !== undefined) {
+    consoleSub.ready.then(
+      (port) => port !== undefined && ignoreConnectionsTo(port),
+      () => {},
+    );
     if (config.handles) stops.push(watchHandles());
     stops.push(watchGc());
   }
