@@ -8,4 +8,13 @@ export { roughDuration, routeMatched } from "./requests.ts";
 export { collapsePath } from "./routes.ts";
 export { type AutoHandle, running, start } from "./start.ts";
 
-start({ via: process.env.PERISCOPE_AUTO_VIA ?? "import" });
+// `periscope attach` leaves its options here before loading this module into a running process.
+const ATTACH = Symbol.for("periscope.auto.attach");
+const attach = (globalThis as { [ATTACH]?: { bind?: string } })[ATTACH];
+if (attach === undefined) start();
+else {
+  delete (globalThis as { [ATTACH]?: unknown })[ATTACH];
+  const env = { ...process.env };
+  if (attach.bind !== undefined) env.PERISCOPE_CONSOLE_BIND = attach.bind;
+  start({ env, via: "attach" });
+}
