@@ -1,9 +1,11 @@
 // OTLP traces with no code changes: the official HTTP and undici instrumentations for incoming
 // and outgoing requests, and our spans in the same traces, runtime internals left out.
 import { createRequire, register } from "node:module";
+import type { Span } from "@opentelemetry/api";
 import type { OpenTelemetry } from "@periscope/tracing-opentelemetry";
 import type { EnvFilter, Filter, Layer } from "@periscope/tracing-subscriber";
 import type { Env } from "./env.ts";
+import { onRoute } from "./requests.ts";
 
 export interface Otlp {
   layer: Layer;
@@ -49,10 +51,20 @@ export function startOtlp(env: Env, runtimeSpans: boolean): Otlp {
     environment: env,
     defaultDirective: runtimeSpans ? "trace" : DEFAULT_DIRECTIVES,
   });
+  // instrumentation-http names a server span by its method only; the route a framework matched
+  // (see requests.ts) completes it, as the HTTP conventions ask: `GET /users/:id`, http.route.
+  const { trace, SpanKind } = require("@opentelemetry/api") as typeof import("@opentelemetry/api");
+  onRoute((method, route) => {
+    const span = trace.getActiveSpan() as (Span & { kind?: number }) | undefined;
+    if (span === undefined || span.kind !== SpanKind.SERVER) return;
+    span.updateName(`${method} ${route}`);
+    span.setAttribute("http.route", route);
+  });
   return {
     layer: otel.layer,
     filter,
     async shutdown() {
+      onRoute(undefined);
       unregister();
       await otel.shutdown();
     },

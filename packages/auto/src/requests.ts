@@ -129,12 +129,21 @@ function onResponseFinish(msg: unknown): void {
   }
 }
 
+type RouteListener = (method: string, route: string) => void;
+let routeListener: RouteListener | undefined;
+
+/** Told of each matched route, in the request's context (the OTLP part names its server span). */
+export function onRoute(listener: RouteListener | undefined): void {
+  routeListener = listener;
+}
+
 /** A framework matched a route for this request: rename its task `METHOD route`. */
 export function routeMatched(request: IncomingMessage, route: string): void {
   const st = (request as WithReq)[REQ];
   if (st === undefined || st.route === route || st.done) return;
   st.route = route;
   st.task.record({ "task.name": requestName(st.method, route), route });
+  routeListener?.(st.method, route);
 }
 
 // Express 5's router (2.x) publishes every layer it runs; `req.route` is set once a route matched.

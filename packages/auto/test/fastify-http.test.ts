@@ -66,3 +66,17 @@ test("node:http with no framework: METHOD path, ids collapsed, query dropped", a
   await until(() => view.tasksNamed("GET /files/:id").length === 1, 10_000, "uuid collapsed");
   assert.equal(app.stdout(), `listening ${app.port}\n`);
 });
+
+test("PERISCOPE_LOG turns on fmt logs to stdout, filtered by its directives", async (t) => {
+  const app = await startApp("plain-http.mjs", {
+    env: {
+      PERISCOPE_CONSOLE: "0",
+      PERISCOPE_LOG: "tokio::task=trace,runtime::waker=trace",
+      NO_COLOR: "1",
+    },
+  });
+  t.after(() => app.stop());
+  await (await fetch(`http://127.0.0.1:${app.port}/x`)).text();
+  await until(() => /waker/.test(app.stdout()), 10_000, "a waker event line");
+  assert.match(app.stdout(), /TRACE.*runtime::waker/);
+});
