@@ -26,6 +26,11 @@ export class SpanState {
   timings: Timings | undefined = undefined;
   /** When the span was last exited (the layer's clock), for `endOnExit`. */
   lastExit: number | undefined = undefined;
+  /**
+   * The span belongs to someone else: a see-through task span stands for the span that was
+   * current where the task was spawned, and neither ends nor changes it.
+   */
+  borrowed = false;
   /** The OpenTelemetry context this span was last combined with, and the result (a cache). */
   base: OtelContext | undefined = undefined;
   derived: OtelContext | undefined = undefined;

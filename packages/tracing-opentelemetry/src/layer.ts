@@ -43,6 +43,7 @@ import {
   threadAttributes,
 } from "./mapping.ts";
 import { Timings, toHrTime } from "./timing.ts";
+import { runtimeRole } from "./runtime-spans.ts";
 
 export interface OpenTelemetryLayerOptions {
   /** The tracer spans are made with, e.g. `tracerProvider.getTracer("mini-redis")`. */
@@ -81,6 +82,12 @@ export interface OpenTelemetryLayerOptions {
    * AsyncLocalStorage, not by being re-entered), so its last exit is not its end.
    */
   endOnExit?: boolean;
+  /**
+   * Export @periscope/runtime's internals (runtime.spawn, runtime.resource and async-op spans,
+   * waker and state-update events) as they are. Default false: they are not exported, and what
+   * runs in a spawned task stays in the trace of the code that spawned it.
+   */
+  runtimeSpans?: boolean;
 }
 
 const KINDS: Record<string, SpanKind> = {
@@ -109,6 +116,7 @@ export class OpenTelemetryLayer implements Layer {
   // for the hooks it has, and enter/exit are the hottest notifications.
   onEnter?: Layer["onEnter"];
   onExit?: Layer["onExit"];
+  readonly #runtime: boolean;
 
   constructor(options: OpenTelemetryLayerOptions) {
     this.#tracer = options.tracer;
@@ -139,6 +147,7 @@ export class OpenTelemetryLayer implements Layer {
         st.lastExit = t;
       };
     }
+    this.#runtime = options.runtimeSpans ?? false;
   }
 
   onNewSpan(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void {
@@ -146,6 +155,20 @@ export class OpenTelemetryLayer implements Layer {
     if (ref === undefined) return;
     const t = this.#clock();
     const meta = attrs.metadata;
+    if (!this.#runtime) {
+      const role = runtimeRole(meta);
+      if (role === 2) return;
+      if (role === 1) {
+        // See-through: the task's spans get the spawner's context (tokio makes task spans roots,
+        // which would start a trace of their own).
+        const parent = trace.getSpan(resolveActive(context.active()));
+        if (parent === undefined) return;
+        const st = new SpanState(parent);
+        st.borrowed = true;
+        ref.extensions.set(STATE, st);
+        return;
+      }
+    }
     const fields = attrs.fields;
     const attributes: Attributes = {};
     if (this.#location) codeAttributes(meta, this.#code, attributes);
@@ -199,7 +222,7 @@ export class OpenTelemetryLayer implements Layer {
 
   onRecord(id: bigint, values: Fields, ctx: Context): void {
     const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
-    if (st === undefined || !st.otel.isRecording()) return;
+    if (st === undefined || st.borrowed || !st.otel.isRecording()) return;
     const attributes: Attributes = {};
     let special = false;
     for (const k in values) {
@@ -213,11 +236,12 @@ export class OpenTelemetryLayer implements Layer {
   onFollowsFrom(id: bigint, follows: bigint, ctx: Context): void {
     const st = ctx.span(id)?.extensions.get(STATE) as SpanState | undefined;
     const other = exportedState(ctx.span(follows));
-    if (st === undefined || other === undefined) return;
+    if (st === undefined || st.borrowed || other === undefined) return;
     st.otel.addLink({ context: other.otel.spanContext() });
   }
 
   onEvent(event: EventRecord, ctx: Context): void {
+    if (!this.#runtime && runtimeRole(event.metadata) === 2) return;
     let st: SpanState | undefined;
     let target: OtelSpan | undefined;
     if (event.parent !== undefined) {
@@ -263,7 +287,7 @@ export class OpenTelemetryLayer implements Layer {
       attributes,
       toHrTime(event.timestamp),
     );
-    if (st === undefined) return;
+    if (st === undefined || st.borrowed) return;
     if (spanException !== undefined && this.#recordExceptions)
       st.otel.setAttributes(spanExceptionAttributes(spanException));
     if (this.#errorStatus && meta.level === Level.ERROR && st.status === undefined) {
@@ -278,6 +302,10 @@ export class OpenTelemetryLayer implements Layer {
     const ref = ctx.span(id);
     const st = ref?.extensions.get(STATE) as SpanState | undefined;
     if (st === undefined) return;
+    if (st.borrowed) {
+      ref?.extensions.delete(STATE);
+      return;
+    }
     ref?.extensions.delete(STATE);
     const t = this.#clock();
     const span = st.otel;
