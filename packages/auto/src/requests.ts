@@ -32,7 +32,7 @@ type WithReq = { [REQ]?: ReqState };
 
 /** Durations with two significant figures: shared values keep retained tasks cheap to store. */
 export function roughDuration(ms: number): string {
-  if (ms < 1) return `${Math.round(ms * 1000)}µs`;
+  if (ms < 1) return `${Number((ms * 1000).toPrecision(2))}µs`;
   if (ms < 1000) return `${Number(ms.toPrecision(2))}ms`;
   return `${Number((ms / 1000).toPrecision(2))}s`;
 }

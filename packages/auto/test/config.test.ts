@@ -65,6 +65,7 @@ test("paths: ids collapse, words stay, the query goes", () => {
 
 test("durations keep two significant figures", () => {
   assert.equal(roughDuration(0.25), "250µs");
+  assert.equal(roughDuration(0.2567), "260µs");
   assert.equal(roughDuration(12.345), "12ms");
   assert.equal(roughDuration(1.26), "1.3ms");
   assert.equal(roughDuration(4567), "4.6s");

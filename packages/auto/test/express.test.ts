@@ -87,13 +87,33 @@ test("an outgoing fetch is an async op on its origin's resource, of the task tha
 test("Node handles are named resources grouped under one parent per kind", async () => {
   await until(() => view.resourcesOfType("node::timers").length === 1, 10_000, "timers group");
   const group = view.resourcesOfType("node::timers")[0];
-  const timers = view.resourcesOfType("setTimeout 5ms");
-  assert.ok(timers.length >= 1, "the handler's setTimeout(5)");
-  for (const t of timers) {
-    assert.equal(t.resource.parentResourceId?.id, group?.resource.id?.id);
-    assert.equal(t.resource.kind?.known, 0, "timer kind");
-  }
-  assert.equal(view.resourcesOfType("node::servers").length, 1);
+  // The app's long-lived interval is a resource, under the group, with its duration and ref.
+  await until(
+    () => view.resourcesOfType("setInterval 60000ms").length === 1,
+    10_000,
+    "the interval resource",
+  );
+  const interval = view.resourcesOfType("setInterval 60000ms")[0];
+  assert.equal(interval?.resource.parentResourceId?.id, group?.resource.id?.id);
+  assert.equal(interval?.resource.kind?.known, 0, "timer kind");
+  const attr = (
+    e: (typeof view.resources extends Map<bigint, infer V> ? V : never) | undefined,
+    name: string,
+  ) => e?.stats?.attributes.find((a) => a.field?.strName === name)?.field;
+  await until(() => attr(interval, "ref") !== undefined, 10_000, "the interval's ref");
+  assert.equal(attr(interval, "ref")?.boolVal, false, "unref'd: keeps nothing alive");
+  assert.equal(attr(interval, "duration")?.u64Val, 60_000n);
+  // The handlers' 5 ms timers lived less than a sweep: counted in the group, not shown each.
+  assert.equal(view.resourcesOfType("setTimeout 5ms").length, 0);
+  await until(() => (attr(group, "created")?.u64Val ?? 0n) >= 3n, 10_000, "timers counted");
+  // The server's listening handle lives: a resource under node::servers.
+  await until(() => view.resourcesOfType("Server (tcp)").length >= 1, 10_000, "the server");
+  const servers = view.resourcesOfType("node::servers")[0];
+  assert.ok(
+    view
+      .resourcesOfType("Server (tcp)")
+      .some((s) => s.resource.parentResourceId?.id === servers?.resource.id?.id),
+  );
   assert.equal(view.resourcesOfType("node::GC").length, 1);
   assert.equal(view.resourcesOfType("node::EventLoop").length, 1);
 });
