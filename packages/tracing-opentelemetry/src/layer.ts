@@ -42,8 +42,8 @@ import {
   spanExceptionAttributes,
   threadAttributes,
 } from "./mapping.ts";
-import { Timings, toHrTime } from "./timing.ts";
 import { runtimeRole } from "./runtime-spans.ts";
+import { Timings, toHrTime } from "./timing.ts";
 
 export interface OpenTelemetryLayerOptions {
   /** The tracer spans are made with, e.g. `tracerProvider.getTracer("mini-redis")`. */
