@@ -28,6 +28,9 @@ export interface AutoHandle {
   stop(): Promise<void>;
 }
 
+/** The console's cap on retained completed tasks, unless PERISCOPE_CONSOLE_MAX_RETAINED says. */
+export const AUTO_MAX_RETAINED = 20_000;
+
 /** Where the running instance lives: one per process, even with two copies of this package. */
 const KEY = Symbol.for("periscope.auto");
 type Global = { [KEY]?: AutoHandle };
