@@ -57,6 +57,9 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   let consoleSub: ConsoleSubscriber | undefined;
   if (config.console) {
     consoleSub = builder()
+      // A task per request: an hour of them would be millions. The newest 20,000 completed
+      // tasks (and closed resources, async ops) stay; PERISCOPE_CONSOLE_MAX_RETAINED changes it.
+      .maxRetained(AUTO_MAX_RETAINED)
       .withDefaultEnv(env as NodeJS.ProcessEnv)
       .bind(config.consoleBind)
       .spawn();

@@ -80,3 +80,22 @@ test("PERISCOPE_LOG turns on fmt logs to stdout, filtered by its directives", as
   await until(() => /waker/.test(app.stdout()), 10_000, "a waker event line");
   assert.match(app.stdout(), /TRACE.*runtime::waker/);
 });
+
+test("completed tasks kept are capped (PERISCOPE_CONSOLE_MAX_RETAINED; 20,000 by default)", async (t) => {
+  const consolePort = await freePort();
+  const app = await startApp("plain-http.mjs", {
+    env: {
+      PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}`,
+      PERISCOPE_CONSOLE_MAX_RETAINED: "3",
+    },
+  });
+  t.after(() => app.stop());
+  for (let i = 0; i < 8; i++) await (await fetch(`http://127.0.0.1:${app.port}/n/${i}`)).text();
+  await new Promise((r) => setTimeout(r, 400)); // a few publishes: expiry runs on each
+  const view = new View(`127.0.0.1:${consolePort}`);
+  t.after(() => view.close());
+  await until(() => view.updates > 0, 10_000, "the snapshot");
+  const done = [...view.tasks.values()].filter((e) => e.stats?.droppedAt !== undefined);
+  assert.ok(done.length <= 3, `${done.length} completed tasks kept`);
+  assert.ok(view.tasksNamed("GET /n/:id").length >= 1, "the newest are kept");
+});
