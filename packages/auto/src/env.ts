@@ -6,7 +6,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface AutoConfig {
   /** Serve the console (PERISCOPE_CONSOLE, default on). */
   console: boolean;
-  /** Where the console listens (PERISCOPE_CONSOLE_BIND, default 127.0.0.1:6669). */
+  /** Where the console listens (PERISCOPE_CONSOLE_BIND, default 127.0.0.1:6669; once started, where it does). */
   consoleBind: string;
   /** fmt logs to stdout, filtered by these directives (PERISCOPE_LOG); undefined: no logs. */
   log: string | undefined;

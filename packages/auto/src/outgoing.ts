@@ -91,11 +91,9 @@ const onUndiciError = safe<{ request: UndiciRequest }>(({ request }) => end(requ
 
 const onHttpStart = safe<{ request: ClientRequest }>(({ request }) => {
   const proto = (request as { protocol?: string }).protocol ?? "http:";
-  const host = request.host ?? request.getHeader("host") ?? "unknown";
-  const port = (request as { socket?: { remotePort?: number } }).socket?.remotePort;
-  const hostHeader = String(request.getHeader("host") ?? host);
-  const origin = `${proto}//${hostHeader.includes(":") || port === undefined ? hostHeader : `${hostHeader}:${port}`}`;
-  begin(request, origin, `${request.method} ${request.path.split("?")[0]}`);
+  // The Host header carries the port when it is not the protocol's default, as an origin does.
+  const host = String(request.getHeader("host") ?? request.host ?? "unknown");
+  begin(request, `${proto}//${host}`, `${request.method} ${request.path.split("?")[0]}`);
 });
 const onHttpResponse = safe<{ request: ClientRequest; response: IncomingMessage }>(
   ({ request, response }) => {

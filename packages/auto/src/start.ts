@@ -28,6 +28,9 @@ export interface AutoHandle {
   stop(): Promise<void>;
 }
 
+/** The console's cap on retained completed tasks, unless PERISCOPE_CONSOLE_MAX_RETAINED says. */
+export const AUTO_MAX_RETAINED = 20_000;
+
 /** Where the running instance lives: one per process, even with two copies of this package. */
 const KEY = Symbol.for("periscope.auto");
 type Global = { [KEY]?: AutoHandle };
@@ -39,6 +42,11 @@ export function running(): AutoHandle | undefined {
 
 function warn(message: string): void {
   process.emitWarning(message, { code: "PERISCOPE_AUTO_ENV" });
+}
+
+/** A part that cannot start is reported and left off: the program itself always runs. */
+function failed(code: string, message: string): void {
+  process.emitWarning(message, { code });
 }
 
 /**
@@ -53,11 +61,22 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   const layers: [Layer, Filter | undefined][] = [];
   let consoleSub: ConsoleSubscriber | undefined;
   if (config.console) {
-    consoleSub = builder()
-      .withDefaultEnv(env as NodeJS.ProcessEnv)
-      .bind(config.consoleBind)
-      .spawn();
-    layers.push([consoleSub.layer, consoleSub.filter]);
+    try {
+      consoleSub = builder()
+        // A task per request: an hour of them would be millions. The newest 20,000 completed
+        // tasks (and closed resources, async ops) stay; PERISCOPE_CONSOLE_MAX_RETAINED changes it.
+        .maxRetained(AUTO_MAX_RETAINED)
+        // PERISCOPE_CONSOLE_* (a bad value warns and falls back to its default).
+        .withDefaultEnv(env as NodeJS.ProcessEnv)
+        .spawn();
+      config.consoleBind = consoleSub.options.bind;
+      layers.push([consoleSub.layer, consoleSub.filter]);
+    } catch (e) {
+      failed(
+        "PERISCOPE_AUTO_CONSOLE_FAILED",
+        `the console could not start (${(e as Error).message}); it stays off`,
+      );
+    }
   }
   if (config.log !== undefined) {
     const filter = EnvFilter.fromEnv({ environment: env, defaultDirective: "info" });
@@ -65,8 +84,15 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   }
   let otlp: Otlp | undefined;
   if (config.otlp) {
-    otlp = startOtlp(env, config.otlpRuntime);
-    layers.push([otlp.layer, otlp.filter]);
+    try {
+      otlp = startOtlp(env, config.otlpRuntime);
+      layers.push([otlp.layer, otlp.filter]);
+    } catch (e) {
+      failed(
+        "PERISCOPE_AUTO_OTLP_FAILED",
+        `OTLP export could not start (${(e as Error).message}); check the OTEL_* variables. Traces stay off`,
+      );
+    }
   }
   const reg = registry();
   for (const [layer, filter] of layers) reg.with(layer, filter);

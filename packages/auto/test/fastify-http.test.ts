@@ -80,3 +80,57 @@ test("PERISCOPE_LOG turns on fmt logs to stdout, filtered by its directives", as
   await until(() => /waker/.test(app.stdout()), 10_000, "a waker event line");
   assert.match(app.stdout(), /TRACE.*runtime::waker/);
 });
+
+test("completed tasks kept are capped (PERISCOPE_CONSOLE_MAX_RETAINED; 20,000 by default)", async (t) => {
+  const consolePort = await freePort();
+  const app = await startApp("plain-http.mjs", {
+    env: {
+      PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}`,
+      PERISCOPE_CONSOLE_MAX_RETAINED: "3",
+    },
+  });
+  t.after(() => app.stop());
+  for (let i = 0; i < 8; i++) await (await fetch(`http://127.0.0.1:${app.port}/n/${i}`)).text();
+  await new Promise((r) => setTimeout(r, 400)); // a few publishes: expiry runs on each
+  const view = new View(`127.0.0.1:${consolePort}`);
+  t.after(() => view.close());
+  await until(() => view.updates > 0, 10_000, "the snapshot");
+  const done = [...view.tasks.values()].filter((e) => e.stats?.droppedAt !== undefined);
+  assert.ok(done.length <= 3, `${done.length} completed tasks kept`);
+  assert.ok(view.tasksNamed("GET /n/:id").length >= 1, "the newest are kept");
+});
+
+test("child processes, fs watchers, intervals and servers are grouped resources", async (t) => {
+  const consolePort = await freePort();
+  const app = await startApp("handles.mjs", {
+    env: { PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}` },
+  });
+  const view = new View(`127.0.0.1:${consolePort}`);
+  t.after(async () => {
+    view.close();
+    await app.stop();
+  });
+  const pairs: [string, string][] = [
+    ["ChildProcess", "node::child_processes"],
+    ["fs.watch", "node::fs_watchers"],
+    ["setInterval 2500ms", "node::timers"],
+    ["Server (tcp)", "node::servers"],
+  ];
+  for (const [type, group] of pairs) {
+    await until(() => view.resourcesOfType(type).length >= 1, 10_000, type);
+    const g = view.resourcesOfType(group)[0];
+    assert.ok(g, group);
+    assert.ok(
+      view.resourcesOfType(type).some((r) => r.resource.parentResourceId?.id === g.resource.id?.id),
+      `${type} under ${group}`,
+    );
+  }
+  const interval = view.resourcesOfType("setInterval 2500ms")[0];
+  await until(
+    () => interval?.stats?.attributes.some((a) => a.field?.strName === "ref") === true,
+    10_000,
+    "the interval's ref",
+  );
+  const ref = interval?.stats?.attributes.find((a) => a.field?.strName === "ref")?.field;
+  assert.equal(ref?.boolVal, true, "a ref'd interval keeps the process alive");
+});

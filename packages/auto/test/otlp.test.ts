@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type RunningViewer, startViewer } from "@periscope/trace-viewer";
-import { type App, startApp } from "./helpers.ts";
+import { type App, freePort, startApp, until, View } from "./helpers.ts";
 
 interface JSpan {
   traceID: string;
@@ -130,4 +130,22 @@ test("an ES module app on node:http gets its server spans too (loader hook)", as
   }
   assert.equal(found.length, 1);
   assert.equal(tag(roots(found[0] as JTrace)[0] as JSpan, "span.kind"), "server");
+});
+
+test("bad OTEL_* values: a warning with a code, traces off, the app and the console run on", async (t) => {
+  const consolePort = await freePort();
+  const bad = await startApp("plain-http.mjs", {
+    env: {
+      PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: viewer.otlpHttpUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "carrier-pigeon",
+    },
+  });
+  t.after(() => bad.stop());
+  assert.equal((await fetch(`http://127.0.0.1:${bad.port}/x/1`)).status, 200);
+  const view = new View(`127.0.0.1:${consolePort}`);
+  t.after(() => view.close());
+  await until(() => view.tasksNamed("GET /x/:id").length === 1, 10_000, "the request task");
+  assert.match(bad.stderr(), /PERISCOPE_AUTO_OTLP_FAILED/);
+  assert.match(bad.stderr(), /carrier-pigeon/);
 });

@@ -130,8 +130,17 @@ export async function attach(pid: number, opts: AttachOptions = {}): Promise<Att
   if (session === undefined) {
     process.kill(pid, "SIGUSR1");
     const deadline = Date.now() + timeoutMs;
+    let signalled = Date.now();
     while (session === undefined && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
+      // The inspector port may have been taken for a moment (another process being attached,
+      // another debugger): Node then gives up on that signal, and tries again on the next one.
+      // A signal while the inspector is open does nothing.
+      if (Date.now() - signalled >= 1000) {
+        if (canSignal(pid) !== "ok") break;
+        process.kill(pid, "SIGUSR1");
+        signalled = Date.now();
+      }
       const after = listeningPorts(pid);
       const fresh =
         after === undefined || before === undefined

@@ -4,12 +4,12 @@
 const USAGE = `usage: periscope <command> [options]
 
 commands:
-  console [ADDR]   the live terminal console (default http://127.0.0.1:6669)
-  console --pid PID  attach to the Node process PID, then open the console on it
-  attach PID       install the console into a running Node process; prints its address
-  run -- CMD...    run CMD with --import @periscope/auto in NODE_OPTIONS
-  replay FILE      replay a console recording (same as: console --replay FILE)
-  viewer           the embedded trace viewer (OTLP in, Jaeger API and web UI out)
+  console [ADDR]      the live terminal console (default http://127.0.0.1:6669)
+  console --pid PID   attach to the Node process PID, then open the console on it
+  attach PID          install the console into a running Node process; prints its address
+  run -- CMD...       run CMD with --import @periscope/auto in NODE_OPTIONS
+  replay FILE         replay a console recording (same as: console --replay FILE)
+  viewer              the embedded trace viewer (OTLP in, Jaeger API and web UI out)
 
 Run "periscope <command> --help" for the options of each.`;
 

@@ -1,7 +1,7 @@
 // `periscope attach` on a plain Node child started with no flag: the console appears, requests
 // made afterwards are tasks, the inspector is closed again; and each refusal has its code.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { after, test } from "node:test";
@@ -128,6 +128,24 @@ test("attach installs the console into a process started with no flag, then clos
   assert.equal(child.exitCode, null, "the target keeps running");
 });
 
+test("an inspector port taken for a moment: attach signals again and gets in", async (t) => {
+  const blocker = createServer();
+  const taken = await new Promise<boolean>((resolve) => {
+    blocker.once("error", () => resolve(false));
+    blocker.listen(9229, "127.0.0.1", () => resolve(true));
+  });
+  if (!taken) {
+    t.skip("port 9229 is in use here");
+    return;
+  }
+  const { child } = await startChild();
+  setTimeout(() => blocker.close(), 1500);
+  const bind = `127.0.0.1:${await freePort()}`;
+  const r = await periscope(["attach", String(child.pid), "--bind", bind, "--timeout", "10000"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(bind));
+});
+
 test("a process started with --disable-sigusr1 is refused without being signalled", async () => {
   const { child } = await startChild(["--disable-sigusr1"]);
   const r = await periscope(["attach", String(child.pid)]);
@@ -207,4 +225,65 @@ test("periscope run -- node ... preloads @periscope/auto through NODE_OPTIONS", 
   const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
   // The child died of the forwarded SIGTERM; run reports it as 128 + 15.
   assert.ok(code === 143 || signal === "SIGTERM", `exit ${code} ${signal}`);
+});
+
+// `periscope console --pid PID` in a real terminal (tmux): attach, then the console shows the
+// target's requests as tasks named by path.
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+const skip = !hasTmux && !process.env.CI ? "tmux is not installed (CI installs it)" : false;
+const socket = `periscope-pid-test-${process.pid}`;
+
+after(() => {
+  spawnSync("tmux", ["-L", socket, "kill-server"]);
+});
+
+function pane(): string {
+  return execFileSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "pid"], {
+    encoding: "utf8",
+  });
+}
+
+test("console --pid attaches and shows the target's requests", { skip }, async () => {
+  const server = `
+const http = require("node:http");
+const s = http.createServer((req, res) => res.end("ok"));
+s.listen(0, "127.0.0.1", () => process.stdout.write("listening " + s.address().port + "\\n"));`;
+  const child = spawn(process.execPath, ["-e", server], { stdio: ["ignore", "pipe", "ignore"] });
+  children.push(child);
+  const [line] = (await once(child.stdout?.setEncoding("utf8") as NodeJS.EventEmitter, "data")) as [
+    string,
+  ];
+  const port = Number(/listening (\d+)/.exec(line)?.[1]);
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const bind = `127.0.0.1:${(probe.address() as { port: number }).port}`;
+  probe.close();
+  const cmd = `'${process.execPath}' '${BIN}' console --pid ${child.pid} --bind ${bind}; sleep 60`;
+  execFileSync("tmux", [
+    "-L",
+    socket,
+    "new-session",
+    "-d",
+    "-s",
+    "pid",
+    "-x",
+    "140",
+    "-y",
+    "40",
+    cmd,
+  ]);
+  const end = Date.now() + 20_000;
+  let text = "";
+  while (Date.now() < end) {
+    // Requests made while the console watches appear as tasks.
+    await fetch(`http://127.0.0.1:${port}/orders/17`).then(
+      (r) => r.text(),
+      () => "",
+    );
+    text = pane();
+    if (/GET \/orders\/:id/.test(text)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.match(text, /GET \/orders\/:id/, `pane:\n${text}`);
+  assert.match(text, /connected/);
 });
