@@ -28,21 +28,31 @@ async function open(port: number): Promise<net.Socket> {
   return s;
 }
 
-/** Sends `bytes` and resolves with the next `n` bytes received. */
+/**
+ * Sends `bytes` and resolves with the next `n` bytes received. A server that does not answer
+ * within 30 s fails the bench instead of hanging it.
+ */
 function request(s: net.Socket, bytes: Buffer, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let got = 0;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      s.off("data", onData);
+      s.off("close", onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
     const onData = (c: Buffer) => {
       chunks.push(c);
       got += c.length;
-      if (got >= n) {
-        s.off("data", onData);
-        s.off("close", onClose);
-        resolve(Buffer.concat(chunks));
-      }
+      if (got >= n) done();
     };
-    const onClose = () => reject(new Error("connection closed"));
+    const onClose = () => done(new Error("connection closed"));
+    const timer = setTimeout(
+      () => done(new Error(`no reply in 30 s on port ${s.remotePort}`)),
+      30_000,
+    );
     s.on("data", onData);
     s.once("close", onClose);
     s.write(bytes);

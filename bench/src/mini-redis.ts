@@ -53,10 +53,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   const rounds = Number(args[args.indexOf("--rounds") + 1]) || 5;
   const requests = Number(args[args.indexOf("--requests") + 1]) || 200_000;
 
-  const ours = await startBenchServer("mini-redis");
-  const theirs = await startBenchServer("redis-server");
   const rows: BenchRow[] = [];
   const absolute: string[] = [];
+  const ours = await startBenchServer("mini-redis");
+  const theirs = await startBenchServer("redis-server").catch(async (e: unknown) => {
+    await ours.stop();
+    throw e;
+  });
   try {
     // Warm up both (JIT for ours), and create the key GET reads.
     for (const port of [ours.port, theirs.port]) {
