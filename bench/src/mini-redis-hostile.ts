@@ -1,7 +1,8 @@
 // mini-redis and redis-server under hostile and heavy clients, each on a fresh server process:
 // a client that pipelines 1000 GETs of a 1 MiB value and never reads (do the others still get
 // their PINGs answered? is the memory given back once it leaves?), and a subscriber that never
-// reads (how much memory until the server cuts it at the 32 MiB output limit?).
+// reads (how much memory until the server cuts it at the 32 MiB output limit?), and one 1.5 GB
+// request (is its memory given back?).
 import net from "node:net";
 import { type BenchServer, procMemory, startBenchServer } from "./redis-servers.ts";
 
@@ -153,6 +154,42 @@ export async function silentSubscriber(
     pub.destroy();
     sub.destroy();
     return { peak: procMemory(server.child.pid!, "VmHWM"), published, cut };
+  } finally {
+    await server.stop();
+  }
+}
+
+export interface BigRequestResult {
+  /** Peak resident memory of the server process, bytes. */
+  peak: number;
+  /** Resident memory 5 s after the reply, bytes. */
+  rssAfter: number;
+}
+
+/**
+ * One request of 1.5 GB: DEL of three 500 MB keys (none exists, so nothing is kept). Then,
+ * 5 s after its reply, the server's RSS.
+ */
+export async function bigRequest(name: BenchServer["name"]): Promise<BigRequestResult> {
+  const server = await startBenchServer(name);
+  try {
+    const s = await open(server.port);
+    const key = Buffer.alloc(500 * MB, "k");
+    const reply = new Promise<string>((resolve) =>
+      s.once("data", (c: Buffer) => resolve(c.toString())),
+    );
+    s.write("*4\r\n$3\r\nDEL\r\n");
+    for (let i = 0; i < 3; i++) {
+      s.write(`$${key.length}\r\n`);
+      s.write(key);
+      s.write("\r\n");
+    }
+    const r = await reply;
+    if (r !== ":0\r\n") throw new Error(`${name} answered ${JSON.stringify(r)} to the 1.5 GB DEL`);
+    await sleep(5000);
+    const rssAfter = procMemory(server.child.pid!, "VmRSS");
+    s.destroy();
+    return { peak: procMemory(server.child.pid!, "VmHWM"), rssAfter };
   } finally {
     await server.stop();
   }

@@ -37,6 +37,9 @@ const MAX_LINE = 64 * 1024;
 /** A bulk string at least this long gets a buffer of exactly its size (PROTO_MBULK_BIG_ARG). */
 const BIG_BULK = 32 * 1024;
 
+/** The first size a buffer growing for a big bulk string takes (see moveToOwned). */
+const BIG_STEP = 64 * 1024 * 1024;
+
 /** An owned buffer bigger than this is given back once its command is done. */
 const KEEP_OWNED = 1024 * 1024;
 
@@ -50,7 +53,7 @@ const EMPTY = Buffer.alloc(0);
 export interface CommandSink {
   /**
    * A complete command. `args` is only valid during the call: its bytes may be overwritten by
-   * the next read. Return false to stop parsing for now: the rest of the bytes stay buffered
+   * the next read, or their memory released once the command returns. Return false to stop parsing for now: the rest of the bytes stay buffered
    * and `resume` goes on from the next command (the connection is closing after QUIT, or wants
    * its replies sent before it runs more commands).
    */
@@ -130,7 +133,10 @@ export class RequestParser {
       this.buf = EMPTY;
       this.pos = this.end = 0;
       this.isOwned = false;
-      if (this.owned.length > KEEP_OWNED) this.owned = EMPTY;
+      if (this.owned.length > KEEP_OWNED) {
+        release(this.owned);
+        this.owned = EMPTY;
+      }
     } else if (!this.isOwned) {
       // A half-received command sits at the end of the socket's chunk: copy just that tail
       // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
@@ -169,12 +175,18 @@ export class RequestParser {
     const need = live + extra;
     let target = this.owned;
     if (target.length < need) {
-      // Doubling keeps the total copying linear in the size of the command.
-      const doubled = Math.max(target.length * 2, 4096);
+      // Doubling keeps the total copying linear in the size of the command. Inside a big bulk
+      // string, start at 64 MiB (or its end): the C allocator serves blocks that big straight
+      // from the kernel and gives them back when freed, where the small steps of a doubling
+      // would stay in its heap, and so in the process, after the request.
+      const doubled = Math.max(target.length * 2, cap > 0 ? Math.min(cap, BIG_STEP) : 4096);
       target = Buffer.allocUnsafe(Math.max(need, cap > 0 ? Math.min(doubled, cap) : doubled));
     }
     // copy() handles overlapping ranges, so compacting within the same buffer is fine.
     this.buf.copy(target, 0, this.pos, this.end);
+    // A big buffer outgrown is released now, not at the next garbage collection: growing to a
+    // 512 MB argument would otherwise leave every smaller step allocated too.
+    if (target !== this.owned && this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = target;
     this.buf = target;
     this.isOwned = true;
@@ -299,11 +311,24 @@ export class RequestParser {
     this.failed = true;
     this.searched = 0;
     this.buf = EMPTY;
+    if (this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = EMPTY;
     this.pos = this.end = 0;
     sink.onProtocolError(`Protocol error: ${message}`);
     return false;
   }
+}
+
+/**
+ * Gives a big buffer's memory back at once. V8 frees an ArrayBuffer only when it collects it,
+ * and an idle server allocates nothing, so it may never collect: after a 1.5 GB request the
+ * memory would stay with the process. Detaching (`transfer(0)`) frees it now. Only for buffers
+ * the parser allocated and no longer refers to (argument views die with their command); never
+ * for a slice of a shared one.
+ */
+function release(buf: Buffer): void {
+  const ab = buf.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (buf.byteOffset === 0 && ab.byteLength === buf.length) ab.transfer?.(0);
 }
 
 /**

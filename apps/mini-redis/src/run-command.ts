@@ -23,7 +23,7 @@ export function runCommand(s: CommandHost, args: Args, connection: SpanHandle): 
   const cmd = lookup(args);
   if (cmd === undefined) {
     if (isCrossProtocol(args)) s.onHttpRequest();
-    else reject(s, connection, args.text(0).slice(0, 64), unknownCommandError(args));
+    else reject(s, connection, args.textPrefix(0, 64), unknownCommandError(args));
     return;
   }
   const arity = arityError(cmd, args);
@@ -87,5 +87,5 @@ function reject(s: Session, connection: SpanHandle, name: string, message: strin
 
 /** The key as a span field: text, cut at 128 bytes (a key may be 512 MB). */
 function keyForSpan(args: Args, i: number): string {
-  return args.len(i) > 128 ? `${args.view(i).subarray(0, 128).toString("utf8")}…` : args.text(i);
+  return args.len(i) > 128 ? `${args.textPrefix(i, 128)}…` : args.text(i);
 }
