@@ -7,6 +7,7 @@ import { warnCrossProtocol } from "./cross-protocol.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
+import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
 import type { Shared } from "./session.ts";
@@ -27,6 +28,9 @@ const HIGH_WATER = 1024 * 1024;
  * turn of the event loop per 64 KiB, not the time to compute all of its replies.
  */
 const TURN_BUDGET = 64 * 1024;
+
+/** Reads at least this long are released once parsed (see `parse`). */
+const RELEASE_READS_FROM = 16 * 1024;
 
 /** How long a closing connection waits for the client's FIN after our last byte left. */
 const LINGER_MS = 2000;
@@ -165,8 +169,15 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
   }
 
   private parse(chunk: Buffer | undefined): void {
-    if (chunk === undefined) this.parser.resume(this);
-    else this.parser.feed(chunk, this);
+    if (chunk === undefined) {
+      this.parser.resume(this);
+      return;
+    }
+    this.parser.feed(chunk, this);
+    // The parser copied what it still needs. A big read's memory goes back now: a client
+    // streaming a huge value would otherwise leave up to V8's external-memory margin (64 MB)
+    // of spent reads behind. Small reads are left to the garbage collector, which is cheaper.
+    if (chunk.length >= RELEASE_READS_FROM) release(chunk);
   }
 
   /**

@@ -13,6 +13,7 @@
 // allocates nothing per command; a command copies only what it keeps (a key, a stored value).
 import { Args } from "./args.ts";
 import { splitInline } from "./inline.ts";
+import { release } from "./release.ts";
 
 /** The limits a client's requests must respect; the defaults are Redis's. */
 export interface ParserLimits {
@@ -317,18 +318,6 @@ export class RequestParser {
     sink.onProtocolError(`Protocol error: ${message}`);
     return false;
   }
-}
-
-/**
- * Gives a big buffer's memory back at once. V8 frees an ArrayBuffer only when it collects it,
- * and an idle server allocates nothing, so it may never collect: after a 1.5 GB request the
- * memory would stay with the process. Detaching (`transfer(0)`) frees it now. Only for buffers
- * the parser allocated and no longer refers to (argument views die with their command); never
- * for a slice of a shared one.
- */
-function release(buf: Buffer): void {
-  const ab = buf.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (buf.byteOffset === 0 && ab.byteLength === buf.length) ab.transfer?.(0);
 }
 
 /**
