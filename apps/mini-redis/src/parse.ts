@@ -35,7 +35,7 @@ export const DEFAULT_LIMITS: ParserLimits = {
  */
 const MAX_LINE = 64 * 1024;
 
-/** A bulk string at least this long gets a buffer of exactly its size (PROTO_MBULK_BIG_ARG). */
+/** A bulk string at least this long grows its buffer no further than its end (PROTO_MBULK_BIG_ARG). */
 const BIG_BULK = 32 * 1024;
 
 /** The first size a buffer growing for a big bulk string takes (see moveToOwned). */
@@ -54,9 +54,10 @@ const EMPTY = Buffer.alloc(0);
 export interface CommandSink {
   /**
    * A complete command. `args` is only valid during the call: its bytes may be overwritten by
-   * the next read, or their memory released once the command returns. Return false to stop parsing for now: the rest of the bytes stay buffered
-   * and `resume` goes on from the next command (the connection is closing after QUIT, or wants
-   * its replies sent before it runs more commands).
+   * the next read, or their memory released once the command returns. Return false to stop
+   * parsing for now: the rest of the bytes stay buffered and `resume` goes on from the next
+   * command (the connection is closing after QUIT, or wants its replies sent before it runs
+   * more commands).
    */
   onCommand(args: Args): boolean;
   /** The stream is not valid RESP. Redis replies `-ERR Protocol error: ...` and closes. */
