@@ -1,7 +1,8 @@
 // mini-redis and redis-server under hostile and heavy clients, each on a fresh server process:
 // a client that pipelines 1000 GETs of a 1 MiB value and never reads (do the others still get
 // their PINGs answered? is the memory given back once it leaves?), and a subscriber that never
-// reads (how much memory until the server cuts it at the 32 MiB output limit?).
+// reads (how much memory until the server cuts it at the 32 MiB output limit?), and one 1.5 GB
+// request (is its memory given back?).
 import net from "node:net";
 import { type BenchServer, procMemory, startBenchServer } from "./redis-servers.ts";
 
@@ -28,21 +29,31 @@ async function open(port: number): Promise<net.Socket> {
   return s;
 }
 
-/** Sends `bytes` and resolves with the next `n` bytes received. */
+/**
+ * Sends `bytes` and resolves with the next `n` bytes received. A server that does not answer
+ * within 30 s fails the bench instead of hanging it.
+ */
 function request(s: net.Socket, bytes: Buffer, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let got = 0;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      s.off("data", onData);
+      s.off("close", onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
     const onData = (c: Buffer) => {
       chunks.push(c);
       got += c.length;
-      if (got >= n) {
-        s.off("data", onData);
-        s.off("close", onClose);
-        resolve(Buffer.concat(chunks));
-      }
+      if (got >= n) done();
     };
-    const onClose = () => reject(new Error("connection closed"));
+    const onClose = () => done(new Error("connection closed"));
+    const timer = setTimeout(
+      () => done(new Error(`no reply in 30 s on port ${s.remotePort}`)),
+      30_000,
+    );
     s.on("data", onData);
     s.once("close", onClose);
     s.write(bytes);
@@ -143,6 +154,42 @@ export async function silentSubscriber(
     pub.destroy();
     sub.destroy();
     return { peak: procMemory(server.child.pid!, "VmHWM"), published, cut };
+  } finally {
+    await server.stop();
+  }
+}
+
+export interface BigRequestResult {
+  /** Peak resident memory of the server process, bytes. */
+  peak: number;
+  /** Resident memory 5 s after the reply, bytes. */
+  rssAfter: number;
+}
+
+/**
+ * One request of 1.5 GB: DEL of three 500 MB keys (none exists, so nothing is kept). Then,
+ * 5 s after its reply, the server's RSS.
+ */
+export async function bigRequest(name: BenchServer["name"]): Promise<BigRequestResult> {
+  const server = await startBenchServer(name);
+  try {
+    const s = await open(server.port);
+    const key = Buffer.alloc(500 * MB, "k");
+    const reply = new Promise<string>((resolve) =>
+      s.once("data", (c: Buffer) => resolve(c.toString())),
+    );
+    s.write("*4\r\n$3\r\nDEL\r\n");
+    for (let i = 0; i < 3; i++) {
+      s.write(`$${key.length}\r\n`);
+      s.write(key);
+      s.write("\r\n");
+    }
+    const r = await reply;
+    if (r !== ":0\r\n") throw new Error(`${name} answered ${JSON.stringify(r)} to the 1.5 GB DEL`);
+    await sleep(5000);
+    const rssAfter = procMemory(server.child.pid!, "VmRSS");
+    s.destroy();
+    return { peak: procMemory(server.child.pid!, "VmHWM"), rssAfter };
   } finally {
     await server.stop();
   }

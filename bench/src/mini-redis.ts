@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import type { BenchResult, BenchRow } from "./harness.ts";
 import { median } from "./harness.ts";
-import { pipelineHog, silentSubscriber } from "./mini-redis-hostile.ts";
+import { bigRequest, pipelineHog, silentSubscriber } from "./mini-redis-hostile.ts";
 import { need, redisVersion, startBenchServer } from "./redis-servers.ts";
 
 interface Mode {
@@ -53,10 +53,13 @@ export async function run(args: string[]): Promise<BenchResult> {
   const rounds = Number(args[args.indexOf("--rounds") + 1]) || 5;
   const requests = Number(args[args.indexOf("--requests") + 1]) || 200_000;
 
-  const ours = await startBenchServer("mini-redis");
-  const theirs = await startBenchServer("redis-server");
   const rows: BenchRow[] = [];
   const absolute: string[] = [];
+  const ours = await startBenchServer("mini-redis");
+  const theirs = await startBenchServer("redis-server").catch(async (e: unknown) => {
+    await ours.stop();
+    throw e;
+  });
   try {
     // Warm up both (JIT for ours), and create the key GET reads.
     for (const port of [ours.port, theirs.port]) {
@@ -129,6 +132,20 @@ export async function run(args: string[]): Promise<BenchResult> {
     );
   }
 
+  const bigOurs = await bigRequest("mini-redis");
+  const bigTheirs = await bigRequest("redis-server");
+  rows.push(
+    memoryRow(
+      "RSS 5 s after a 1.5 GB request (DEL of three 500 MB keys)",
+      bigOurs.rssAfter,
+      bigTheirs.rssAfter,
+      100,
+    ),
+  );
+  absolute.push(
+    `1.5 GB request: peak RSS ${mib(bigOurs.peak)} / ${mib(bigTheirs.peak)} MiB (ours / redis-server)`,
+  );
+
   return {
     name: "mini-redis",
     title: "mini-redis vs redis-server (redis-benchmark, hostile and heavy clients)",
@@ -137,7 +154,7 @@ export async function run(args: string[]): Promise<BenchResult> {
       `redis-benchmark -c 50 -n ${requests} -t set|get [-P 16], ${rounds} alternating rounds per row, median shown; the unpipelined rows' ratio is their worst round.`,
       "Both servers run in their own process on the same machine as redis-benchmark, logging at warn.",
       "mini-redis runs each connection as a @periscope/runtime task (Db Mutex, client-limit Semaphore) with no console attached: the runtime's disabled path.",
-      "Hostile clients, each on fresh servers: three clients PING in a loop while a fourth writes 1000 GETs of a 1 MiB value at once and never reads, for 4 s; it then disconnects and RSS is read 5 s later. A subscriber that never reads gets messages (16 PUBLISH per write) until the server cuts it; peak RSS is the process's VmHWM.",
+      "Hostile clients, each on fresh servers: three clients PING in a loop while a fourth writes 1000 GETs of a 1 MiB value at once and never reads, for 4 s; it then disconnects and RSS is read 5 s later. A subscriber that never reads gets messages (16 PUBLISH per write) until the server cuts it; peak RSS is the process's VmHWM. One client sends a 1.5 GB DEL; RSS is read 5 s after the reply.",
       `Peer: ${redisVersion()}, no persistence, default limits (client-output-buffer-limit pubsub 32mb).`,
       ...absolute,
     ],

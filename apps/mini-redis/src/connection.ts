@@ -2,31 +2,17 @@
 // This is tokio mini-redis's `Handler` and `Connection` in one: `run()` is the body of the
 // connection's @periscope/runtime task, a loop over reads as `Handler::run` loops on `read_frame`.
 import type { Socket } from "node:net";
-import {
-  spawn,
-  type UnboundedReceiver,
-  type UnboundedSender,
-  unboundedChannel,
-} from "@periscope/runtime";
-import { type Args, CommandError } from "./args.ts";
-import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
+import type { Args } from "./args.ts";
+import { warnCrossProtocol } from "./cross-protocol.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
+import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
-import type { Session, Shared } from "./session.ts";
-import {
-  commandSpan,
-  commandSpansEnabled,
-  connectionSpan,
-  debugEvent,
-  errorEvent,
-  type SpanHandle,
-  T_CMD,
-  T_CONN,
-  T_SERVER,
-  warnEvent,
-} from "./trace.ts";
+import { type CommandHost, runCommand } from "./run-command.ts";
+import type { Shared } from "./session.ts";
+import { SubscriberTask } from "./subscriber-task.ts";
+import { connectionSpan, debugEvent, type SpanHandle, T_CONN, warnEvent } from "./trace.ts";
 
 /**
  * Unsent reply bytes queued in the socket above which a (non-subscriber) client's commands wait
@@ -43,9 +29,8 @@ const HIGH_WATER = 1024 * 1024;
  */
 const TURN_BUDGET = 64 * 1024;
 
-/** Redis's words when it sees an HTTP request (see `crossProtocolAttack`). */
-const SECURITY_WARNING =
-  "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.";
+/** Reads at least this long are released once parsed (see `parse`). */
+const RELEASE_READS_FROM = 16 * 1024;
 
 /** How long a closing connection waits for the client's FIN after our last byte left. */
 const LINGER_MS = 2000;
@@ -53,7 +38,7 @@ const LINGER_MS = 2000;
 /** The connection whose commands are running right now (a PUBLISH may reach its own sender). */
 let handling: Connection | undefined;
 
-export class Connection implements CommandSink, Flushable, Session, Subscriber {
+export class Connection implements CommandHost, CommandSink, Flushable, Subscriber {
   readonly shared: Shared;
   readonly out = new ReplyWriter();
   readonly subscriber: Subscriber = this;
@@ -81,9 +66,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   private readonly inbox: (Buffer | null)[] = [];
   /** Set while the task waits for a read. */
   private wakeReader: (() => void) | undefined;
-  /** The subscriber task's queue of encoded messages, while in subscribe mode. */
-  private messages: UnboundedSender<Buffer> | undefined;
-  private messagesRx: UnboundedReceiver<Buffer> | undefined;
+  /** Published messages on their way to the output, in subscribe mode. */
+  private readonly messages: SubscriberTask;
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -96,6 +80,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       maxMultibulkLength: shared.maxMultibulkLength,
     });
     this.span = connectionSpan(this.peer, id);
+    this.messages = new SubscriberTask(this.peer, (frame) => this.push(frame));
     this.lastInteraction = shared.clock.now();
     // Socket callbacks run in the context the socket was accepted in, not in the task: they only
     // queue the read and wake the task, which does the work (so the console counts it as the
@@ -184,8 +169,15 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   }
 
   private parse(chunk: Buffer | undefined): void {
-    if (chunk === undefined) this.parser.resume(this);
-    else this.parser.feed(chunk, this);
+    if (chunk === undefined) {
+      this.parser.resume(this);
+      return;
+    }
+    this.parser.feed(chunk, this);
+    // The parser copied what it still needs. A big read's memory goes back now: a client
+    // streaming a huge value would otherwise leave up to V8's external-memory margin (64 MB)
+    // of spent reads behind. Small reads are left to the garbage collector, which is cheaper.
+    if (chunk.length >= RELEASE_READS_FROM) release(chunk);
   }
 
   /**
@@ -230,91 +222,20 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   }
 
   onCommand(args: Args): boolean {
-    this.execute(args);
+    runCommand(this, args, this.span);
     if (this.closing) return false;
     if (this.out.size < TURN_BUDGET) return true;
     this.yielded = true;
     return false;
   }
 
-  private execute(args: Args): void {
-    const cmd = lookup(args);
-    if (cmd === undefined) {
-      if (isCrossProtocol(args)) this.crossProtocolAttack();
-      else this.reject(args.text(0).slice(0, 64), unknownCommandError(args));
-      return;
-    }
-    const arity = arityError(cmd, args);
-    if (arity !== undefined) {
-      this.reject(cmd.name, arity);
-      return;
-    }
-    if (this.channels.size > 0 && !cmd.inSubscribeMode && !this.out.resp3) {
-      this.reject(cmd.name, subscribeModeError(cmd));
-      return;
-    }
-    // One span per command, but only when a subscriber wants it: on the hot path a disabled
-    // span costs this one check.
-    const span = commandSpansEnabled()
-      ? commandSpan(
-          this.span,
-          cmd.name,
-          cmd.keyIndex > 0 ? keyForSpan(args, cmd.keyIndex) : undefined,
-        )
-      : undefined;
-    // The Db lock (tokio's mini-redis keeps its state behind a std Mutex). Commands never await,
-    // so the critical section is one synchronous call and the lock is always free here: tryLock
-    // is the whole cost, and the console still shows the lock and how often it is taken.
-    const metrics = this.shared.metrics;
-    const t0 = metrics === undefined ? 0 : performance.now();
-    const guard = this.shared.dbLock.tryLock();
-    if (guard === undefined) {
-      errorEvent(T_CMD, "db lock held across an await (a bug)", { name: cmd.name }, this.span);
-      this.out.error(INTERNAL_ERROR);
-      span?.record("error", INTERNAL_ERROR).close();
-      return;
-    }
-    try {
-      cmd.run(args, this);
-    } catch (err) {
-      let message = INTERNAL_ERROR;
-      if (err instanceof CommandError) {
-        message = err.message;
-      } else {
-        // A bug in a command must cost one reply, not the whole server.
-        errorEvent(T_CMD, "command failed", { name: cmd.name, error: String(err) }, this.span);
-      }
-      this.out.error(message);
-      // The span's status becomes an error with the reply's text, in the viewer as in Jaeger.
-      span?.record("error", message);
-    } finally {
-      guard.release();
-      span?.close();
-      metrics?.command(cmd.name, (performance.now() - t0) / 1000);
-    }
-  }
-
   /**
-   * The error reply to a command that is not run (unknown, wrong arity, not allowed in
-   * subscribe mode), with a command span marked as failed when spans are wanted.
+   * A `POST` or `Host:` command is an HTTP request (see cross-protocol.ts). Like Redis, drop the
+   * connection at once, without replying even to the commands before it in the same read;
+   * commands after it never run.
    */
-  private reject(name: string, message: string): void {
-    this.out.error(message);
-    if (commandSpansEnabled()) commandSpan(this.span, name, undefined, message).close();
-  }
-
-  /**
-   * A `POST` or `Host:` command is an HTTP request: a web page (or a server-side request
-   * forgery) aiming at a Redis on localhost, with commands hidden in the body. Redis drops the
-   * connection at once, without replying even to the commands before it, and warns at most once
-   * a minute; so do we. Commands after it in the same read never run.
-   */
-  private crossProtocolAttack(): void {
-    const now = this.shared.clock.now();
-    if (now - this.shared.lastSecurityWarning > 60_000) {
-      this.shared.lastSecurityWarning = now;
-      warnEvent(T_SERVER, SECURITY_WARNING, { peer: this.peer }, this.span);
-    }
+  onHttpRequest(): void {
+    warnCrossProtocol(this.shared, this.peer, this.span);
     this.closing = true;
     this.out.discard();
     this.socket.destroy();
@@ -349,59 +270,18 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
 
   /**
    * Receives a published message (called by the publisher): it goes on this connection's
-   * channel, which the subscriber task drains (see `startSubscriberTask`).
+   * channel, which the subscriber task drains (see subscriber-task.ts).
    */
   deliver(frame: Buffer): void {
     if (this.dead || this.closing) return;
     if (handling === this) {
       // RESP3 lets a subscriber PUBLISH to its own channel; Redis queues the message before the
       // PUBLISH reply, so it skips the channel (after whatever is already waiting in it).
-      this.drainMessages();
+      this.messages.drain();
       this.push(frame);
       return;
     }
-    if (this.messages === undefined) this.startSubscriberTask();
-    this.messages?.send(frame);
-  }
-
-  /** Moves every message already in the channel to the output. */
-  private drainMessages(): void {
-    const rx = this.messagesRx;
-    if (rx === undefined) return;
-    let r = rx.tryRecv();
-    while (r.ok) {
-      this.push(r.value);
-      r = rx.tryRecv();
-    }
-  }
-
-  /**
-   * In subscribe mode a second task moves published messages from the connection's unbounded
-   * mpsc channel to its output, as tokio's mini-redis merges its subscription streams. The
-   * channel never holds more than one publisher's batch: the task drains it right after.
-   */
-  private startSubscriberTask(): void {
-    const [tx, rx] = unboundedChannel<Buffer>();
-    this.messages = tx;
-    this.messagesRx = rx;
-    spawn(
-      async () => {
-        for (;;) {
-          this.drainMessages();
-          const frame = await rx.recv();
-          if (frame === undefined) return;
-          this.push(frame);
-        }
-      },
-      { name: "subscriber", fields: { peer: this.peer } },
-    );
-  }
-
-  /** Leaves subscribe mode's channel, so the subscriber task ends. */
-  private stopSubscriberTask(): void {
-    this.messages?.close();
-    this.messages = undefined;
-    this.messagesRx = undefined;
+    this.messages.send(frame);
   }
 
   /**
@@ -479,23 +359,10 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     // A closed subscriber must leave its channels, or publishers would keep feeding it.
     for (const channel of this.channels) this.shared.pubsub.unsubscribe(channel, this);
     this.channels.clear();
-    this.stopSubscriberTask();
+    this.messages.stop();
     this.out.discard();
     debugEvent(T_CONN, "connection closed", { peer: this.peer }, this.span);
     this.span.close();
     this.onClosed(this);
   }
-}
-
-const INTERNAL_ERROR = "ERR internal error in mini-redis; the server log has the details";
-
-/** Whether the command is `POST` or `Host:`, which start an HTTP request. */
-function isCrossProtocol(args: Args): boolean {
-  const n = args.len(0);
-  return (n === 4 && args.is(0, "post")) || (n === 5 && args.is(0, "host:"));
-}
-
-/** The key as a span field: text, cut at 128 bytes (a key may be 512 MB). */
-function keyForSpan(args: Args, i: number): string {
-  return args.len(i) > 128 ? `${args.view(i).subarray(0, 128).toString("utf8")}…` : args.text(i);
 }

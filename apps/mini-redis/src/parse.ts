@@ -12,6 +12,8 @@
 // Arguments are handed to the command as offsets into that buffer (see `Args`), so the parser
 // allocates nothing per command; a command copies only what it keeps (a key, a stored value).
 import { Args } from "./args.ts";
+import { splitInline } from "./inline.ts";
+import { release } from "./release.ts";
 
 /** The limits a client's requests must respect; the defaults are Redis's. */
 export interface ParserLimits {
@@ -33,8 +35,11 @@ export const DEFAULT_LIMITS: ParserLimits = {
  */
 const MAX_LINE = 64 * 1024;
 
-/** A bulk string at least this long gets a buffer of exactly its size (PROTO_MBULK_BIG_ARG). */
+/** A bulk string at least this long grows its buffer no further than its end (PROTO_MBULK_BIG_ARG). */
 const BIG_BULK = 32 * 1024;
+
+/** The first size a buffer growing for a big bulk string takes (see moveToOwned). */
+const BIG_STEP = 64 * 1024 * 1024;
 
 /** An owned buffer bigger than this is given back once its command is done. */
 const KEEP_OWNED = 1024 * 1024;
@@ -49,9 +54,10 @@ const EMPTY = Buffer.alloc(0);
 export interface CommandSink {
   /**
    * A complete command. `args` is only valid during the call: its bytes may be overwritten by
-   * the next read. Return false to stop parsing for now: the rest of the bytes stay buffered
-   * and `resume` goes on from the next command (the connection is closing after QUIT, or wants
-   * its replies sent before it runs more commands).
+   * the next read, or their memory released once the command returns. Return false to stop
+   * parsing for now: the rest of the bytes stay buffered and `resume` goes on from the next
+   * command (the connection is closing after QUIT, or wants its replies sent before it runs
+   * more commands).
    */
   onCommand(args: Args): boolean;
   /** The stream is not valid RESP. Redis replies `-ERR Protocol error: ...` and closes. */
@@ -129,7 +135,10 @@ export class RequestParser {
       this.buf = EMPTY;
       this.pos = this.end = 0;
       this.isOwned = false;
-      if (this.owned.length > KEEP_OWNED) this.owned = EMPTY;
+      if (this.owned.length > KEEP_OWNED) {
+        release(this.owned);
+        this.owned = EMPTY;
+      }
     } else if (!this.isOwned) {
       // A half-received command sits at the end of the socket's chunk: copy just that tail
       // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
@@ -168,12 +177,18 @@ export class RequestParser {
     const need = live + extra;
     let target = this.owned;
     if (target.length < need) {
-      // Doubling keeps the total copying linear in the size of the command.
-      const doubled = Math.max(target.length * 2, 4096);
+      // Doubling keeps the total copying linear in the size of the command. Inside a big bulk
+      // string, start at 64 MiB (or its end): the C allocator serves blocks that big straight
+      // from the kernel and gives them back when freed, where the small steps of a doubling
+      // would stay in its heap, and so in the process, after the request.
+      const doubled = Math.max(target.length * 2, cap > 0 ? Math.min(cap, BIG_STEP) : 4096);
       target = Buffer.allocUnsafe(Math.max(need, cap > 0 ? Math.min(doubled, cap) : doubled));
     }
     // copy() handles overlapping ranges, so compacting within the same buffer is fine.
     this.buf.copy(target, 0, this.pos, this.end);
+    // A big buffer outgrown is released now, not at the next garbage collection: growing to a
+    // 512 MB argument would otherwise leave every smaller step allocated too.
+    if (target !== this.owned && this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = target;
     this.buf = target;
     this.isOwned = true;
@@ -298,6 +313,7 @@ export class RequestParser {
     this.failed = true;
     this.searched = 0;
     this.buf = EMPTY;
+    if (this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = EMPTY;
     this.pos = this.end = 0;
     sink.onProtocolError(`Protocol error: ${message}`);
@@ -342,85 +358,4 @@ export function parseInteger(buf: Uint8Array, start: number, end: number): numbe
     n = n * 10 + d;
   }
   return negative ? -n : n;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-function hexValue(c: number | undefined): number {
-  if (c === undefined) return -1;
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
-
-const ESCAPES: Record<number, number> = { 110: 0x0a, 114: 0x0d, 116: 0x09, 98: 0x08, 97: 0x07 };
-
-/**
- * Splits an inline command into arguments with the rules of Redis's `sdssplitargs`: blanks
- * separate arguments; "double quotes" allow \n \r \t \b \a \xHH and \" escapes; 'single quotes'
- * only \'; a closing quote must be followed by a blank. Returns false on unbalanced quotes.
- */
-function splitInline(src: Buffer, start: number, end: number, dst: Buffer, args: Args): boolean {
-  let p = start;
-  let w = 0;
-  while (true) {
-    while (p < end && isSpace(src[p]!)) p++;
-    if (p >= end || src[p] === 0) return true;
-    const argStart = w;
-    let inDouble = false;
-    let inSingle = false;
-    let done = false;
-    while (!done) {
-      const c = p < end ? src[p]! : 0;
-      if (inDouble) {
-        if (c === 0x5c && src[p + 1] === 0x78 && p + 3 < end) {
-          const hi = hexValue(src[p + 2]);
-          const lo = hexValue(src[p + 3]);
-          if (hi >= 0 && lo >= 0) {
-            dst[w++] = hi * 16 + lo;
-            p += 3;
-          } else {
-            dst[w++] = 0x78;
-            p += 1;
-          }
-        } else if (c === 0x5c && p + 1 < end) {
-          p++;
-          const e = src[p]!;
-          dst[w++] = ESCAPES[e] ?? e;
-        } else if (c === 0x22) {
-          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
-          done = true;
-        } else if (p >= end) {
-          return false;
-        } else {
-          dst[w++] = c;
-        }
-      } else if (inSingle) {
-        if (c === 0x5c && src[p + 1] === 0x27 && p + 1 < end) {
-          p++;
-          dst[w++] = 0x27;
-        } else if (c === 0x27) {
-          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
-          done = true;
-        } else if (p >= end) {
-          return false;
-        } else {
-          dst[w++] = c;
-        }
-      } else if (p >= end || c === 0 || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-        done = true;
-      } else if (c === 0x22) {
-        inDouble = true;
-      } else if (c === 0x27) {
-        inSingle = true;
-      } else {
-        dst[w++] = c;
-      }
-      if (p < end) p++;
-    }
-    args.push(argStart, w);
-  }
 }

@@ -252,16 +252,18 @@ export class ReplyWriter {
     if (this.size === 0) return true;
     const backedUp = socket.writableLength !== 0;
     const tail = this.buf.subarray(this.start, this.length);
-    const own = (b: Buffer) => (backedUp ? exactCopy(b) : b);
     let ok: boolean;
     if (this.pieces.length === 0) {
-      ok = socket.write(own(tail));
+      ok = socket.write(backedUp ? exactCopy(tail) : tail);
     } else {
       if (tail.length > 0) this.pieces.push(tail);
       socket.cork();
       ok = true;
       // Slices of our buffer are copied when backed up; shared values never are.
-      for (const p of this.pieces) ok = socket.write(p.buffer === this.buf.buffer ? own(p) : p);
+      const ours = this.buf.buffer;
+      for (const p of this.pieces) {
+        ok = socket.write(backedUp && p.buffer === ours ? exactCopy(p) : p);
+      }
       socket.uncork();
       this.pieces = [];
       this.piecesLength = 0;

@@ -172,3 +172,40 @@ test("back-pressure: a client that does not read its replies has its later comma
     await server.close();
   }
 });
+
+/** Publishes 64 KiB messages, 16 per write, until PUBLISH says nobody received one. */
+async function publishUntilCut(port: number): Promise<number> {
+  const sub = await connect(port);
+  sub.write(cmd("SUBSCRIBE", "firehose"));
+  await readBytes(sub, "*3\r\n$9\r\nsubscribe\r\n$8\r\nfirehose\r\n:1\r\n".length);
+  sub.pause();
+  const pub = await connect(port);
+  const batch = Buffer.concat(
+    Array.from({ length: 16 }, () => cmd("PUBLISH", "firehose", Buffer.alloc(64 * 1024, "m"))),
+  );
+  let published = 0;
+  for (let cut = false; !cut && published < 4096; published += 16) {
+    pub.write(batch);
+    cut = (await readBytes(pub, 16 * 4)).toString().includes(":0\r\n");
+  }
+  pub.destroy();
+  sub.destroy();
+  return published;
+}
+
+test("the 32 MiB pub/sub limit cuts a silent subscriber after as many messages as redis-server", {
+  skip,
+}, async () => {
+  const ours = await startServer({ port: 0 });
+  const redis = await startRedis();
+  try {
+    const a = await publishUntilCut(ours.port);
+    const b = await publishUntilCut(redis.port);
+    // 32 MiB of 64 KiB messages is 512, plus what the kernel's socket buffers absorb first.
+    assert.ok(a >= 512 && a < 4096, `ours cut after ${a}`);
+    assert.ok(Math.abs(a - b) <= b / 10, `ours cut after ${a} messages, redis-server after ${b}`);
+  } finally {
+    await ours.close();
+    await redis.stop();
+  }
+});

@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { test } from "node:test";
 import type { Args } from "../src/args.ts";
+import { startServer } from "../src/index.ts";
 import { type CommandSink, RequestParser } from "../src/parse.ts";
 import { ReplyWriter } from "../src/reply.ts";
-import { cmd } from "./helpers.ts";
+import { cmd, exchange } from "./helpers.ts";
 
 const MB = 1024 * 1024;
 
@@ -116,4 +117,28 @@ test("the writer gives back a buffer grown for one big copied reply", () => {
   assert.ok(out.capacity >= 4 * MB);
   out.flush(socket);
   assert.ok(out.capacity <= 64 * 1024);
+});
+
+test("a key longer than any stored is answered as missing without being made a string", async () => {
+  const server = await startServer({ port: 0 });
+  try {
+    const long = "k".repeat(1000);
+    const longer = `${long}!`;
+    assert.equal(server.db.longestKey, 0);
+    const out = await exchange(
+      server.port,
+      Buffer.concat([
+        cmd("SET", long, "v"),
+        cmd("GET", longer),
+        cmd("EXISTS", long, longer, long),
+        cmd("TTL", longer),
+        cmd("DEL", longer, long),
+        cmd("GET", long),
+      ]),
+    );
+    assert.equal(out.toString(), "+OK\r\n$-1\r\n:2\r\n:-2\r\n:1\r\n$-1\r\n");
+    assert.equal(server.db.longestKey, 1000);
+  } finally {
+    await server.close();
+  }
 });

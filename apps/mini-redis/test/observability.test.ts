@@ -187,6 +187,12 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   );
   assert.equal(cliSpan?.attributes.command, "GET");
 
+  // Failed commands: an unknown one and a wrong arity become error spans with the reply's text.
+  const bad = await connect(ports.redis);
+  bad.write(Buffer.concat([cmd("FROB", "x"), cmd("GET")]));
+  await readBytes(bad, 111);
+  bad.destroy();
+
   server.kill("SIGTERM");
   const exit = await new Promise<number | null>((r) => server.on("exit", r));
   assert.equal(exit, 0, logs);
@@ -207,6 +213,18 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   const parent = conns.find((c) => c.spanId === cmds[0]?.parentSpanId);
   assert.ok(parent, "command span is a child of its connection span");
   assert.equal(parent.traceId, cmds[0]?.traceId);
+  assert.deepEqual(
+    cmds.map((s) => s.status.code),
+    [0, 0],
+    "commands that worked have no status",
+  );
+  const frob = spans.find((s) => s.name === "FROB");
+  assert.deepEqual(frob?.status, {
+    code: 2,
+    message: "ERR unknown command 'FROB', with args beginning with: 'x' ",
+  });
+  const arity = spans.find((s) => s.name === "GET" && s.status.code === 2);
+  assert.equal(arity?.status.message, "ERR wrong number of arguments for 'get' command");
   // The client's span names the server it talked to.
   assert.equal(helloPeer, `127.0.0.1:${ports.redis}`);
 });
