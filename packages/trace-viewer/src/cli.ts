@@ -1,7 +1,7 @@
 // `periscope viewer`: parses flags, starts the viewer, prints where it listens and stops
 // cleanly (exit 0) on SIGINT or SIGTERM.
 import { parseArgs } from "node:util";
-import { parseDuration } from "./query-params.ts";
+import { parseDuration } from "./query/params.ts";
 import { DEFAULT_MAX_BODY, defaultDataDir, startViewer, type ViewerOptions } from "./viewer.ts";
 
 const HELP = `usage: periscope viewer [options]

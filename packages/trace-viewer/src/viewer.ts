@@ -4,12 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { directSink } from "./ingest.ts";
-import { handleQuery, sendJson } from "./query-api.ts";
-import { type GrpcReceiver, startGrpcReceiver } from "./receiver-grpc.ts";
-import { createOtlpHttpHandler } from "./receiver-http.ts";
+import { directSink } from "./receivers/ingest.ts";
+import { handleQuery, sendJson } from "./query/api.ts";
+import { type GrpcReceiver, startGrpcReceiver } from "./receivers/otlp-grpc.ts";
+import { createOtlpHttpHandler } from "./receivers/otlp-http.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
-import { TraceStore } from "./store.ts";
+import { TraceStore } from "./store/store.ts";
 
 export interface ViewerOptions {
   /** UI and query API address, "host:port" (default 127.0.0.1:16686; port 0 picks one). */

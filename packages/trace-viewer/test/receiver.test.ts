@@ -11,7 +11,7 @@ import {
   ExportTraceServiceRequest,
   ExportTraceServiceResponse,
   RpcStatus,
-} from "../src/otlp-schema.ts";
+} from "../src/otlp/schema.ts";
 import {
   getJson,
   hexId,

@@ -11,8 +11,8 @@ import type {
   OtlpEvent,
   OtlpLink,
   SpanBody,
-} from "./model.ts";
-import { ExportTraceServiceRequest } from "./otlp-schema.ts";
+} from "../model.ts";
+import { ExportTraceServiceRequest } from "./schema.ts";
 import { encodeSpan, spanSlices } from "./span-bytes.ts";
 
 export class OtlpDecodeError extends Error {

@@ -2,10 +2,10 @@
 // Both receivers go through here, so HTTP and gRPC accept and reject the same spans. Requests
 // that arrive together are committed together (group commit), and each is answered only after
 // that commit, so an acknowledged batch is always on disk.
-import type { DecodedExport } from "./model.ts";
-import { decodeProtobuf, OtlpDecodeError } from "./otlp-decode.ts";
-import { decodeJson } from "./otlp-json-decode.ts";
-import type { TraceStore } from "./store.ts";
+import type { DecodedExport } from "../model.ts";
+import { decodeProtobuf, OtlpDecodeError } from "../otlp/decode.ts";
+import { decodeJson } from "../otlp/json-decode.ts";
+import type { TraceStore } from "../store/store.ts";
 
 export interface IngestResult {
   accepted: number;

@@ -8,9 +8,9 @@ import {
   type SpanBody,
   type StoredSpan,
   valueText,
-} from "./model.ts";
-import { decodeSpanBody } from "./span-bytes.ts";
-import { TAG_BUCKET_BITS as BUCKET_BITS } from "./store-schema.ts";
+} from "../model.ts";
+import { decodeSpanBody } from "../otlp/span-bytes.ts";
+import { TAG_BUCKET_BITS as BUCKET_BITS } from "./schema.ts";
 
 export interface TraceQuery {
   service?: string;

@@ -11,7 +11,7 @@ import type {
   OtlpEvent,
   OtlpLink,
   SpanBody,
-} from "./model.ts";
+} from "../model.ts";
 import {
   checkIds,
   finishSpan,
@@ -20,7 +20,7 @@ import {
   optionalCounts,
   reject,
   type Tally,
-} from "./otlp-decode.ts";
+} from "./decode.ts";
 import { encodeSpan } from "./span-bytes.ts";
 
 const HEX_RE = /^[0-9a-fA-F]*$/;

@@ -1,6 +1,6 @@
 // Renders stored spans as Jaeger's UI JSON model (the `data` of /api/traces): microsecond times,
 // typed tags, processes p1..pN, CHILD_OF/FOLLOWS_FROM references, the OTel-derived tags Jaeger adds.
-import { type AnyValue, type KeyValue, kindName, type StoredSpan, valueText } from "./model.ts";
+import { type AnyValue, type KeyValue, kindName, type StoredSpan, valueText } from "../model.ts";
 
 export interface JaegerTag {
   key: string;

@@ -5,8 +5,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import zlib from "node:zlib";
 import type { IngestFormat, IngestSink } from "./ingest.ts";
-import { OtlpDecodeError } from "./otlp-decode.ts";
-import { encodeExportResponse, encodeRpcStatus } from "./otlp-schema.ts";
+import { OtlpDecodeError } from "../otlp/decode.ts";
+import { encodeExportResponse, encodeRpcStatus } from "../otlp/schema.ts";
 
 export interface HttpReceiverOptions {
   sink: IngestSink;

@@ -3,8 +3,8 @@
 import { createServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { IngestSink } from "./ingest.ts";
-import { OtlpDecodeError } from "./otlp-decode.ts";
-import { encodeExportResponse } from "./otlp-schema.ts";
+import { OtlpDecodeError } from "../otlp/decode.ts";
+import { encodeExportResponse } from "../otlp/schema.ts";
 
 const identity = (b: Buffer) => b;
 

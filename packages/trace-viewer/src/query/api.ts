@@ -2,7 +2,7 @@
 // read-only connection. Every answer is JSON; every failure uses the envelope of its API family.
 import type { ServerResponse } from "node:http";
 import { jaegerTraceId, toJaegerTrace } from "./jaeger-json.ts";
-import { kindName, SPAN_KIND_NAMES } from "./model.ts";
+import { kindName, SPAN_KIND_NAMES } from "../model.ts";
 import { toOtlpTracesData } from "./otlp-json.ts";
 import {
   parseDuration,
@@ -11,8 +11,8 @@ import {
   parseTags,
   parseTraceId,
   QueryParamError,
-} from "./query-params.ts";
-import type { StoreReader, TraceQuery, TraceSummary } from "./store-read.ts";
+} from "./params.ts";
+import type { StoreReader, TraceQuery, TraceSummary } from "../store/read.ts";
 
 export interface QueryContext {
   reader: StoreReader;

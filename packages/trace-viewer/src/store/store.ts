@@ -4,9 +4,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { type IngestResource, valueText } from "./model.ts";
-import { StoreReader } from "./store-read.ts";
-import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./store-schema.ts";
+import { type IngestResource, valueText } from "../model.ts";
+import { StoreReader } from "./read.ts";
+import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./schema.ts";
 
 export interface StoreOptions {
   /** Database file, or ":memory:". */

@@ -1,6 +1,6 @@
 // Renders stored spans back as OTLP/JSON (TracesData), which Jaeger's /api/v3 returns inside
 // {"result": ...}: spans regrouped under their resource and instrumentation scope.
-import type { StoredSpan } from "./model.ts";
+import type { StoredSpan } from "../model.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: plain JSON output.
 type Json = any;
