@@ -18,6 +18,8 @@ options:
   --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap
                          (default 1GB on disk, 256MB in memory)
   --max-body SIZE        largest OTLP request accepted (default 64MiB)
+  --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
+                         read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
 
 const SIZE_UNITS: Record<string, number> = {
@@ -47,6 +49,20 @@ export function parseSize(s: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+/** A web origin as browsers send it: scheme://host[:port], nothing else. */
+export function parseOrigin(s: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(s);
+  } catch {}
+  if (!u || !/^https?:$/.test(u.protocol) || u.origin !== s.replace(/\/$/, "")) {
+    throw new Error(
+      `PERISCOPE_VIEWER_BAD_ORIGIN: --cors-origin "${s}" is not an origin; use e.g. http://localhost:3000`,
+    );
+  }
+  return u.origin;
+}
+
 /** Runs the viewer until SIGINT/SIGTERM; returns the exit code. */
 export async function runViewerCli(argv: string[]): Promise<number> {
   let opts: ViewerOptions;
@@ -62,6 +78,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         retention: { type: "string" },
         "max-size": { type: "string" },
         "max-body": { type: "string" },
+        "cors-origin": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -95,6 +112,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         values["max-body"] === undefined
           ? DEFAULT_MAX_BODY
           : parseSize(values["max-body"], "--max-body"),
+      corsOrigins: (values["cors-origin"] ?? []).map(parseOrigin),
     };
   } catch (e) {
     console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);

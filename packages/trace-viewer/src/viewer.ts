@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
 import { directSink } from "./receivers/ingest.ts";
 import { handleQuery, sendJson } from "./query/api.ts";
 import { type GrpcReceiver, startGrpcReceiver } from "./receivers/otlp-grpc.ts";
@@ -28,8 +29,8 @@ export interface ViewerOptions {
   maxBytes?: number;
   /** Cap on one OTLP request body (bytes). Default 64 MiB. */
   maxBodyBytes?: number;
-  /** Access-Control-Allow-Origin for browser OTLP senders. Default "*". */
-  corsOrigin?: string;
+  /** Web origins allowed to call the viewer's ports from a browser (CORS). Default: none. */
+  corsOrigins?: string[];
   /** Directory of the built web UI. */
   distDir?: string;
   /** Wall clock in ms (tests). */
@@ -67,8 +68,6 @@ export function parseHostPort(s: string, what: string): { host: string; port: nu
   }
   return { host: m[1] || m[2] || "127.0.0.1", port };
 }
-
-const LOOPBACK_NAMES = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
 const SECURITY_HEADERS = {
   "content-security-policy":
@@ -110,7 +109,8 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
   };
   try {
     const distDir = options.distDir ?? DEFAULT_DIST;
-    const uiLoopback = LOOPBACK_NAMES.test(ui.host);
+    const corsOrigins = options.corsOrigins ?? [];
+    const uiGuard = { loopback: isLoopbackHost(ui.host), corsOrigins };
     const info = () => ({
       version: VERSION,
       storage: store.inMemory ? "memory" : "sqlite",
@@ -120,7 +120,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       otlpGrpc: result.otlpGrpcAddress || null,
     });
     const uiServer = createServer((req, res) =>
-      handleUi(req, res, { distDir, uiLoopback, store, clock, info }),
+      handleUi(req, res, { distDir, guard: uiGuard, store, clock, info }),
     );
     const uiPort = await listen(uiServer, ui.host, ui.port, "--ui");
     closers.push(() => closeServer(uiServer));
@@ -131,7 +131,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       const handler = createOtlpHttpHandler({
         sink,
         maxBodyBytes: maxBody,
-        corsOrigin: options.corsOrigin ?? "*",
+        guard: { loopback: isLoopbackHost(a.host), corsOrigins },
       });
       const httpServer = createServer(handler);
       const p = await listen(httpServer, a.host, a.port, "--otlp-http");
@@ -158,7 +158,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
 
 interface UiContext {
   distDir: string;
-  uiLoopback: boolean;
+  guard: GuardOptions;
   store: TraceStore;
   clock: () => number;
   info: () => Record<string, unknown>;
@@ -166,13 +166,7 @@ interface UiContext {
 
 function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  // A page on another site could resolve its own name to 127.0.0.1 (DNS rebinding); a loopback
-  // viewer therefore only answers requests addressed to a loopback name.
-  const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "");
-  if (ctx.uiLoopback && !LOOPBACK_NAMES.test(hostHeader)) {
-    res.writeHead(421, { "content-type": "text/plain; charset=utf-8" });
-    return void res.end("misdirected request: open the viewer through 127.0.0.1 or localhost\n");
-  }
+  if (!guard(req, res, ctx.guard, "GET, HEAD")) return;
   let url: URL;
   try {
     url = new URL(req.url ?? "/", "http://viewer.invalid");

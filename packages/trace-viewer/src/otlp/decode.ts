@@ -138,17 +138,25 @@ export function optionalCounts(body: SpanBody, s: Any): void {
   if (s.droppedLinksCount) body.droppedLinksCount = Number(s.droppedLinksCount);
 }
 
-function pbAttrs(list: Any[] | undefined): KeyValue[] {
+/** Deepest nesting of array/kvlist values accepted, in protobuf as in JSON. */
+export const MAX_VALUE_DEPTH = 32;
+
+function pbAttrs(list: Any[] | undefined, depth = 0): KeyValue[] {
   if (!list || list.length === 0) return [];
   const out: KeyValue[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const kv = list[i];
-    out[i] = { key: kv.key ?? "", value: pbValue(kv.value) };
+    out[i] = { key: kv.key ?? "", value: pbValue(kv.value, depth) };
   }
   return out;
 }
 
-function pbValue(v: Any): AnyValue {
+function pbValue(v: Any, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) {
+    throw new OtlpDecodeError(
+      `attribute values nest deeper than ${MAX_VALUE_DEPTH} levels; flatten them before export`,
+    );
+  }
   switch (v?.value) {
     case "stringValue":
       return { stringValue: v.stringValue };
@@ -161,9 +169,11 @@ function pbValue(v: Any): AnyValue {
     case "bytesValue":
       return { bytesValue: Buffer.from(v.bytesValue).toString("base64") };
     case "arrayValue":
-      return { arrayValue: { values: (v.arrayValue.values ?? []).map(pbValue) } };
+      return {
+        arrayValue: { values: (v.arrayValue.values ?? []).map((x: Any) => pbValue(x, depth + 1)) },
+      };
     case "kvlistValue":
-      return { kvlistValue: { values: pbAttrs(v.kvlistValue.values) } };
+      return { kvlistValue: { values: pbAttrs(v.kvlistValue.values, depth + 1) } };
     default:
       return {};
   }

@@ -30,6 +30,17 @@ interface Pending {
 const MAX_GROUP = 16;
 
 export function decodeBody(format: IngestFormat, body: Uint8Array): DecodedExport {
+  try {
+    return decodeUnchecked(format, body);
+  } catch (e) {
+    // Whatever a body makes the decoder throw (a stack overflow on absurd nesting, say) is the
+    // body's fault: answer 400, which exporters do not retry, never 503.
+    if (e instanceof OtlpDecodeError) throw e;
+    throw new OtlpDecodeError(`body could not be decoded: ${(e as Error).message}`);
+  }
+}
+
+function decodeUnchecked(format: IngestFormat, body: Uint8Array): DecodedExport {
   if (format === "protobuf") return decodeProtobuf(body);
   let obj: unknown;
   try {

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import zlib from "node:zlib";
+import { type GuardOptions, guard } from "../http-guard.ts";
 import type { IngestFormat, IngestSink } from "./ingest.ts";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { encodeExportResponse, encodeRpcStatus } from "../otlp/schema.ts";
@@ -12,8 +13,8 @@ export interface HttpReceiverOptions {
   sink: IngestSink;
   /** Largest body accepted, compressed or not (bytes). */
   maxBodyBytes: number;
-  /** Value of Access-Control-Allow-Origin for browser senders. */
-  corsOrigin: string;
+  /** Host and origin checks (no CORS unless origins are configured). */
+  guard: GuardOptions;
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -22,22 +23,11 @@ const GRPC_UNAVAILABLE = 14;
 
 export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader("access-control-allow-origin", opts.corsOrigin);
-    res.setHeader("vary", "origin");
     res.setHeader("x-content-type-options", "nosniff");
+    if (!guard(req, res, opts.guard, "POST, OPTIONS")) return void req.resume();
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/v1/traces")
       return plain(res, 404, "not found: OTLP traces go to POST /v1/traces");
-    if (req.method === "OPTIONS") {
-      const asked = req.headers["access-control-request-headers"] ?? "";
-      res.writeHead(204, {
-        "access-control-allow-methods": "POST, OPTIONS",
-        "access-control-allow-headers":
-          /^[\w\-, ]*$/.test(asked) && asked ? asked : "content-type, content-encoding",
-        "access-control-max-age": "7200",
-      });
-      return void res.end();
-    }
     if (req.method !== "POST") {
       res.setHeader("allow", "POST, OPTIONS");
       return plain(res, 405, "method not allowed: use POST");
