@@ -6,7 +6,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
 import { directSink } from "./receivers/ingest.ts";
-import { handleQuery, sendJson } from "./query/api.ts";
+import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
+import { jaegerError } from "./query/api.ts";
+import { QueryServer, writeAnswer } from "./query/serve.ts";
 import { type GrpcReceiver, startGrpcReceiver } from "./receivers/otlp-grpc.ts";
 import { createOtlpHttpHandler } from "./receivers/otlp-http.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
@@ -37,6 +39,12 @@ export interface ViewerOptions {
   clock?: () => number;
   /** How often retention runs (ms). Default 10 s. */
   retentionIntervalMs?: number;
+  /** What one API request may cost (spans per answer, trace ids per request). */
+  queryLimits?: Partial<QueryLimits>;
+  /** Worker threads that answer span-heavy queries (file stores). Default 2. */
+  queryWorkers?: number;
+  /** A span-heavy query still running after this long is stopped (ms). Default 30 s. */
+  queryTimeoutMs?: number;
 }
 
 export interface RunningViewer {
@@ -119,8 +127,17 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       otlpHttp: result.otlpHttpUrl || null,
       otlpGrpc: result.otlpGrpcAddress || null,
     });
+    const queries = new QueryServer({
+      path: store.inMemory ? null : dataPath,
+      reader: store.reader,
+      clock,
+      limits: { ...DEFAULT_LIMITS, ...options.queryLimits },
+      workers: options.queryWorkers ?? 2,
+      timeoutMs: options.queryTimeoutMs ?? 30_000,
+    });
+    closers.push(() => queries.close());
     const uiServer = createServer((req, res) =>
-      handleUi(req, res, { distDir, guard: uiGuard, store, clock, info }),
+      handleUi(req, res, { distDir, guard: uiGuard, queries, info }),
     );
     const uiPort = await listen(uiServer, ui.host, ui.port, "--ui");
     closers.push(() => closeServer(uiServer));
@@ -159,8 +176,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
 interface UiContext {
   distDir: string;
   guard: GuardOptions;
-  store: TraceStore;
-  clock: () => number;
+  queries: QueryServer;
   info: () => Record<string, unknown>;
 }
 
@@ -177,20 +193,15 @@ function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
   const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
-    if (isApi) {
-      return sendJson(res, 405, {
-        data: null,
-        total: 0,
-        limit: 0,
-        offset: 0,
-        errors: [{ code: 405, msg: "the query API is read-only: use GET" }],
-      });
-    }
+    if (isApi)
+      return void writeAnswer(res, jaegerError(405, "the query API is read-only: use GET"), false);
     res.writeHead(405, { "content-type": "text/plain; charset=utf-8" });
     return void res.end("method not allowed\n");
   }
-  if (isApi)
-    return handleQuery(url, res, { reader: ctx.store.reader, clock: ctx.clock, info: ctx.info });
+  const head = req.method === "HEAD";
+  if (url.pathname === "/api/periscope/info")
+    return void writeAnswer(res, json(200, ctx.info()), head);
+  if (isApi) return ctx.queries.handle(url, head, res);
   serveStatic(ctx.distDir, req, res, url.pathname);
 }
 

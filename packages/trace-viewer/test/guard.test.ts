@@ -158,6 +158,6 @@ test("values nested too deep are a malformed request: 400 without Retry-After, i
   });
   assert.equal(r.status, 400);
   assert.equal(r.headers.get("retry-after"), null);
-  assert.match((await r.json()).message, /nest deeper/);
+  assert.match(((await r.json()) as { message: string }).message, /nest deeper/);
   assert.equal(v.store.reader.stats().spanCount, 0);
 });

@@ -54,28 +54,34 @@ function typedValue(v: AnyValue): Pick<JaegerTag, "type" | "value"> {
 
 const str = (key: string, value: string): JaegerTag => ({ key, type: "string", value });
 
-/** Groups spans (all of one trace) into a Jaeger trace. */
-export function toJaegerTrace(spans: StoredSpan[]): JaegerTrace {
-  const processes: JaegerTrace["processes"] = {};
-  const processIds = new Map<number, string>();
-  const traceID = jaegerTraceId(spans[0]?.traceId ?? "");
-  const out: JaegerSpan[] = [];
-  for (const s of spans) {
-    let pid = processIds.get(s.resourceId);
+/** Hands out Jaeger process ids (p1, p2, …) per stored resource, as spans stream past. */
+export class JaegerProcesses {
+  readonly processes: JaegerTrace["processes"] = {};
+  #ids = new Map<number, string>();
+
+  pidFor(s: StoredSpan): string {
+    let pid = this.#ids.get(s.resourceId);
     if (!pid) {
-      pid = `p${processIds.size + 1}`;
-      processIds.set(s.resourceId, pid);
-      processes[pid] = {
+      pid = `p${this.#ids.size + 1}`;
+      this.#ids.set(s.resourceId, pid);
+      this.processes[pid] = {
         serviceName: s.service,
         tags: s.resource.attributes.filter((kv) => kv.key !== "service.name").map(toJaegerTag),
       };
     }
-    out.push(toJaegerSpan(s, traceID, pid));
+    return pid;
   }
-  return { traceID, spans: out, processes, warnings: null };
 }
 
-function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): JaegerSpan {
+/** Groups spans (all of one trace) into a Jaeger trace. */
+export function toJaegerTrace(spans: StoredSpan[]): JaegerTrace {
+  const procs = new JaegerProcesses();
+  const traceID = jaegerTraceId(spans[0]?.traceId ?? "");
+  const out = spans.map((s) => toJaegerSpan(s, traceID, procs.pidFor(s)));
+  return { traceID, spans: out, processes: procs.processes, warnings: null };
+}
+
+export function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): JaegerSpan {
   const b = s.body;
   const references: JaegerSpan["references"] = [];
   if (s.parentSpanId) references.push({ refType: "CHILD_OF", traceID, spanID: s.parentSpanId });

@@ -2,6 +2,7 @@
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
+  type AnyValue,
   type ResourceBody,
   type ScopeBody,
   SPAN_KIND_NAMES,
@@ -57,6 +58,9 @@ export class StoreReader {
   #serviceNames = new Map<number, string>();
   #resources = new Map<number, ResourceBody>();
   #scopes = new Map<number, ScopeBody>();
+
+  /** Entries each metadata cache keeps before it starts over (unique resources are unbounded). */
+  static readonly CACHE_ENTRIES = 10_000;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -234,25 +238,58 @@ export class StoreReader {
     return [Math.max(0, a - 1), b + 1];
   }
 
+  // Stops at the first span that completes the set, and looks at a bounded number of spans: a
+  // search must not cost a whole 200,000-span trace per candidate.
   #hasTags(traceId: Buffer, tags: Array<[string, string]>): boolean {
-    const spans = this.trace(traceId);
-    return tags.every(([k, v]) =>
-      spans.some(
-        (s) =>
-          s.body.attributes.some((kv) => kv.key === k && valueText(kv.value) === v) ||
-          s.resource.attributes.some((kv) => kv.key === k && valueText(kv.value) === v),
-      ),
-    );
+    const missing = new Map(tags);
+    const has = (attrs: Array<{ key: string; value: AnyValue }>) => {
+      for (const kv of attrs) {
+        const want = missing.get(kv.key);
+        if (want !== undefined && valueText(kv.value) === want) missing.delete(kv.key);
+      }
+    };
+    for (const s of this.traceSpans(traceId, StoreReader.TAG_CHECK_SPANS)) {
+      has(s.body.attributes);
+      has(s.resource.attributes);
+      if (missing.size === 0) return true;
+    }
+    return false;
+  }
+
+  /** Spans of one candidate trace a multi-tag search looks through. */
+  static readonly TAG_CHECK_SPANS = 20_000;
+
+  /** Whether any span of the trace is stored. */
+  hasTrace(traceId: Buffer): boolean {
+    const no = this.#traceNo(traceId);
+    return no !== undefined && !!this.#q("SELECT 1 FROM spans WHERE trace_no = ? LIMIT 1").get(no);
   }
 
   /** All spans of a trace, oldest first; empty when unknown. */
   trace(traceId: Buffer): StoredSpan[] {
+    return [...this.traceSpans(traceId, Number.MAX_SAFE_INTEGER)];
+  }
+
+  /**
+   * The spans of a trace, oldest first, one at a time (a huge trace is never all in memory),
+   * at most `max` of them; the generator returns whether spans were left out.
+   */
+  *traceSpans(traceId: Buffer, max: number): Generator<StoredSpan, boolean> {
     const no = this.#traceNo(traceId);
-    if (no === undefined) return [];
-    const rows = this.#q(
-      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE trace_no = ? ORDER BY start_us, id",
-    ).all(no) as unknown as SpanRow[];
-    return rows.map((r) => this.#toSpan(r));
+    if (no === undefined) return false;
+    // A separate statement per call: a search streams one trace while it looks up others.
+    const st = this.#db.prepare(
+      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?",
+    );
+    let n = 0;
+    for (const r of st.iterate(
+      no,
+      Math.min(max, Number.MAX_SAFE_INTEGER - 1) + 1,
+    ) as Iterable<SpanRow>) {
+      if (n++ >= max) return true;
+      yield this.#toSpan(r);
+    }
+    return false;
   }
 
   #toSpan(r: SpanRow): StoredSpan {
@@ -283,6 +320,7 @@ export class StoreReader {
     if (name === undefined) {
       const row = this.#q("SELECT name FROM services WHERE id = ?").get(id) as { name: string };
       name = row?.name ?? "unknown_service";
+      if (this.#serviceNames.size >= StoreReader.CACHE_ENTRIES) this.#serviceNames.clear();
       this.#serviceNames.set(id, name);
     }
     return name;
@@ -293,6 +331,7 @@ export class StoreReader {
     if (!r) {
       const row = this.#q("SELECT body FROM resources WHERE id = ?").get(id) as { body: string };
       r = row ? (JSON.parse(row.body) as ResourceBody) : { attributes: [] };
+      if (this.#resources.size >= StoreReader.CACHE_ENTRIES) this.#resources.clear();
       this.#resources.set(id, r);
     }
     return r;
@@ -303,6 +342,7 @@ export class StoreReader {
     if (!s) {
       const row = this.#q("SELECT body FROM scopes WHERE id = ?").get(id) as { body: string };
       s = row ? (JSON.parse(row.body) as ScopeBody) : { name: "" };
+      if (this.#scopes.size >= StoreReader.CACHE_ENTRIES) this.#scopes.clear();
       this.#scopes.set(id, s);
     }
     return s;
