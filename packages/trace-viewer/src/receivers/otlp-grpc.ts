@@ -2,9 +2,9 @@
 // @grpc/grpc-js. Messages stay raw bytes until the shared ingest path decodes them.
 import { createServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import type { IngestSink } from "./ingest.ts";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { encodeExportResponse } from "../otlp/schema.ts";
+import type { IngestSink } from "./ingest.ts";
 
 const identity = (b: Buffer) => b;
 

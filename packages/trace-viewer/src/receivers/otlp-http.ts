@@ -5,9 +5,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Transform } from "node:stream";
 import zlib from "node:zlib";
 import { type GuardOptions, guard } from "../http-guard.ts";
-import type { IngestFormat, IngestSink } from "./ingest.ts";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { encodeExportResponse, encodeRpcStatus } from "../otlp/schema.ts";
+import type { IngestFormat, IngestSink } from "./ingest.ts";
 
 export interface HttpReceiverOptions {
   sink: IngestSink;

@@ -4,8 +4,8 @@
 // tag rows whose spans are all gone.
 import { statSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
-import { valueText } from "../model.ts";
 import type { ResourceBody } from "../model.ts";
+import { valueText } from "../model.ts";
 import { MAX_TAG_VALUE, TAG_SLOTS, walReserve } from "./schema.ts";
 
 const num = (db: DatabaseSync, sql: string) =>
