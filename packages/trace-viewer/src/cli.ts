@@ -17,7 +17,8 @@ options:
   --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
   --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap
                          (default 1GB on disk, 256MB in memory)
-  --max-body SIZE        largest OTLP request accepted (default 64MiB)
+  --max-body SIZE        largest OTLP/HTTP request accepted (default 64MiB)
+  --grpc-max-message SIZE  largest OTLP/gRPC message accepted (default 4MiB)
   --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
                          read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
@@ -79,6 +80,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "max-size": { type: "string" },
         "max-body": { type: "string" },
         "cors-origin": { type: "string", multiple: true },
+        "grpc-max-message": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -113,6 +115,10 @@ export async function runViewerCli(argv: string[]): Promise<number> {
           ? DEFAULT_MAX_BODY
           : parseSize(values["max-body"], "--max-body"),
       corsOrigins: (values["cors-origin"] ?? []).map(parseOrigin),
+      maxGrpcMessageBytes:
+        values["grpc-max-message"] === undefined
+          ? undefined
+          : parseSize(values["grpc-max-message"], "--grpc-max-message"),
     };
   } catch (e) {
     console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);

@@ -9,7 +9,11 @@ import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
 import { QueryServer, writeAnswer } from "./query/serve.ts";
 import { directSink } from "./receivers/ingest.ts";
-import { type GrpcReceiver, startGrpcReceiver } from "./receivers/otlp-grpc.ts";
+import {
+  DEFAULT_GRPC_MAX_MESSAGE,
+  type GrpcReceiver,
+  startGrpcReceiver,
+} from "./receivers/otlp-grpc.ts";
 import { createOtlpHttpHandler } from "./receivers/otlp-http.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
 import { TraceStore } from "./store/store.ts";
@@ -29,8 +33,10 @@ export interface ViewerOptions {
   retentionMs?: number;
   /** Cap on stored data (bytes). Default 1 GiB (256 MiB in memory); 0 means no cap. */
   maxBytes?: number;
-  /** Cap on one OTLP request body (bytes). Default 64 MiB. */
+  /** Cap on one OTLP/HTTP request body (bytes). Default 64 MiB. */
   maxBodyBytes?: number;
+  /** Cap on one OTLP/gRPC message (bytes). Default 4 MiB, as the Collector. */
+  maxGrpcMessageBytes?: number;
   /** Web origins allowed to call the viewer's ports from a browser (CORS). Default: none. */
   corsOrigins?: string[];
   /** Directory of the built web UI. */
@@ -159,7 +165,12 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       const a = parseHostPort(options.otlpGrpc ?? "127.0.0.1:4317", "--otlp-grpc");
       let g: GrpcReceiver;
       try {
-        g = await startGrpcReceiver(a.host, a.port, sink, maxBody);
+        g = await startGrpcReceiver(
+          a.host,
+          a.port,
+          sink,
+          options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+        );
       } catch (e) {
         throw portError(e, "--otlp-grpc", a.host, a.port);
       }

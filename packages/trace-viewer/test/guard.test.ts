@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
 import { parseOrigin } from "../src/cli.ts";
 import { getJson, hexId, jsonRequest, testViewer } from "./helpers.ts";
 
@@ -160,4 +161,25 @@ test("values nested too deep are a malformed request: 400 without Retry-After, i
   assert.equal(r.headers.get("retry-after"), null);
   assert.match(((await r.json()) as { message: string }).message, /nest deeper/);
   assert.equal(v.store.reader.stats().spanCount, 0);
+});
+
+test("OTLP/gRPC refuses a message over 4 MiB (the Collector's default) with RESOURCE_EXHAUSTED", async (t) => {
+  const v = await testViewer({ otlpHttp: false });
+  t.after(() => v.close());
+  const client = new grpc.Client(v.otlpGrpcAddress, grpc.credentials.createInsecure());
+  t.after(() => client.close());
+  const call = (body: Buffer) =>
+    new Promise<grpc.ServiceError | null>((resolve) => {
+      client.makeUnaryRequest(
+        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        (err) => resolve(err),
+      );
+    });
+  const big = await call(Buffer.alloc(4 * 1024 * 1024 + 16));
+  assert.equal(big?.code, grpc.status.RESOURCE_EXHAUSTED);
+  const empty = await call(Buffer.alloc(0));
+  assert.equal(empty, null, "an empty export request is fine");
 });

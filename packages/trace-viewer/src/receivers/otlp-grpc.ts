@@ -20,6 +20,12 @@ const TraceService: grpc.ServiceDefinition = {
   },
 };
 
+/** The largest OTLP/gRPC message accepted by default, as the OpenTelemetry Collector's. */
+export const DEFAULT_GRPC_MAX_MESSAGE = 4 * 1024 * 1024;
+
+/** Concurrent streams per HTTP/2 connection. */
+export const MAX_STREAMS_PER_CONNECTION = 32;
+
 export interface GrpcReceiver {
   server: grpc.Server;
   port: number;
@@ -30,11 +36,15 @@ export async function startGrpcReceiver(
   host: string,
   port: number,
   sink: IngestSink,
-  maxBodyBytes: number,
+  maxMessageBytes: number,
 ): Promise<GrpcReceiver> {
   const server = new grpc.Server({
-    "grpc.max_receive_message_length": maxBodyBytes,
+    // Refused as soon as the length prefix says more (RESOURCE_EXHAUSTED), so a stream that
+    // declares 50 MiB and stalls holds nothing; the Collector's default is 4 MiB too.
+    "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": 1024 * 1024,
+    // Bounds what one connection can hold in flight: streams x message cap.
+    "grpc.max_concurrent_streams": MAX_STREAMS_PER_CONNECTION,
   });
   server.addService(TraceService, {
     Export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
