@@ -12,6 +12,10 @@ options:
   --ui HOST:PORT         web UI and Jaeger query API   (default 127.0.0.1:16686)
   --otlp-http HOST:PORT  OTLP/HTTP receiver, or "off"   (default 127.0.0.1:4318)
   --otlp-grpc HOST:PORT  OTLP/gRPC receiver, or "off"   (default 127.0.0.1:4317)
+  --jaeger-compact ADDR  Jaeger agent UDP, Thrift compact, or "off" (default 127.0.0.1:6831)
+  --jaeger-binary ADDR   Jaeger agent UDP, Thrift binary, or "off"  (default 127.0.0.1:6832)
+  --jaeger-http ADDR     Jaeger collector HTTP (POST /api/traces), or "off" (default 127.0.0.1:14268)
+  --zipkin ADDR          Zipkin HTTP (POST /api/v2/spans, /api/v1/spans), or "off" (default 127.0.0.1:9411)
   --data DIR             where spans are stored        (default ${defaultDataDir()})
   --in-memory            keep spans in memory only
   --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
@@ -19,6 +23,8 @@ options:
                          (default 1GB on disk, 256MB in memory)
   --max-body SIZE        largest OTLP/HTTP request accepted (default 64MiB)
   --grpc-max-message SIZE  largest OTLP/gRPC message accepted (default 4MiB)
+  --query-max-spans N    most spans one API answer holds (default 250000)
+  --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
   --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
                          read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
@@ -50,6 +56,13 @@ export function parseSize(s: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+function parseCount(s: string, flag: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(s)) {
+    throw new Error(`PERISCOPE_VIEWER_BAD_COUNT: ${flag} "${s}" is not a positive whole number`);
+  }
+  return Number(s);
+}
+
 /** A web origin as browsers send it: scheme://host[:port], nothing else. */
 export function parseOrigin(s: string): string {
   let u: URL | null = null;
@@ -74,6 +87,12 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         ui: { type: "string" },
         "otlp-http": { type: "string" },
         "otlp-grpc": { type: "string" },
+        "jaeger-compact": { type: "string" },
+        "jaeger-binary": { type: "string" },
+        "jaeger-http": { type: "string" },
+        zipkin: { type: "string" },
+        "query-max-spans": { type: "string" },
+        "query-timeout": { type: "string" },
         data: { type: "string" },
         "in-memory": { type: "boolean" },
         retention: { type: "string" },
@@ -100,6 +119,18 @@ export async function runViewerCli(argv: string[]): Promise<number> {
       ui: values.ui,
       otlpHttp: off(values["otlp-http"]),
       otlpGrpc: off(values["otlp-grpc"]),
+      jaegerCompact: off(values["jaeger-compact"]),
+      jaegerBinary: off(values["jaeger-binary"]),
+      jaegerHttp: off(values["jaeger-http"]),
+      zipkin: off(values.zipkin),
+      queryLimits:
+        values["query-max-spans"] === undefined
+          ? undefined
+          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") },
+      queryTimeoutMs:
+        values["query-timeout"] === undefined
+          ? undefined
+          : parseDuration(values["query-timeout"], "--query-timeout") / 1000,
       dataDir: values.data,
       inMemory: values["in-memory"] ?? false,
       retentionMs:
@@ -135,6 +166,10 @@ export async function runViewerCli(argv: string[]): Promise<number> {
   web UI + Jaeger API  ${viewer.uiUrl}
   OTLP/HTTP            ${viewer.otlpHttpUrl ? `${viewer.otlpHttpUrl}/v1/traces` : "off"}
   OTLP/gRPC            ${viewer.otlpGrpcAddress || "off"}
+  Jaeger UDP compact   ${viewer.protocols.jaegerCompact || "off"}
+  Jaeger UDP binary    ${viewer.protocols.jaegerBinary || "off"}
+  Jaeger HTTP          ${viewer.protocols.jaegerHttp ? `${viewer.protocols.jaegerHttp}/api/traces` : "off"}
+  Zipkin               ${viewer.protocols.zipkin ? `${viewer.protocols.zipkin}/api/v2/spans` : "off"}
   storage              ${viewer.store.inMemory ? "in memory" : viewer.dataPath}
 press Ctrl-C to stop`);
   await new Promise<void>((resolve) => {

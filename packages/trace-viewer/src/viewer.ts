@@ -1,10 +1,10 @@
 // Starts the whole viewer: the store, the OTLP/HTTP and OTLP/gRPC receivers, and the UI port
 // that serves Jaeger's query API and the web UI. Used by the CLI, the tests and the demo.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
+import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen.ts";
 import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
 import { QueryServer, writeAnswer } from "./query/serve.ts";
@@ -15,10 +15,15 @@ import {
   startGrpcReceiver,
 } from "./receivers/otlp-grpc.ts";
 import { createOtlpHttpHandler } from "./receivers/otlp-http.ts";
+import {
+  type ProtocolAddresses,
+  type ProtocolOptions,
+  startProtocolReceivers,
+} from "./receivers/protocols.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
 import { TraceStore } from "./store/store.ts";
 
-export interface ViewerOptions {
+export interface ViewerOptions extends ProtocolOptions {
   /** UI and query API address, "host:port" (default 127.0.0.1:16686; port 0 picks one). */
   ui?: string;
   /** OTLP/HTTP address (default 127.0.0.1:4318), or false to not listen. */
@@ -59,6 +64,8 @@ export interface RunningViewer {
   otlpHttpUrl: string;
   /** host:port of the OTLP/gRPC receiver; "" when not listening. */
   otlpGrpcAddress: string;
+  /** Where the Jaeger and Zipkin receivers listen ("" for those turned off). */
+  protocols: ProtocolAddresses;
   dataPath: string;
   store: TraceStore;
   close(): Promise<void>;
@@ -70,17 +77,6 @@ const VERSION = "0.1.0";
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
   return join(base, "periscope", "viewer");
-}
-
-export function parseHostPort(s: string, what: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s) ?? /^()()(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) {
-    throw new Error(
-      `PERISCOPE_VIEWER_BAD_ADDRESS: ${what} "${s}" is not host:port; use e.g. 127.0.0.1:16686`,
-    );
-  }
-  return { host: m[1] || m[2] || "127.0.0.1", port };
 }
 
 const SECURITY_HEADERS = {
@@ -114,6 +110,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
     uiUrl: "",
     otlpHttpUrl: "",
     otlpGrpcAddress: "",
+    protocols: { jaegerCompact: "", jaegerBinary: "", jaegerHttp: "", zipkin: "" },
     dataPath,
     store,
     close: async () => {
@@ -132,6 +129,10 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       ...store.reader.stats(),
       otlpHttp: result.otlpHttpUrl || null,
       otlpGrpc: result.otlpGrpcAddress || null,
+      jaegerCompact: result.protocols.jaegerCompact || null,
+      jaegerBinary: result.protocols.jaegerBinary || null,
+      jaegerHttp: result.protocols.jaegerHttp || null,
+      zipkin: result.protocols.zipkin || null,
     });
     const queries = new QueryServer({
       path: store.inMemory ? null : dataPath,
@@ -177,6 +178,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       closers.push(() => g.close());
       result.otlpGrpcAddress = `${fmtHost(a.host)}:${g.port}`;
     }
+    result.protocols = await startProtocolReceivers(options, sink, corsOrigins, maxBody, closers);
   } catch (e) {
     await result.close();
     throw e;
@@ -214,32 +216,4 @@ function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
     return void writeAnswer(res, json(200, ctx.info()), head);
   if (isApi) return ctx.queries.handle(url, head, res);
   serveStatic(ctx.distDir, req, res, url.pathname);
-}
-
-function fmtHost(h: string): string {
-  return h.includes(":") ? `[${h}]` : h;
-}
-
-function listen(server: Server, host: string, port: number, flag: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(portError(e, flag, host, port)));
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function portError(e: unknown, flag: string, host: string, port: number): Error {
-  const msg = (e as Error).message ?? String(e);
-  if (/EADDRINUSE|address already in use|No address added/i.test(msg)) {
-    return new Error(
-      `PERISCOPE_VIEWER_PORT_IN_USE: ${host}:${port} is taken (is another viewer or Jaeger running?); pass ${flag} with another port`,
-    );
-  }
-  return new Error(`PERISCOPE_VIEWER_LISTEN: cannot listen on ${host}:${port} for ${flag}: ${msg}`);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -18,6 +18,8 @@ export type IngestFormat = "protobuf" | "json";
 export interface IngestSink {
   /** Resolves once the batch is committed; rejects with OtlpDecodeError for a malformed body. */
   submit(format: IngestFormat, body: Uint8Array): Promise<IngestResult>;
+  /** Stores spans another protocol's receiver decoded (Jaeger, Zipkin); resolves once committed. */
+  submitDecoded(decoded: DecodedExport): Promise<IngestResult>;
 }
 
 interface Pending {
@@ -73,6 +75,24 @@ export function directSink(store: TraceStore): IngestSink {
       p.resolve({ accepted: d.accepted, rejected: d.rejected, errorMessage: d.errorMessage });
     }
   };
+  const submitDecoded = (decoded: DecodedExport): Promise<IngestResult> => {
+    if (decoded.accepted === 0) {
+      return Promise.resolve({
+        accepted: 0,
+        rejected: decoded.rejected,
+        errorMessage: decoded.errorMessage,
+      });
+    }
+    return new Promise((resolve, reject) => {
+      queue.push({ decoded, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        // setImmediate runs after pending I/O callbacks, so bodies that finished arriving in
+        // the same loop turn join this transaction.
+        setImmediate(flush);
+      }
+    });
+  };
   return {
     submit(format, body) {
       let decoded: DecodedExport;
@@ -81,22 +101,8 @@ export function directSink(store: TraceStore): IngestSink {
       } catch (e) {
         return Promise.reject(e);
       }
-      if (decoded.accepted === 0) {
-        return Promise.resolve({
-          accepted: 0,
-          rejected: decoded.rejected,
-          errorMessage: decoded.errorMessage,
-        });
-      }
-      return new Promise((resolve, reject) => {
-        queue.push({ decoded, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          // setImmediate runs after pending I/O callbacks, so bodies that finished arriving in
-          // the same loop turn join this transaction.
-          setImmediate(flush);
-        }
-      });
+      return submitDecoded(decoded);
     },
+    submitDecoded,
   };
 }

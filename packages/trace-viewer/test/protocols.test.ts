@@ -1,0 +1,386 @@
+// Jaeger and Zipkin ingest, each fed by a real sender: jaeger-client over UDP (Thrift compact,
+// port 6831's protocol) and over HTTP (the collector's Thrift binary), bytes written by Apache
+// Thrift's own compact and binary protocol writers, and @opentelemetry/exporter-zipkin; plus
+// Zipkin protobuf and v1 JSON, and malformed bodies answered 400 and stored nowhere.
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { createRequire } from "node:module";
+import { test } from "node:test";
+import { ZipkinExporter } from "@opentelemetry/exporter-zipkin";
+import protobuf from "protobufjs";
+import thrift from "thrift";
+import { getJson, sendSdkTrace, testViewer } from "./helpers.ts";
+
+const require = createRequire(import.meta.url);
+const { initTracer } = require("jaeger-client") as {
+  // biome-ignore lint/suspicious/noExplicitAny: jaeger-client ships no types.
+  initTracer: (config: object, options: object) => any;
+};
+
+const protocolsOn = {
+  jaegerCompact: "127.0.0.1:0",
+  jaegerBinary: "127.0.0.1:0",
+  jaegerHttp: "127.0.0.1:0",
+  zipkin: "127.0.0.1:0",
+};
+
+async function waitForTrace(ui: string, traceId: string, spans: number) {
+  for (let i = 0; i < 200; i++) {
+    const r = await getJson(`${ui}/api/traces/${traceId}`);
+    if (r.status === 200 && r.body.data[0].spans.length >= spans) return r.body.data[0];
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`trace ${traceId} did not arrive`);
+}
+
+const tag = (span: any, key: string) => span.tags.find((t: any) => t.key === key);
+
+// biome-ignore lint/suspicious/noExplicitAny: jaeger-client ships no types.
+async function jaegerClientTrace(reporter: object): Promise<{ traceId: string; root: any }> {
+  const tracer = initTracer(
+    {
+      serviceName: "jaeger-client-svc",
+      sampler: { type: "const", param: 1 },
+      reporter: { flushIntervalMs: 10, ...reporter },
+    },
+    { tags: { "host.name": "box-1" }, logger: { info() {}, error() {} } },
+  );
+  const root = tracer.startSpan("GET /checkout");
+  root.setTag("span.kind", "server");
+  root.setTag("http.status_code", 200);
+  const child = tracer.startSpan("SELECT orders", { childOf: root });
+  child.setTag("error", true);
+  child.setTag("db.rows", 12);
+  child.log({ event: "slow query", ms: 250 });
+  child.finish();
+  root.finish();
+  await new Promise<void>((r) => tracer.close(r));
+  const ctx = root.context();
+  return { traceId: ctx.traceIdStr ?? ctx.toTraceId(), root };
+}
+
+function checkJaegerClientTrace(tr: any) {
+  assert.equal(tr.spans.length, 2);
+  const root = tr.spans.find((s: any) => s.operationName === "GET /checkout");
+  const child = tr.spans.find((s: any) => s.operationName === "SELECT orders");
+  assert.equal(tr.processes[root.processID].serviceName, "jaeger-client-svc");
+  assert.ok(tr.processes[root.processID].tags.some((t: any) => t.key === "host.name"));
+  assert.deepEqual(tag(root, "span.kind"), { key: "span.kind", type: "string", value: "server" });
+  // jaeger-client sends every JavaScript number as a Thrift double; Jaeger shows float64 too.
+  assert.deepEqual(tag(root, "http.status_code"), {
+    key: "http.status_code",
+    type: "float64",
+    value: 200,
+  });
+  assert.deepEqual(child.references[0], {
+    refType: "CHILD_OF",
+    traceID: tr.traceID,
+    spanID: root.spanID,
+  });
+  assert.deepEqual(tag(child, "error"), { key: "error", type: "bool", value: true });
+  assert.equal(child.logs[0].fields[0].value, "slow query");
+  assert.deepEqual(child.logs[0].fields[1], { key: "ms", type: "float64", value: 250 });
+}
+
+test("jaeger-client over UDP (Thrift binary, its default 6832) and over HTTP (collector 14268)", async (t) => {
+  const v = await testViewer({ otlpGrpc: false, ...protocolsOn });
+  t.after(() => v.close());
+  const udpPort = Number(v.protocols.jaegerBinary.split(":").pop());
+  const viaUdp = await jaegerClientTrace({ agentHost: "127.0.0.1", agentPort: udpPort });
+  checkJaegerClientTrace(await waitForTrace(v.uiUrl, viaUdp.traceId, 2));
+  const viaHttp = await jaegerClientTrace({
+    collectorEndpoint: `${v.protocols.jaegerHttp}/api/traces`,
+  });
+  checkJaegerClientTrace(await waitForTrace(v.uiUrl, viaHttp.traceId, 2));
+});
+
+/** An agent emitBatch message written by Apache Thrift's own protocol writer. */
+function thriftBatch(kind: "compact" | "binary", traceLow: number, bare = false): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const trans = new thrift.TBufferedTransport(undefined, (buf?: Buffer) => resolve(buf!));
+    const P: any = kind === "compact" ? thrift.TCompactProtocol : thrift.TBinaryProtocol;
+    const p = new P(trans);
+    const T = thrift.Thrift.Type;
+    const i64 = (n: bigint) => {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(n);
+      return new (require("node-int64"))(b);
+    };
+    const field = (name: string, type: number, id: number, write: () => void) => {
+      p.writeFieldBegin(name, type, id);
+      write();
+      p.writeFieldEnd();
+    };
+    const tagStruct = (
+      key: string,
+      vType: number,
+      fid: number,
+      ftype: number,
+      write: () => void,
+    ) => {
+      p.writeStructBegin("Tag");
+      field("key", T.STRING, 1, () => p.writeString(key));
+      field("vType", T.I32, 2, () => p.writeI32(vType));
+      field("v", ftype, fid, write);
+      p.writeFieldStop();
+      p.writeStructEnd();
+    };
+    if (!bare) {
+      p.writeMessageBegin("emitBatch", thrift.Thrift.MessageType.ONEWAY, 1);
+      p.writeStructBegin("emitBatch_args");
+      p.writeFieldBegin("batch", T.STRUCT, 1);
+    }
+    p.writeStructBegin("Batch");
+    field("process", T.STRUCT, 1, () => {
+      p.writeStructBegin("Process");
+      field("serviceName", T.STRING, 1, () => p.writeString(`thrift-${kind}`));
+      field("tags", T.LIST, 2, () => {
+        p.writeListBegin(T.STRUCT, 1);
+        tagStruct("client-uuid", 0, 3, T.STRING, () => p.writeString("abc"));
+        p.writeListEnd();
+      });
+      p.writeFieldStop();
+      p.writeStructEnd();
+    });
+    field("spans", T.LIST, 2, () => {
+      p.writeListBegin(T.STRUCT, 1);
+      p.writeStructBegin("Span");
+      field("traceIdLow", T.I64, 1, () => p.writeI64(i64(BigInt(traceLow))));
+      field("traceIdHigh", T.I64, 2, () => p.writeI64(i64(0x1234n)));
+      field("spanId", T.I64, 3, () => p.writeI64(i64(-5n)));
+      field("parentSpanId", T.I64, 4, () => p.writeI64(i64(0n)));
+      field("operationName", T.STRING, 5, () => p.writeString("thrift op"));
+      field("references", T.LIST, 6, () => {
+        p.writeListBegin(T.STRUCT, 1);
+        p.writeStructBegin("SpanRef");
+        field("refType", T.I32, 1, () => p.writeI32(1));
+        field("traceIdLow", T.I64, 2, () => p.writeI64(i64(77n)));
+        field("traceIdHigh", T.I64, 3, () => p.writeI64(i64(0n)));
+        field("spanId", T.I64, 4, () => p.writeI64(i64(78n)));
+        p.writeFieldStop();
+        p.writeStructEnd();
+        p.writeListEnd();
+      });
+      field("flags", T.I32, 7, () => p.writeI32(1));
+      field("startTime", T.I64, 8, () => p.writeI64(i64(1_760_000_000_000_000n)));
+      field("duration", T.I64, 9, () => p.writeI64(i64(1500n)));
+      field("tags", T.LIST, 10, () => {
+        p.writeListBegin(T.STRUCT, 5);
+        tagStruct("s", 0, 3, T.STRING, () => p.writeString("text"));
+        tagStruct("d", 1, 4, T.DOUBLE, () => p.writeDouble(0.25));
+        tagStruct("b", 2, 5, T.BOOL, () => p.writeBool(true));
+        tagStruct("big", 3, 6, T.I64, () => p.writeI64(i64(9007199254740993n)));
+        tagStruct("bin", 4, 7, T.STRING, () => p.writeBinary(Buffer.from([1, 2, 3])));
+        p.writeListEnd();
+      });
+      field("logs", T.LIST, 11, () => {
+        p.writeListBegin(T.STRUCT, 1);
+        p.writeStructBegin("Log");
+        field("timestamp", T.I64, 1, () => p.writeI64(i64(1_760_000_000_000_500n)));
+        field("fields", T.LIST, 2, () => {
+          p.writeListBegin(T.STRUCT, 1);
+          tagStruct("event", 0, 3, T.STRING, () => p.writeString("retry"));
+          p.writeListEnd();
+        });
+        p.writeFieldStop();
+        p.writeStructEnd();
+        p.writeListEnd();
+      });
+      p.writeFieldStop();
+      p.writeStructEnd();
+      p.writeListEnd();
+    });
+    p.writeFieldStop();
+    p.writeStructEnd();
+    if (!bare) {
+      p.writeFieldEnd();
+      p.writeFieldStop();
+      p.writeStructEnd();
+      p.writeMessageEnd();
+    }
+    trans.flush();
+  });
+}
+
+async function sendUdp(address: string, msg: Buffer) {
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(":")),
+    Number(address.split(":").pop()),
+  ];
+  const sock = dgram.createSocket("udp4");
+  await new Promise<void>((r, j) => sock.send(msg, port, host, (e) => (e ? j(e) : r())));
+  sock.close();
+}
+
+function checkThriftSpan(tr: any, kind: string) {
+  const s = tr.spans[0];
+  assert.equal(
+    tr.traceID,
+    `0000000000001234${(1000 + (kind === "compact" ? 1 : 2)).toString(16).padStart(16, "0")}`,
+  );
+  assert.equal(s.spanID, "fffffffffffffffb");
+  assert.equal(s.operationName, "thrift op");
+  assert.equal(s.startTime, 1_760_000_000_000_000);
+  assert.equal(s.duration, 1500);
+  assert.equal(s.flags, 1);
+  assert.equal(tr.processes[s.processID].serviceName, `thrift-${kind}`);
+  assert.deepEqual(tr.processes[s.processID].tags, [
+    { key: "client-uuid", type: "string", value: "abc" },
+  ]);
+  assert.deepEqual(s.references, [
+    { refType: "FOLLOWS_FROM", traceID: "000000000000004d", spanID: "000000000000004e" },
+  ]);
+  assert.deepEqual(tag(s, "s"), { key: "s", type: "string", value: "text" });
+  assert.deepEqual(tag(s, "d"), { key: "d", type: "float64", value: 0.25 });
+  assert.deepEqual(tag(s, "b"), { key: "b", type: "bool", value: true });
+  assert.equal(tag(s, "big").value, "9007199254740993", "int64 above 2^53 keeps every digit");
+  assert.deepEqual(tag(s, "bin"), { key: "bin", type: "binary", value: "AQID" });
+  assert.equal(s.logs[0].timestamp, 1_760_000_000_000_500);
+  assert.deepEqual(s.logs[0].fields, [{ key: "event", type: "string", value: "retry" }]);
+}
+
+test("Thrift compact (6831) and binary (6832) datagrams written by Apache Thrift; garbage is counted, not stored", async (t) => {
+  const v = await testViewer({ otlpGrpc: false, ...protocolsOn });
+  t.after(() => v.close());
+  await sendUdp(v.protocols.jaegerCompact, await thriftBatch("compact", 1001));
+  await sendUdp(v.protocols.jaegerBinary, await thriftBatch("binary", 1002));
+  checkThriftSpan(
+    await waitForTrace(v.uiUrl, `0000000000001234${(1001).toString(16).padStart(16, "0")}`, 1),
+    "compact",
+  );
+  checkThriftSpan(
+    await waitForTrace(v.uiUrl, `0000000000001234${(1002).toString(16).padStart(16, "0")}`, 1),
+    "binary",
+  );
+  const before = v.store.reader.stats().spanCount;
+  // Random bytes and a truncated message are dropped (and counted); nothing is stored.
+  await sendUdp(v.protocols.jaegerCompact, Buffer.from("not thrift at all"));
+  const whole = await thriftBatch("compact", 1003);
+  await sendUdp(v.protocols.jaegerCompact, whole.subarray(0, whole.length - 10));
+  // A binary message on the compact port is recognised by its first byte and kept.
+  await sendUdp(v.protocols.jaegerCompact, await thriftBatch("binary", 1005));
+  await waitForTrace(v.uiUrl, `0000000000001234${(1005).toString(16).padStart(16, "0")}`, 1);
+  assert.equal(v.store.reader.stats().spanCount, before + 1);
+
+  // The collector's HTTP port takes a bare Batch in Thrift binary.
+  const bare = await thriftBatch("binary", 1004, true);
+  const r = await fetch(`${v.protocols.jaegerHttp}/api/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/x-thrift" },
+    body: bare,
+  });
+  assert.equal(r.status, 202);
+  assert.equal(
+    (
+      await getJson(
+        `${v.uiUrl}/api/traces/0000000000001234${(1004).toString(16).padStart(16, "0")}`,
+      )
+    ).status,
+    200,
+  );
+  const bad = await fetch(`${v.protocols.jaegerHttp}/api/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/x-thrift" },
+    body: Buffer.from([0x0c, 0x00, 0x01, 0xff]),
+  });
+  assert.equal(bad.status, 400);
+  const json = await fetch(`${v.protocols.jaegerHttp}/api/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "[]",
+  });
+  assert.equal(json.status, 415);
+});
+
+test("@opentelemetry/exporter-zipkin (v2 JSON) on 9411; v2 protobuf and v1 JSON; bad JSON is a 400", async (t) => {
+  const v = await testViewer({ otlpGrpc: false, ...protocolsOn });
+  t.after(() => v.close());
+  const sent = await sendSdkTrace(
+    new ZipkinExporter({ url: `${v.protocols.zipkin}/api/v2/spans`, serviceName: "zipkin-svc" }),
+    "zipkin-svc",
+  );
+  const tr = await waitForTrace(v.uiUrl, sent.traceId, 2);
+  const root = tr.spans.find((s: any) => s.spanID === sent.rootSpanId);
+  const child = tr.spans.find((s: any) => s.spanID === sent.childSpanId);
+  assert.equal(tr.processes[root.processID].serviceName, "zipkin-svc");
+  assert.equal(root.operationName, "GET /users/:id");
+  assert.equal(tag(root, "span.kind").value, "server");
+  assert.equal(tag(child, "span.kind").value, "client");
+  assert.deepEqual(child.references[0], {
+    refType: "CHILD_OF",
+    traceID: sent.traceId,
+    spanID: sent.rootSpanId,
+  });
+  assert.equal(tag(child, "otel.status_code").value, "ERROR");
+  assert.equal(tag(child, "error").value, true);
+  assert.equal(tag(child, "otel.status_description").value, "connection reset");
+  assert.equal(tag(child, "db.system").value, "redis");
+  assert.equal(child.logs[0].fields[0].value, "cache miss");
+
+  // v2 protobuf (ListOfSpans: field numbers of zipkin-api's zipkin.proto).
+  const w = protobuf.Writer.create();
+  const span = protobuf.Writer.create();
+  span.uint32(10).bytes(Buffer.from("00000000000000000000000000000abc", "hex"));
+  span.uint32(26).bytes(Buffer.from("0000000000000def", "hex"));
+  span.uint32(32).int32(1); // CLIENT
+  span.uint32(42).string("proto span");
+  span.uint32(49).fixed64(1_760_000_000_000_000);
+  span.uint32(56).uint64(42);
+  const ep = protobuf.Writer.create().uint32(10).string("proto-svc").finish();
+  span.uint32(66).bytes(ep);
+  const tagEntry = protobuf.Writer.create().uint32(10).string("k").uint32(18).string("v").finish();
+  span.uint32(90).bytes(tagEntry);
+  w.uint32(10).bytes(span.finish());
+  let r = await fetch(`${v.protocols.zipkin}/api/v2/spans`, {
+    method: "POST",
+    headers: { "content-type": "application/x-protobuf" },
+    body: w.finish(),
+  });
+  assert.equal(r.status, 202);
+  const p = (await getJson(`${v.uiUrl}/api/traces/abc`)).body.data[0];
+  assert.equal(p.spans[0].operationName, "proto span");
+  assert.equal(p.spans[0].duration, 42);
+  assert.equal(p.processes[p.spans[0].processID].serviceName, "proto-svc");
+  assert.equal(tag(p.spans[0], "span.kind").value, "client");
+  assert.equal(tag(p.spans[0], "k").value, "v");
+
+  // v1 JSON: kind and service from the core annotations, tags from binary annotations.
+  const ep1 = { serviceName: "v1-svc", ipv4: "10.0.0.1", port: 80 };
+  r = await fetch(`${v.protocols.zipkin}/api/v1/spans`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify([
+      {
+        traceId: "0000000000000777",
+        id: "0000000000000778",
+        name: "v1 op",
+        timestamp: 1_760_000_000_000_000,
+        duration: 10,
+        annotations: [
+          { timestamp: 1_760_000_000_000_000, value: "sr", endpoint: ep1 },
+          { timestamp: 1_760_000_000_000_005, value: "cache.hit", endpoint: ep1 },
+          { timestamp: 1_760_000_000_000_010, value: "ss", endpoint: ep1 },
+        ],
+        binaryAnnotations: [{ key: "http.path", value: "/x", endpoint: ep1 }],
+      },
+    ]),
+  });
+  assert.equal(r.status, 202);
+  const s1 = (await getJson(`${v.uiUrl}/api/traces/777`)).body.data[0];
+  assert.equal(s1.processes[s1.spans[0].processID].serviceName, "v1-svc");
+  assert.equal(tag(s1.spans[0], "span.kind").value, "server");
+  assert.equal(tag(s1.spans[0], "http.path").value, "/x");
+  assert.equal(s1.spans[0].logs[0].fields[0].value, "cache.hit");
+
+  const before = v.store.reader.stats().spanCount;
+  for (const body of ["{not json", '{"an":"object"}']) {
+    r = await fetch(`${v.protocols.zipkin}/api/v2/spans`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    assert.equal(r.status, 400, body);
+    assert.equal(r.headers.get("retry-after"), null);
+  }
+  assert.equal(v.store.reader.stats().spanCount, before);
+});
