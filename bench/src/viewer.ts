@@ -177,7 +177,7 @@ async function startChild(
   dataDir: string,
 ): Promise<{ child: ChildProcess; ui: string; otlp: string }> {
   const script = `import { startViewer } from "@periscope/trace-viewer";
-const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, jaegerCompact: false, jaegerBinary: false, jaegerHttp: false, zipkin: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
+const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, jaegerCompact: false, jaegerBinary: false, jaegerHttp: false, zipkin: false, jaegerGrpc: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
 console.log(JSON.stringify({ ui: v.uiUrl, otlp: v.otlpHttpUrl }));
 process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   const child = spawn(

@@ -15,6 +15,7 @@ options:
   --jaeger-compact ADDR  Jaeger agent UDP, Thrift compact, or "off" (default 127.0.0.1:6831)
   --jaeger-binary ADDR   Jaeger agent UDP, Thrift binary, or "off"  (default 127.0.0.1:6832)
   --jaeger-http ADDR     Jaeger collector HTTP (POST /api/traces), or "off" (default 127.0.0.1:14268)
+  --jaeger-grpc ADDR     Jaeger collector gRPC (api_v2), or "off" (default 127.0.0.1:14250)
   --zipkin ADDR          Zipkin HTTP (POST /api/v2/spans, /api/v1/spans), or "off" (default 127.0.0.1:9411)
   --data DIR             where spans are stored        (default ${defaultDataDir()})
   --in-memory            keep spans in memory only
@@ -91,6 +92,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "jaeger-binary": { type: "string" },
         "jaeger-http": { type: "string" },
         zipkin: { type: "string" },
+        "jaeger-grpc": { type: "string" },
         "query-max-spans": { type: "string" },
         "query-timeout": { type: "string" },
         data: { type: "string" },
@@ -123,6 +125,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
       jaegerBinary: off(values["jaeger-binary"]),
       jaegerHttp: off(values["jaeger-http"]),
       zipkin: off(values.zipkin),
+      jaegerGrpc: off(values["jaeger-grpc"]),
       queryLimits:
         values["query-max-spans"] === undefined
           ? undefined
@@ -169,6 +172,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
   Jaeger UDP compact   ${viewer.protocols.jaegerCompact || "off"}
   Jaeger UDP binary    ${viewer.protocols.jaegerBinary || "off"}
   Jaeger HTTP          ${viewer.protocols.jaegerHttp ? `${viewer.protocols.jaegerHttp}/api/traces` : "off"}
+  Jaeger gRPC          ${viewer.protocols.jaegerGrpc || "off"}
   Zipkin               ${viewer.protocols.zipkin ? `${viewer.protocols.zipkin}/api/v2/spans` : "off"}
   storage              ${viewer.store.inMemory ? "in memory" : viewer.dataPath}
 press Ctrl-C to stop`);

@@ -110,7 +110,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
     uiUrl: "",
     otlpHttpUrl: "",
     otlpGrpcAddress: "",
-    protocols: { jaegerCompact: "", jaegerBinary: "", jaegerHttp: "", zipkin: "" },
+    protocols: { jaegerCompact: "", jaegerBinary: "", jaegerHttp: "", zipkin: "", jaegerGrpc: "" },
     dataPath,
     store,
     close: async () => {
@@ -133,6 +133,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       jaegerBinary: result.protocols.jaegerBinary || null,
       jaegerHttp: result.protocols.jaegerHttp || null,
       zipkin: result.protocols.zipkin || null,
+      jaegerGrpc: result.protocols.jaegerGrpc || null,
     });
     const queries = new QueryServer({
       path: store.inMemory ? null : dataPath,
@@ -178,7 +179,14 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       closers.push(() => g.close());
       result.otlpGrpcAddress = `${fmtHost(a.host)}:${g.port}`;
     }
-    result.protocols = await startProtocolReceivers(options, sink, corsOrigins, maxBody, closers);
+    result.protocols = await startProtocolReceivers(
+      options,
+      sink,
+      corsOrigins,
+      maxBody,
+      options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+      closers,
+    );
   } catch (e) {
     await result.close();
     throw e;

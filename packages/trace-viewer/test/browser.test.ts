@@ -29,6 +29,7 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     jaegerBinary: false,
     jaegerHttp: false,
     zipkin: false,
+    jaegerGrpc: false,
     inMemory: true,
   });
   t.after(() => viewer.close());

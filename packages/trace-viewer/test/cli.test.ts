@@ -23,7 +23,7 @@ test("periscope viewer: listens, stores, and exits 0 on SIGTERM", async (t) => {
     [
       ...["--ui", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--otlp-grpc", "off"],
       ...["--jaeger-compact", "127.0.0.1:0", "--jaeger-binary", "off"],
-      ...["--jaeger-http", "off", "--zipkin", "127.0.0.1:0"],
+      ...["--jaeger-http", "off", "--zipkin", "127.0.0.1:0", "--jaeger-grpc", "off"],
     ],
     {
       XDG_STATE_HOME: state,

@@ -21,6 +21,7 @@ export async function testViewer(opts: ViewerOptions = {}): Promise<RunningViewe
     jaegerBinary: false,
     jaegerHttp: false,
     zipkin: false,
+    jaegerGrpc: false,
     inMemory: opts.dataDir === undefined,
     retentionIntervalMs: 0,
     ...opts,

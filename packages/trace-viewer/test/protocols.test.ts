@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { createRequire } from "node:module";
 import { test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
 import { ZipkinExporter } from "@opentelemetry/exporter-zipkin";
 import protobuf from "protobufjs";
 import thrift from "thrift";
@@ -383,4 +384,74 @@ test("@opentelemetry/exporter-zipkin (v2 JSON) on 9411; v2 protobuf and v1 JSON;
     assert.equal(r.headers.get("retry-after"), null);
   }
   assert.equal(v.store.reader.stats().spanCount, before);
+});
+
+test("Jaeger collector gRPC (14250): api_v2 CollectorService/PostSpans; a span's own process wins", async (t) => {
+  const v = await testViewer({ otlpGrpc: false, ...protocolsOn, jaegerGrpc: "127.0.0.1:0" });
+  t.after(() => v.close());
+  const W = () => protobuf.Writer.create();
+  const kvStr = (k: string, s: string) => W().uint32(10).string(k).uint32(26).string(s).finish();
+  const kvInt = (k: string, n: number) =>
+    W().uint32(10).string(k).uint32(16).int32(2).uint32(40).int64(n).finish();
+  const ts = (sec: number, nanos: number) =>
+    W().uint32(8).int64(sec).uint32(16).int32(nanos).finish();
+  const proc = (name: string) =>
+    W().uint32(10).string(name).uint32(18).bytes(kvStr("ip", "10.1.1.1")).finish();
+  const traceId = Buffer.from("0000000000000000000000000000beef", "hex");
+  const span = (id: number, name: string, own?: Uint8Array) => {
+    const w = W()
+      .uint32(10)
+      .bytes(traceId)
+      .uint32(18)
+      .bytes(Buffer.from(id.toString(16).padStart(16, "0"), "hex"))
+      .uint32(26)
+      .string(name);
+    if (id === 2) {
+      const ref = W()
+        .uint32(10)
+        .bytes(traceId)
+        .uint32(18)
+        .bytes(Buffer.from("0000000000000001", "hex"))
+        .finish();
+      w.uint32(34).bytes(ref);
+    }
+    w.uint32(50).bytes(ts(1_760_000_000, 1_500_000)).uint32(58).bytes(ts(0, 2_000_000));
+    w.uint32(66).bytes(kvInt("rows", 7)).uint32(66).bytes(kvStr("span.kind", "client"));
+    if (own) w.uint32(82).bytes(own);
+    return w.finish();
+  };
+  const batch = W()
+    .uint32(10)
+    .bytes(span(1, "root"))
+    .uint32(10)
+    .bytes(span(2, "child", proc("other-svc")));
+  batch.uint32(18).bytes(proc("grpc-svc"));
+  const req = W().uint32(10).bytes(batch.finish()).finish();
+  const client = new grpc.Client(v.protocols.jaegerGrpc, grpc.credentials.createInsecure());
+  t.after(() => client.close());
+  const call = (body: Uint8Array) =>
+    new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/jaeger.api_v2.CollectorService/PostSpans",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from(body),
+        (err) => resolve(err),
+      ),
+    );
+  assert.equal(await call(req), null);
+  const tr = (await getJson(`${v.uiUrl}/api/traces/beef`)).body.data[0];
+  const root = tr.spans.find((s: any) => s.operationName === "root");
+  const child = tr.spans.find((s: any) => s.operationName === "child");
+  assert.equal(tr.processes[root.processID].serviceName, "grpc-svc");
+  assert.equal(tr.processes[child.processID].serviceName, "other-svc");
+  assert.equal(root.startTime, 1_760_000_000_001_500);
+  assert.equal(root.duration, 2000);
+  assert.deepEqual(tag(root, "rows"), { key: "rows", type: "int64", value: 7 });
+  assert.equal(tag(root, "span.kind").value, "client");
+  assert.deepEqual(child.references, [
+    { refType: "CHILD_OF", traceID: "000000000000beef", spanID: "0000000000000001" },
+  ]);
+  const bad = await call(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]));
+  assert.equal(bad?.code, grpc.status.INVALID_ARGUMENT);
 });

@@ -63,6 +63,15 @@ export async function startGrpcReceiver(
       );
     },
   });
+  return bindGrpc(server, host, port);
+}
+
+/** Binds a grpc-js server; closing it waits 2 s at most for clients holding streams open. */
+export async function bindGrpc(
+  server: grpc.Server,
+  host: string,
+  port: number,
+): Promise<GrpcReceiver> {
   // grpc-js logs its own line when a port is taken; probing first lets the caller's clear
   // message be the only one the user sees.
   if (port !== 0) await probePort(host, port);

@@ -1,11 +1,12 @@
 // Starts the receivers that make the viewer a drop-in for Jaeger all-in-one: the Jaeger agent's
 // UDP ports (Thrift compact 6831, binary 6832), the Jaeger collector's HTTP port (14268,
-// POST /api/traces, Thrift binary) and Zipkin's (9411, /api/v2/spans JSON or protobuf,
-// /api/v1/spans JSON). Each is on by default on loopback and can be moved or turned off.
+// POST /api/traces, Thrift binary) and gRPC port (14250, api_v2 PostSpans), and Zipkin's (9411,
+// /api/v2/spans JSON or protobuf, /api/v1/spans JSON). Each is on by default on loopback and can be moved or turned off.
 import { createServer } from "node:http";
 import { isLoopbackHost } from "../http-guard.ts";
 import { closeServer, fmtHost, listen, parseHostPort, portError } from "../listen.ts";
 import type { IngestSink } from "./ingest.ts";
+import { startJaegerGrpc } from "./jaeger-grpc.ts";
 import { jaegerToExport } from "./jaeger-model.ts";
 import { decodeBatch } from "./jaeger-thrift.ts";
 import { startJaegerUdp } from "./jaeger-udp.ts";
@@ -22,6 +23,8 @@ export interface ProtocolOptions {
   jaegerHttp?: string | false | null;
   /** Zipkin HTTP (default 127.0.0.1:9411), or false. */
   zipkin?: string | false | null;
+  /** Jaeger collector gRPC, api_v2 (default 127.0.0.1:14250), or false. */
+  jaegerGrpc?: string | false | null;
 }
 
 export interface ProtocolAddresses {
@@ -29,6 +32,7 @@ export interface ProtocolAddresses {
   jaegerBinary: string;
   jaegerHttp: string;
   zipkin: string;
+  jaegerGrpc: string;
 }
 
 const THRIFT = (b: Buffer) => jaegerToExport([decodeBatch("binary", b)]);
@@ -63,6 +67,7 @@ export async function startProtocolReceivers(
   sink: IngestSink,
   corsOrigins: string[],
   maxBodyBytes: number,
+  maxGrpcMessageBytes: number,
   closers: Array<() => Promise<void>>,
 ): Promise<ProtocolAddresses> {
   const out: ProtocolAddresses = {
@@ -70,6 +75,7 @@ export async function startProtocolReceivers(
     jaegerBinary: "",
     jaegerHttp: "",
     zipkin: "",
+    jaegerGrpc: "",
   };
   const udp = [
     ["jaegerCompact", "--jaeger-compact", "127.0.0.1:6831", "compact"],
@@ -104,6 +110,16 @@ export async function startProtocolReceivers(
     const p = await listen(server, a.host, a.port, flag);
     closers.push(() => closeServer(server));
     out[key] = `http://${fmtHost(a.host)}:${p}`;
+  }
+  if (on(o.jaegerGrpc)) {
+    const a = parseHostPort(o.jaegerGrpc ?? "127.0.0.1:14250", "--jaeger-grpc");
+    const g = await startJaegerGrpc(a.host, a.port, sink, maxGrpcMessageBytes).catch(
+      (e: unknown) => {
+        throw portError(e, "--jaeger-grpc", a.host, a.port);
+      },
+    );
+    closers.push(() => g.close());
+    out.jaegerGrpc = `${fmtHost(a.host)}:${g.port}`;
   }
   return out;
 }
