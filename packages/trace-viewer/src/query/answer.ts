@@ -45,15 +45,18 @@ export function json(status: number, value: unknown): Answer {
   return { status, body: [jsonText(value)] };
 }
 
-/** Joins small pieces into chunks of about CHUNK_CHARS. */
+/**
+ * Joins small pieces of plain JSON into escaped chunks of about CHUNK_CHARS. Escaping whole
+ * chunks is the same as escaping each piece: the escaped characters occur only inside strings.
+ */
 export function* chunked(pieces: Iterable<string>, size = CHUNK_CHARS): Generator<string> {
   let buf = "";
   for (const p of pieces) {
     buf += p;
     if (buf.length >= size) {
-      yield buf;
+      yield escapeJson(buf);
       buf = "";
     }
   }
-  if (buf) yield buf;
+  if (buf) yield escapeJson(buf);
 }

@@ -3,7 +3,7 @@
 // failure uses the envelope of its API family.
 import { kindName, SPAN_KIND_NAMES } from "../model.ts";
 import type { StoreReader, TraceQuery, TraceSummary } from "../store/read.ts";
-import { type Answer, chunked, json, jsonText, type QueryLimits } from "./answer.ts";
+import { type Answer, chunked, json, type QueryLimits } from "./answer.ts";
 import { jaegerTraceId } from "./jaeger-json.ts";
 import {
   parseDuration,
@@ -122,7 +122,7 @@ function jaegerTraces(
       if (i > 0) yield ",";
       yield* jaegerTrace(ctx.reader, id, perTrace, budget);
     }
-    yield `],"total":0,"limit":0,"offset":0,"errors":${jsonText(errors.length ? errors : null)}}`;
+    yield `],"total":0,"limit":0,"offset":0,"errors":${JSON.stringify(errors.length ? errors : null)}}`;
   }
   return { status: 200, body: chunked(body()) };
 }

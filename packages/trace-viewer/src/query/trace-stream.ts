@@ -4,7 +4,10 @@
 // dedupe adjuster does.
 import type { StoredSpan } from "../model.ts";
 import type { StoreReader } from "../store/read.ts";
-import { jsonText } from "./answer.ts";
+
+// Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
+const jsonText = JSON.stringify;
+
 import { JaegerProcesses, jaegerTraceId, toJaegerSpan } from "./jaeger-json.ts";
 import { toOtlpSpan } from "./otlp-json.ts";
 
