@@ -106,7 +106,14 @@ export class QueryServer {
 
   #spawn(): Slot {
     const init: WorkerInit = { path: this.#o.path!, limits: this.#o.limits };
-    const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), { workerData: init });
+    const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), {
+      workerData: init,
+      // Flags for the main script only (the viewer started with `node --input-type=module -e`)
+      // would stop the worker from loading.
+      ...(process.execArgv.some((a) => a.startsWith("--input-type"))
+        ? { execArgv: process.execArgv.filter((a) => !a.startsWith("--input-type")) }
+        : {}),
+    });
     worker.unref();
     const slot: Slot = { worker, job: null, timer: null };
     worker.on("message", (m: FromWorker) => this.#onMessage(slot, m));

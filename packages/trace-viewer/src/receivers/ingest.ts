@@ -1,11 +1,11 @@
 // The path from an accepted request body to committed rows: decode, then one store transaction.
-// Both receivers go through here, so HTTP and gRPC accept and reject the same spans. Requests
+// Every receiver goes through here, so all protocols accept and reject spans alike. Requests
 // that arrive together are committed together (group commit), and each is answered only after
-// that commit, so an acknowledged batch is always on disk.
+// that commit, so an acknowledged batch is always on disk. With a file store this runs on the
+// writer thread (writer-sink.ts); in memory, on the main thread.
 import type { DecodedExport } from "../model.ts";
-import { decodeProtobuf, OtlpDecodeError } from "../otlp/decode.ts";
-import { decodeJson } from "../otlp/json-decode.ts";
 import type { TraceStore } from "../store/store.ts";
+import { decodeWire, type WireFormat } from "./wire.ts";
 
 export interface IngestResult {
   accepted: number;
@@ -13,13 +13,9 @@ export interface IngestResult {
   errorMessage: string;
 }
 
-export type IngestFormat = "protobuf" | "json";
-
 export interface IngestSink {
   /** Resolves once the batch is committed; rejects with OtlpDecodeError for a malformed body. */
-  submit(format: IngestFormat, body: Uint8Array): Promise<IngestResult>;
-  /** Stores spans another protocol's receiver decoded (Jaeger, Zipkin); resolves once committed. */
-  submitDecoded(decoded: DecodedExport): Promise<IngestResult>;
+  submit(format: WireFormat, body: Uint8Array): Promise<IngestResult>;
 }
 
 interface Pending {
@@ -28,30 +24,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** Most requests one transaction takes; bounds how long a commit holds the thread. */
+/** Most requests one transaction takes. */
 const MAX_GROUP = 16;
 
-export function decodeBody(format: IngestFormat, body: Uint8Array): DecodedExport {
-  try {
-    return decodeUnchecked(format, body);
-  } catch (e) {
-    // Whatever a body makes the decoder throw (a stack overflow on absurd nesting, say) is the
-    // body's fault: answer 400, which exporters do not retry, never 503.
-    if (e instanceof OtlpDecodeError) throw e;
-    throw new OtlpDecodeError(`body could not be decoded: ${(e as Error).message}`);
-  }
-}
-
-function decodeUnchecked(format: IngestFormat, body: Uint8Array): DecodedExport {
-  if (format === "protobuf") return decodeProtobuf(body);
-  let obj: unknown;
-  try {
-    obj = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
-  } catch (e) {
-    throw new OtlpDecodeError(`body is not valid JSON: ${(e as Error).message}`);
-  }
-  return decodeJson(obj);
-}
+/**
+ * Most spans one transaction takes (a single larger request still goes whole): a commit holds
+ * its thread, and (in memory, where that is the main thread) every other request waits for it.
+ */
+const MAX_GROUP_SPANS = 2000;
 
 /** Decodes and stores on the calling thread. */
 export function directSink(store: TraceStore): IngestSink {
@@ -59,7 +39,17 @@ export function directSink(store: TraceStore): IngestSink {
   let scheduled = false;
   const flush = () => {
     scheduled = false;
-    const group = queue.splice(0, MAX_GROUP);
+    let n = 1;
+    let spans = queue[0]?.decoded.accepted ?? 0;
+    while (
+      n < queue.length &&
+      n < MAX_GROUP &&
+      spans + queue[n]!.decoded.accepted <= MAX_GROUP_SPANS
+    ) {
+      spans += queue[n]!.decoded.accepted;
+      n++;
+    }
+    const group = queue.splice(0, n);
     if (queue.length > 0) {
       scheduled = true;
       setImmediate(flush);
@@ -97,12 +87,26 @@ export function directSink(store: TraceStore): IngestSink {
     submit(format, body) {
       let decoded: DecodedExport;
       try {
-        decoded = decodeBody(format, body);
+        decoded = decodeWire(format, body);
       } catch (e) {
         return Promise.reject(e);
       }
-      return submitDecoded(decoded);
+      if (decoded.accepted === 0) {
+        return Promise.resolve({
+          accepted: 0,
+          rejected: decoded.rejected,
+          errorMessage: decoded.errorMessage,
+        });
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ decoded, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // setImmediate runs after pending I/O callbacks, so bodies that finished arriving in
+          // the same loop turn join this transaction.
+          setImmediate(flush);
+        }
+      });
     },
-    submitDecoded,
   };
 }

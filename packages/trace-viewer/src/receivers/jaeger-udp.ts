@@ -4,9 +4,9 @@
 // stderr (at most once a minute), never silently lost.
 import dgram from "node:dgram";
 import type { AddressInfo } from "node:net";
+import { OtlpDecodeError } from "../otlp/decode.ts";
 import type { IngestSink } from "./ingest.ts";
-import { jaegerToExport } from "./jaeger-model.ts";
-import { decodeAgentMessage, type ThriftEncoding } from "./jaeger-thrift.ts";
+import type { ThriftEncoding } from "./jaeger-thrift.ts";
 
 export interface UdpReceiverStats {
   datagrams: number;
@@ -45,20 +45,19 @@ export function startJaegerUdp(
   };
   sock.on("message", (msg) => {
     stats.datagrams++;
-    let decoded: ReturnType<typeof jaegerToExport>;
-    try {
-      decoded = jaegerToExport([decodeAgentMessage(encoding, msg)]);
-    } catch (e) {
-      stats.malformed++;
-      return report(
-        `dropped a datagram that is not a Thrift ${encoding} emitBatch: ${(e as Error).message}`,
-      );
-    }
-    stats.spans += decoded.accepted;
-    sink.submitDecoded(decoded).catch((e: unknown) => {
-      stats.storeFailures++;
-      report(`storing a batch failed: ${(e as Error).message}`);
-    });
+    sink.submit(encoding === "compact" ? "jaeger-udp-compact" : "jaeger-udp-binary", msg).then(
+      (r) => {
+        stats.spans += r.accepted;
+      },
+      (e: unknown) => {
+        if (e instanceof OtlpDecodeError) {
+          stats.malformed++;
+          return report(`dropped a datagram that is not a Thrift emitBatch: ${e.message}`);
+        }
+        stats.storeFailures++;
+        report(`storing a batch failed: ${(e as Error).message}`);
+      },
+    );
   });
   return new Promise((resolve, reject) => {
     sock.once("error", reject);

@@ -48,7 +48,7 @@ export async function startGrpcReceiver(
   });
   server.addService(TraceService, {
     Export(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
-      sink.submit("protobuf", call.request).then(
+      sink.submit("otlp-protobuf", call.request).then(
         (r) => callback(null, Buffer.from(encodeExportResponse(r.rejected, r.errorMessage))),
         (e: unknown) => {
           if (e instanceof OtlpDecodeError) {

@@ -7,7 +7,9 @@ import zlib from "node:zlib";
 import { type GuardOptions, guard } from "../http-guard.ts";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { encodeExportResponse, encodeRpcStatus } from "../otlp/schema.ts";
-import type { IngestFormat, IngestSink } from "./ingest.ts";
+import type { IngestSink } from "./ingest.ts";
+
+type IngestFormat = "protobuf" | "json";
 
 export interface HttpReceiverOptions {
   sink: IngestSink;
@@ -100,7 +102,7 @@ export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
       if (done) return;
       done = true;
       const body = Buffer.concat(chunks, size);
-      opts.sink.submit(format, body).then(
+      opts.sink.submit(format === "protobuf" ? "otlp-protobuf" : "otlp-json", body).then(
         (r) => {
           if (format === "protobuf") {
             const out = encodeExportResponse(r.rejected, r.errorMessage);

@@ -7,12 +7,8 @@ import { isLoopbackHost } from "../http-guard.ts";
 import { closeServer, fmtHost, listen, parseHostPort, portError } from "../listen.ts";
 import type { IngestSink } from "./ingest.ts";
 import { startJaegerGrpc } from "./jaeger-grpc.ts";
-import { jaegerToExport } from "./jaeger-model.ts";
-import { decodeBatch } from "./jaeger-thrift.ts";
 import { startJaegerUdp } from "./jaeger-udp.ts";
 import { createSpanHttpHandler, type SpanRoute } from "./span-http.ts";
-import { decodeZipkinProto, decodeZipkinV1Json, decodeZipkinV2Json } from "./zipkin-decode.ts";
-import { zipkinToExport } from "./zipkin-model.ts";
 
 export interface ProtocolOptions {
   /** Jaeger agent UDP, Thrift compact (default 127.0.0.1:6831), or false. */
@@ -35,12 +31,13 @@ export interface ProtocolAddresses {
   jaegerGrpc: string;
 }
 
-const THRIFT = (b: Buffer) => jaegerToExport([decodeBatch("binary", b)]);
-
 const JAEGER_ROUTES: SpanRoute[] = [
   {
     path: "/api/traces",
-    decoders: { "application/x-thrift": THRIFT, "application/vnd.apache.thrift.binary": THRIFT },
+    decoders: {
+      "application/x-thrift": "jaeger-thrift-http",
+      "application/vnd.apache.thrift.binary": "jaeger-thrift-http",
+    },
   },
 ];
 
@@ -48,14 +45,14 @@ const ZIPKIN_ROUTES: SpanRoute[] = [
   {
     path: "/api/v2/spans",
     decoders: {
-      "application/json": (b) => zipkinToExport(decodeZipkinV2Json(b)),
-      "application/x-protobuf": (b) => zipkinToExport(decodeZipkinProto(b)),
-      "application/protobuf": (b) => zipkinToExport(decodeZipkinProto(b)),
+      "application/json": "zipkin-json",
+      "application/x-protobuf": "zipkin-protobuf",
+      "application/protobuf": "zipkin-protobuf",
     },
   },
   {
     path: "/api/v1/spans",
-    decoders: { "application/json": (b) => zipkinToExport(decodeZipkinV1Json(b)) },
+    decoders: { "application/json": "zipkin-v1-json" },
   },
 ];
 

@@ -4,15 +4,15 @@
 // for a body that cannot be decoded, 413, 415, 405, and 503 with Retry-After if the store failed.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type GuardOptions, guard } from "../http-guard.ts";
-import type { DecodedExport } from "../model.ts";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { BodyError, readBody } from "./http-body.ts";
 import type { IngestSink } from "./ingest.ts";
+import type { WireFormat } from "./wire.ts";
 
 export interface SpanRoute {
   path: string;
-  /** Media types (lowercase, without parameters) this route decodes, and how. */
-  decoders: Record<string, (body: Buffer) => DecodedExport>;
+  /** Media types (lowercase, without parameters) this route takes, and their wire formats. */
+  decoders: Record<string, WireFormat>;
 }
 
 export interface SpanHttpOptions {
@@ -42,8 +42,8 @@ export function createSpanHttpHandler(opts: SpanHttpOptions) {
       return plain(res, 405, "method not allowed: use POST");
     }
     const ctype = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    const decode = route.decoders[ctype];
-    if (!decode) {
+    const format = route.decoders[ctype];
+    if (!format) {
       req.resume();
       return plain(
         res,
@@ -52,17 +52,7 @@ export function createSpanHttpHandler(opts: SpanHttpOptions) {
       );
     }
     readBody(req, opts.maxBodyBytes)
-      .then((body) => {
-        let decoded: DecodedExport;
-        try {
-          decoded = decode(body);
-        } catch (e) {
-          throw e instanceof OtlpDecodeError
-            ? e
-            : new OtlpDecodeError(`body could not be decoded: ${(e as Error).message}`);
-        }
-        return opts.sink.submitDecoded(decoded);
-      })
+      .then((body) => opts.sink.submit(format, body))
       .then(
         () => {
           res.writeHead(202, { "content-length": 0 });
