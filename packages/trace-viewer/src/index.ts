@@ -14,6 +14,7 @@ export { type RetentionResult, type StoreOptions, TraceStore } from "./store/sto
 export {
   defaultDataDir,
   type RunningViewer,
+  type StoreHandle,
   startViewer,
   type ViewerOptions,
 } from "./viewer.ts";

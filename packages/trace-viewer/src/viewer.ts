@@ -3,12 +3,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
 import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen.ts";
 import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
 import { QueryServer, writeAnswer } from "./query/serve.ts";
-import { directSink } from "./receivers/ingest.ts";
+import { directSink, type IngestSink } from "./receivers/ingest.ts";
 import {
   DEFAULT_GRPC_MAX_MESSAGE,
   type GrpcReceiver,
@@ -20,7 +21,9 @@ import {
   type ProtocolOptions,
   startProtocolReceivers,
 } from "./receivers/protocols.ts";
+import { startWriterThread } from "./receivers/writer-sink.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
+import { StoreReader } from "./store/read.ts";
 import { TraceStore } from "./store/store.ts";
 
 export interface ViewerOptions extends ProtocolOptions {
@@ -46,7 +49,8 @@ export interface ViewerOptions extends ProtocolOptions {
   corsOrigins?: string[];
   /** Directory of the built web UI. */
   distDir?: string;
-  /** Wall clock in ms (tests). */
+  /** Wall clock in ms (tests): "now" for queries, and for retention in memory (a file store's
+   * writer thread keeps real time). */
   clock?: () => number;
   /** How often retention runs (ms). Default 10 s. */
   retentionIntervalMs?: number;
@@ -58,6 +62,12 @@ export interface ViewerOptions extends ProtocolOptions {
   queryTimeoutMs?: number;
 }
 
+/** What a running viewer exposes of its store: a read-only view. */
+export interface StoreHandle {
+  readonly inMemory: boolean;
+  readonly reader: StoreReader;
+}
+
 export interface RunningViewer {
   uiUrl: string;
   /** Base URL of the OTLP/HTTP receiver (append /v1/traces); "" when not listening. */
@@ -67,7 +77,7 @@ export interface RunningViewer {
   /** Where the Jaeger and Zipkin receivers listen ("" for those turned off). */
   protocols: ProtocolAddresses;
   dataPath: string;
-  store: TraceStore;
+  store: StoreHandle;
   close(): Promise<void>;
 }
 
@@ -95,17 +105,40 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
   const dataPath = options.inMemory
     ? ":memory:"
     : join(options.dataDir ?? defaultDataDir(), "traces.sqlite");
-  const store = new TraceStore({
+  const storeOptions = {
     path: dataPath,
     retentionMs: options.retentionMs ?? 7 * 86400e3,
     // An in-memory store lives in the heap of this process, so its default cap is smaller.
     maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
-    clock,
     retentionIntervalMs: options.retentionIntervalMs,
-  });
-  const sink = directSink(store);
+  };
   const ui = parseHostPort(options.ui ?? "127.0.0.1:16686", "--ui");
   const closers: Array<() => Promise<void>> = [];
+  let store: StoreHandle;
+  let sink: IngestSink;
+  if (options.inMemory) {
+    // An in-memory database is private to its connection: writer and readers share this thread.
+    const mem = new TraceStore({ ...storeOptions, clock });
+    closers.push(async () => mem.close());
+    store = mem;
+    sink = directSink(mem);
+  } else {
+    // A file store is written on its own thread; this thread keeps a read-only connection for
+    // the cheap queries it answers itself.
+    const writer = await startWriterThread(storeOptions);
+    closers.push(() => writer.close());
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(dataPath, { readOnly: true });
+      db.exec("PRAGMA busy_timeout = 5000");
+    } catch (e) {
+      await writer.close();
+      throw e;
+    }
+    closers.push(async () => db.close());
+    store = { inMemory: false, reader: new StoreReader(db) };
+    sink = writer.sink;
+  }
   const result: RunningViewer = {
     uiUrl: "",
     otlpHttpUrl: "",
@@ -115,7 +148,6 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
     store,
     close: async () => {
       for (const c of closers.reverse()) await c().catch(() => {});
-      store.close();
     },
   };
   try {
