@@ -33,7 +33,7 @@ interface SpanSpec {
   key: string;
 }
 
-function specs(batch: number, n: number, t0Us: bigint): SpanSpec[] {
+export function specs(batch: number, n: number, t0Us: bigint): SpanSpec[] {
   return Array.from({ length: n }, (_, i) => ({
     trace: BigInt(batch) * 1000n + BigInt(Math.floor(i / 10)) + 1n,
     id: BigInt(batch) * 100_000n + BigInt(i) + 1n,
@@ -68,7 +68,7 @@ function zipkinBody(s: SpanSpec[], prefix: bigint): Buffer {
 // biome-ignore lint/suspicious/noExplicitAny: the thrift package's protocol types are loose.
 type Any = any;
 
-function thriftBody(
+export function thriftBody(
   kind: "compact" | "binary",
   s: SpanSpec[],
   prefix: bigint,
@@ -179,11 +179,15 @@ function postBody(url: string, ctype: string, body: Buffer, agent: http.Agent): 
   });
 }
 
+/** Waits until `want` spans are stored, or the count has not moved for 3 s (datagrams lost). */
 async function settle(t: ProtocolTargets, want: number): Promise<number> {
   let last = -1;
-  for (let i = 0; i < 100; i++) {
+  let still = 0;
+  for (let i = 0; i < 300; i++) {
     const n = await t.spanCount();
-    if (n >= want || n === last) return n;
+    if (n >= want) return n;
+    still = n === last ? still + 1 : 0;
+    if (still >= 15) return n;
     last = n;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -35,12 +35,13 @@ export function startJaegerUdp(
   });
   const stats: UdpReceiverStats = { datagrams: 0, malformed: 0, spans: 0, storeFailures: 0 };
   let lastReport = 0;
+  let bound = port;
   const report = (what: string) => {
     const now = clock();
     if (now - lastReport < 60_000) return;
     lastReport = now;
     process.stderr.write(
-      `periscope viewer: Jaeger ${encoding} UDP port ${port}: ${what} (${stats.malformed} malformed datagrams so far)\n`,
+      `periscope viewer: Jaeger ${encoding} UDP port ${bound}: ${what} (${stats.malformed} malformed datagrams so far)\n`,
     );
   };
   sock.on("message", (msg) => {
@@ -65,8 +66,9 @@ export function startJaegerUdp(
       sock.off("error", reject);
       sock.on("error", (e) => report(`socket error: ${e.message}`));
       sock.unref();
+      bound = (sock.address() as AddressInfo).port;
       resolve({
-        port: (sock.address() as AddressInfo).port,
+        port: bound,
         stats,
         close: () => new Promise<void>((r) => sock.close(() => r())),
       });

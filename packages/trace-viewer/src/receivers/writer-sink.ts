@@ -33,9 +33,9 @@ export function startWriterThread(opts: Omit<StoreOptions, "clock">): Promise<Wr
   let stopped: Error | null = null;
   let exited = false;
   const exit = new Promise<void>((resolve) =>
-    worker.once("exit", () => {
+    worker.once("exit", (code) => {
       exited = true;
-      stopped ??= new Error("the writer thread stopped");
+      stopped ??= new Error(`the writer thread stopped (exit code ${code})`);
       for (const p of pending.values()) p.reject(stopped);
       pending.clear();
       resolve();
