@@ -9,6 +9,8 @@ import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen
 import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
 import { QueryServer, writeAnswer } from "./query/serve.ts";
+import { transformOtlpJson } from "./query/transform.ts";
+import { BodyError, readBody } from "./receivers/http-body.ts";
 import { directSink, type IngestSink } from "./receivers/ingest.ts";
 import {
   DEFAULT_GRPC_MAX_MESSAGE,
@@ -177,7 +179,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
     });
     closers.push(() => queries.close());
     const uiServer = createServer((req, res) =>
-      handleUi(req, res, { distDir, guard: uiGuard, queries, info }),
+      handleUi(req, res, { distDir, guard: uiGuard, queries, info, maxBodyBytes: maxBody }),
     );
     const uiPort = await listen(uiServer, ui.host, ui.port, "--ui");
     closers.push(() => closeServer(uiServer));
@@ -231,6 +233,32 @@ interface UiContext {
   guard: GuardOptions;
   queries: QueryServer;
   info: () => Record<string, unknown>;
+  maxBodyBytes: number;
+}
+
+/** Jaeger's POST /api/transform: OTLP/JSON in, Jaeger's UI model out; nothing is stored. */
+async function transform(req: IncomingMessage, res: ServerResponse, max: number): Promise<void> {
+  const ctype = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (ctype !== "application/json") {
+    req.resume();
+    return writeAnswer(
+      res,
+      jaegerError(415, "send the OTLP/JSON trace as application/json"),
+      false,
+    );
+  }
+  try {
+    const body = await readBody(req, max);
+    const traces = transformOtlpJson(body.toString("utf8"));
+    await writeAnswer(
+      res,
+      json(200, { data: traces, total: 0, limit: 0, offset: 0, errors: null }),
+      false,
+    );
+  } catch (e) {
+    const status = e instanceof BodyError ? e.status : 400;
+    await writeAnswer(res, jaegerError(status, (e as Error).message), false);
+  }
 }
 
 function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
@@ -244,6 +272,9 @@ function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
     return void res.end("bad request\n");
   }
   const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
+  if (url.pathname === "/api/transform" && req.method === "POST") {
+    return void transform(req, res, ctx.maxBodyBytes);
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
     if (isApi)

@@ -36,11 +36,8 @@ async function assertStored(uiUrl: string, sent: SentTrace, service: string) {
     traceID: sent.traceId,
     spanID: sent.rootSpanId,
   });
-  assert.deepEqual(child.references[1], {
-    refType: "FOLLOWS_FROM",
-    traceID: sent.traceId,
-    spanID: sent.rootSpanId,
-  });
+  // The SDK span also links to its parent: as in Jaeger, that link is the CHILD_OF reference.
+  assert.equal(child.references.length, 1);
   const tag = (s: any, k: string) => s.tags.find((t: any) => t.key === k);
   assert.deepEqual(tag(root, "http.status_code"), {
     key: "http.status_code",

@@ -85,7 +85,7 @@ function pbSpan(s: Any, tally: Tally, raw: Uint8Array | undefined): IngestSpan |
   const end = longToNs(s.endTimeUnixNano);
   const body = spanBodyFromMessage(s);
   tally.accepted++;
-  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  const span = finishSpan(traceId, spanId, parent, start.us, body);
   // The sender's bytes are stored as they came; should slicing ever disagree, re-encode.
   span.raw = raw ?? encodeSpan(traceId, spanId, parent, body);
   return span;
@@ -215,17 +215,20 @@ export function finishSpan(
   spanId: Buffer,
   parent: Buffer | null,
   startUs: number,
-  endUs: number,
   body: SpanBody,
 ): IngestSpan {
   const parentSpanId = parent && !parent.equals(ZERO_SPAN) ? parent : null;
   const error = body.status.code === 2;
+  // Jaeger's duration: whole microseconds of end - start in nanoseconds (not the difference of
+  // two rounded times, which can be a microsecond more).
+  const ns = BigInt(body.endTimeUnixNano) - BigInt(body.startTimeUnixNano);
+  const durationUs = ns > 0n ? Number(ns / 1000n) : 0;
   return {
     traceId,
     spanId,
     parentSpanId,
     startUs,
-    durationUs: Math.max(0, endUs - startUs),
+    durationUs,
     error,
     body,
     raw: EMPTY,

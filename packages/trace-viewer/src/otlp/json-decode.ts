@@ -128,7 +128,7 @@ function jsonSpan(s: Any, tally: Tally): IngestSpan | null {
     droppedLinksCount: pick(s, "droppedLinksCount", "dropped_links_count"),
   });
   tally.accepted++;
-  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  const span = finishSpan(traceId, spanId, parent, start.us, body);
   span.raw = encodeSpan(traceId, spanId, parent, body);
   return span;
 }

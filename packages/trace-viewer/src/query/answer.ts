@@ -41,8 +41,8 @@ export function jsonText(value: unknown): string {
   return escapeJson(JSON.stringify(value));
 }
 
-export function json(status: number, value: unknown): Answer {
-  return { status, body: [jsonText(value)] };
+export function json(status: number, value: unknown, indent?: number): Answer {
+  return { status, body: [escapeJson(JSON.stringify(value, null, indent))] };
 }
 
 /**

@@ -13,13 +13,17 @@ import {
   parseTraceId,
   QueryParamError,
 } from "./params.ts";
-import { jaegerTrace, otlpResourceSpans, type SpanBudget } from "./trace-stream.ts";
+import { jaegerTrace, otlpResourceSpans, type Shape, type SpanBudget } from "./trace-stream.ts";
+
+const shape = (ctx: QueryContext): Shape => ctx.shape ?? { raw: false, pretty: false };
 
 export interface QueryContext {
   reader: StoreReader;
   /** Wall clock in ms ("now" for lookbacks). */
   clock: () => number;
   limits: QueryLimits;
+  /** Set per request from `raw` and `prettyPrint`. */
+  shape?: Shape;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -51,12 +55,19 @@ export function isCheapQuery(path: string): boolean {
 }
 
 /** Answers an /api request; the caller has checked the method is GET or HEAD. */
-export function handleQuery(url: URL, ctx: QueryContext): Answer {
+export function handleQuery(url: URL, context: QueryContext): Answer {
   const path = url.pathname;
   const v3 = path.startsWith("/api/v3/");
+  const q = url.searchParams;
+  const shape = { raw: q.get("raw") === "true", pretty: q.get("prettyPrint") === "true" };
+  const ctx = { ...context, shape };
   try {
-    if (v3) return handleV3(path, url.searchParams, ctx);
-    return handleV1(path, url.searchParams, ctx);
+    const a = v3 ? handleV3(path, q, ctx) : handleV1(path, q, ctx);
+    // Small answers are one piece: indent it whole.
+    if (shape.pretty && Array.isArray(a.body) && a.body.length === 1) {
+      return json(a.status, JSON.parse(a.body[0] as string), 2);
+    }
+    return a;
   } catch (e) {
     if (e instanceof QueryParamError) {
       if (v3) return v3Error(400, e.message);
@@ -120,7 +131,7 @@ function jaegerTraces(
     yield '{"data":[';
     for (const [i, id] of ids.entries()) {
       if (i > 0) yield ",";
-      yield* jaegerTrace(ctx.reader, id, perTrace, budget);
+      yield* jaegerTrace(ctx.reader, id, perTrace, budget, shape(ctx));
     }
     yield `],"total":0,"limit":0,"offset":0,"errors":${JSON.stringify(errors.length ? errors : null)}}`;
   }
@@ -302,7 +313,7 @@ function otlpTraces(ctx: QueryContext, ids: Buffer[], perTrace: number): Answer 
   const budget: SpanBudget = { left: ctx.limits.maxSpans };
   function* body(): Generator<string> {
     yield '{"result":{"resourceSpans":[';
-    yield* otlpResourceSpans(ctx.reader, ids, perTrace, budget);
+    yield* otlpResourceSpans(ctx.reader, ids, perTrace, budget, shape(ctx));
     yield "]}}";
   }
   return { status: 200, body: chunked(body()) };

@@ -1,14 +1,26 @@
 // Streams traces out of the store as Jaeger v1 JSON or OTLP/JSON (v3), span by span, within a
 // span budget: a 200,000-span trace is never held whole, and a capped trace says so in Jaeger's
-// `warnings`. Exact duplicate spans (a sender retrying a batch) are dropped, as Jaeger's
-// dedupe adjuster does.
+// `warnings`. Unless `raw=true`, Jaeger's adjusters run as spans pass: exact duplicate spans (a
+// sender retrying a batch) are dropped, and tags and log fields are sorted.
 import type { StoredSpan } from "../model.ts";
 import type { StoreReader } from "../store/read.ts";
 
-// Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
-const jsonText = JSON.stringify;
+/** How answers are shaped: `raw=true` skips Jaeger's adjusters, `prettyPrint=true` indents. */
+export interface Shape {
+  raw: boolean;
+  pretty: boolean;
+}
 
-import { JaegerProcesses, jaegerTraceId, toJaegerSpan } from "./jaeger-json.ts";
+// Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
+const text = (v: unknown, shape: Shape) => JSON.stringify(v, null, shape.pretty ? 2 : undefined);
+
+import {
+  JaegerProcesses,
+  jaegerTraceId,
+  sortProcessTags,
+  sortTags,
+  toJaegerSpan,
+} from "./jaeger-json.ts";
 import { toOtlpSpan } from "./otlp-json.ts";
 
 /** Spans still allowed in the answer; every streamed span takes one. */
@@ -21,6 +33,7 @@ function* spansOf(
   reader: StoreReader,
   traceId: Buffer,
   max: number,
+  shape: Shape,
 ): Generator<StoredSpan, { sent: number; capped: boolean }> {
   const it = reader.traceSpans(traceId, max);
   const seen = new Set<string>();
@@ -29,9 +42,11 @@ function* spansOf(
     const r = it.next();
     if (r.done) return { sent, capped: r.value };
     const s = r.value;
-    const key = `${s.spanId}|${s.resourceId}|${s.startUs}|${s.durationUs}|${s.body.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (!shape.raw) {
+      const key = `${s.spanId}|${s.resourceId}|${s.startUs}|${s.durationUs}|${s.body.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     sent++;
     yield s;
   }
@@ -46,23 +61,26 @@ export function* jaegerTrace(
   traceId: Buffer,
   perTrace: number,
   budget: SpanBudget,
+  shape: Shape,
 ): Generator<string> {
   const max = Math.max(1, Math.min(perTrace, budget.left));
   const traceID = jaegerTraceId(traceId.toString("hex"));
   const procs = new JaegerProcesses();
-  yield `{"traceID":${jsonText(traceID)},"spans":[`;
-  const it = spansOf(reader, traceId, max);
+  yield `{"traceID":${text(traceID, shape)},"spans":[`;
+  const it = spansOf(reader, traceId, max, shape);
   let first = true;
   for (;;) {
     const r = it.next();
     if (r.done) {
       budget.left -= r.value.sent;
       const warnings = r.value.capped ? [cappedWarning(r.value.sent)] : null;
-      yield `],"processes":${jsonText(procs.processes)},"warnings":${jsonText(warnings)}}`;
+      const processes = shape.raw ? procs.processes : sortProcessTags(procs.processes);
+      yield `],"processes":${text(processes, shape)},"warnings":${text(warnings, shape)}}`;
       return;
     }
     const s = r.value;
-    yield (first ? "" : ",") + jsonText(toJaegerSpan(s, traceID, procs.pidFor(s)));
+    const span = toJaegerSpan(s, traceID, procs.pidFor(s));
+    yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
     first = false;
   }
 }
@@ -76,13 +94,15 @@ export function* otlpResourceSpans(
   traceIds: Buffer[],
   perTrace: number,
   budget: SpanBudget,
+  shape: Shape,
 ): Generator<string> {
+  const jsonText = (v: unknown) => text(v, shape);
   let open = false;
   let resourceId = -1;
   let scopeId = -1;
   let firstElement = true;
   for (const id of traceIds) {
-    const it = spansOf(reader, id, Math.max(1, Math.min(perTrace, budget.left)));
+    const it = spansOf(reader, id, Math.max(1, Math.min(perTrace, budget.left)), shape);
     for (;;) {
       const r = it.next();
       if (r.done) {

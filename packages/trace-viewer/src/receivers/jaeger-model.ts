@@ -177,14 +177,7 @@ function mapSpan(
   // Jaeger's flags: 1 sampled, 2 debug; the sampled bit is W3C's.
   if (s.flags & 1) body.flags = 1;
   tally.accepted++;
-  const span = finishSpan(
-    s.traceId,
-    s.spanId,
-    parent,
-    Number(s.startUs),
-    Number(s.startUs + s.durationUs),
-    body,
-  );
+  const span = finishSpan(s.traceId, s.spanId, parent, Number(s.startUs), body);
   span.raw = encodeSpan(s.traceId, s.spanId, span.parentSpanId, body);
   return { span, scope };
 }

@@ -73,7 +73,7 @@ export function zipkinToExport(spans: ZipkinSpan[]): DecodedExport {
       status,
     };
     tally.accepted++;
-    const span = finishSpan(traceId, spanId, parent, startUs, startUs + durUs, body);
+    const span = finishSpan(traceId, spanId, parent, startUs, body);
     span.raw = encodeSpan(traceId, spanId, span.parentSpanId, body);
     const service = z.localEndpoint?.serviceName || "unknown_service";
     let scopes = byService.get(service);
