@@ -1,6 +1,8 @@
 // A query worker thread: its own read-only node:sqlite connection to the store file, answering
 // one API request at a time for the main thread, one chunk per acknowledgement (backpressure:
 // a slow client slows this worker, never the heap). Reads here never block ingest.
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { DatabaseSync } from "node:sqlite";
 import { parentPort, workerData } from "node:worker_threads";
 import { StoreReader } from "../store/read.ts";
@@ -24,6 +26,14 @@ export type FromWorker =
   | { type: "fail"; id: number; message: string };
 
 const init = workerData as WorkerInit;
+
+// Reads yield the CPU to ingest and to the main thread: on Linux a thread has its own nice
+// value, so this thread (found through /proc/thread-self) runs at nice 10. Elsewhere, or if
+// refused, it simply runs at the process's priority.
+try {
+  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  if (tid > 0) setPriority(tid, Math.max(10, getPriority(tid)));
+} catch {}
 const db = new DatabaseSync(init.path, { readOnly: true });
 db.exec("PRAGMA busy_timeout = 5000");
 const reader = new StoreReader(db);
