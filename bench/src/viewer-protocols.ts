@@ -81,7 +81,7 @@ export function thriftBody(
   const p: Any =
     kind === "compact" ? new thrift.TCompactProtocol(trans) : new thrift.TBinaryProtocol(trans);
   const T = thrift.Thrift.Type;
-  const Int64 = (n: bigint) => {
+  const int64 = (n: bigint) => {
     const b = Buffer.alloc(8);
     b.writeBigInt64BE(BigInt.asIntN(64, n));
     return new NodeInt64(b);
@@ -115,14 +115,14 @@ export function thriftBody(
     p.writeListBegin(T.STRUCT, s.length);
     for (const x of s) {
       p.writeStructBegin("Span");
-      f("traceIdLow", T.I64, 1, () => p.writeI64(Int64(prefix + x.trace)));
-      f("traceIdHigh", T.I64, 2, () => p.writeI64(Int64(1n)));
-      f("spanId", T.I64, 3, () => p.writeI64(Int64(x.id)));
-      f("parentSpanId", T.I64, 4, () => p.writeI64(Int64(x.parent)));
+      f("traceIdLow", T.I64, 1, () => p.writeI64(int64(prefix + x.trace)));
+      f("traceIdHigh", T.I64, 2, () => p.writeI64(int64(1n)));
+      f("spanId", T.I64, 3, () => p.writeI64(int64(x.id)));
+      f("parentSpanId", T.I64, 4, () => p.writeI64(int64(x.parent)));
       f("operationName", T.STRING, 5, () => p.writeString(x.name));
       f("flags", T.I32, 7, () => p.writeI32(1));
-      f("startTime", T.I64, 8, () => p.writeI64(Int64(x.startUs)));
-      f("duration", T.I64, 9, () => p.writeI64(Int64(x.durUs)));
+      f("startTime", T.I64, 8, () => p.writeI64(int64(x.startUs)));
+      f("duration", T.I64, 9, () => p.writeI64(int64(x.durUs)));
       f("tags", T.LIST, 10, () => {
         p.writeListBegin(T.STRUCT, 3);
         str("db.system", "redis");

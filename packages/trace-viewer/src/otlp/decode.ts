@@ -82,7 +82,6 @@ function pbSpan(s: Any, tally: Tally, raw: Uint8Array | undefined): IngestSpan |
   const bad = checkIds(traceId, spanId, parent);
   if (bad) return reject(tally, bad);
   const start = longToNs(s.startTimeUnixNano);
-  const end = longToNs(s.endTimeUnixNano);
   const body = spanBodyFromMessage(s);
   tally.accepted++;
   const span = finishSpan(traceId, spanId, parent, start.us, body);

@@ -28,11 +28,12 @@ export type FromWorker =
 const init = workerData as WorkerInit;
 
 // Reads yield the CPU to ingest and to the main thread: on Linux a thread has its own nice
-// value, so this thread (found through /proc/thread-self) runs at nice 10. Elsewhere, or if
-// refused, it simply runs at the process's priority.
+// value, so this thread (found through /proc/thread-self) runs at nice 5, about a third of a
+// nice-0 thread's share under contention (nice 10 starved big reads into the query timeout on a
+// loaded machine). Elsewhere, or if refused, it runs at the process's priority.
 try {
   const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-  if (tid > 0) setPriority(tid, Math.max(10, getPriority(tid)));
+  if (tid > 0) setPriority(tid, Math.max(5, getPriority(tid)));
 } catch {}
 const db = new DatabaseSync(init.path, { readOnly: true });
 db.exec("PRAGMA busy_timeout = 5000");

@@ -65,24 +65,6 @@ export function directSink(store: TraceStore): IngestSink {
       p.resolve({ accepted: d.accepted, rejected: d.rejected, errorMessage: d.errorMessage });
     }
   };
-  const submitDecoded = (decoded: DecodedExport): Promise<IngestResult> => {
-    if (decoded.accepted === 0) {
-      return Promise.resolve({
-        accepted: 0,
-        rejected: decoded.rejected,
-        errorMessage: decoded.errorMessage,
-      });
-    }
-    return new Promise((resolve, reject) => {
-      queue.push({ decoded, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        // setImmediate runs after pending I/O callbacks, so bodies that finished arriving in
-        // the same loop turn join this transaction.
-        setImmediate(flush);
-      }
-    });
-  };
   return {
     submit(format, body) {
       let decoded: DecodedExport;

@@ -1,17 +1,9 @@
 // Read side of the span store: search, trace fetch, services and operations, dependencies,
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import {
-  type AnyValue,
-  type ResourceBody,
-  type ScopeBody,
-  SPAN_KIND_NAMES,
-  type SpanBody,
-  type StoredSpan,
-  valueText,
-} from "../model.ts";
+import type { ResourceBody, ScopeBody, StoredSpan } from "../model.ts";
 import { decodeSpanBody } from "../otlp/span-bytes.ts";
-import { TAG_BUCKET_BITS as BUCKET_BITS } from "./schema.ts";
+import { findTraceIds } from "./search.ts";
 
 export interface TraceQuery {
   service?: string;
@@ -66,7 +58,8 @@ export class StoreReader {
     this.#db = db;
   }
 
-  #q(sql: string): StatementSync {
+  /** A prepared statement, cached by its SQL. */
+  stmt(sql: string): StatementSync {
     let st = this.#stmts.get(sql);
     if (!st) {
       st = this.#db.prepare(sql);
@@ -77,7 +70,7 @@ export class StoreReader {
 
   /** Services that still have spans. */
   services(): string[] {
-    const rows = this.#q(
+    const rows = this.stmt(
       "SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM spans WHERE service_id = s.id) ORDER BY name",
     ).all() as Array<{ name: string }>;
     return rows.map((r) => r.name);
@@ -89,180 +82,25 @@ export class StoreReader {
     const args: Array<string | number> = [];
     if (service) args.push(service);
     if (kind !== undefined) args.push(kind);
-    return this.#q(
+    return this.stmt(
       `SELECT DISTINCT o.name AS name, k.kind AS kind FROM operations o JOIN services s ON s.id = o.service_id JOIN operation_kinds k ON k.op_id = o.id WHERE ${where.join(" AND ")} ORDER BY o.name, k.kind`,
     ).all(...args) as Array<{ name: string; kind: number }>;
   }
 
   /**
    * Trace ids (16 bytes) of the newest traces that have a span matching service, operation,
-   * time window and durations, and carry every tag somewhere (span attributes are matched at
-   * trace level, resource attributes on the matching span).
+   * time window and durations, and carry every tag somewhere (see search.ts).
    */
   findTraceIds(q: TraceQuery): Buffer[] {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    let driver = "s.start_us";
-    let index = "";
-    let serviceId = 0;
-    if (q.service) {
-      const svc = this.#q("SELECT id FROM services WHERE name = ?").get(q.service) as
-        | { id: number }
-        | undefined;
-      if (!svc) return [];
-      if (q.operation) {
-        const op = this.#q("SELECT id FROM operations WHERE service_id = ? AND name = ?").get(
-          svc.id,
-          q.operation,
-        ) as { id: number } | undefined;
-        if (!op) return [];
-        where.push("s.op_id = ?");
-        args.push(op.id);
-        index = "INDEXED BY spans_op_start";
-      } else {
-        index = "INDEXED BY spans_service_start";
-      }
-      where.push("s.service_id = ?");
-      args.push(svc.id);
-      serviceId = svc.id;
-    } else {
-      driver = "s.id";
-      if (q.operation) {
-        where.push("s.op_id IN (SELECT id FROM operations WHERE name = ?)");
-        args.push(q.operation);
-      }
-    }
-    where.push("s.start_us >= ?", "s.start_us <= ?");
-    args.push(q.startUs, q.endUs);
-    if (q.minDurationUs !== undefined) {
-      where.push("s.duration_us >= ?");
-      args.push(q.minDurationUs);
-    }
-    if (q.maxDurationUs !== undefined) {
-      where.push("s.duration_us <= ?");
-      args.push(q.maxDurationUs);
-    }
-    const traceTags: Array<[string, string]> = [];
-    for (const [k, v] of Object.entries(q.tags ?? {})) {
-      // Jaeger derives these two tags from the span itself; they live in columns, not in tags.
-      if (k === "error" && (v === "true" || v === "false")) {
-        where.push(`s.error = ${v === "true" ? 1 : 0}`);
-      } else if (k === "span.kind" && SPAN_KIND_NAMES.indexOf(v) > 0) {
-        where.push("s.kind = ?");
-        args.push(SPAN_KIND_NAMES.indexOf(v));
-      } else if (
-        this.#q("SELECT 1 FROM resource_tags WHERE key = ? AND value = ? LIMIT 1").get(k, v)
-      ) {
-        where.push(
-          "s.resource_id IN (SELECT resource_id FROM resource_tags WHERE key = ? AND value = ?)",
-        );
-        args.push(k, v);
-      } else {
-        traceTags.push([k, v]);
-      }
-    }
-    const out: Buffer[] = [];
-    const seen = new Set<number>();
-    const take = (n: number, t: Uint8Array) => {
-      if (seen.has(n)) return false;
-      seen.add(n);
-      out.push(Buffer.from(t));
-      return out.length >= q.limit;
-    };
-    if (traceTags.length === 0 && !(serviceId && q.minDurationUs !== undefined)) {
-      // Walk the time index newest first and stop once enough distinct traces are seen, so a
-      // search costs about limit * spans-per-trace rows however many spans are stored.
-      const st = this.#q(
-        `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s ${index} WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
-      );
-      for (const row of st.iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
-        if (take(row.n, row.t)) break;
-      }
-      return out;
-    }
-    // Bucketed indexes (tags, durations) are probed bucket by bucket, newest first, within the
-    // trace numbers that the time window covers.
-    const [lo, hi] = this.#bucketRange(serviceId, q.startUs, q.endUs);
-    if (traceTags.length === 0) {
-      const st = this.#q(
-        `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s INDEXED BY spans_service_duration WHERE (s.trace_no >> ${BUCKET_BITS}) = ? AND ${where.join(" AND ")} ORDER BY s.start_us DESC`,
-      );
-      for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
-        for (const row of st.iterate(bucket, ...args) as Iterable<{ n: number; t: Uint8Array }>) {
-          if (take(row.n, row.t)) break;
-        }
-      }
-      return out;
-    }
-    const [k0, v0] = traceTags[0]!;
-    // Buckets hold 2^TAG_BUCKET_BITS consecutive traces; probing them newest first keeps the
-    // answer in recency order and stops as soon as enough traces matched.
-    const candidates = this.#q(
-      "SELECT trace_no AS n FROM trace_tags WHERE bucket = ? AND key = ? AND value = ? ORDER BY id DESC",
-    );
-    const check = this.#q(
-      `SELECT s.trace_id AS t FROM spans s INDEXED BY spans_trace WHERE s.trace_no = ? AND ${where.join(" AND ")} LIMIT 1`,
-    );
-    for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
-      for (const row of candidates.iterate(bucket, k0, v0) as Iterable<{ n: number }>) {
-        if (seen.has(row.n)) continue;
-        seen.add(row.n);
-        const hit = check.get(row.n, ...args) as { t: Uint8Array } | undefined;
-        if (!hit) continue;
-        if (traceTags.length > 1 && !this.#hasTags(Buffer.from(hit.t), traceTags.slice(1)))
-          continue;
-        seen.delete(row.n);
-        if (take(row.n, hit.t)) break;
-      }
-    }
-    return out;
+    return findTraceIds(this, q);
   }
-
-  /** Buckets of the trace numbers whose spans start in [startUs, endUs], one bucket of margin. */
-  #bucketRange(serviceId: number, startUs: number, endUs: number): [number, number] {
-    if (!serviceId) {
-      const all = this.#q(
-        "SELECT coalesce(min(no), 0) AS lo, coalesce(max(no), -1) AS hi FROM traces",
-      ).get() as { lo: number; hi: number };
-      return [all.lo >> BUCKET_BITS, all.hi < 0 ? -1 : all.hi >> BUCKET_BITS];
-    }
-    const edge = (dir: string) =>
-      this.#q(
-        `SELECT trace_no AS n FROM spans INDEXED BY spans_service_start WHERE service_id = ? AND start_us >= ? AND start_us <= ? ORDER BY start_us ${dir} LIMIT 1`,
-      ).get(serviceId, startUs, endUs) as { n: number } | undefined;
-    const first = edge("ASC");
-    const last = edge("DESC");
-    if (!first || !last) return [0, -1];
-    const a = Math.min(first.n, last.n) >> BUCKET_BITS;
-    const b = Math.max(first.n, last.n) >> BUCKET_BITS;
-    return [Math.max(0, a - 1), b + 1];
-  }
-
-  // Stops at the first span that completes the set, and looks at a bounded number of spans: a
-  // search must not cost a whole 200,000-span trace per candidate.
-  #hasTags(traceId: Buffer, tags: Array<[string, string]>): boolean {
-    const missing = new Map(tags);
-    const has = (attrs: Array<{ key: string; value: AnyValue }>) => {
-      for (const kv of attrs) {
-        const want = missing.get(kv.key);
-        if (want !== undefined && valueText(kv.value) === want) missing.delete(kv.key);
-      }
-    };
-    for (const s of this.traceSpans(traceId, StoreReader.TAG_CHECK_SPANS)) {
-      has(s.body.attributes);
-      has(s.resource.attributes);
-      if (missing.size === 0) return true;
-    }
-    return false;
-  }
-
-  /** Spans of one candidate trace a multi-tag search looks through. */
-  static readonly TAG_CHECK_SPANS = 20_000;
 
   /** Whether any span of the trace is stored. */
   hasTrace(traceId: Buffer): boolean {
     const no = this.#traceNo(traceId);
-    return no !== undefined && !!this.#q("SELECT 1 FROM spans WHERE trace_no = ? LIMIT 1").get(no);
+    return (
+      no !== undefined && !!this.stmt("SELECT 1 FROM spans WHERE trace_no = ? LIMIT 1").get(no)
+    );
   }
 
   /** All spans of a trace, oldest first; empty when unknown. */
@@ -281,18 +119,18 @@ export class StoreReader {
     // Ids are sorted first from the covering index (sorting whole rows of a 200,000-span trace
     // cost as much as reading them), then rows are read by id, in table order.
     const total = (
-      this.#q("SELECT count(*) AS n FROM spans WHERE trace_no = ?").get(no) as { n: number }
+      this.stmt("SELECT count(*) AS n FROM spans WHERE trace_no = ?").get(no) as { n: number }
     ).n;
     const capped = total > max;
     const ids = (
       capped
-        ? this.#q("SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?").all(
+        ? this.stmt("SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?").all(
             no,
             max,
           )
-        : this.#q("SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id").all(
-            no,
-          )
+        : this.stmt(
+            "SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id",
+          ).all(no)
     ) as Array<{ id: number }>;
     // A separate statement per call: a search streams one trace while it checks others.
     const row = this.#db.prepare(
@@ -322,7 +160,7 @@ export class StoreReader {
   }
 
   #traceNo(traceId: Buffer): number | undefined {
-    const row = this.#q("SELECT no FROM traces WHERE trace_id = ?").get(traceId) as
+    const row = this.stmt("SELECT no FROM traces WHERE trace_id = ?").get(traceId) as
       | { no: number }
       | undefined;
     return row?.no;
@@ -331,7 +169,7 @@ export class StoreReader {
   #serviceName(id: number): string {
     let name = this.#serviceNames.get(id);
     if (name === undefined) {
-      const row = this.#q("SELECT name FROM services WHERE id = ?").get(id) as { name: string };
+      const row = this.stmt("SELECT name FROM services WHERE id = ?").get(id) as { name: string };
       name = row?.name ?? "unknown_service";
       if (this.#serviceNames.size >= StoreReader.CACHE_ENTRIES) this.#serviceNames.clear();
       this.#serviceNames.set(id, name);
@@ -342,7 +180,7 @@ export class StoreReader {
   #resource(id: number): ResourceBody {
     let r = this.#resources.get(id);
     if (!r) {
-      const row = this.#q("SELECT body FROM resources WHERE id = ?").get(id) as { body: string };
+      const row = this.stmt("SELECT body FROM resources WHERE id = ?").get(id) as { body: string };
       r = row ? (JSON.parse(row.body) as ResourceBody) : { attributes: [] };
       if (this.#resources.size >= StoreReader.CACHE_ENTRIES) this.#resources.clear();
       this.#resources.set(id, r);
@@ -353,7 +191,7 @@ export class StoreReader {
   #scope(id: number): ScopeBody {
     let s = this.#scopes.get(id);
     if (!s) {
-      const row = this.#q("SELECT body FROM scopes WHERE id = ?").get(id) as { body: string };
+      const row = this.stmt("SELECT body FROM scopes WHERE id = ?").get(id) as { body: string };
       s = row ? (JSON.parse(row.body) as ScopeBody) : { name: "" };
       if (this.#scopes.size >= StoreReader.CACHE_ENTRIES) this.#scopes.clear();
       this.#scopes.set(id, s);
@@ -365,7 +203,7 @@ export class StoreReader {
   summary(traceId: Buffer): TraceSummary | null {
     const no = this.#traceNo(traceId);
     if (no === undefined) return null;
-    const rows = this.#q(
+    const rows = this.stmt(
       "SELECT parent_id, service_id, op_id, start_us, duration_us, error FROM spans WHERE trace_no = ? ORDER BY start_us, id",
     ).all(no) as Array<{
       parent_id: Uint8Array | null;
@@ -390,7 +228,7 @@ export class StoreReader {
       s.errorSpanCount += r.error;
       perService.set(r.service_id, s);
     }
-    const op = this.#q("SELECT name FROM operations WHERE id = ?").get(root.op_id) as
+    const op = this.stmt("SELECT name FROM operations WHERE id = ?").get(root.op_id) as
       | { name: string }
       | undefined;
     return {
@@ -410,7 +248,7 @@ export class StoreReader {
     startUs: number,
     endUs: number,
   ): Array<{ parent: string; child: string; callCount: number }> {
-    return this.#q(
+    return this.stmt(
       `SELECT ps.name AS parent, cs.name AS child, count(*) AS callCount
        FROM spans c
        JOIN spans p ON p.trace_no = c.trace_no AND p.span_id = c.parent_id
@@ -424,7 +262,7 @@ export class StoreReader {
 
   /** The newest span id, the cursor of the live tail. */
   lastId(): number {
-    const row = this.#q("SELECT coalesce(max(id), 0) AS m FROM spans").get() as { m: number };
+    const row = this.stmt("SELECT coalesce(max(id), 0) AS m FROM spans").get() as { m: number };
     return row.m;
   }
 
@@ -439,7 +277,7 @@ export class StoreReader {
     sql += " ORDER BY s.id DESC";
     const seen = new Set<number>();
     const out: Buffer[] = [];
-    for (const row of this.#q(sql).iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
+    for (const row of this.stmt(sql).iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
       if (seen.has(row.n)) continue;
       seen.add(row.n);
       out.push(Buffer.from(row.t));
@@ -450,7 +288,7 @@ export class StoreReader {
 
   /** Span count (and the live-tail cursor) for the info endpoint. */
   stats(): { spanCount: number; lastId: number } {
-    const row = this.#q("SELECT count(*) AS n FROM spans").get() as { n: number };
+    const row = this.stmt("SELECT count(*) AS n FROM spans").get() as { n: number };
     return { spanCount: row.n, lastId: this.lastId() };
   }
 }
