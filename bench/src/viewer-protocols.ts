@@ -179,7 +179,7 @@ function postBody(url: string, ctype: string, body: Buffer, agent: http.Agent): 
   });
 }
 
-/** Waits until `want` spans are stored, or the count has not moved for 3 s (datagrams lost). */
+/** Waits until `want` spans are stored, or the count has not moved for 10 s (datagrams lost). */
 async function settle(t: ProtocolTargets, want: number): Promise<number> {
   let last = -1;
   let still = 0;
@@ -187,7 +187,7 @@ async function settle(t: ProtocolTargets, want: number): Promise<number> {
     const n = await t.spanCount();
     if (n >= want) return n;
     still = n === last ? still + 1 : 0;
-    if (still >= 15) return n;
+    if (still >= 50) return n;
     last = n;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -36,9 +36,11 @@ const MAX_GROUP_SPANS = 2000;
 /** Decodes and stores on the calling thread. */
 export function directSink(store: TraceStore): IngestSink {
   const queue: Pending[] = [];
+  let queuedSpans = 0;
   let scheduled = false;
   const flush = () => {
     scheduled = false;
+    if (queue.length === 0) return;
     let n = 1;
     let spans = queue[0]?.decoded.accepted ?? 0;
     while (
@@ -50,6 +52,7 @@ export function directSink(store: TraceStore): IngestSink {
       n++;
     }
     const group = queue.splice(0, n);
+    queuedSpans -= spans;
     if (queue.length > 0) {
       scheduled = true;
       setImmediate(flush);
@@ -82,7 +85,12 @@ export function directSink(store: TraceStore): IngestSink {
       }
       return new Promise((resolve, reject) => {
         queue.push({ decoded, resolve, reject });
-        if (!scheduled) {
+        queuedSpans += decoded.accepted;
+        if (queuedSpans >= MAX_GROUP_SPANS) {
+          // A full group commits now: a burst of queued messages (the writer thread receives
+          // them all in one turn) must not be decoded whole before anything is committed.
+          flush();
+        } else if (!scheduled) {
           scheduled = true;
           // setImmediate runs after pending I/O callbacks, so bodies that finished arriving in
           // the same loop turn join this transaction.
