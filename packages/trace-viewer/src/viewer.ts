@@ -121,9 +121,13 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
   if (options.inMemory) {
     // An in-memory database is private to its connection: writer and readers share this thread.
     const mem = new TraceStore({ ...storeOptions, clock });
-    closers.push(async () => mem.close());
+    const direct = directSink(mem);
+    closers.push(async () => {
+      direct.drain();
+      mem.close();
+    });
     store = mem;
-    sink = directSink(mem);
+    sink = direct;
   } else {
     // A file store is written on its own thread; this thread keeps a read-only connection for
     // the cheap queries it answers itself.

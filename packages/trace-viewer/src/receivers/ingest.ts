@@ -33,8 +33,8 @@ const MAX_GROUP = 16;
  */
 const MAX_GROUP_SPANS = 2000;
 
-/** Decodes and stores on the calling thread. */
-export function directSink(store: TraceStore): IngestSink {
+/** Decodes and stores on the calling thread; drain() commits what is still queued (at close). */
+export function directSink(store: TraceStore): IngestSink & { drain(): void } {
   const queue: Pending[] = [];
   let queuedSpans = 0;
   let scheduled = false;
@@ -69,6 +69,9 @@ export function directSink(store: TraceStore): IngestSink {
     }
   };
   return {
+    drain() {
+      while (queue.length > 0) flush();
+    },
     submit(format, body) {
       let decoded: DecodedExport;
       try {

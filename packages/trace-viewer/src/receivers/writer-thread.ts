@@ -32,6 +32,8 @@ post({ type: "ready" });
 
 port.on("message", (m: ToWriter) => {
   if (m.type === "close") {
+    // Everything received before the close message is committed first (and answered).
+    sink.drain();
     store.close();
     port.close();
     return;
