@@ -6,10 +6,20 @@ import type { BenchRow } from "./harness.ts";
 import { median } from "./harness.ts";
 import type { Loader } from "./viewer-data.ts";
 
-/** Downloads a URL, discarding the body; resolves with the bytes and the milliseconds taken. */
+/** Reads that failed (a stream cut by the viewer's query timeout, a refused connection). */
+let failedReads = 0;
+
+/**
+ * Downloads a URL, discarding the body; resolves with the bytes and the milliseconds taken, or
+ * status 0 if the answer was cut (counted in failedReads).
+ */
 function download(url: string): Promise<{ bytes: number; ms: number; status: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
+    const failed = () => {
+      failedReads++;
+      resolve({ bytes: 0, ms: performance.now() - t0, status: 0 });
+    };
     http
       .get(url, (res) => {
         let bytes = 0;
@@ -19,9 +29,10 @@ function download(url: string): Promise<{ bytes: number; ms: number; status: num
         res.on("end", () =>
           resolve({ bytes, ms: performance.now() - t0, status: res.statusCode ?? 0 }),
         );
-        res.on("error", reject);
+        res.on("error", failed);
+        res.on("aborted", failed);
       })
-      .on("error", reject);
+      .on("error", failed);
   });
 }
 
@@ -58,7 +69,7 @@ export async function busyRows(
     unit: "ms",
     ratio: fetchMs / 3000,
     goal: "<= 3 s",
-    met: fetchMs <= 3000,
+    met: fetchMs <= 3000 && failedReads === 0,
   });
 
   const reads = async () => {
@@ -81,8 +92,7 @@ export async function busyRows(
       while (!done) {
         const s = performance.now();
         const r = await download(`${ui}/api/services`);
-        if (r.status !== 200) throw new Error(`/api/services answered ${r.status}`);
-        servicesMs.push(performance.now() - s);
+        if (r.status === 200) servicesMs.push(performance.now() - s);
         await new Promise((res) => setTimeout(res, 20));
       }
     })();
@@ -119,6 +129,11 @@ export async function busyRows(
     goal: ">= 0.8x",
     met: busy / idle >= 0.8 && loader.failed === 0,
   });
+  if (failedReads > 0) {
+    notes.push(
+      `${failedReads} reads were cut or refused (the viewer's 30 s query timeout under this machine's load)`,
+    );
+  }
   notes.push(
     `big trace: fetched alone in ${alone.map((x) => x.toFixed(0)).join(", ")} ms; ${servicesMs.length} /api/services probes during reads (median ${median(servicesMs).toFixed(1)} ms, max ${Math.max(...servicesMs).toFixed(0)} ms); ingest rounds idle ${idleRates.map((x) => x.toFixed(0)).join(", ")}, busy ${busyRates.map((x) => x.toFixed(0)).join(", ")} spans/s`,
   );
