@@ -277,17 +277,17 @@ test("Thrift compact (6831) and binary (6832) datagrams written by Apache Thrift
 test("Jaeger collector gRPC (14250): api_v2 CollectorService/PostSpans; a span's own process wins", async (t) => {
   const v = await testViewer({ otlpGrpc: false, ...protocolsOn, jaegerGrpc: "127.0.0.1:0" });
   t.after(() => v.close());
-  const W = () => protobuf.Writer.create();
-  const kvStr = (k: string, s: string) => W().uint32(10).string(k).uint32(26).string(s).finish();
+  const pbw = () => protobuf.Writer.create();
+  const kvStr = (k: string, s: string) => pbw().uint32(10).string(k).uint32(26).string(s).finish();
   const kvInt = (k: string, n: number) =>
-    W().uint32(10).string(k).uint32(16).int32(2).uint32(40).int64(n).finish();
+    pbw().uint32(10).string(k).uint32(16).int32(2).uint32(40).int64(n).finish();
   const ts = (sec: number, nanos: number) =>
-    W().uint32(8).int64(sec).uint32(16).int32(nanos).finish();
+    pbw().uint32(8).int64(sec).uint32(16).int32(nanos).finish();
   const proc = (name: string) =>
-    W().uint32(10).string(name).uint32(18).bytes(kvStr("ip", "10.1.1.1")).finish();
+    pbw().uint32(10).string(name).uint32(18).bytes(kvStr("ip", "10.1.1.1")).finish();
   const traceId = Buffer.from("0000000000000000000000000000beef", "hex");
   const span = (id: number, name: string, own?: Uint8Array) => {
-    const w = W()
+    const w = pbw()
       .uint32(10)
       .bytes(traceId)
       .uint32(18)
@@ -295,7 +295,7 @@ test("Jaeger collector gRPC (14250): api_v2 CollectorService/PostSpans; a span's
       .uint32(26)
       .string(name);
     if (id === 2) {
-      const ref = W()
+      const ref = pbw()
         .uint32(10)
         .bytes(traceId)
         .uint32(18)
@@ -308,13 +308,13 @@ test("Jaeger collector gRPC (14250): api_v2 CollectorService/PostSpans; a span's
     if (own) w.uint32(82).bytes(own);
     return w.finish();
   };
-  const batch = W()
+  const batch = pbw()
     .uint32(10)
     .bytes(span(1, "root"))
     .uint32(10)
     .bytes(span(2, "child", proc("other-svc")));
   batch.uint32(18).bytes(proc("grpc-svc"));
-  const req = W().uint32(10).bytes(batch.finish()).finish();
+  const req = pbw().uint32(10).bytes(batch.finish()).finish();
   const client = new grpc.Client(v.protocols.jaegerGrpc, grpc.credentials.createInsecure());
   t.after(() => client.close());
   const call = (body: Uint8Array) =>
