@@ -1,5 +1,6 @@
-// Starts the whole viewer: the store, the OTLP/HTTP and OTLP/gRPC receivers, and the UI port
-// that serves Jaeger's query API and the web UI. Used by the CLI, the tests and the demo.
+// Starts the whole viewer: the store (written on its own thread for a file store), the OTLP,
+// Jaeger and Zipkin receivers, and the UI port that serves Jaeger's query API (span-heavy
+// queries on worker threads) and the web UI. Used by the CLI, the tests and the demo.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
