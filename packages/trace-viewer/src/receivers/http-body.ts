@@ -1,4 +1,4 @@
-// Reads a request body for the Jaeger and Zipkin HTTP receivers: capped while it streams in,
+// Reads a request body for the HTTP receivers (OTLP, Jaeger, Zipkin): capped while it streams in,
 // before and after decompression (gzip, deflate, zstd), so neither a huge upload nor a zip bomb
 // is ever held whole.
 import type { IncomingMessage } from "node:http";
@@ -27,7 +27,8 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     };
     let done = false;
     if (Number(req.headers["content-length"] ?? 0) > max) {
-      req.resume();
+      // Refused before a byte is read: answer, then drop the connection rather than read it all.
+      setTimeout(() => req.destroy(), 100).unref();
       return reject(tooLarge(max));
     }
     const enc = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
