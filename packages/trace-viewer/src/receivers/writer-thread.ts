@@ -22,7 +22,7 @@ const port = parentPort!;
 const post = (m: FromWriter) => port.postMessage(m);
 let store: TraceStore;
 try {
-  store = new TraceStore(workerData as StoreOptions);
+  store = new TraceStore({ ...(workerData as StoreOptions), readConnection: false });
 } catch (e) {
   post({ type: "error", message: (e as Error).message });
   process.exit(1);

@@ -20,6 +20,9 @@ export interface StoreOptions {
   clock?: () => number;
   /** How often retention runs (ms); 0 disables the timer (call enforceRetention yourself). */
   retentionIntervalMs?: number;
+  /** Open a separate read-only connection for `reader` (default true; the writer thread, which
+   * answers no queries, says false). */
+  readConnection?: boolean;
 }
 
 export interface RetentionResult {
@@ -70,7 +73,10 @@ export class TraceStore {
     applySchema(this.#db, this.inMemory, this.#maxBytes);
     // The query API reads through a read-only connection so it cannot write even by mistake.
     // An in-memory database is private to its connection, so there the one connection serves.
-    this.#readDb = this.inMemory ? this.#db : new DatabaseSync(opts.path, { readOnly: true });
+    this.#readDb =
+      this.inMemory || opts.readConnection === false
+        ? this.#db
+        : new DatabaseSync(opts.path, { readOnly: true });
     this.reader = new StoreReader(this.#readDb);
     const db = this.#db;
     this.#st = prepareWriter(db);
