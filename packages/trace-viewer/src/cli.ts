@@ -6,7 +6,7 @@ import { DEFAULT_MAX_BODY, defaultDataDir, startViewer, type ViewerOptions } fro
 
 const HELP = `usage: periscope viewer [options]
 
-The embedded trace viewer: OTLP in, Jaeger's query API and a web UI out.
+The embedded trace viewer: OTLP, Jaeger and Zipkin in; Jaeger's query API and a web UI out.
 
 options:
   --ui HOST:PORT         web UI and Jaeger query API   (default 127.0.0.1:16686)
@@ -20,10 +20,10 @@ options:
   --data DIR             where spans are stored        (default ${defaultDataDir()})
   --in-memory            keep spans in memory only
   --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
-  --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap
-                         (default 1GB on disk, 256MB in memory)
-  --max-body SIZE        largest OTLP/HTTP request accepted (default 64MiB)
-  --grpc-max-message SIZE  largest OTLP/gRPC message accepted (default 4MiB)
+  --max-size SIZE        cap on the database and its WAL, e.g. 500MB, 2GB; the oldest spans
+                         go first; 0 = no cap (default 1GB on disk, 256MB in memory)
+  --max-body SIZE        largest HTTP request accepted, OTLP/Jaeger/Zipkin (default 64MiB)
+  --grpc-max-message SIZE  largest gRPC message accepted, OTLP/Jaeger (default 4MiB)
   --query-max-spans N    most spans one API answer holds (default 250000)
   --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
   --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
