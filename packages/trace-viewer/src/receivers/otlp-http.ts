@@ -1,19 +1,21 @@
 // OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally compressed,
-// answered with the status codes the OpenTelemetry Collector uses. Bodies are capped while
-// they stream in, before and after decompression, so a zip bomb is cut off early too.
+// answered with the status codes the OpenTelemetry Collector uses. Bodies are read by
+// http-body.ts: capped while they stream in, before and after decompression.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Transform } from "node:stream";
-import zlib from "node:zlib";
-import type { IngestFormat, IngestSink } from "./ingest.ts";
-import { OtlpDecodeError } from "./otlp-decode.ts";
-import { encodeExportResponse, encodeRpcStatus } from "./otlp-schema.ts";
+import { type GuardOptions, guard } from "../http-guard.ts";
+import { OtlpDecodeError } from "../otlp/decode.ts";
+import { encodeExportResponse, encodeRpcStatus } from "../otlp/schema.ts";
+import { type BodyError, readBody } from "./http-body.ts";
+import type { IngestSink } from "./ingest.ts";
+
+type IngestFormat = "protobuf" | "json";
 
 export interface HttpReceiverOptions {
   sink: IngestSink;
   /** Largest body accepted, compressed or not (bytes). */
   maxBodyBytes: number;
-  /** Value of Access-Control-Allow-Origin for browser senders. */
-  corsOrigin: string;
+  /** Host and origin checks (no CORS unless origins are configured). */
+  guard: GuardOptions;
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -22,22 +24,11 @@ const GRPC_UNAVAILABLE = 14;
 
 export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader("access-control-allow-origin", opts.corsOrigin);
-    res.setHeader("vary", "origin");
     res.setHeader("x-content-type-options", "nosniff");
+    if (!guard(req, res, opts.guard, "POST, OPTIONS")) return void req.resume();
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/v1/traces")
       return plain(res, 404, "not found: OTLP traces go to POST /v1/traces");
-    if (req.method === "OPTIONS") {
-      const asked = req.headers["access-control-request-headers"] ?? "";
-      res.writeHead(204, {
-        "access-control-allow-methods": "POST, OPTIONS",
-        "access-control-allow-headers":
-          /^[\w\-, ]*$/.test(asked) && asked ? asked : "content-type, content-encoding",
-        "access-control-max-age": "7200",
-      });
-      return void res.end();
-    }
     if (req.method !== "POST") {
       res.setHeader("allow", "POST, OPTIONS");
       return plain(res, 405, "method not allowed: use POST");
@@ -58,59 +49,8 @@ export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
     }
     const fail = (status: number, grpcCode: number, message: string) =>
       sendStatus(res, format, status, grpcCode, message);
-    const length = Number(req.headers["content-length"] ?? "0");
-    if (length > opts.maxBodyBytes) {
-      return tooLarge(req, res, format, opts.maxBodyBytes);
-    }
-    const enc = (req.headers["content-encoding"] ?? "identity").toLowerCase().trim();
-    let inflater: Transform | null = null;
-    if (enc === "gzip" || enc === "x-gzip") inflater = zlib.createGunzip();
-    else if (enc === "deflate") inflater = zlib.createInflate();
-    else if (enc === "zstd" && typeof zlib.createZstdDecompress === "function")
-      inflater = zlib.createZstdDecompress();
-    else if (enc !== "identity" && enc !== "") {
-      req.resume();
-      return fail(
-        400,
-        GRPC_INVALID_ARGUMENT,
-        `unsupported Content-Encoding "${enc.slice(0, 40)}": use gzip, deflate, zstd or none`,
-      );
-    }
-    let rawBytes = 0;
-    let done = false;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const over = () => {
-      if (done) return;
-      done = true;
-      inflater?.destroy();
-      tooLarge(req, res, format, opts.maxBodyBytes);
-    };
-    req.on("data", (c: Buffer) => {
-      rawBytes += c.length;
-      if (rawBytes > opts.maxBodyBytes) over();
-    });
-    const source = inflater ? req.pipe(inflater) : req;
-    source.on("data", (c: Buffer) => {
-      if (done) return;
-      size += c.length;
-      if (size > opts.maxBodyBytes) return over();
-      chunks.push(c);
-    });
-    source.on("error", (e: Error) => {
-      if (done) return;
-      done = true;
-      req.resume();
-      fail(400, GRPC_INVALID_ARGUMENT, `could not decompress the body (${enc}): ${e.message}`);
-    });
-    req.on("aborted", () => {
-      done = true;
-    });
-    source.on("end", () => {
-      if (done) return;
-      done = true;
-      const body = Buffer.concat(chunks, size);
-      opts.sink.submit(format, body).then(
+    const store = (body: Buffer) =>
+      opts.sink.submit(format === "protobuf" ? "otlp-protobuf" : "otlp-json", body).then(
         (r) => {
           if (format === "protobuf") {
             const out = encodeExportResponse(r.rejected, r.errorMessage);
@@ -150,29 +90,17 @@ export function createOtlpHttpHandler(opts: HttpReceiverOptions) {
           );
         },
       );
-    });
+    readBody(req, opts.maxBodyBytes).then(
+      (body) => store(body),
+      (e: BodyError) => {
+        if (e.status === 413) {
+          res.setHeader("connection", "close");
+          return fail(413, GRPC_RESOURCE_EXHAUSTED, e.message);
+        }
+        fail(400, GRPC_INVALID_ARGUMENT, e.message);
+      },
+    );
   };
-}
-
-function tooLarge(
-  req: IncomingMessage,
-  res: ServerResponse,
-  format: IngestFormat,
-  max: number,
-): void {
-  res.setHeader("connection", "close");
-  sendStatus(
-    res,
-    format,
-    413,
-    GRPC_RESOURCE_EXHAUSTED,
-    `request body exceeds the ${max}-byte limit; send smaller batches or raise --max-body`,
-  );
-  // Stop reading: the client learns the answer now instead of after uploading the rest.
-  res.on("finish", () => {
-    req.unpipe();
-    setTimeout(() => req.destroy(), 100).unref();
-  });
 }
 
 function sendStatus(

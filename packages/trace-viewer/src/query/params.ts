@@ -84,8 +84,16 @@ export function parseTags(params: URLSearchParams): Record<string, string> {
   return out;
 }
 
-/** A trace id from a URL: 1 to 32 hex digits (left-padded), as 16 bytes. */
+/**
+ * A trace id from a URL: 1 to 32 hex digits (left-padded), or the base64 of its 16 (or 8) bytes
+ * as protobuf's JSON mapping writes bytes (Jaeger's api_v3 gateway and its clients do), as 16
+ * bytes. Hex wins where a string reads both ways.
+ */
 export function parseTraceId(s: string): Buffer | null {
-  if (!/^[0-9a-fA-F]{1,32}$/.test(s)) return null;
-  return Buffer.from(s.padStart(32, "0"), "hex");
+  if (/^[0-9a-fA-F]{1,32}$/.test(s)) return Buffer.from(s.padStart(32, "0"), "hex");
+  if (!/^[A-Za-z0-9+/_-]{11,24}={0,2}$/.test(s)) return null;
+  const b = Buffer.from(s.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  if (b.length === 16) return b;
+  if (b.length === 8) return Buffer.concat([Buffer.alloc(8), b]);
+  return null;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import protobuf from "protobufjs";
 
 /** The OTLP .proto files (field for field opentelemetry-proto's), for tools and tests. */
-export const OTLP_PROTO_DIR = join(import.meta.dirname, "..", "proto");
+export const OTLP_PROTO_DIR = join(import.meta.dirname, "..", "..", "proto");
 const PROTO_DIR = OTLP_PROTO_DIR;
 
 function load(): protobuf.Root {

@@ -2,9 +2,9 @@
 // (sliced out of the request, so storing costs no encoding), for JSON requests re-encoded once.
 // About 7x smaller than JSON, which is what keeps ingest fast: the store is bound by bytes written.
 import protobuf from "protobufjs";
-import type { SpanBody } from "./model.ts";
-import { spanBodyFromMessage } from "./otlp-decode.ts";
-import { SpanMessage } from "./otlp-schema.ts";
+import type { SpanBody } from "../model.ts";
+import { spanBodyFromMessage } from "./decode.ts";
+import { SpanMessage } from "./schema.ts";
 
 /**
  * Byte ranges of every Span inside an encoded ExportTraceServiceRequest, as

@@ -1,9 +1,10 @@
-// Jaeger's query API (/api/*, /api/v3/*) plus Periscope's live tail, answered from the store's
-// read-only connection. Every answer is JSON; every failure uses the envelope of its API family.
-import type { ServerResponse } from "node:http";
-import { jaegerTraceId, toJaegerTrace } from "./jaeger-json.ts";
-import { kindName, SPAN_KIND_NAMES } from "./model.ts";
-import { toOtlpTracesData } from "./otlp-json.ts";
+// Jaeger's query API (/api/*, /api/v3/*) plus Periscope's live tail, answered from a store
+// reader. Every answer is JSON, produced lazily (see answer.ts) so large ones stream; every
+// failure uses the envelope of its API family.
+import { kindName, SPAN_KIND_NAMES } from "../model.ts";
+import type { StoreReader, TraceQuery, TraceSummary } from "../store/read.ts";
+import { type Answer, chunked, json, type QueryLimits } from "./answer.ts";
+import { jaegerTraceId } from "./jaeger-json.ts";
 import {
   parseDuration,
   parseInteger,
@@ -11,120 +12,158 @@ import {
   parseTags,
   parseTraceId,
   QueryParamError,
-} from "./query-params.ts";
-import type { StoreReader, TraceQuery, TraceSummary } from "./store-read.ts";
+} from "./params.ts";
+import { jaegerTrace, otlpResourceSpans, type Shape, type SpanBudget } from "./trace-stream.ts";
+
+const shape = (ctx: QueryContext): Shape => ctx.shape ?? { raw: false, pretty: false };
 
 export interface QueryContext {
   reader: StoreReader;
+  /** Wall clock in ms ("now" for lookbacks). */
   clock: () => number;
-  info: () => Record<string, unknown>;
+  limits: QueryLimits;
+  /** Set per request from `raw` and `prettyPrint`. */
+  shape?: Shape;
 }
 
 const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1500;
+export const MAX_LIMIT = 1500;
 const HOUR_US = 3600e6;
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  // Escaping <, > and & keeps hostile span strings inert even if a browser sniffs the body.
-  const text = JSON.stringify(body).replace(/[<>&\u2028\u2029]/g, escapeChar);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
-}
-
-function escapeChar(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
 
 const envelope = (data: unknown, total = 0) => ({ data, total, limit: 0, offset: 0, errors: null });
 
-function jaegerError(res: ServerResponse, code: number, msg: string): void {
-  sendJson(res, code, { data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
+export function jaegerError(code: number, msg: string): Answer {
+  return json(code, { data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
 }
 
-function v3Error(res: ServerResponse, httpCode: number, message: string): void {
-  sendJson(res, httpCode, { error: { httpCode, message } });
+function v3Error(httpCode: number, message: string): Answer {
+  return json(httpCode, { error: { httpCode, message } });
+}
+
+/**
+ * Paths answered from indexes and the small metadata tables: cheap whatever the store holds, so
+ * they may run next to ingest; everything else may read many spans.
+ */
+export function isCheapQuery(path: string): boolean {
+  return (
+    path === "/api/services" ||
+    path === "/api/operations" ||
+    path === "/api/v3/services" ||
+    path === "/api/v3/operations" ||
+    /^\/api\/services\/[^/]+\/operations$/.test(path)
+  );
 }
 
 /** Answers an /api request; the caller has checked the method is GET or HEAD. */
-export function handleQuery(url: URL, res: ServerResponse, ctx: QueryContext) {
+export function handleQuery(url: URL, context: QueryContext): Answer {
   const path = url.pathname;
   const v3 = path.startsWith("/api/v3/");
+  const q = url.searchParams;
+  const shape = { raw: q.get("raw") === "true", pretty: q.get("prettyPrint") === "true" };
+  const ctx = { ...context, shape };
   try {
-    if (v3) return handleV3(path, url.searchParams, res, ctx);
-    return handleV1(path, url.searchParams, res, ctx);
+    const a = v3 ? handleV3(path, q, ctx) : handleV1(path, q, ctx);
+    // Small answers are one piece: indent it whole.
+    if (shape.pretty && Array.isArray(a.body) && a.body.length === 1) {
+      return json(a.status, JSON.parse(a.body[0] as string), 2);
+    }
+    return a;
   } catch (e) {
     if (e instanceof QueryParamError) {
-      if (v3) return v3Error(res, 400, e.message);
-      return jaegerError(res, 400, e.message);
+      if (v3) return v3Error(400, e.message);
+      return jaegerError(400, e.message);
     }
     const msg = "internal error while reading the store; see the viewer's output";
     process.stderr.write(`periscope viewer: ${(e as Error).stack ?? e}\n`);
-    if (v3) return v3Error(res, 500, msg);
-    return jaegerError(res, 500, msg);
+    if (v3) return v3Error(500, msg);
+    return jaegerError(500, msg);
   }
 }
 
-function handleV1(path: string, q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+function handleV1(path: string, q: URLSearchParams, ctx: QueryContext): Answer {
   const r = ctx.reader;
   if (path === "/api/services") {
     const services = r.services();
-    return sendJson(res, 200, envelope(services, services.length));
+    return json(200, envelope(services, services.length));
   }
   let m = /^\/api\/services\/([^/]+)\/operations$/.exec(path);
   if (m) {
     const names = [...new Set(r.operations(decodeURIComponent(m[1]!)).map((o) => o.name))];
-    return sendJson(res, 200, envelope(names, names.length));
+    return json(200, envelope(names, names.length));
   }
   if (path === "/api/operations") {
     const service = q.get("service") ?? "";
     const kindParam = q.get("spanKind") ?? "";
     const kind = kindParam ? SPAN_KIND_NAMES.indexOf(kindParam) : undefined;
-    if (kind === -1) return jaegerError(res, 400, `unsupported span kind: '${kindParam}'`);
+    if (kind === -1) return jaegerError(400, `unsupported span kind: '${kindParam}'`);
     const ops = r
       .operations(service, kind)
       .map((o) => ({ name: o.name, spanKind: kindName(o.kind) }));
-    return sendJson(res, 200, envelope(ops, ops.length));
+    return json(200, envelope(ops, ops.length));
   }
-  if (path === "/api/traces") return searchV1(q, res, ctx);
+  if (path === "/api/traces") return searchV1(q, ctx);
   m = /^\/api\/traces\/([^/]+)$/.exec(path);
   if (m) {
     const id = parseTraceId(decodeURIComponent(m[1]!));
-    if (!id) return jaegerError(res, 400, "malformed trace id: expected up to 32 hex digits");
-    const spans = r.trace(id);
-    if (spans.length === 0) return jaegerError(res, 404, "trace not found");
-    return sendJson(res, 200, envelope([toJaegerTrace(spans)]));
+    if (!id) return jaegerError(400, "malformed trace id: expected up to 32 hex digits");
+    if (!r.hasTrace(id)) return jaegerError(404, "trace not found");
+    return jaegerTraces(ctx, [id], ctx.limits.maxSpans, []);
   }
   if (path === "/api/dependencies") {
     const endMs = q.get("endTs") ? parseInteger(q.get("endTs")!, "endTs") : ctx.clock();
     const lookbackMs = q.get("lookback") ? parseInteger(q.get("lookback")!, "lookback") : 86400e3;
     const deps = r.dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
-    return sendJson(res, 200, envelope(deps));
+    return json(200, envelope(deps));
   }
-  if (path === "/api/periscope/tail") return tail(q, res, ctx);
-  if (path === "/api/periscope/info") return sendJson(res, 200, ctx.info());
-  return jaegerError(res, 404, "no such API endpoint");
+  if (path === "/api/periscope/tail") return tail(q, ctx);
+  return jaegerError(404, "no such API endpoint");
 }
 
-function searchV1(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+/** Jaeger's envelope around streamed traces; `errors` (ids not found) close it. */
+function jaegerTraces(
+  ctx: QueryContext,
+  ids: Buffer[],
+  perTrace: number,
+  errors: Array<{ code: number; msg: string; traceID: string }>,
+): Answer {
+  const budget: SpanBudget = { left: ctx.limits.maxSpans };
+  function* body(): Generator<string> {
+    yield '{"data":[';
+    for (const [i, id] of ids.entries()) {
+      if (i > 0) yield ",";
+      yield* jaegerTrace(ctx.reader, id, perTrace, budget, shape(ctx));
+    }
+    yield `],"total":0,"limit":0,"offset":0,"errors":${JSON.stringify(errors.length ? errors : null)}}`;
+  }
+  return { status: 200, body: chunked(body()) };
+}
+
+function searchV1(q: URLSearchParams, ctx: QueryContext): Answer {
   const r = ctx.reader;
-  const ids = q.getAll("traceID");
-  if (ids.length > 0) {
-    const traces = [];
+  const raws = q.getAll("traceID");
+  if (raws.length > 0) {
+    // Repeats cost nothing: one id asked 300 times is looked up once.
+    const unique = [...new Set(raws.map((x) => x.toLowerCase()))];
+    if (unique.length > ctx.limits.maxTraceIds) {
+      throw new QueryParamError(
+        `PERISCOPE_VIEWER_TOO_MANY_IDS: at most ${ctx.limits.maxTraceIds} traceID parameters per request; split the request`,
+      );
+    }
+    const ids: Buffer[] = [];
     const errors = [];
-    for (const raw of ids) {
+    const seen = new Set<string>();
+    for (const raw of unique) {
       const id = parseTraceId(raw);
-      const spans = id ? r.trace(id) : [];
-      if (spans.length) traces.push(toJaegerTrace(spans));
+      const key = id?.toString("hex") ?? "";
+      if (id && seen.has(key)) continue;
+      seen.add(key);
+      if (id && r.hasTrace(id)) ids.push(id);
       else errors.push({ code: 404, msg: "trace not found", traceID: raw });
     }
-    return sendJson(res, 200, { ...envelope(traces), errors: errors.length ? errors : null });
+    return jaegerTraces(ctx, ids, ctx.limits.maxSpans, errors);
   }
   const service = q.get("service") ?? "";
-  if (!service) return jaegerError(res, 400, "parameter 'service' is required");
+  if (!service) return jaegerError(400, "parameter 'service' is required");
   const endUs = q.get("end") ? parseInteger(q.get("end")!, "end") : ctx.clock() * 1000;
   let startUs: number;
   if (q.get("start")) startUs = parseInteger(q.get("start")!, "start");
@@ -144,8 +183,7 @@ function searchV1(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
     query.minDurationUs = parseDuration(q.get("minDuration")!, "minDuration");
   if (q.get("maxDuration"))
     query.maxDurationUs = parseDuration(q.get("maxDuration")!, "maxDuration");
-  const traces = r.findTraceIds(query).map((id) => toJaegerTrace(r.trace(id)));
-  return sendJson(res, 200, envelope(traces));
+  return jaegerTraces(ctx, r.findTraceIds(query), ctx.limits.searchSpansPerTrace, []);
 }
 
 function parseLimit(raw: string | null, fallback: number): number {
@@ -154,7 +192,7 @@ function parseLimit(raw: string | null, fallback: number): number {
   return n <= 0 ? fallback : Math.min(n, MAX_LIMIT);
 }
 
-function tail(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+function tail(q: URLSearchParams, ctx: QueryContext): Answer {
   const r = ctx.reader;
   // Read the cursor first: spans committed meanwhile are returned again next time, never lost.
   const cursor = r.lastId();
@@ -178,7 +216,7 @@ function tail(q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
         ]
       : [];
   });
-  return sendJson(res, 200, { cursor: String(cursor), data });
+  return json(200, { cursor: String(cursor), data });
 }
 
 function getV3(q: URLSearchParams, canonical: string, deprecated: string): [string, string] {
@@ -186,25 +224,24 @@ function getV3(q: URLSearchParams, canonical: string, deprecated: string): [stri
   return v ? [v, canonical] : [q.get(deprecated) ?? "", deprecated];
 }
 
-function handleV3(path: string, q: URLSearchParams, res: ServerResponse, ctx: QueryContext) {
+function handleV3(path: string, q: URLSearchParams, ctx: QueryContext): Answer {
   const r = ctx.reader;
-  if (path === "/api/v3/services") return sendJson(res, 200, { services: r.services() });
+  if (path === "/api/v3/services") return json(200, { services: r.services() });
   if (path === "/api/v3/operations") {
     const [kindParam] = getV3(q, "spanKind", "span_kind");
     const kind = kindParam ? SPAN_KIND_NAMES.indexOf(kindParam) : undefined;
-    if (kind === -1) return v3Error(res, 400, `unsupported span kind: '${kindParam}'`);
+    if (kind === -1) return v3Error(400, `unsupported span kind: '${kindParam}'`);
     const operations = r
       .operations(q.get("service") ?? "", kind)
       .map((o) => ({ name: o.name, spanKind: kindName(o.kind) || "internal" }));
-    return sendJson(res, 200, { operations });
+    return json(200, { operations });
   }
   const m = /^\/api\/v3\/traces\/([^/]+)$/.exec(path);
   if (m) {
     const id = parseTraceId(decodeURIComponent(m[1]!));
-    if (!id) return v3Error(res, 400, "malformed parameter trace_id: expected up to 32 hex digits");
-    const spans = r.trace(id);
-    if (spans.length === 0) return v3Error(res, 404, "No traces found");
-    return sendJson(res, 200, { result: toOtlpTracesData(spans) });
+    if (!id) return v3Error(400, "malformed parameter trace_id: expected up to 32 hex digits");
+    if (!r.hasTrace(id)) return v3Error(404, "No traces found");
+    return otlpTraces(ctx, [id], ctx.limits.maxSpans);
   }
   if (path === "/api/v3/traces" || path === "/api/v3/trace-summaries") {
     const ids = r.findTraceIds(parseV3Query(q));
@@ -213,13 +250,12 @@ function handleV3(path: string, q: URLSearchParams, res: ServerResponse, ctx: Qu
         const s = r.summary(id);
         return s ? [v3Summary(s)] : [];
       });
-      return sendJson(res, 200, { summaries });
+      return json(200, { summaries });
     }
-    if (ids.length === 0) return v3Error(res, 404, "No traces found");
-    const resourceSpans = ids.flatMap((id) => toOtlpTracesData(r.trace(id)).resourceSpans);
-    return sendJson(res, 200, { result: { resourceSpans } });
+    if (ids.length === 0) return v3Error(404, "No traces found");
+    return otlpTraces(ctx, ids, ctx.limits.searchSpansPerTrace);
   }
-  return v3Error(res, 404, "no such API endpoint");
+  return v3Error(404, "no such API endpoint");
 }
 
 function parseV3Query(q: URLSearchParams): TraceQuery {
@@ -271,4 +307,14 @@ function v3Summary(s: TraceSummary) {
     errorSpanCount: s.errorSpanCount,
     services: s.services,
   };
+}
+
+function otlpTraces(ctx: QueryContext, ids: Buffer[], perTrace: number): Answer {
+  const budget: SpanBudget = { left: ctx.limits.maxSpans };
+  function* body(): Generator<string> {
+    yield '{"result":{"resourceSpans":[';
+    yield* otlpResourceSpans(ctx.reader, ids, perTrace, budget, shape(ctx));
+    yield "]}}";
+  }
+  return { status: 200, body: chunked(body()) };
 }

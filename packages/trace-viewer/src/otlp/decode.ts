@@ -11,8 +11,8 @@ import type {
   OtlpEvent,
   OtlpLink,
   SpanBody,
-} from "./model.ts";
-import { ExportTraceServiceRequest } from "./otlp-schema.ts";
+} from "../model.ts";
+import { ExportTraceServiceRequest } from "./schema.ts";
 import { encodeSpan, spanSlices } from "./span-bytes.ts";
 
 export class OtlpDecodeError extends Error {
@@ -82,10 +82,9 @@ function pbSpan(s: Any, tally: Tally, raw: Uint8Array | undefined): IngestSpan |
   const bad = checkIds(traceId, spanId, parent);
   if (bad) return reject(tally, bad);
   const start = longToNs(s.startTimeUnixNano);
-  const end = longToNs(s.endTimeUnixNano);
   const body = spanBodyFromMessage(s);
   tally.accepted++;
-  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  const span = finishSpan(traceId, spanId, parent, start.us, body);
   // The sender's bytes are stored as they came; should slicing ever disagree, re-encode.
   span.raw = raw ?? encodeSpan(traceId, spanId, parent, body);
   return span;
@@ -138,17 +137,25 @@ export function optionalCounts(body: SpanBody, s: Any): void {
   if (s.droppedLinksCount) body.droppedLinksCount = Number(s.droppedLinksCount);
 }
 
-function pbAttrs(list: Any[] | undefined): KeyValue[] {
+/** Deepest nesting of array/kvlist values accepted, in protobuf as in JSON. */
+export const MAX_VALUE_DEPTH = 32;
+
+function pbAttrs(list: Any[] | undefined, depth = 0): KeyValue[] {
   if (!list || list.length === 0) return [];
   const out: KeyValue[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const kv = list[i];
-    out[i] = { key: kv.key ?? "", value: pbValue(kv.value) };
+    out[i] = { key: kv.key ?? "", value: pbValue(kv.value, depth) };
   }
   return out;
 }
 
-function pbValue(v: Any): AnyValue {
+function pbValue(v: Any, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) {
+    throw new OtlpDecodeError(
+      `attribute values nest deeper than ${MAX_VALUE_DEPTH} levels; flatten them before export`,
+    );
+  }
   switch (v?.value) {
     case "stringValue":
       return { stringValue: v.stringValue };
@@ -161,9 +168,11 @@ function pbValue(v: Any): AnyValue {
     case "bytesValue":
       return { bytesValue: Buffer.from(v.bytesValue).toString("base64") };
     case "arrayValue":
-      return { arrayValue: { values: (v.arrayValue.values ?? []).map(pbValue) } };
+      return {
+        arrayValue: { values: (v.arrayValue.values ?? []).map((x: Any) => pbValue(x, depth + 1)) },
+      };
     case "kvlistValue":
-      return { kvlistValue: { values: pbAttrs(v.kvlistValue.values) } };
+      return { kvlistValue: { values: pbAttrs(v.kvlistValue.values, depth + 1) } };
     default:
       return {};
   }
@@ -205,17 +214,20 @@ export function finishSpan(
   spanId: Buffer,
   parent: Buffer | null,
   startUs: number,
-  endUs: number,
   body: SpanBody,
 ): IngestSpan {
   const parentSpanId = parent && !parent.equals(ZERO_SPAN) ? parent : null;
   const error = body.status.code === 2;
+  // Jaeger's duration: whole microseconds of end - start in nanoseconds (not the difference of
+  // two rounded times, which can be a microsecond more).
+  const ns = BigInt(body.endTimeUnixNano) - BigInt(body.startTimeUnixNano);
+  const durationUs = ns > 0n ? Number(ns / 1000n) : 0;
   return {
     traceId,
     spanId,
     parentSpanId,
     startUs,
-    durationUs: Math.max(0, endUs - startUs),
+    durationUs,
     error,
     body,
     raw: EMPTY,

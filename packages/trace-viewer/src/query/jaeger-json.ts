@@ -1,6 +1,6 @@
 // Renders stored spans as Jaeger's UI JSON model (the `data` of /api/traces): microsecond times,
 // typed tags, processes p1..pN, CHILD_OF/FOLLOWS_FROM references, the OTel-derived tags Jaeger adds.
-import { type AnyValue, type KeyValue, kindName, type StoredSpan, valueText } from "./model.ts";
+import { type AnyValue, type KeyValue, kindName, type StoredSpan, valueText } from "../model.ts";
 
 export interface JaegerTag {
   key: string;
@@ -42,10 +42,11 @@ function typedValue(v: AnyValue): Pick<JaegerTag, "type" | "value"> {
   if ("boolValue" in v) return { type: "bool", value: v.boolValue };
   if ("intValue" in v) {
     const n = Number(v.intValue);
-    // JSON numbers beyond 2^53 would be silently rounded by every JavaScript reader.
+    // JSON numbers beyond 2^53 would be silently rounded by every JavaScript reader: the type
+    // stays int64 and the value is its exact decimal string.
     return Number.isSafeInteger(n)
       ? { type: "int64", value: n }
-      : { type: "string", value: v.intValue };
+      : { type: "int64", value: v.intValue };
   }
   if ("doubleValue" in v) return { type: "float64", value: v.doubleValue };
   if ("bytesValue" in v) return { type: "binary", value: v.bytesValue };
@@ -54,34 +55,45 @@ function typedValue(v: AnyValue): Pick<JaegerTag, "type" | "value"> {
 
 const str = (key: string, value: string): JaegerTag => ({ key, type: "string", value });
 
-/** Groups spans (all of one trace) into a Jaeger trace. */
-export function toJaegerTrace(spans: StoredSpan[]): JaegerTrace {
-  const processes: JaegerTrace["processes"] = {};
-  const processIds = new Map<number, string>();
-  const traceID = jaegerTraceId(spans[0]?.traceId ?? "");
-  const out: JaegerSpan[] = [];
-  for (const s of spans) {
-    let pid = processIds.get(s.resourceId);
+/** Hands out Jaeger process ids (p1, p2, …) per stored resource, as spans stream past. */
+export class JaegerProcesses {
+  readonly processes: JaegerTrace["processes"] = {};
+  #ids = new Map<number, string>();
+
+  pidFor(s: StoredSpan): string {
+    let pid = this.#ids.get(s.resourceId);
     if (!pid) {
-      pid = `p${processIds.size + 1}`;
-      processIds.set(s.resourceId, pid);
-      processes[pid] = {
+      pid = `p${this.#ids.size + 1}`;
+      this.#ids.set(s.resourceId, pid);
+      this.processes[pid] = {
         serviceName: s.service,
         tags: s.resource.attributes.filter((kv) => kv.key !== "service.name").map(toJaegerTag),
       };
     }
-    out.push(toJaegerSpan(s, traceID, pid));
+    return pid;
   }
-  return { traceID, spans: out, processes, warnings: null };
 }
 
-function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): JaegerSpan {
+/** Groups spans (all of one trace) into a Jaeger trace. */
+export function toJaegerTrace(spans: StoredSpan[]): JaegerTrace {
+  const procs = new JaegerProcesses();
+  const traceID = jaegerTraceId(spans[0]?.traceId ?? "");
+  const out = spans.map((s) => toJaegerSpan(s, traceID, procs.pidFor(s)));
+  return { traceID, spans: out, processes: procs.processes, warnings: null };
+}
+
+export function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): JaegerSpan {
   const b = s.body;
   const references: JaegerSpan["references"] = [];
   if (s.parentSpanId) references.push({ refType: "CHILD_OF", traceID, spanID: s.parentSpanId });
   for (const l of b.links) {
+    // As Jaeger's translator: a link to the parent is that CHILD_OF reference already, and a
+    // link says its own type through opentracing.ref_type (a Jaeger or OpenTracing sender's).
+    if (s.parentSpanId && l.spanId === s.parentSpanId && l.traceId === s.traceId) continue;
+    const ref = l.attributes.find((kv) => kv.key === "opentracing.ref_type");
+    const childOf = ref && "stringValue" in ref.value && ref.value.stringValue === "child_of";
     references.push({
-      refType: "FOLLOWS_FROM",
+      refType: childOf ? "CHILD_OF" : "FOLLOWS_FROM",
       traceID: jaegerTraceId(l.traceId),
       spanID: l.spanId,
     });
@@ -124,3 +136,24 @@ function toJaegerSpan(s: StoredSpan, traceID: string, processID: string): Jaeger
     warnings: warnings.length ? warnings : null,
   };
 }
+
+/**
+ * Jaeger's SortTagsAndLogFields adjuster: span and process tags by key; in each log the `event`
+ * field first, the others by key. Sorts are stable, so equal keys keep their order.
+ */
+export function sortTags(span: JaegerSpan): JaegerSpan {
+  span.tags.sort(byKey);
+  for (const l of span.logs) {
+    const first = l.fields[0]?.key === "event" ? l.fields.splice(0, 1) : [];
+    l.fields.sort(byKey);
+    l.fields.unshift(...first);
+  }
+  return span;
+}
+
+export function sortProcessTags(processes: JaegerTrace["processes"]): JaegerTrace["processes"] {
+  for (const p of Object.values(processes)) p.tags.sort(byKey);
+  return processes;
+}
+
+const byKey = (a: JaegerTag, b: JaegerTag) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

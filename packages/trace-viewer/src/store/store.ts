@@ -1,12 +1,13 @@
 // The span store: one SQLite database (node:sqlite) written by the receivers in one transaction
-// per export request, read by the query API through its own read-only connection, and trimmed
-// by age and by size on an unref'd timer.
+// per group of export requests, read by the query API through read-only connections, held
+// under --max-size right after each commit and trimmed by age on an unref'd timer.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { type IngestResource, valueText } from "./model.ts";
-import { StoreReader } from "./store-read.ts";
-import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./store-schema.ts";
+import { type IngestResource, valueText } from "../model.ts";
+import { StoreReader } from "./read.ts";
+import { livePageBytes, trimToSize, trimUnreferenced, walBytes } from "./retention.ts";
+import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./schema.ts";
 
 export interface StoreOptions {
   /** Database file, or ":memory:". */
@@ -19,6 +20,9 @@ export interface StoreOptions {
   clock?: () => number;
   /** How often retention runs (ms); 0 disables the timer (call enforceRetention yourself). */
   retentionIntervalMs?: number;
+  /** Open a separate read-only connection for `reader` (default true; the writer thread, which
+   * answers no queries, says false). */
+  readConnection?: boolean;
 }
 
 export interface RetentionResult {
@@ -28,7 +32,7 @@ export interface RetentionResult {
   more: boolean;
 }
 
-/** Spans deleted per statement by retention. */
+/** Spans deleted per statement by age retention. */
 const CHUNK = 10_000;
 
 export class TraceStore {
@@ -49,6 +53,13 @@ export class TraceStore {
   #traceNos = new Map<string, number>();
   #st: ReturnType<typeof prepareWriter>;
   #closed = false;
+  /** Live spans (kept in step with inserts and deletes; sizes the trims). */
+  #spanCount: number;
+  /** First span id of the newest committed group: size retention never deletes from there on. */
+  #protectFrom = 0;
+  /** Next span id, counted here so ids keep growing even after retention emptied the table
+   * (the live tail's cursor is a span id). */
+  #nextId: number;
 
   constructor(opts: StoreOptions) {
     this.path = opts.path;
@@ -59,13 +70,20 @@ export class TraceStore {
     if (!this.inMemory) mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
     this.#db = new DatabaseSync(opts.path);
     this.#db.exec("PRAGMA busy_timeout = 5000");
-    applySchema(this.#db, this.inMemory);
+    applySchema(this.#db, this.inMemory, this.#maxBytes);
     // The query API reads through a read-only connection so it cannot write even by mistake.
     // An in-memory database is private to its connection, so there the one connection serves.
-    this.#readDb = this.inMemory ? this.#db : new DatabaseSync(opts.path, { readOnly: true });
+    this.#readDb =
+      this.inMemory || opts.readConnection === false
+        ? this.#db
+        : new DatabaseSync(opts.path, { readOnly: true });
     this.reader = new StoreReader(this.#readDb);
     const db = this.#db;
     this.#st = prepareWriter(db);
+    this.#nextId = (this.#st.nextId.get() as { n: number }).n;
+    this.#spanCount = Number(
+      (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
+    );
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0 && (this.#retentionMs > 0 || this.#maxBytes > 0)) {
       // Each step deletes a bounded number of spans, then yields to the receivers and queries.
@@ -94,16 +112,29 @@ export class TraceStore {
     const st = this.#st;
     let stored = 0;
     this.#db.exec("BEGIN IMMEDIATE");
+    let firstId = 0;
     try {
-      let id = (st.nextId.get() as { n: number }).n;
+      let id = this.#nextId;
+      firstId = id;
       const seenByTrace = new Map<number, Set<string>>();
+      // Metadata rows used by this group; each learns the newest span that uses it.
+      const used = {
+        services: new Set<number>(),
+        ops: new Set<number>(),
+        res: new Set<number>(),
+        scopes: new Set<number>(),
+      };
       for (const r of requests.flat()) {
         const svc = this.#serviceId(r.service);
         const res = this.#resourceId(svc, r);
+        used.services.add(svc);
+        used.res.add(res);
         for (const sc of r.scopes) {
           const scope = this.#scopeId(JSON.stringify(sc.scope));
+          used.scopes.add(scope);
           for (const s of sc.spans) {
             const op = this.#opId(svc, s.body.name, s.body.kind);
+            used.ops.add(op);
             const traceNo = this.#traceNo(s.traceId);
             st.span.run(
               id,
@@ -144,19 +175,55 @@ export class TraceStore {
           }
         }
       }
+      const last = id - 1;
+      for (const x of used.services) st.svcLast.run(last, x);
+      for (const x of used.ops) st.opLast.run(last, x);
+      for (const x of used.res) st.resLast.run(last, x);
+      for (const x of used.scopes) st.scopeLast.run(last, x);
       this.#db.exec("COMMIT");
+      this.#nextId = id;
     } catch (e) {
       this.#db.exec("ROLLBACK");
       // Ids handed out inside the rolled-back transaction no longer exist.
-      this.#services.clear();
-      this.#ops.clear();
-      this.#opKinds.clear();
-      this.#resources.clear();
-      this.#scopes.clear();
-      this.#traceNos.clear();
+      this.#clearCaches();
       throw e;
     }
+    this.#spanCount += stored;
+    if (stored > 0) this.#protectFrom = firstId;
+    // Enforced at every commit, not on a timer: the store never runs past its cap by more than
+    // the group just written. A failed trim must not fail a batch that is already committed.
+    if (this.#maxBytes > 0) {
+      try {
+        this.#trimSize(Number.POSITIVE_INFINITY);
+      } catch (e) {
+        process.stderr.write(`periscope viewer: size retention failed: ${(e as Error).message}\n`);
+      }
+    }
     return stored;
+  }
+
+  #trimSize(maxRows: number): number {
+    const r = trimToSize(
+      this.#db,
+      this.path,
+      this.#maxBytes,
+      this.#protectFrom,
+      this.#spanCount,
+      maxRows,
+    );
+    this.#spanCount -= r.deleted;
+    if (r.deleted > 0) this.#traceNos.clear();
+    if (r.metadataDropped) this.#clearCaches();
+    return r.deleted;
+  }
+
+  #clearCaches(): void {
+    this.#services.clear();
+    this.#ops.clear();
+    this.#opKinds.clear();
+    this.#resources.clear();
+    this.#scopes.clear();
+    this.#traceNos.clear();
   }
 
   #serviceId(name: string): number {
@@ -164,6 +231,7 @@ export class TraceStore {
     if (id === undefined) {
       const row = this.#st.svcGet.get(name) as { id: number } | undefined;
       id = row ? row.id : Number(this.#st.svcAdd.run(name).lastInsertRowid);
+      if (this.#services.size >= 10_000) this.#services.clear();
       this.#services.set(name, id);
     }
     return id;
@@ -189,10 +257,12 @@ export class TraceStore {
     if (id === undefined) {
       const row = this.#st.opGet.get(svc, name) as { id: number } | undefined;
       id = row ? row.id : Number(this.#st.opAdd.run(svc, name).lastInsertRowid);
+      if (this.#ops.size >= 100_000) this.#ops.clear();
       this.#ops.set(key, id);
     }
     const kk = `${id}:${kind}`;
     if (!this.#opKinds.has(kk)) {
+      if (this.#opKinds.size >= 100_000) this.#opKinds.clear();
       this.#st.kindAdd.run(id, kind);
       this.#opKinds.add(kk);
     }
@@ -212,6 +282,8 @@ export class TraceStore {
           if (text.length <= MAX_TAG_VALUE) this.#st.resTag.run(kv.key, text, id);
         }
       }
+      // Unique resources (one per pod, per process) would grow this map without end.
+      if (this.#resources.size >= 10_000) this.#resources.clear();
       this.#resources.set(body, id);
     }
     return id;
@@ -222,15 +294,15 @@ export class TraceStore {
     if (id === undefined) {
       const row = this.#st.scopeGet.get(body) as { id: number } | undefined;
       id = row ? row.id : Number(this.#st.scopeAdd.run(body).lastInsertRowid);
+      if (this.#scopes.size >= 10_000) this.#scopes.clear();
       this.#scopes.set(body, id);
     }
     return id;
   }
 
-  /** Bytes held by live pages (what --max-size caps). */
+  /** Bytes counted against --max-size: live pages plus the WAL file. */
   usedBytes(): number {
-    const g = (sql: string) => Number(Object.values(this.#db.prepare(sql).get() ?? {})[0] ?? 0);
-    return (g("PRAGMA page_count") - g("PRAGMA freelist_count")) * g("PRAGMA page_size");
+    return livePageBytes(this.#db) + walBytes(this.path);
   }
 
   /**
@@ -261,47 +333,19 @@ export class TraceStore {
       // Out of budget: there may be more (an exact check would cost another index probe).
       if (budget() <= 0) out.more = true;
     }
-    if (this.#maxBytes > 0) {
-      const del = db.prepare(
-        "DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY id LIMIT ?)",
-      );
-      // Re-measure after each estimate: index and free pages make bytes per span inexact.
-      for (let round = 0; round < 20 && budget() > 0; round++) {
-        const used = this.usedBytes();
-        if (used <= this.#maxBytes) break;
-        const count = Number(
-          (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
-        );
-        if (count === 0) break;
-        // Aim 10% under the cap so the trim does not run again after every batch.
-        let drop = Math.max(1, Math.ceil((count * (used - this.#maxBytes * 0.9)) / used));
-        while (drop > 0 && budget() > 0) {
-          const n = Number(del.run(Math.min(CHUNK, drop, budget())).changes);
-          out.deletedBySize += n;
-          drop -= n;
-          if (n === 0) break;
-        }
-        this.#dropOrphanTags();
-        db.exec("PRAGMA incremental_vacuum");
-      }
-      if (budget() <= 0 && this.usedBytes() > this.#maxBytes) out.more = true;
-    }
-    if (out.deletedByAge + out.deletedBySize > 0) {
-      this.#dropOrphanTags();
+    if (out.deletedByAge > 0) {
+      this.#spanCount -= out.deletedByAge;
+      const row = db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
+      const low = row.m ?? this.#nextId;
+      if (trimUnreferenced(db, low)) this.#clearCaches();
+      this.#traceNos.clear();
       db.exec("PRAGMA incremental_vacuum");
     }
+    if (this.#maxBytes > 0 && budget() > 0) {
+      out.deletedBySize = this.#trimSize(budget());
+      if (budget() <= 0 && livePageBytes(db) > this.#maxBytes) out.more = true;
+    }
     return out;
-  }
-
-  // Tags of spans older than the oldest live span go by id range; the few left behind by
-  // out-of-order deletes are never matched, since a search always joins back to spans.
-  #dropOrphanTags(): void {
-    const row = this.#db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
-    const low = row.m ?? Number((this.#st.nextId.get() as { n: number }).n);
-    this.#db.prepare("DELETE FROM trace_tags WHERE id < ?").run(low * TAG_SLOTS);
-    // Trace numbers below the lowest one still used by a span belong to deleted traces only.
-    this.#db.exec("DELETE FROM traces WHERE no < (SELECT coalesce(min(trace_no), 0) FROM spans)");
-    this.#traceNos.clear();
   }
 
   close(): void {
@@ -336,5 +380,9 @@ function prepareWriter(db: DatabaseSync) {
     ),
     traceGet: db.prepare("SELECT no FROM traces WHERE trace_id = ?"),
     traceAdd: db.prepare("INSERT INTO traces (trace_id) VALUES (?)"),
+    svcLast: db.prepare("UPDATE services SET last_span = ? WHERE id = ?"),
+    opLast: db.prepare("UPDATE operations SET last_span = ? WHERE id = ?"),
+    resLast: db.prepare("UPDATE resources SET last_span = ? WHERE id = ?"),
+    scopeLast: db.prepare("UPDATE scopes SET last_span = ? WHERE id = ?"),
   };
 }

@@ -11,16 +11,17 @@ import type {
   OtlpEvent,
   OtlpLink,
   SpanBody,
-} from "./model.ts";
+} from "../model.ts";
 import {
   checkIds,
   finishSpan,
+  MAX_VALUE_DEPTH,
   makeResource,
   OtlpDecodeError,
   optionalCounts,
   reject,
   type Tally,
-} from "./otlp-decode.ts";
+} from "./decode.ts";
 import { encodeSpan } from "./span-bytes.ts";
 
 const HEX_RE = /^[0-9a-fA-F]*$/;
@@ -127,7 +128,7 @@ function jsonSpan(s: Any, tally: Tally): IngestSpan | null {
     droppedLinksCount: pick(s, "droppedLinksCount", "dropped_links_count"),
   });
   tally.accepted++;
-  const span = finishSpan(traceId, spanId, parent, start.us, end.us, body);
+  const span = finishSpan(traceId, spanId, parent, start.us, body);
   span.raw = encodeSpan(traceId, spanId, parent, body);
   return span;
 }
@@ -151,18 +152,23 @@ function enumValue(v: unknown, names: string[]): number {
   return 0;
 }
 
-function jsonAttrs(list: unknown): KeyValue[] {
+function jsonAttrs(list: unknown, depth = 0): KeyValue[] {
   if (!Array.isArray(list)) return [];
   const out: KeyValue[] = [];
   for (const kv of list) {
     if (!isObj(kv)) continue;
-    out.push({ key: String(pick(kv, "key") ?? ""), value: jsonValue(pick(kv, "value")) });
+    out.push({ key: String(pick(kv, "key") ?? ""), value: jsonValue(pick(kv, "value"), depth) });
   }
   return out;
 }
 
-function jsonValue(v: Any): AnyValue {
+function jsonValue(v: Any, depth = 0): AnyValue {
   if (!isObj(v)) return {};
+  if (depth > MAX_VALUE_DEPTH) {
+    throw new OtlpDecodeError(
+      `attribute values nest deeper than ${MAX_VALUE_DEPTH} levels; flatten them before export`,
+    );
+  }
   let x: unknown;
   if ((x = pick(v, "stringValue", "string_value")) !== undefined) return { stringValue: String(x) };
   if ((x = pick(v, "boolValue", "bool_value")) !== undefined)
@@ -174,9 +180,13 @@ function jsonValue(v: Any): AnyValue {
   if ((x = pick(v, "doubleValue", "double_value")) !== undefined) return { doubleValue: Number(x) };
   if ((x = pick(v, "bytesValue", "bytes_value")) !== undefined) return { bytesValue: String(x) };
   if ((x = pick(v, "arrayValue", "array_value")) !== undefined)
-    return { arrayValue: { values: arr(isObj(x) ? pick(x, "values") : []).map(jsonValue) } };
+    return {
+      arrayValue: {
+        values: arr(isObj(x) ? pick(x, "values") : []).map((y) => jsonValue(y, depth + 1)),
+      },
+    };
   if ((x = pick(v, "kvlistValue", "kvlist_value")) !== undefined)
-    return { kvlistValue: { values: jsonAttrs(isObj(x) ? pick(x, "values") : []) } };
+    return { kvlistValue: { values: jsonAttrs(isObj(x) ? pick(x, "values") : [], depth + 1) } };
   return {};
 }
 
