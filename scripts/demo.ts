@@ -148,6 +148,11 @@ start("viewer", [
   `${host}:${ports.otlpHttp}`,
   "--otlp-grpc",
   `${host}:${ports.otlpGrpc}`,
+  // The demo exports OTLP only; Jaeger's and Zipkin's ports stay free (`npx periscope viewer`
+  // alone opens them all, as Jaeger all-in-one does).
+  ...["--jaeger-compact", "--jaeger-binary", "--jaeger-http", "--jaeger-grpc", "--zipkin"].flatMap(
+    (flag) => [flag, "off"],
+  ),
   ...(values["in-memory"] ? ["--in-memory"] : []),
 ]);
 await Promise.all([waitForPort(ports.ui), waitForPort(ports.otlpHttp)]);

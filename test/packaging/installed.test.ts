@@ -274,6 +274,15 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
             "127.0.0.1:0",
             "--otlp-grpc",
             "off",
+            // Jaeger's and Zipkin's receivers are tested in the viewer's own suites; here they
+            // would hold fixed ports.
+            ...[
+              "--jaeger-compact",
+              "--jaeger-binary",
+              "--jaeger-http",
+              "--jaeger-grpc",
+              "--zipkin",
+            ].flatMap((flag) => [flag, "off"]),
           ],
           app,
           userEnv(),
