@@ -61,6 +61,8 @@ export class ConsoleState {
   lintCounts = new Map<LintId, number>();
   /** One task per lint for the warnings pane to name: the worst long poll, else the oldest. */
   lintExamples = new Map<LintId, Task>();
+  /** The task whose details are open: kept past --retain-for until the user leaves it. */
+  pinned: bigint | undefined;
   #epochSeconds: bigint | undefined;
   /** Tasks whose stats changed since the last lint pass. */
   #changed = new Set<Task>();
@@ -340,7 +342,9 @@ export class ConsoleState {
   retain(): void {
     const horizon = this.now - this.retainForNs;
     for (const [id, t] of this.tasks) {
-      if (t.droppedAt !== undefined && t.droppedAt < horizon) this.tasks.delete(id);
+      if (t.droppedAt !== undefined && t.droppedAt < horizon && id !== this.pinned) {
+        this.tasks.delete(id);
+      }
     }
     for (const [id, r] of this.resources) {
       if (r.droppedAt !== undefined && r.droppedAt < horizon) this.resources.delete(id);

@@ -42,6 +42,8 @@ export interface Symbols {
   last: string;
   pipe: string;
   bars: string[];
+  /** State icons, tokio-console's; empty with --ascii-only, where the word stands alone. */
+  state: Record<"running" | "scheduled" | "idle" | "done", string>;
 }
 
 const UNICODE: Symbols = {
@@ -60,6 +62,7 @@ const UNICODE: Symbols = {
   last: "└─",
   pipe: "│ ",
   bars: [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
+  state: { running: "▶", scheduled: "⏫", idle: "⏸", done: "⏹" },
 };
 
 const ASCII: Symbols = {
@@ -78,6 +81,7 @@ const ASCII: Symbols = {
   last: "`-",
   pipe: "| ",
   bars: [" ", ".", ".", ":", ":", "|", "|", "#", "#"],
+  state: { running: "", scheduled: "", idle: "", done: "" },
 };
 
 export interface StyleOptions {

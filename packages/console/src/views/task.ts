@@ -138,7 +138,11 @@ export function taskView(sc: Scene, width: number, height: number): string[] {
   if (!t) {
     out.push(
       compose(
-        [["This task is gone (completed longer than --retain-for ago). Esc goes back."]],
+        [
+          [
+            "This task is gone: the server no longer reports it (it ended before the details opened, or the server restarted). Esc goes back.",
+          ],
+        ],
         width,
         s,
       ),
@@ -160,6 +164,15 @@ export function taskView(sc: Scene, width: number, height: number): string[] {
       ),
     );
     out.push(...box([["Warnings", (x) => s.bold(x)]], lines, width, lines.length + 2, s));
+  }
+  if (t.kind === "root") {
+    // The root is not spawned: it stands for every slice of code no task owns.
+    const note = [
+      "Work outside any task: top-level code, timers and callbacks that no spawned task owns",
+      "(and the console server's own work). The event loop runs it without waking it, so it is",
+      "never woken and never scheduled; its busy time is the time spent outside tasks.",
+    ].map((l) => compose([[l]], width - 2, s));
+    out.push(...box([["Root", (x) => s.bold(x)]], note, width, note.length + 2, s));
   }
   const wakerWidth = width >= 90 ? 40 : 0;
   const taskWidth = width - wakerWidth;
