@@ -59,7 +59,7 @@ export class ProtoBuilder {
       metadata: { id: e.metaId },
       kind: e.blocking ? 1 : 0,
       fields,
-      parents: [],
+      parents: e.parent === undefined ? [] : [{ id: e.parent }],
       location: loc(e.location),
     };
   }
