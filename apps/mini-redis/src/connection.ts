@@ -216,6 +216,11 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       span?.close();
       metrics?.command(cmd.name, (performance.now() - t0) / 1000);
     }
+    // Entering subscribe mode starts the subscriber task here, in this connection's own poll, so
+    // the console shows it as this connection's child (not the first publisher's).
+    if (this.channels.size > 0 && this.messages === undefined && !this.closing) {
+      this.startSubscriberTask();
+    }
     return !this.closing;
   }
 
