@@ -151,7 +151,7 @@ export class ConsoleLayer implements Layer {
       const task = new TaskEntity(attrs.id, metaId, meta, at, f, location(f), this.#slots);
       // The spawning task, for the console's tree; work outside tasks (the root) is no parent.
       const parent = this.#nearest("task", attrs.parent, ctx);
-      if (parent !== undefined && !parent.isRoot) task.parent = parent.id;
+      if (parent !== undefined && !parent.isRoot && !task.isRoot) task.parent = parent.id;
       entity = task;
     } else if (role === Role.RESOURCE) {
       const concreteType = f.concrete_type;
