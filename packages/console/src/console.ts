@@ -30,6 +30,9 @@ export class Console implements Scene {
       colors: opts.colors ?? true,
       ascii: opts.ascii ?? false,
       attributes: opts.attributes,
+      palette: opts.palette,
+      durationColors: opts.durationColors,
+      terminatedColors: opts.terminatedColors,
     });
     this.replay = opts.replay ?? false;
     this.status = {

@@ -227,9 +227,11 @@ export class ConsoleState {
       t.lastPollStarted = this.rel(ps.lastPollStarted);
       t.lastPollEnded = this.rel(ps.lastPollEnded);
     }
-    // If n polls finished and busy grew by b, at least one of them took b / n or longer.
+    // If n polls finished and busy grew by b, at least one of them took b / n or longer. Not for
+    // the root: its start-up (module loading) would read as a long poll; the server times its
+    // polls exactly and reports the ones that count.
     const done = completedPolls(t) - prevCompleted;
-    if (done > 0) {
+    if (done > 0 && t.kind !== "root") {
       t.longestPollAtLeast = Math.max(t.longestPollAtLeast, (t.busy - prevBusy) / done);
     }
   }
@@ -330,7 +332,7 @@ export class ConsoleState {
     };
     this.details = details;
     const task = this.tasks.get(details.spanId);
-    if (task && details.pollTimes) {
+    if (task && details.pollTimes && task.kind !== "root") {
       task.longestPollAtLeast = Math.max(task.longestPollAtLeast, details.pollTimes.max);
       this.#changed.add(task);
       this.#lintAll();
