@@ -32,8 +32,11 @@ function taskKey(t: Task, column: number, now: number): Key {
   switch (column) {
     case 0:
       return t.warnings.length;
-    case 1:
-      return t.seq;
+    case 1: {
+      // The runtime's task id when it sends one: arrival order (seq) is not id order in a snapshot.
+      const n = Number(t.idText);
+      return Number.isFinite(n) ? n : t.seq;
+    }
     case 2:
       return STATE_ORDER[stateAt(t, now)];
     case 3:

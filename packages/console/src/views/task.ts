@@ -88,7 +88,9 @@ function overview(t: Task, now: number, width: number, s: Styles): string[] {
     compose([[label, (x) => s.bold(x)], ...value], width, s);
   const timed = (label: string, ns: number) =>
     line(label, [s.durationSeg(ns, 2), [` (${pct(ns, total)})`]]);
-  const lines = [line("ID: ", [[`${t.idText} `], [st, (x) => s.fg(x, STATE_COLOR[st])]])];
+  const icon = s.sym.state[st];
+  const stText = icon ? `${icon} ${st}` : st;
+  const lines = [line("ID: ", [[`${t.idText} `], [stText, (x) => s.fg(x, STATE_COLOR[st])]])];
   if (t.name) lines.push(line("Name: ", [[t.name]]));
   lines.push(line("Target: ", [[t.target]]), line("Location: ", [[t.location]]));
   lines.push(line("Total Time: ", [s.durationSeg(total, 2)]));
