@@ -23,6 +23,12 @@ import type {
   Task,
   TaskDetails,
 } from "./model.ts";
+import {
+  lintResource,
+  type ResourceLintId,
+  type ResourceTrack,
+  trackResource,
+} from "./resource-lints.ts";
 import { sanitize } from "./sanitize.ts";
 
 export interface StateOptions {
@@ -61,6 +67,9 @@ export class ConsoleState {
   lintCounts = new Map<LintId, number>();
   /** One task per lint for the warnings pane to name: the worst long poll, else the oldest. */
   lintExamples = new Map<LintId, Task>();
+  /** What the resource lints remember, and their verdicts after the last update. */
+  readonly resourceTracks = new Map<bigint, ResourceTrack>();
+  resourceLints: Array<{ id: ResourceLintId; resource: Resource }> = [];
   /** The task whose details are open: kept past --retain-for until the user leaves it. */
   pinned: bigint | undefined;
   #epochSeconds: bigint | undefined;
@@ -112,6 +121,7 @@ export class ConsoleState {
     }
     this.retain();
     this.#lintAll();
+    this.#lintResources();
     this.updates++;
     this.version++;
   }
@@ -274,6 +284,7 @@ export class ConsoleState {
       res.attributesText = res.attributes.join(" ");
       res.search =
         `${res.kind} ${res.concreteType} ${res.target} ${res.location} ${res.attributesText}`.toLowerCase();
+      this.resourceTracks.set(id, trackResource(res, this.resourceTracks.get(id), this.now));
     }
     this.droppedEvents += num(u.droppedEvents);
   }
@@ -354,6 +365,19 @@ export class ConsoleState {
     for (const [id, o] of this.asyncOps) {
       if (o.droppedAt !== undefined && o.droppedAt < horizon) this.asyncOps.delete(id);
     }
+  }
+
+  #lintResources(): void {
+    const out: Array<{ id: ResourceLintId; resource: Resource }> = [];
+    for (const [id, t] of this.resourceTracks) {
+      const r = this.resources.get(id);
+      if (r === undefined) {
+        this.resourceTracks.delete(id);
+        continue;
+      }
+      for (const l of lintResource(r, t, this.lints, this.now)) out.push({ id: l, resource: r });
+    }
+    this.resourceLints = out;
   }
 
   lintContext(): LintContext {

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ALL_LINTS, Console, describeConnectionError, key, stripSgr } from "@periscope/console";
-import { miniRedisTasks, periscopeExtras, resourceUpdate, taskUpdate } from "./fixtures.ts";
+import { type ResourceStats, Update } from "@periscope/console-api";
+import { miniRedisTasks, periscopeExtras, resourceUpdate, taskUpdate, ts } from "./fixtures.ts";
 import { matchSnapshot } from "./snapshot-util.ts";
 
 function con(lints = ALL_LINTS, retainForNs = 6e9): Console {
@@ -90,4 +91,63 @@ test("at 80x24 the tasks table keeps the file name of Location and room for Fiel
   const row = lines.find((l) => l.includes("connection")) ?? "";
   assert.match(row, /server\.ts:88:5/);
   assert.match(row, /peer\.addr=1/);
+});
+
+function channelUpdate(nowMs: number, queued: number): Update {
+  return Update.fromPartial({
+    now: ts(nowMs),
+    resourceUpdate: {
+      newResources: [
+        {
+          id: { id: 300n },
+          concreteType: "mpsc::UnboundedSender|UnboundedReceiver",
+          kind: { other: "Sync" },
+          location: { file: "src/pubsub.ts", line: 9, column: 1 },
+        },
+      ],
+      statsUpdate: new Map<bigint, ResourceStats>([
+        [
+          300n,
+          {
+            createdAt: ts(0),
+            droppedAt: undefined,
+            attributes: [
+              { field: { strName: "queued", u64Val: BigInt(queued), metadataId: undefined } },
+            ],
+          },
+        ],
+      ]),
+      droppedEvents: 0n,
+    },
+  });
+}
+
+test("lock-held: a Mutex locked for a second or more; -A lock-held silences it", () => {
+  const c = con();
+  c.apply(resourceUpdate(10_000));
+  assert.doesNotMatch(c.frame(160, 20).join("\n"), /locks held/, "just locked");
+  c.apply(resourceUpdate(11_500));
+  const text = c.frame(180, 20).map(stripSgr).join("\n");
+  assert.match(
+    text,
+    /1 locks held for 1s or more: Mutex<Db> at src\/db\.ts:30:3 has been held for 1\.5s/,
+  );
+  const off = con(ALL_LINTS.filter((l) => l !== "lock-held"));
+  off.apply(resourceUpdate(10_000));
+  off.apply(resourceUpdate(11_500));
+  assert.doesNotMatch(off.frame(180, 20).join("\n"), /locks held/);
+});
+
+test("channel-growing: an unbounded channel past 1,000 messages that has not drained for 5 s", () => {
+  const c = con();
+  c.apply(channelUpdate(10_000, 1200));
+  c.apply(channelUpdate(13_000, 2400));
+  assert.doesNotMatch(c.frame(200, 20).join("\n"), /channels growing/, "only 3 s");
+  c.apply(channelUpdate(15_500, 3600));
+  assert.match(
+    c.frame(200, 20).map(stripSgr).join("\n"),
+    /1 unbounded channels growing .*holds 3600 messages/,
+  );
+  c.apply(channelUpdate(16_000, 10));
+  assert.doesNotMatch(c.frame(200, 20).join("\n"), /channels growing/, "it drained");
 });

@@ -3,6 +3,7 @@ import { TASK_COLUMNS } from "../columns.ts";
 import { formatDuration } from "../duration.ts";
 import { ALL_LINTS, lintSummary } from "../lints.ts";
 import type { Task, TaskState } from "../model.ts";
+import { describeResourceLint, RESOURCE_LINTS, resourceLintSummary } from "../resource-lints.ts";
 import type { TaskRow } from "../rows.ts";
 import type { Color, Styles } from "../styles.ts";
 import { busyAt, idleAt, scheduledAt, stateAt, totalAt } from "../task-math.ts";
@@ -98,6 +99,24 @@ export function warningsPane(sc: Scene, width: number): string[] {
           [`${s.sym.warn} `, (x) => s.fg(x, "yellow")],
           [`${n} ${lintSummary(id)}`],
           [who ? `: ${who}${more}` : ""],
+        ],
+        width - 2,
+        s,
+      ),
+    );
+  }
+  for (const id of RESOURCE_LINTS) {
+    const hits = state.resourceLints.filter((l) => l.id === id);
+    const first = hits[0];
+    if (first === undefined) continue;
+    const track = state.resourceTracks.get(first.resource.spanId);
+    const text = track ? describeResourceLint(id, first.resource, track, state.now) : "";
+    const more = hits.length > 1 ? ` (+${hits.length - 1} more)` : "";
+    lines.push(
+      compose(
+        [
+          [`${s.sym.warn} `, (x) => s.fg(x, "yellow")],
+          [`${hits.length} ${resourceLintSummary(id)}: ${text}${more}`],
         ],
         width - 2,
         s,
