@@ -4,7 +4,7 @@
 // after it completes; a console.toml changes the defaults.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -117,6 +117,7 @@ test("a console.toml in the config dir changes the defaults; flags still win", {
     join(home, "periscope", "console.toml"),
     "[charset]\nascii_only = true\n\n[colors]\nenabled = false\n",
   );
+  const logs = join(home, "logs");
   tmux(
     "new-session",
     "-d",
@@ -126,13 +127,19 @@ test("a console.toml in the config dir changes the defaults; flags still win", {
     "140",
     "-y",
     "30",
-    consoleCmd("", `XDG_CONFIG_HOME='${home}'`),
+    consoleCmd(`--log info --log-dir '${logs}'`, `XDG_CONFIG_HOME='${home}'`),
   );
   const text = await waitFor("c", /Tasks \(\d+\)/);
   assert.match(text, /\+-Tasks/, "ASCII borders from the config file");
   assert.doesNotMatch(text, /[┌│⏸]/);
   tmux("send-keys", "-t", "c", "q");
   await waitFor("c", /EXIT=0/);
+  // --log: the console's own diagnostics went to a file of their own, not the screen.
+  const files = readdirSync(logs);
+  assert.equal(files.length, 1);
+  const logText = readFileSync(join(logs, files[0] as string), "utf8");
+  assert.match(logText, / INFO connected/);
+  assert.match(logText, / INFO quit/);
   const gen = execFileSync(
     process.execPath,
     [bin, "console", "gen-config", "--retain-for", "30s"],

@@ -2,7 +2,14 @@
 // disconnected header, -A long-poll, long values in details, and an 80x24 layout.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ALL_LINTS, Console, describeConnectionError, key, stripSgr } from "@periscope/console";
+import {
+  ALL_LINTS,
+  Console,
+  type ConsoleOptions,
+  describeConnectionError,
+  key,
+  stripSgr,
+} from "@periscope/console";
 import { type ResourceStats, Update } from "@periscope/console-api";
 import { miniRedisTasks, periscopeExtras, resourceUpdate, taskUpdate, ts } from "./fixtures.ts";
 import { matchSnapshot } from "./snapshot-util.ts";
@@ -150,4 +157,21 @@ test("channel-growing: an unbounded channel past 1,000 messages that has not dra
   );
   c.apply(channelUpdate(16_000, 10));
   assert.doesNotMatch(c.frame(200, 20).join("\n"), /channels growing/, "it drained");
+});
+
+test("--palette 8 has no bright grey; --no-duration-colors and --no-terminated-colors", () => {
+  const frame = (opts: Partial<ConsoleOptions>) => {
+    const c = new Console({ source: "x", lints: ALL_LINTS, ...opts });
+    c.apply(taskUpdate(10_000, miniRedisTasks()));
+    return c.frame(120, 20).join("\n");
+  };
+  assert.match(frame({}), /\x1b\[90m/, "16 colours: grey for nanoseconds and idle");
+  assert.doesNotMatch(frame({ palette: "8" }), /\x1b\[90m/);
+  assert.match(frame({ palette: "8" }), /\x1b\[32m/, "8 colours still colour states");
+  assert.doesNotMatch(frame({ palette: "off" }), /\x1b\[3\dm/);
+  const row = (text: string) => text.split("\n").find((l) => stripSgr(l).includes(" purge ")) ?? "";
+  assert.match(row(frame({})), /\x1b\[31m +1ms/);
+  assert.doesNotMatch(row(frame({ durationColors: false })), /\x1b\[31m +1ms/);
+  assert.match(frame({}), /\x1b\[2m/, "completed tasks dimmed");
+  assert.doesNotMatch(frame({ terminatedColors: false }), /\x1b\[2m/);
 });
