@@ -192,13 +192,6 @@ Press Ctrl-C to stop everything.
 // the console (greyed once done) and one trace in the viewer.
 if (values.load && !values["no-load"]) {
   const { Client } = await import("@periscope/mini-redis");
-  const subscriber = await (await Client.connect(ports.redis, host)).subscribe(["demo"]);
-  void (async () => {
-    for await (const _ of subscriber) {
-      // Messages arrive once a second; the console shows this connection woken by each.
-    }
-  })().catch(() => {});
-  const pooled = await Client.connect(ports.redis, host);
   let n = 0;
   const visit = async (): Promise<void> => {
     const client = await Client.connect(ports.redis, host);
@@ -211,11 +204,28 @@ if (values.load && !values["no-load"]) {
       await client.close();
     }
   };
-  loadTimer = setInterval(() => {
-    void visit().catch(() => {});
-    void pooled
-      .set("demo:pooled", String(n))
-      .then(() => pooled.get("demo:pooled"))
-      .catch(() => {});
-  }, 1000);
+  try {
+    const subscriber = await (await Client.connect(ports.redis, host)).subscribe(["demo"]);
+    void (async () => {
+      for await (const _ of subscriber) {
+        // Messages arrive once a second; the console shows this connection woken by each.
+      }
+    })().catch(() => {});
+    const pooled = await Client.connect(ports.redis, host);
+    if (!stopping) {
+      loadTimer = setInterval(() => {
+        void visit().catch(() => {});
+        void pooled
+          .set("demo:pooled", String(n))
+          .then(() => pooled.get("demo:pooled"))
+          .catch(() => {});
+      }, 1000);
+    }
+  } catch (e) {
+    // Ctrl-C while the clients were connecting stops mini-redis under them: not an error.
+    if (!stopping) {
+      console.error(`[load] ${(e as Error).message}; stopping the demo`);
+      void stop(1);
+    }
+  }
 }
