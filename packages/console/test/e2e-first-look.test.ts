@@ -74,7 +74,9 @@ test("first screen: no start-up warning, the root idle; T nests the subscriber u
 }, async () => {
   tmux("new-session", "-d", "-s", "a", "-x", "160", "-y", "30", consoleCmd(""));
   let text = await waitFor("a", /subscriber/);
-  assert.doesNotMatch(text, /Warnings|blocked the event loop/, "no start-up warning");
+  // No warning blames the root for start-up. (A slow first command inside a connection on a
+  // loaded machine would be a real long poll, so only the root is checked.)
+  assert.doesNotMatch(text, /\(root\)/, "no start-up warning");
   assert.match(text, /⏸ idle +root/, "the root is idle between its slices");
   assert.match(text, /root[^\n]* 0ns /, "and never scheduled");
   tmux("send-keys", "-t", "a", "T");
@@ -129,7 +131,8 @@ test("a console.toml in the config dir changes the defaults; flags still win", {
     "30",
     consoleCmd(`--log info --log-dir '${logs}'`, `XDG_CONFIG_HOME='${home}'`),
   );
-  const text = await waitFor("c", /Tasks \(\d+\)/);
+  // Connected, with tasks listed: the log has the connection by then.
+  const text = await waitFor("c", / connected [\s\S]*Tasks \([1-9]/);
   assert.match(text, /\+-Tasks/, "ASCII borders from the config file");
   assert.doesNotMatch(text, /[┌│⏸]/);
   tmux("send-keys", "-t", "c", "q");
