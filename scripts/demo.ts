@@ -189,9 +189,12 @@ Periscope demo is running.
 Press Ctrl-C to stop everything.
 `);
 
-// A light, steady load so the console and the viewer have something to show: every second a
-// short-lived client connects, sets, gets and publishes, then leaves. Each visit is one
-// connection task in the console (greyed once done) and one trace in the viewer.
+// A light, steady load so the console and the viewer have something to show. Two clients stay
+// connected for as long as the demo runs, so there is always a live task to open: a subscriber
+// on the "demo" channel (in the console, a connection task with its subscriber task under it,
+// `T`) and a pooled client that sets and gets a key every second. Besides, every second a
+// short-lived client connects, sets, gets and publishes, then leaves: one connection task in
+// the console (greyed once done) and one trace in the viewer.
 if (values.load && !values["no-load"]) {
   const { Client } = await import("@periscope/mini-redis");
   let n = 0;
@@ -206,5 +209,28 @@ if (values.load && !values["no-load"]) {
       await client.close();
     }
   };
-  loadTimer = setInterval(() => void visit().catch(() => {}), 1000);
+  try {
+    const subscriber = await (await Client.connect(ports.redis, host)).subscribe(["demo"]);
+    void (async () => {
+      for await (const _ of subscriber) {
+        // Messages arrive once a second; the console shows this connection woken by each.
+      }
+    })().catch(() => {});
+    const pooled = await Client.connect(ports.redis, host);
+    if (!stopping) {
+      loadTimer = setInterval(() => {
+        void visit().catch(() => {});
+        void pooled
+          .set("demo:pooled", String(n))
+          .then(() => pooled.get("demo:pooled"))
+          .catch(() => {});
+      }, 1000);
+    }
+  } catch (e) {
+    // Ctrl-C while the clients were connecting stops mini-redis under them: not an error.
+    if (!stopping) {
+      console.error(`[load] ${(e as Error).message}; stopping the demo`);
+      void stop(1);
+    }
+  }
 }

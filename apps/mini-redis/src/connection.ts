@@ -224,6 +224,8 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
   onCommand(args: Args): boolean {
     runCommand(this, args, this.span);
     if (this.closing) return false;
+    // Entering subscribe mode starts the subscriber task here, in this connection's own poll.
+    if (this.channels.size > 0) this.messages.start();
     if (this.out.size < TURN_BUDGET) return true;
     this.yielded = true;
     return false;

@@ -21,9 +21,9 @@ export class SubscriberTask {
     this.push = push;
   }
 
-  /** Queues a message; the first one starts the task. */
+  /** Queues a message; starts the task if it is not running yet. */
   send(frame: Buffer): void {
-    if (this.tx === undefined) this.start();
+    this.start();
     this.tx?.send(frame);
   }
 
@@ -46,10 +46,13 @@ export class SubscriberTask {
   }
 
   /**
-   * The channel never holds more than one publisher's batch: the task wakes right after the
-   * publisher's turn and drains it, so a publisher's many messages become one write.
+   * Starts the task unless it runs. The connection calls this when it enters subscribe mode, in
+   * its own poll, so the console shows the task as the connection's child (not the first
+   * publisher's). The channel never holds more than one publisher's batch: the task wakes right
+   * after the publisher's turn and drains it, so a publisher's many messages become one write.
    */
-  private start(): void {
+  start(): void {
+    if (this.tx !== undefined) return;
     const [tx, rx] = unboundedChannel<Buffer>();
     this.tx = tx;
     this.rx = rx;

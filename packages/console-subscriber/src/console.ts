@@ -106,6 +106,8 @@ export class ConsoleSubscriber {
     if (options.timer) {
       this.#timer = setInterval(() => this.tick(), options.publishIntervalMs);
       this.#timer.unref();
+      // Our own work, not the program's: @periscope/runtime leaves it out of its root task.
+      (this.#timer as unknown as Record<symbol, boolean>)[Symbol.for("periscope.internal")] = true;
     }
   }
 

@@ -22,6 +22,9 @@ import type { MetadataRegistry } from "./metadata.ts";
 import type { BoundedQueue } from "./queue.ts";
 import { TaskEntity, TaskSlots } from "./task-entity.ts";
 
+/** The root task's long polls this soon after the layer starts are start-up, not warnings. */
+export const STARTUP_MS = 3000;
+
 /** How far up the parent chain to look for a resource or async op. */
 const MAX_DEPTH = 16;
 
@@ -62,9 +65,11 @@ export class ConsoleLayer implements Layer {
   readonly #stack: Entity[] = [];
   /** The doubles of live tasks; a task gives its slot back when it is frozen (or dropped). */
   readonly #slots = new TaskSlots();
+  readonly #startedAt: number;
 
   constructor(cfg: LayerConfig) {
     this.#cfg = cfg;
+    this.#startedAt = cfg.clock.now();
     this.filter = {
       callsiteEnabled: (meta) =>
         this.#role(meta) === Role.NONE ? Interest.NEVER : Interest.ALWAYS,
@@ -143,7 +148,11 @@ export class ConsoleLayer implements Layer {
     const f = attrs.fields;
     let entity: Entity;
     if (role === Role.SPAWN) {
-      entity = new TaskEntity(attrs.id, metaId, meta, at, f, location(f), this.#slots);
+      const task = new TaskEntity(attrs.id, metaId, meta, at, f, location(f), this.#slots);
+      // The spawning task, for the console's tree; work outside tasks (the root) is no parent.
+      const parent = this.#nearest("task", attrs.parent, ctx);
+      if (parent !== undefined && !parent.isRoot && !task.isRoot) task.parent = parent.id;
+      entity = task;
     } else if (role === Role.RESOURCE) {
       const concreteType = f.concrete_type;
       const kind = f.kind;
@@ -178,7 +187,9 @@ export class ConsoleLayer implements Layer {
     if (e === undefined) return;
     if (e.kind !== "resource") {
       const now = this.#cfg.clock.now();
-      if (startPoll(e, now) && e.kind === "task" && !Number.isNaN(e.lastPollStarted)) {
+      // The root is run by the event loop, never woken: the gaps between its polls are idle
+      // time, not time spent waiting to be polled.
+      if (startPoll(e, now) && e.kind === "task" && !e.isRoot && !Number.isNaN(e.lastPollStarted)) {
         const since = Math.max(nanToNegInf(e.lastWake), nanToNegInf(e.lastPollEnded));
         if (since !== Number.NEGATIVE_INFINITY) {
           const ms = Math.max(0, now - since);
@@ -206,7 +217,12 @@ export class ConsoleLayer implements Layer {
     const ms = endPoll(e, now);
     if (ms !== undefined && e.kind === "task") {
       recordPollDuration(e, Math.round(ms * 1e6), this.#cfg.pollDurationMaxNs);
-      if (ms >= this.#cfg.longPollThresholdMs) {
+      // The root's polls during start-up are module loading and top-level code, run once:
+      // recorded in its histogram, not reported as blocking the event loop.
+      if (
+        ms >= this.#cfg.longPollThresholdMs &&
+        !(e.isRoot && now - this.#startedAt < STARTUP_MS)
+      ) {
         e.longPolls++;
         this.#cfg.sinks.longPoll(e, ms, now);
       }

@@ -59,7 +59,7 @@ export class ProtoBuilder {
       metadata: { id: e.metaId },
       kind: e.blocking ? 1 : 0,
       fields,
-      parents: [],
+      parents: e.parent === undefined ? [] : [{ id: e.parent }],
       location: loc(e.location),
     };
   }
@@ -72,9 +72,23 @@ export class ProtoBuilder {
       wakerClones: BigInt(e.wakerClones),
       wakerDrops: BigInt(e.wakerDrops),
       lastWake: this.#opt(e.lastWake),
-      pollStats: this.#pollStats(e),
+      pollStats: e.isRoot && e.current > 0 ? this.#rootPollStats(e) : this.#pollStats(e),
       selfWakes: BigInt(e.selfWakes),
       scheduledTime: durationFromNs(msToNs(e.scheduledMs)),
+    };
+  }
+
+  /**
+   * The root mid-poll while we encode is always our own work (this code runs in that slice: a
+   * gRPC handler, say), not the program's: sent as a poll that ends now, so it is not shown
+   * running forever.
+   */
+  #rootPollStats(e: TaskEntity): PollStats {
+    const now = this.#clock.now();
+    return {
+      ...this.#pollStats(e),
+      lastPollEnded: this.ts(now),
+      busyTime: durationFromNs(msToNs(e.busyMs + Math.max(0, now - e.lastPollStarted))),
     };
   }
 

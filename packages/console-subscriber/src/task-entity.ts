@@ -94,6 +94,8 @@ export class TaskEntity implements EntityBase {
   wakerClones = 0;
   wakerDrops = 0;
   selfWakes = 0;
+  /** The span id of the task that spawned this one (sent as Task.parents), if any but the root. */
+  parent: bigint | undefined = undefined;
   /** The doubles: a pool chunk and this task's offset in it, or an array of its own. */
   #f: Float64Array;
   #o: number;
@@ -218,6 +220,10 @@ export class TaskEntity implements EntityBase {
 
   get blocking(): boolean {
     return this.fields.kind === "blocking";
+  }
+  /** The runtime's implicit root task: work outside tasks, never woken, never spawned. */
+  get isRoot(): boolean {
+    return this.fields.kind === "root";
   }
   get pollHist(): HdrHistogram | undefined {
     return this.#rare?.pollHist;

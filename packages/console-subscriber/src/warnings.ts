@@ -39,7 +39,7 @@ export class Warnings {
       kind: "warnings",
       location: undefined,
       parent: undefined,
-      isInternal: false,
+      isInternal: true,
       inheritChildAttrs: false,
     });
     this.#dirty = dirty;
@@ -62,13 +62,14 @@ export class Warnings {
     this.#set("long_polls", BigInt(this.#count), "polls");
     const us = BigInt(Math.round(ms * 1000));
     const where = this.where(task);
-    this.#set("last_long_poll.task_id", task.id, undefined);
+    // The span id (what console-api calls a task's id) beside the label's runtime task id.
+    this.#set("last_long_poll.span_id", task.id, undefined);
     this.#set("last_long_poll.task", task.label(), undefined);
     this.#set("last_long_poll.duration", us, "us");
     this.#set("last_long_poll.location", where, undefined);
     if (ms >= this.#worstMs) {
       this.#worstMs = ms;
-      this.#set("worst_long_poll.task_id", task.id, undefined);
+      this.#set("worst_long_poll.span_id", task.id, undefined);
       this.#set("worst_long_poll.task", task.label(), undefined);
       this.#set("worst_long_poll.duration", us, "us");
       this.#set("worst_long_poll.location", where, undefined);
@@ -110,7 +111,7 @@ export class EventLoopMonitor {
       kind: "event_loop",
       location: undefined,
       parent: undefined,
-      isInternal: false,
+      isInternal: true,
       inheritChildAttrs: false,
     });
     this.#dirty = dirty;

@@ -270,7 +270,7 @@ test("a long poll is a warning with its task and location; its histogram shows i
   assert.equal(w?.resource.concreteType, "periscope::Warnings");
   const a = (n: string) => w?.stats?.attributes.find((x) => x.field?.strName === n)?.field;
   assert.equal(a("long_polls")?.u64Val, 1n);
-  assert.equal(a("last_long_poll.task_id")?.u64Val, t.id);
+  assert.equal(a("last_long_poll.span_id")?.u64Val, t.id);
   assert.equal(a("last_long_poll.duration")?.u64Val, 120_000n);
   assert.equal(a("last_long_poll.location")?.strVal, "app/worker.ts:42:7");
   assert.match(String(a("last_long_poll.task")?.strVal), /hog/);

@@ -5,6 +5,7 @@ import type { Update } from "@periscope/console-api";
 import { Connection } from "./conn.ts";
 import type { Console } from "./console.ts";
 import { fromKeypress } from "./keys.ts";
+import { type Log, NO_LOG } from "./log.ts";
 import { type Recording, Replay } from "./replay.ts";
 import { Screen } from "./screen.ts";
 import type { Effect } from "./ui.ts";
@@ -18,6 +19,8 @@ export interface AppOptions {
   output: NodeJS.WriteStream;
   /** Milliseconds, for replay timing. */
   clock?: () => number;
+  /** The console's own diagnostics (--log). */
+  log?: Log;
 }
 
 /** Updates held while paused against a server that kept sending; past this the oldest apply. */
@@ -27,6 +30,7 @@ export function runApp(opts: AppOptions): Promise<number> {
   const { console: con, input, output } = opts;
   const clock = opts.clock ?? (() => performance.now());
   const screen = new Screen(output);
+  const log = opts.log ?? NO_LOG;
   const held: Update[] = [];
   let conn: Connection | undefined;
   let replay: Replay | undefined;
@@ -76,9 +80,11 @@ export function runApp(opts: AppOptions): Promise<number> {
     for (const e of effects) {
       switch (e.kind) {
         case "quit":
+          log.write("info", "quit");
           finish(0);
           return;
         case "watch-details":
+          log.write("debug", `watching the details of task span ${e.spanId}`);
           con.state.details = undefined;
           conn?.watchDetails(e.spanId);
           break;
@@ -122,6 +128,7 @@ export function runApp(opts: AppOptions): Promise<number> {
   };
   const onSignal = () => finish(130);
   const onCrash = (e: unknown) => {
+    log.write("error", `crashed: ${(e as Error)?.stack ?? String(e)}`);
     restore();
     process.stderr.write(`periscope console crashed: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(1);
@@ -187,6 +194,7 @@ export function runApp(opts: AppOptions): Promise<number> {
           render();
         },
         status(state, detail) {
+          log.write(state === "disconnected" ? "warn" : "info", `${state} ${detail}`.trim());
           con.status = { ...con.status, state, detail };
           render();
         },

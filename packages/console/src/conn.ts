@@ -7,7 +7,7 @@ import {
   type TaskDetails,
   type Update,
 } from "@periscope/console-api";
-import { sanitize } from "./sanitize.ts";
+import { describeConnectionError } from "./conn-error.ts";
 
 export interface ConnectionEvents {
   /** `fresh` is true for the first update of each (re)connection: a full snapshot follows. */
@@ -85,8 +85,8 @@ export class Connection {
       this.#events.status("disconnected", `${why}; retrying in ${(wait / 1000).toFixed(1)}s`);
       this.#retryTimer = this.#timers.setTimeout(() => this.#connect(), wait);
     };
-    call.on("error", (e: Error & { details?: string }) =>
-      lost(sanitize(e.details || e.message || "connection lost")),
+    call.on("error", (e: Error & { code?: number; details?: string }) =>
+      lost(describeConnectionError(e)),
     );
     call.on("end", () => lost("the server closed the stream"));
   }

@@ -30,6 +30,9 @@ export class Console implements Scene {
       colors: opts.colors ?? true,
       ascii: opts.ascii ?? false,
       attributes: opts.attributes,
+      palette: opts.palette,
+      durationColors: opts.durationColors,
+      terminatedColors: opts.terminatedColors,
     });
     this.replay = opts.replay ?? false;
     this.status = {
@@ -41,7 +44,9 @@ export class Console implements Scene {
 
   /** Starts over with empty state (a new connection, or a replay seeking backwards). */
   reset(): void {
+    const pinned = this.state.pinned;
     this.state = new ConsoleState(this.#stateOptions);
+    this.state.pinned = pinned;
   }
 
   apply(update: Update): void {
@@ -72,7 +77,10 @@ export class Console implements Scene {
   }
 
   key(k: Key): Effect[] {
-    return this.ui.key(k, this.keyContext());
+    const effects = this.ui.key(k, this.keyContext());
+    // A task whose details are open stays until the user leaves it, however long ago it ended.
+    this.state.pinned = this.ui.view === "task" ? this.ui.task : undefined;
+    return effects;
   }
 
   frame(width: number, height: number): string[] {

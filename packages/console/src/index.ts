@@ -3,6 +3,7 @@
 export { runApp } from "./app.ts";
 export { runConsoleCli, USAGE } from "./cli.ts";
 export { Connection } from "./conn.ts";
+export { describeConnectionError } from "./conn-error.ts";
 export { Console, type ConsoleOptions } from "./console.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export { fromKeypress, type Key, key } from "./keys.ts";

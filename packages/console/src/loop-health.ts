@@ -36,7 +36,8 @@ export function readLoopHealth(resources: Iterable<Resource>): LoopHealth | unde
 function longPoll(attrs: Attrs, prefix: string): ServerLongPoll | undefined {
   const durationNs = ns(attrs, `${prefix}.duration`);
   if (durationNs === undefined) return undefined;
-  const id = attrs.get(`${prefix}.task_id`)?.value;
+  // Older Periscope servers sent the span id as `task_id`, which read like the runtime task id.
+  const id = (attrs.get(`${prefix}.span_id`) ?? attrs.get(`${prefix}.task_id`))?.value;
   return {
     taskSpanId: typeof id === "bigint" ? id : typeof id === "number" ? BigInt(id) : undefined,
     task: sanitize(attrs.get(`${prefix}.task`)?.value ?? ""),

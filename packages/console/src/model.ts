@@ -9,7 +9,9 @@ export type LintId =
   | "never-yielded"
   | "long-poll"
   | "auto-boxed-future"
-  | "large-future";
+  | "large-future"
+  | "lock-held"
+  | "channel-growing";
 
 export interface Task {
   /** The remote span id: the key on the wire and for WatchTaskDetails. */

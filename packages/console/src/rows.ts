@@ -32,8 +32,11 @@ function taskKey(t: Task, column: number, now: number): Key {
   switch (column) {
     case 0:
       return t.warnings.length;
-    case 1:
-      return t.seq;
+    case 1: {
+      // The runtime's task id when it sends one: arrival order (seq) is not id order in a snapshot.
+      const n = Number(t.idText);
+      return Number.isFinite(n) ? n : t.seq;
+    }
     case 2:
       return STATE_ORDER[stateAt(t, now)];
     case 3:
@@ -119,6 +122,14 @@ function sortBy<T extends { seq: number }>(
   return keyed.map((e) => e.x);
 }
 
+/**
+ * The resources a Periscope server uses to carry loop health and its long-poll warnings: the
+ * header and the warnings pane show them, so the resources table leaves them out.
+ */
+export function isSynthetic(r: Resource): boolean {
+  return r.concreteType === "node::EventLoop" || r.concreteType === "periscope::Warnings";
+}
+
 export function filterMatches(search: string, filter: string): boolean {
   return filter === "" || search.includes(filter.toLowerCase());
 }
@@ -146,7 +157,9 @@ export class RowCache {
     const k = `${state.version}|${sort.column}|${sort.descending}|${filter}`;
     if (k === this.#resKey) return this.#resources;
     const f = filter.toLowerCase();
-    const all = [...state.resources.values()].filter((r) => filterMatches(r.search, f));
+    const all = [...state.resources.values()].filter(
+      (r) => !isSynthetic(r) && filterMatches(r.search, f),
+    );
     this.#resources = sortBy(all, (r) => resourceKey(r, sort.column, state.now), sort.descending);
     this.#resKey = k;
     return this.#resources;

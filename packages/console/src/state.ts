@@ -23,6 +23,12 @@ import type {
   Task,
   TaskDetails,
 } from "./model.ts";
+import {
+  lintResource,
+  type ResourceLintId,
+  type ResourceTrack,
+  trackResource,
+} from "./resource-lints.ts";
 import { sanitize } from "./sanitize.ts";
 
 export interface StateOptions {
@@ -61,6 +67,11 @@ export class ConsoleState {
   lintCounts = new Map<LintId, number>();
   /** One task per lint for the warnings pane to name: the worst long poll, else the oldest. */
   lintExamples = new Map<LintId, Task>();
+  /** What the resource lints remember, and their verdicts after the last update. */
+  readonly resourceTracks = new Map<bigint, ResourceTrack>();
+  resourceLints: Array<{ id: ResourceLintId; resource: Resource }> = [];
+  /** The task whose details are open: kept past --retain-for until the user leaves it. */
+  pinned: bigint | undefined;
   #epochSeconds: bigint | undefined;
   /** Tasks whose stats changed since the last lint pass. */
   #changed = new Set<Task>();
@@ -110,6 +121,7 @@ export class ConsoleState {
     }
     this.retain();
     this.#lintAll();
+    this.#lintResources();
     this.updates++;
     this.version++;
   }
@@ -238,9 +250,11 @@ export class ConsoleState {
       t.lastPollStarted = this.rel(ps.lastPollStarted);
       t.lastPollEnded = this.rel(ps.lastPollEnded);
     }
-    // If n polls finished and busy grew by b, at least one of them took b / n or longer.
+    // If n polls finished and busy grew by b, at least one of them took b / n or longer. Not for
+    // the root: its start-up (module loading) would read as a long poll; the server times its
+    // polls exactly and reports the ones that count.
     const done = completedPolls(t) - prevCompleted;
-    if (done > 0) {
+    if (done > 0 && t.kind !== "root") {
       t.longestPollAtLeast = Math.max(t.longestPollAtLeast, (t.busy - prevBusy) / done);
     }
   }
@@ -283,6 +297,7 @@ export class ConsoleState {
       res.attributesText = res.attributes.join(" ");
       res.search =
         `${res.kind} ${res.concreteType} ${res.target} ${res.location} ${res.attributesText}`.toLowerCase();
+      this.resourceTracks.set(id, trackResource(res, this.resourceTracks.get(id), this.now));
     }
     this.droppedEvents += num(u.droppedEvents);
   }
@@ -341,7 +356,7 @@ export class ConsoleState {
     };
     this.details = details;
     const task = this.tasks.get(details.spanId);
-    if (task && details.pollTimes) {
+    if (task && details.pollTimes && task.kind !== "root") {
       task.longestPollAtLeast = Math.max(task.longestPollAtLeast, details.pollTimes.max);
       this.#changed.add(task);
       this.#lintAll();
@@ -353,7 +368,9 @@ export class ConsoleState {
   retain(): void {
     const horizon = this.now - this.retainForNs;
     for (const [id, t] of this.tasks) {
-      if (t.droppedAt !== undefined && t.droppedAt < horizon) this.tasks.delete(id);
+      if (t.droppedAt !== undefined && t.droppedAt < horizon && id !== this.pinned) {
+        this.tasks.delete(id);
+      }
     }
     for (const [id, r] of this.resources) {
       if (r.droppedAt !== undefined && r.droppedAt < horizon) this.resources.delete(id);
@@ -361,6 +378,19 @@ export class ConsoleState {
     for (const [id, o] of this.asyncOps) {
       if (o.droppedAt !== undefined && o.droppedAt < horizon) this.asyncOps.delete(id);
     }
+  }
+
+  #lintResources(): void {
+    const out: Array<{ id: ResourceLintId; resource: Resource }> = [];
+    for (const [id, t] of this.resourceTracks) {
+      const r = this.resources.get(id);
+      if (r === undefined) {
+        this.resourceTracks.delete(id);
+        continue;
+      }
+      for (const l of lintResource(r, t, this.lints, this.now)) out.push({ id: l, resource: r });
+    }
+    this.resourceLints = out;
   }
 
   lintContext(): LintContext {

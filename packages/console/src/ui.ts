@@ -111,7 +111,7 @@ export class Ui {
   }
 
   key(k: Key, cx: KeyContext): Effect[] {
-    if (k.ctrl && k.name === "c") return [{ kind: "quit" }];
+    if (k.ctrl && (k.name === "c" || k.name === "d")) return [{ kind: "quit" }];
     if (this.editingFilter) return this.#filterKey(k);
     const wasG = this.#lastG;
     this.#lastG = false;

@@ -34,3 +34,56 @@ export function fit(s: string, width: number, align: "left" | "right" = "left", 
   if (pad <= 0) return t;
   return align === "left" ? t + " ".repeat(pad) : " ".repeat(pad) + t;
 }
+
+/** Splits `s` into pieces of at most `width` cells each (a wide character is never split). */
+export function wrap(s: string, width: number): string[] {
+  if (width <= 0) return [s];
+  if (widthOf(s) <= width) return [s];
+  const out: string[] = [];
+  let cur = "";
+  let used = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    const w = widthOf(segment);
+    if (used + w > width && cur !== "") {
+      out.push(cur);
+      cur = "";
+      used = 0;
+    }
+    cur += segment;
+    used += w;
+  }
+  if (cur !== "" || out.length === 0) out.push(cur);
+  return out;
+}
+
+/**
+ * Fits a `path/to/file.ts:12:5` location into `width` cells by cutting from the left, so the
+ * file name and line survive a narrow column: "…/server.ts:131:5".
+ */
+export function fitLocation(s: string, width: number, ellipsis = "…"): string {
+  const w = widthOf(s);
+  if (w <= width) return s + " ".repeat(width - w);
+  const room = width - widthOf(ellipsis);
+  if (room <= 0) return ellipsis.slice(0, Math.max(0, width));
+  // Prefer a cut at a directory boundary ("…/server.ts:131:5"), else keep the last cells.
+  let tail: string | undefined;
+  for (let i = s.indexOf("/"); i >= 0; i = s.indexOf("/", i + 1)) {
+    if (widthOf(s.slice(i)) <= room) {
+      tail = s.slice(i);
+      break;
+    }
+  }
+  if (tail === undefined) {
+    const segs = [...segmenter.segment(s)].map((x) => x.segment);
+    tail = "";
+    let used = 0;
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const sw = widthOf(segs[i] as string);
+      if (used + sw > room) break;
+      tail = (segs[i] as string) + tail;
+      used += sw;
+    }
+  }
+  const out = ellipsis + tail;
+  return out + " ".repeat(Math.max(0, width - widthOf(out)));
+}

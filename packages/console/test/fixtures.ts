@@ -358,7 +358,7 @@ export function periscopeExtras(nowMs: number): Update {
             attributes: [
               attr("long_polls", 2n, "polls"),
               attr("long_poll.threshold", 50n, "ms"),
-              attr("worst_long_poll.task_id", 3n),
+              attr("worst_long_poll.span_id", 3n),
               attr("worst_long_poll.task", "3 (connection)"),
               attr("worst_long_poll.duration", 230_000n, "us"),
               attr("worst_long_poll.location", "src/server.ts:88:5"),

@@ -106,7 +106,7 @@ test("Enter opens the selected task's details and asks for them; Esc goes back",
   const fx = press(c, "return");
   assert.deepEqual(fx, [{ kind: "watch-details", spanId: 3n }]);
   assert.equal(c.ui.view, "task");
-  assert.match(c.frame(100, 30).map(stripSgr).join("\n"), /ID: 3 running/);
+  assert.match(c.frame(100, 30).map(stripSgr).join("\n"), /ID: 3 ▶ running/);
   assert.deepEqual(press(c, "escape"), [{ kind: "unwatch-details" }]);
   assert.equal(c.ui.view, "tasks");
   assert.equal(selectedId(c), "3", "the list keeps its selection");

@@ -152,6 +152,8 @@ test("-W and -A choose lints as tokio-console does", () => {
     "never-yielded",
     "long-poll",
     "auto-boxed-future",
+    "lock-held",
+    "channel-growing",
   ]);
   assert.deepEqual(resolveLints([], ["all"]), []);
   assert.deepEqual(resolveLints(["nope"], []), { unknown: "nope" });

@@ -90,5 +90,5 @@ test("--no-colors leaves attributes but no colour; colours mark duration units a
   const lines = fixture().frame(120, 20);
   const row = lines.find((l) => stripSgr(l).includes(" purge "));
   assert.match(row ?? "", /\x1b\[35m\d+ms|\x1b\[31m +\d+ms/, "milliseconds have their colour");
-  assert.match(row ?? "", /\x1b\[33mscheduled/, "the state has its colour");
+  assert.match(row ?? "", /\x1b\[33m⏫ scheduled/, "the state has its icon and colour");
 });

@@ -317,12 +317,21 @@ function endPoll(t: Task): void {
   if (t.done && t.onStack === 0) closeTask(t);
 }
 
+/**
+ * On a timer or other async resource: its callbacks are instrumentation's own work (the console
+ * subscriber's publish timer), not the program's, so they are no slice of the root. Without this
+ * the root would be mid-poll at every publish, and so always shown running.
+ */
+export const INTERNAL = Symbol.for("periscope.internal");
+
 /** The task a slice belongs to: its own, or the root for work outside tasks and after a task ended. */
 function sliceOwner(bound: Task | undefined): Task | undefined {
   const t = taskStore.getStore();
   if (t !== undefined && !t.done && t.spanId !== undefined) return t;
   if (bound !== undefined && !bound.done && bound.spanId !== undefined) return bound;
-  return rootEnabled ? rootTask() : undefined;
+  if (!rootEnabled) return undefined;
+  const res = executionAsyncResource() as { [INTERNAL]?: boolean } | undefined;
+  return res?.[INTERNAL] === true ? undefined : rootTask();
 }
 
 /**

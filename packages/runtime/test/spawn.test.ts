@@ -283,3 +283,29 @@ test("a helper that spawns for its caller can pass itself as `caller`", async ()
     `${String(s?.fields["loc.line"])} vs ${here}`,
   );
 });
+
+test("callbacks of a resource tagged Symbol.for('periscope.internal') are no root polls", async () => {
+  const block = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {}
+  };
+  const rootId = () =>
+    [...rec.spans].find(([, s]) => s.name === "runtime.spawn" && s.fields.kind === "root")?.[0];
+  await delay(2);
+  const id = rootId();
+  assert.ok(id !== undefined, "root task span");
+  const longest = async (tag: boolean) => {
+    rec.clear();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        block(25);
+        resolve();
+      }, 1);
+      if (tag) (t as unknown as Record<symbol, boolean>)[Symbol.for("periscope.internal")] = true;
+    });
+    await delay(2);
+    return Math.max(0, ...rec.polls(id));
+  };
+  assert.ok((await longest(false)) >= 25, "an ordinary callback outside tasks is a root poll");
+  assert.ok((await longest(true)) < 25, "the console's own timer is not");
+});

@@ -23,7 +23,8 @@ export function headerLine(sc: Scene, width: number): string {
   if (status.detail) left.push(["  "], [status.detail]);
   if (ui.paused) left.push(["  "], ["PAUSED", (x) => s.bold(s.fg(x, "yellow"))]);
   const right: Seg[] = [];
-  const loop = state.loop;
+  // Loop health is the live program's: stale once disconnected, so it is left out then.
+  const loop = status.state === "disconnected" ? undefined : state.loop;
   if (loop) {
     const d = (ns: number | undefined) =>
       ns === undefined ? "-" : formatDuration(ns, 1, s.ascii).text;
@@ -39,6 +40,7 @@ export function headerLine(sc: Scene, width: number): string {
   }
   if (state.droppedEvents > 0) right.push([`  dropped ${state.droppedEvents} events`]);
   const rightWidth = right.reduce((n, [t]) => n + widthOf(t), 0);
-  if (rightWidth === 0 || rightWidth + 20 > width) return compose(left, width, s);
-  return compose(left, width - rightWidth, s) + compose(right, rightWidth, s);
+  if (rightWidth === 0 || rightWidth + 40 > width) return compose(left, width, s);
+  // Two blank cells at least between the two halves, so a long status never runs into the rest.
+  return compose(left, width - rightWidth - 2, s) + "  " + compose(right, rightWidth, s);
 }

@@ -17,7 +17,7 @@ const KEYS: Array<[string, string]> = [
   ["space", "pause / resume updates"],
   ["[ / ]", "replay only: seek 10 s back / forward"],
   ["?", "this help (any of ? Esc closes it)"],
-  ["q, Ctrl-C", "quit"],
+  ["q, Ctrl-C, Ctrl-D", "quit"],
 ];
 
 export function helpView(sc: Scene, width: number, height: number): string[] {

@@ -2,12 +2,13 @@
 import { ASYNC_OP_COLUMNS } from "../columns.ts";
 import type { AsyncOp } from "../model.ts";
 import { opBusyAt, opIdleAt, opTotalAt } from "../task-math.ts";
+import { widthOf } from "../width.ts";
 import { headerLine } from "./header.ts";
 import { resourceParent } from "./resources.ts";
 import type { Scene } from "./scene.ts";
 import { type Column, cell, headerRow, layoutColumns, row, usedWidth } from "./table.ts";
 import { asciiControls, taskLabel } from "./tasks.ts";
-import { blank, box, compose, controls } from "./text.ts";
+import { blank, box, compose, controls, labelled } from "./text.ts";
 
 const RESOURCE_DETAIL_CONTROLS: Array<[string, string]> = [
   ["esc", "back"],
@@ -36,20 +37,28 @@ export function resourceView(sc: Scene, width: number, height: number): string[]
     while (out.length < height) out.push(blank(width));
     return out.slice(0, height);
   }
-  const line = (label: string, value: string) =>
-    compose([[label, (x) => s.bold(x)], [value]], width - 2, s);
+  // The details view cuts nothing: a long value wraps onto the following lines.
+  const line = (label: string, value: string) => labelled(label, value, width - 2, s);
   const total = (r.droppedAt ?? state.now) - r.createdAt;
   const info = [
-    line("ID: ", `${r.seq} (${r.visibility})`),
-    line("Parent: ", resourceParent(sc, r) || "-"),
-    line("Kind: ", r.kind),
-    line("Type: ", r.concreteType),
-    line("Target: ", r.target),
-    line("Location: ", r.location),
+    ...line("ID: ", `${r.seq} (${r.visibility})`),
+    ...line("Parent: ", resourceParent(sc, r) || "-"),
+    ...line("Kind: ", r.kind),
+    ...line("Type: ", r.concreteType),
+    ...line("Target: ", r.target),
+    ...line("Location: ", r.location),
     compose([["Total: ", (x) => s.bold(x)], s.durationSeg(total, 2)], width - 2, s),
-    line("Attributes: ", r.attributesText),
   ];
-  out.push(...box([["Resource", (x) => s.bold(x)]], info, width, info.length + 2, s));
+  if (r.attributes.length === 0) info.push(...line("Attributes: ", "-"));
+  else if (widthOf(`Attributes: ${r.attributesText}`) <= width - 2) {
+    info.push(...line("Attributes: ", r.attributesText));
+  } else {
+    info.push(compose([["Attributes:", (x) => s.bold(x)]], width - 2, s));
+    for (const a of r.attributes) info.push(...line("  ", a));
+  }
+  // Leave the async ops table at least a header and a row.
+  const infoRows = Math.min(info.length, Math.max(1, height - out.length - 2 - 4));
+  out.push(...box([["Resource", (x) => s.bold(x)]], info, width, infoRows + 2, s));
 
   const ops = sc.rows.asyncOps(state, r.spanId, ui.ops);
   const boxHeight = Math.max(3, height - out.length);

@@ -8,6 +8,8 @@ export interface Column {
   title: string;
   width: number;
   align?: "left" | "right";
+  /** The column's index among all of the table's columns, when some are hidden at this width. */
+  key?: number;
 }
 
 /** The last column takes whatever width is left; the others keep theirs. */
@@ -39,9 +41,10 @@ export function headerRow(
   const segs: Seg[] = [["  "]];
   cols.forEach((c, i) => {
     if (i > 0) segs.push([" "]);
-    const title = i === sortColumn ? c.title + (descending ? s.sym.desc : s.sym.asc) : c.title;
+    const sorted = (c.key ?? i) === sortColumn;
+    const title = sorted ? c.title + (descending ? s.sym.desc : s.sym.asc) : c.title;
     const text = fit(title, c.width, c.align ?? "left", s.sym.ellipsis);
-    segs.push([text, (x) => (i === sortColumn ? s.fg(s.bold(x), "cyan") : s.bold(x))]);
+    segs.push([text, (x) => (sorted ? s.fg(s.bold(x), "cyan") : s.bold(x))]);
   });
   return compose(segs, width, s);
 }

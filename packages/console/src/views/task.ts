@@ -88,7 +88,9 @@ function overview(t: Task, now: number, width: number, s: Styles): string[] {
     compose([[label, (x) => s.bold(x)], ...value], width, s);
   const timed = (label: string, ns: number) =>
     line(label, [s.durationSeg(ns, 2), [` (${pct(ns, total)})`]]);
-  const lines = [line("ID: ", [[`${t.idText} `], [st, (x) => s.fg(x, STATE_COLOR[st])]])];
+  const icon = s.sym.state[st];
+  const stText = icon ? `${icon} ${st}` : st;
+  const lines = [line("ID: ", [[`${t.idText} `], [stText, (x) => s.fg(x, STATE_COLOR[st])]])];
   if (t.name) lines.push(line("Name: ", [[t.name]]));
   lines.push(line("Target: ", [[t.target]]), line("Location: ", [[t.location]]));
   lines.push(line("Total Time: ", [s.durationSeg(total, 2)]));
@@ -138,7 +140,11 @@ export function taskView(sc: Scene, width: number, height: number): string[] {
   if (!t) {
     out.push(
       compose(
-        [["This task is gone (completed longer than --retain-for ago). Esc goes back."]],
+        [
+          [
+            "This task is gone: the server no longer reports it (it ended before the details opened, or the server restarted). Esc goes back.",
+          ],
+        ],
         width,
         s,
       ),
@@ -160,6 +166,15 @@ export function taskView(sc: Scene, width: number, height: number): string[] {
       ),
     );
     out.push(...box([["Warnings", (x) => s.bold(x)]], lines, width, lines.length + 2, s));
+  }
+  if (t.kind === "root") {
+    // The root is not spawned: it stands for every slice of code no task owns.
+    const note = [
+      "Work outside any task: top-level code, timers and callbacks that no spawned task owns",
+      "(and the console server's own work). The event loop runs it without waking it, so it is",
+      "never woken and never scheduled; its busy time is the time spent outside tasks.",
+    ].map((l) => compose([[l]], width - 2, s));
+    out.push(...box([["Root", (x) => s.bold(x)]], note, width, note.length + 2, s));
   }
   const wakerWidth = width >= 90 ? 40 : 0;
   const taskWidth = width - wakerWidth;

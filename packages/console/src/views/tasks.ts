@@ -3,10 +3,11 @@ import { TASK_COLUMNS } from "../columns.ts";
 import { formatDuration } from "../duration.ts";
 import { ALL_LINTS, lintSummary } from "../lints.ts";
 import type { Task, TaskState } from "../model.ts";
+import { describeResourceLint, RESOURCE_LINTS, resourceLintSummary } from "../resource-lints.ts";
 import type { TaskRow } from "../rows.ts";
 import type { Color, Styles } from "../styles.ts";
 import { busyAt, idleAt, scheduledAt, stateAt, totalAt } from "../task-math.ts";
-import { widthOf } from "../width.ts";
+import { fitLocation, widthOf } from "../width.ts";
 import { headerLine } from "./header.ts";
 import type { Scene } from "./scene.ts";
 import { type Column, cell, headerRow, layoutColumns, row, usedWidth } from "./table.ts";
@@ -18,6 +19,11 @@ export const STATE_COLOR: Record<TaskState, Color> = {
   idle: "gray",
   done: "gray",
 };
+
+/** Below this width the tasks table drops Warn, Kind, Sched and Idle. */
+export const NARROW_WIDTH = 100;
+// Warn folds into State there ("▶ ⚠1").
+const NARROW_HIDDEN = new Set([0, 6, 7, 9]);
 
 export const TABLE_CONTROLS: Array<[string, string]> = [
   ["←→", "sort column"],
@@ -99,8 +105,27 @@ export function warningsPane(sc: Scene, width: number): string[] {
       ),
     );
   }
+  for (const id of RESOURCE_LINTS) {
+    const hits = state.resourceLints.filter((l) => l.id === id);
+    const first = hits[0];
+    if (first === undefined) continue;
+    const track = state.resourceTracks.get(first.resource.spanId);
+    const text = track ? describeResourceLint(id, first.resource, track, state.now) : "";
+    const more = hits.length > 1 ? ` (+${hits.length - 1} more)` : "";
+    lines.push(
+      compose(
+        [
+          [`${s.sym.warn} `, (x) => s.fg(x, "yellow")],
+          [`${hits.length} ${resourceLintSummary(id)}: ${text}${more}`],
+        ],
+        width - 2,
+        s,
+      ),
+    );
+  }
   const sw = state.serverWarnings;
-  if (sw && sw.longPolls > 0) {
+  // -A long-poll silences the server's count too, not only the console's own lint.
+  if (sw && sw.longPolls > 0 && state.lints.includes("long-poll")) {
     const over =
       sw.thresholdNs === undefined
         ? ""
@@ -151,23 +176,29 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
 
   const inner = width - 2;
   const w = widths(rows);
-  const cols: Column[] = layoutColumns(
-    [
-      { title: TASK_COLUMNS[0], width: 4 },
-      { title: TASK_COLUMNS[1], width: w.id, align: "right" },
-      { title: TASK_COLUMNS[2], width: 9 },
-      { title: TASK_COLUMNS[3], width: w.name },
-      { title: TASK_COLUMNS[4], width: 6, align: "right" },
-      { title: TASK_COLUMNS[5], width: 6, align: "right" },
-      { title: TASK_COLUMNS[6], width: 6, align: "right" },
-      { title: TASK_COLUMNS[7], width: 6, align: "right" },
-      { title: TASK_COLUMNS[8], width: w.polls, align: "right" },
-      { title: TASK_COLUMNS[9], width: w.kind },
-      { title: TASK_COLUMNS[10], width: w.location },
-      { title: TASK_COLUMNS[11], width: 6 },
-    ],
-    inner,
-  );
+  // Below 100 columns Kind, Sched and Idle give way (the details view has them) and Warn joins
+  // State, so Location
+  // and Fields keep room to say something; Location is cut from the left, keeping the file name.
+  const narrow = width < NARROW_WIDTH;
+  const iconOnly = narrow && !s.ascii;
+  const stateWidth = iconOnly ? 2 : s.ascii ? 9 : 12;
+  const all: Column[] = [
+    { title: TASK_COLUMNS[0], width: 4 },
+    { title: TASK_COLUMNS[1], width: w.id, align: "right" },
+    { title: TASK_COLUMNS[2], width: stateWidth },
+    { title: TASK_COLUMNS[3], width: w.name },
+    { title: TASK_COLUMNS[4], width: 6, align: "right" },
+    { title: TASK_COLUMNS[5], width: 6, align: "right" },
+    { title: TASK_COLUMNS[6], width: 6, align: "right" },
+    { title: TASK_COLUMNS[7], width: 6, align: "right" },
+    { title: TASK_COLUMNS[8], width: w.polls, align: "right" },
+    { title: TASK_COLUMNS[9], width: w.kind },
+    { title: TASK_COLUMNS[10], width: narrow ? Math.min(w.location, 20) : w.location },
+    { title: TASK_COLUMNS[11], width: 6 },
+  ].map((c, key) => ({ ...c, key }) as Column);
+  const shown = narrow ? all.filter((c) => !NARROW_HIDDEN.has(c.key as number)) : all;
+  const cols: Column[] = layoutColumns(shown, inner);
+  const at = (key: number) => cols.find((c) => c.key === key);
   const used = usedWidth(cols);
   const body: string[] = [headerRow(cols, ui.tasks.column, ui.tasks.descending, inner, s)];
   if (state.updates === 0) {
@@ -183,19 +214,23 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
     const done = st === "done";
     const dur = (ns: number, c: Column | undefined) => c && s.duration(ns, 0, c.width);
     const warn = t.warnings.length ? `${s.sym.warn} ${t.warnings.length}` : "";
+    const icon = s.sym.state[st];
+    const base = iconOnly ? icon : icon ? `${icon} ${st}` : st;
+    const stateText = narrow && t.warnings.length ? `${base} ${warn.replace(" ", "")}` : base;
+    const loc = at(10);
     const cells = [
-      cell(warn, cols[0], s, (x) => s.fg(x, "yellow")),
-      cell(t.idText, cols[1], s),
-      cell(st, cols[2], s, (x) => s.fg(x, STATE_COLOR[st])),
-      cell(prefix + t.name, cols[3], s),
-      dur(totalAt(t, now), cols[4]),
-      dur(busyAt(t, now), cols[5]),
-      dur(scheduledAt(t, now), cols[6]),
-      dur(idleAt(t, now), cols[7]),
-      cell(String(t.polls), cols[8], s),
-      cell(t.kind, cols[9], s),
-      cell(t.location, cols[10], s),
-      cell(t.fieldsText, cols[11], s),
+      cell(warn, at(0), s, (x) => s.fg(x, "yellow")),
+      cell(t.idText, at(1), s),
+      cell(stateText, at(2), s, (x) => s.fg(x, STATE_COLOR[st])),
+      cell(prefix + t.name, at(3), s),
+      dur(totalAt(t, now), at(4)),
+      dur(busyAt(t, now), at(5)),
+      dur(scheduledAt(t, now), at(6)),
+      dur(idleAt(t, now), at(7)),
+      cell(String(t.polls), at(8), s),
+      cell(t.kind, at(9), s),
+      loc && fitLocation(t.location, loc.width, s.sym.ellipsis),
+      cell(t.fieldsText, at(11), s),
     ];
     let line = row(cells, i === ui.tasks.selected, used, inner, s);
     if (done) line = s.rowDim(line);

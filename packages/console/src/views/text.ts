@@ -1,7 +1,7 @@
 // Building blocks for screen lines: styled segments fitted to an exact width, and boxes with
 // titles. Every line a view returns is exactly `width` cells wide, so the diff stays simple.
 import type { Styles } from "../styles.ts";
-import { truncate, widthOf } from "../width.ts";
+import { truncate, widthOf, wrap } from "../width.ts";
 
 /** Raw (sanitized) text and how to paint it once it has been fitted. */
 export type Seg = [text: string, paint?: (s: string) => string];
@@ -77,4 +77,14 @@ export function controls(
     used += w;
   }
   return lines.map((l) => compose(l, width, s));
+}
+
+/** "Label: value" with a value too long for one line wrapped under itself (nothing is cut). */
+export function labelled(label: string, value: string, width: number, s: Styles): string[] {
+  const indent = widthOf(label);
+  const room = Math.max(1, width - indent);
+  const parts = wrap(value, room);
+  return parts.map((p, i) =>
+    compose(i === 0 ? [[label, (x) => s.bold(x)], [p]] : [[" ".repeat(indent)], [p]], width, s),
+  );
 }
