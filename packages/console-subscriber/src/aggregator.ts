@@ -31,6 +31,8 @@ export interface AggregatorConfig {
   clock: Clock;
   protos: ProtoBuilder;
   retentionMs: number;
+  /** Estimated bytes the retained completed tasks may hold (default: no budget). */
+  retainBytes?: number;
   maxMessageBytes?: number;
 }
 
@@ -333,7 +335,12 @@ export class Aggregator implements LayerSinks {
     const now = this.#cfg.clock.now();
     const retention = this.#cfg.retentionMs;
     const consumers = this.hasConsumers();
-    this.frozen.expire(now, retention, consumers);
+    this.frozen.expire(now, retention, consumers, this.#cfg.retainBytes);
+    this.#warnings?.retained(
+      this.frozen.bytes,
+      this.#cfg.retainBytes,
+      this.frozen.droppedForBudget,
+    );
     const list = this.#dropped;
     while (this.#droppedHead < list.length) {
       const e = list[this.#droppedHead] as Entity;

@@ -22,8 +22,12 @@ export interface ConsoleStats {
   watchers: number;
   droppedClients: number;
   longPolls: number;
-  /** Bytes of the rows that keep completed tasks for their retention (histograms aside). */
+  /** Bytes of the rows that keep completed tasks for their retention (columns and blobs). */
   retainedTaskBytes: number;
+  /** Estimated bytes of everything retained completed tasks hold: what the budget counts. */
+  retainedBytes: number;
+  /** Completed tasks forgotten before their retention ended, to stay within `retainBytes`. */
+  droppedForBudget: number;
 }
 
 /** A running console: the layer to add to a registry, the server, the recorder. */
@@ -55,7 +59,14 @@ export class ConsoleSubscriber {
       options.pollDurationMaxNs,
       options.scheduledDurationMaxNs,
     );
-    const agg = new Aggregator({ queue, metas, clock, protos, retentionMs: options.retentionMs });
+    const agg = new Aggregator({
+      queue,
+      metas,
+      clock,
+      protos,
+      retentionMs: options.retentionMs,
+      retainBytes: options.retainBytes,
+    });
     this.#agg = agg;
     this.#warnings = new Warnings(metas, agg, options.longPollThresholdMs, clock.now());
     agg.attachWarnings(this.#warnings);
@@ -163,6 +174,8 @@ export class ConsoleSubscriber {
       droppedClients: this.#server?.droppedClients ?? 0,
       longPolls: this.#warnings.count,
       retainedTaskBytes: this.#agg.frozen.columnBytes,
+      retainedBytes: this.#agg.frozen.bytes,
+      droppedForBudget: this.#agg.frozen.droppedForBudget,
     };
   }
 
@@ -196,6 +209,10 @@ export class Builder {
   }
   retention(ms: number): this {
     return this.with({ retentionMs: ms });
+  }
+  /** Estimated bytes retained completed tasks may hold (Infinity: none); at least 1 MiB. */
+  retainBytes(n: number): this {
+    return this.with({ retainBytes: n });
   }
   publishInterval(ms: number): this {
     return this.with({ publishIntervalMs: ms });

@@ -1,8 +1,51 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
-// task) instead of objects, so a million short tasks fit; a full chunk whose rows have all been
-// published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are in completion order.
+// task, layout in frozen-chunk.ts) instead of objects, so a million short tasks fit; a full chunk
+// whose rows have all been published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are
+// in completion order; what differs between rows of one spawn site goes in a blob (row-values.ts).
 import { asU64 } from "./fields.ts";
-import { type Columns, newColumns, pack, unpack } from "./frozen-pack.ts";
+import {
+  BUSY,
+  before,
+  CHUNK,
+  Chunk,
+  CLONES,
+  CREATED,
+  chunkBytes,
+  DROPS,
+  exact,
+  F_POLL_HIST,
+  F_SCHED_HIST,
+  F_SCHED_ONE,
+  F_UNSENT,
+  F_WIDE,
+  FIRST_POLL,
+  FLAGS,
+  HIST_ENTRY_BYTES,
+  I32,
+  ID,
+  LAST_END,
+  LAST_WAKE,
+  LONG_POLLS,
+  NO_TID,
+  NONE,
+  nsOf,
+  onNs,
+  open,
+  POLLS,
+  read,
+  SAME,
+  SCHED,
+  SELF_WAKES,
+  STATIC,
+  TID,
+  U8,
+  U8_MAX,
+  U32,
+  WAKES,
+  WIDE_BYTES,
+  WIDTHS,
+} from "./frozen-chunk.ts";
+import { type Columns, newColumns, pack } from "./frozen-pack.ts";
 import {
   Blob,
   differs,
@@ -15,103 +58,6 @@ import {
 } from "./row-values.ts";
 import { StaticTable } from "./static-table.ts";
 import { TaskEntity } from "./task-entity.ts";
-
-const CHUNK = 4096;
-// Uint32 columns: times as ns before dropped_at (a task's whole life fits in 2^32 ns, 4.29 s, in
-// the compact form), durations in ns, and the shared static info.
-const CREATED = 0;
-const FIRST_POLL = 1;
-const LAST_END = 2;
-const LAST_WAKE = 3;
-const BUSY = 4;
-const SCHED = 5;
-const STATIC = 6;
-const U32 = 7;
-// Uint8 columns: counters (a short task's are small; larger ones make the row wide), and flags.
-const POLLS = 0;
-const WAKES = 1;
-const CLONES = 2;
-const DROPS = 3;
-const SELF_WAKES = 4;
-const LONG_POLLS = 5;
-const FLAGS = 6;
-const U8 = 7;
-// Int32 columns: span id and task id as deltas from the chunk's first row.
-const ID = 0;
-const TID = 1;
-const I32 = 2;
-const WIDTHS = { i32: I32, u32: U32, u8: U8 };
-/** A row's bytes in an open chunk. */
-const ROW_BYTES = I32 * 4 + 8 + U32 * 4 + U8;
-
-const NONE = 0xffffffff;
-const NO_TID = -0x80000000;
-const U8_MAX = 0xff;
-/** In the lazy last-poll-start column: the same as the first poll (always so for one poll). */
-const SAME = 0xfffffffe;
-/** The row is a whole TaskEntity in `wide` (it did not fit the compact form). */
-const F_WIDE = 1;
-/** Not yet announced to consumers in a delta's new_tasks. */
-const F_UNSENT = 2;
-/** The task had one scheduled-time sample (equal to its scheduled time). */
-const F_SCHED_ONE = 4;
-/** The row's poll-time / scheduled-time histogram is in the chunk's blob, after its values. */
-const F_POLL_HIST = 8;
-const F_SCHED_HIST = 16;
-/**
- * Estimated heap of a row kept as a whole TaskEntity (the entity, its own doubles and fields) and
- * of a histogram kept in a chunk's map, beyond their bytes: for the retained-bytes budget.
- */
-const WIDE_BYTES = 900;
-const HIST_ENTRY_BYTES = 200;
-
-class Chunk {
-  /** The columns while the chunk is open; undefined while it is packed. */
-  cols: Columns | undefined = newColumns(CHUNK, I32, U32, U8);
-  /** The packed columns, and the range of their span id deltas. */
-  packed: Uint8Array | undefined;
-  minId = 0;
-  maxId = 0;
-  /**
-   * The first row's dropped_at. Every row's is kept in whole nanoseconds after it, so that the
-   * packed form reads back exactly what the open one held.
-   */
-  dropBase = 0;
-  /** The first row's span id, as a number (NaN when above 2^53: then every row is wide). */
-  baseId = 0;
-  baseTid = 0;
-  /** Histograms of tasks with more than one sample, by row. */
-  hists: Map<number, [Uint8Array | undefined, Uint8Array | undefined]> | undefined;
-  /** Rows that did not fit the compact form (long-lived tasks, outliers, huge counters). */
-  wide: Map<number, TaskEntity> | undefined;
-  /** Rows' differing field values and histogram payloads (see row-values.ts). */
-  blob: Blob | undefined;
-  /** Estimated heap of the wide rows and the histograms in `hists`. */
-  heavy = 0;
-  n = 0;
-}
-
-/** ns between `at` and `dropped`, or NONE for NaN, or -1 when it does not fit. */
-function before(dropped: number, at: number): number {
-  if (Number.isNaN(at)) return NONE;
-  const ns = Math.round((dropped - at) * 1e6);
-  return ns >= 0 && ns < NONE ? ns : -1;
-}
-
-/** `at` on whole nanoseconds from `base` (within half a nanosecond). */
-function onNs(base: number, at: number): number {
-  return base + Math.round((at - base) * 1e6) / 1e6;
-}
-
-/** A span id as a number while exact, else NaN. */
-function exact(id: bigint): number {
-  return id <= 9007199254740991n ? Number(id) : Number.NaN;
-}
-
-function nsOf(ms: number): number {
-  const ns = Math.round(ms * 1e6);
-  return ns >= 0 && ns < NONE ? ns : -1;
-}
 
 export class FrozenTasks {
   #chunks: Chunk[] = [];
@@ -455,8 +401,7 @@ export class FrozenTasks {
       this.#dropHead(c);
     }
     if (!(this.bytes > budgetBytes)) return;
-    // Rows go one by one; a chunk's memory is freed once its last row has gone, so its bytes are
-    // counted as leaving in proportion.
+    // Rows go one by one, as `bytes` counts them.
     let bytes = this.bytes;
     for (let c = this.#headChunk(); c !== undefined && bytes > budgetBytes; c = this.#headChunk()) {
       if (keepUnpublished && this.#size <= this.#unpublished) return;
@@ -502,32 +447,14 @@ export class FrozenTasks {
 
   /**
    * Estimated heap bytes of everything retained: the columns, the blobs, the shared static info,
-   * and (estimated) the rows kept whole and histograms kept apart.
+   * and (estimated) the rows kept whole and histograms kept apart. The first chunk counts in
+   * proportion to its rows left: its memory goes when its last row does.
    */
   get bytes(): number {
     let n = this.#statics.bytes;
     for (const c of this.#chunks) n += chunkBytes(c);
+    const head = this.#chunks[0];
+    if (head !== undefined && this.#head > 0) n -= (chunkBytes(head) * this.#head) / head.n;
     return n;
   }
-}
-
-function chunkBytes(c: Chunk): number {
-  const open = c.cols;
-  let n = open === undefined ? (c.packed?.byteLength ?? 0) : CHUNK * ROW_BYTES;
-  n += (open?.lastStart?.byteLength ?? 0) + (open?.extra?.byteLength ?? 0);
-  return n + (c.blob?.buf.byteLength ?? 0) + c.heavy;
-}
-
-/** A chunk's columns to read: its own, or decoded from its packed form (left packed). */
-function read(c: Chunk, into?: Columns): Columns {
-  return c.cols ?? unpack(c.packed as Uint8Array, c.dropBase, c.n, CHUNK, WIDTHS, into);
-}
-
-/** A chunk's columns to write: a packed chunk is opened for good. */
-function open(c: Chunk): Columns {
-  if (c.cols === undefined) {
-    c.cols = read(c);
-    c.packed = undefined;
-  }
-  return c.cols;
 }
