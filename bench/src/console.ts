@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { manyTasks } from "./console-memory.ts";
+import { retainedTasks } from "./console-retained.ts";
 import { type BenchResult, type BenchRow, median, nsPerOp, stopChild } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -234,6 +235,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   const rows: BenchRow[] = [];
   rows.push(...(await perPoll(notes)));
   rows.push(...(await manyTasks(arg("--tasks", 1_000_000), notes)));
+  rows.push(...(await retainedTasks(arg("--retained-tasks", 50_000), notes)));
   rows.push(await miniRedis(arg("--rounds", 5), arg("--requests", 100_000), notes));
   return { name: "console", title: "Console subscriber overhead", rows, notes };
 }

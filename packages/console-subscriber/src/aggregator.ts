@@ -33,6 +33,8 @@ export interface AggregatorConfig {
   retentionMs: number;
   /** Completed tasks kept at most, and closed resources and async ops (the oldest go first). */
   maxRetained?: number;
+  /** Estimated bytes the retained completed tasks may hold (default: no budget). */
+  retainBytes?: number;
   maxMessageBytes?: number;
 }
 
@@ -336,7 +338,12 @@ export class Aggregator implements LayerSinks {
     const retention = this.#cfg.retentionMs;
     const consumers = this.hasConsumers();
     const max = this.#cfg.maxRetained ?? Number.POSITIVE_INFINITY;
-    this.frozen.expire(now, retention, consumers, max);
+    this.frozen.expire(now, retention, consumers, this.#cfg.retainBytes, max);
+    this.#warnings?.retained(
+      this.frozen.bytes,
+      this.#cfg.retainBytes,
+      this.frozen.droppedForBudget,
+    );
     const list = this.#dropped;
     while (this.#droppedHead < list.length) {
       const e = list[this.#droppedHead] as Entity;

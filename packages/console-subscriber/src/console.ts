@@ -22,8 +22,12 @@ export interface ConsoleStats {
   watchers: number;
   droppedClients: number;
   longPolls: number;
-  /** Bytes of the rows that keep completed tasks for their retention (histograms aside). */
+  /** Bytes of the rows that keep completed tasks for their retention (columns and blobs). */
   retainedTaskBytes: number;
+  /** Estimated bytes of everything retained completed tasks hold: what the budget counts. */
+  retainedBytes: number;
+  /** Completed tasks forgotten before their retention ended, to stay within `retainBytes`. */
+  droppedForBudget: number;
 }
 
 /** A running console: the layer to add to a registry, the server, the recorder. */
@@ -62,6 +66,7 @@ export class ConsoleSubscriber {
       protos,
       retentionMs: options.retentionMs,
       maxRetained: options.maxRetained,
+      retainBytes: options.retainBytes,
     });
     this.#agg = agg;
     this.#warnings = new Warnings(metas, agg, options.longPollThresholdMs, clock.now());
@@ -172,6 +177,8 @@ export class ConsoleSubscriber {
       droppedClients: this.#server?.droppedClients ?? 0,
       longPolls: this.#warnings.count,
       retainedTaskBytes: this.#agg.frozen.columnBytes,
+      retainedBytes: this.#agg.frozen.bytes,
+      droppedForBudget: this.#agg.frozen.droppedForBudget,
     };
   }
 
@@ -209,6 +216,10 @@ export class Builder {
   /** Keep at most n completed tasks (and n closed resources and async ops), oldest out first. */
   maxRetained(n: number): this {
     return this.with({ maxRetained: n });
+  }
+  /** Estimated bytes retained completed tasks may hold (Infinity: none); at least 1 MiB. */
+  retainBytes(n: number): this {
+    return this.with({ retainBytes: n });
   }
   publishInterval(ms: number): this {
     return this.with({ publishIntervalMs: ms });

@@ -14,6 +14,8 @@ export interface Columns {
   readonly s: Uint8Array;
   /** Uint32 per row, made only when some row's last poll start differs from its first poll. */
   lastStart?: Uint32Array;
+  /** Uint32 per row, made only when some row has values in its chunk's blob: offset + 1, or 0. */
+  extra?: Uint32Array;
 }
 
 export function newColumns(rows: number, i32: number, u32: number, u8: number): Columns {
@@ -125,9 +127,10 @@ export function pack(
   for (let k = 0; k < widths.i32; k++) writeColumn(w, n, (r) => c.i[r * widths.i32 + k] as number);
   for (let k = 0; k < widths.u32; k++) writeColumn(w, n, (r) => c.u[r * widths.u32 + k] as number);
   for (let k = 0; k < widths.u8; k++) writeColumn(w, n, (r) => c.s[r * widths.u8 + k] as number);
-  const last = c.lastStart;
-  w.varint(last === undefined ? 0 : 1);
-  if (last !== undefined) writeColumn(w, n, (r) => last[r] as number);
+  for (const col of [c.lastStart, c.extra]) {
+    w.varint(col === undefined ? 0 : 1);
+    if (col !== undefined) writeColumn(w, n, (r) => col[r] as number);
+  }
   return w.buf.slice(0, w.n);
 }
 
@@ -160,13 +163,22 @@ export function unpack(
     readColumn(rd, n, (r, v) => {
       c.s[r * widths.u8 + k] = v;
     });
-  if (rd.varint() === 1) {
-    const last = c.lastStart ?? new Uint32Array(rows);
-    readColumn(rd, n, (r, v) => {
-      last[r] = v;
-    });
-    c.lastStart = last;
-  } else c.lastStart = undefined;
+  c.lastStart = optional(rd, n, rows, c.lastStart);
+  c.extra = optional(rd, n, rows, c.extra);
   if (rd.at !== bytes.length) throw new RangeError("frozen task chunk: trailing packed data");
   return c;
+}
+
+function optional(
+  rd: Reader,
+  n: number,
+  rows: number,
+  into: Uint32Array | undefined,
+): Uint32Array | undefined {
+  if (rd.varint() !== 1) return undefined;
+  const col = into ?? new Uint32Array(rows);
+  readColumn(rd, n, (r, v) => {
+    col[r] = v;
+  });
+  return col;
 }

@@ -1,94 +1,63 @@
 // Completed tasks waiting out their retention, stored as columns in typed-array chunks (51 bytes a
-// task) instead of objects, so a million short tasks fit; a full chunk whose rows have all been
-// published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are in completion order.
+// task, layout in frozen-chunk.ts) instead of objects, so a million short tasks fit; a full chunk
+// whose rows have all been published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are
+// in completion order; what differs between rows of one spawn site goes in a blob (row-values.ts).
 import { asU64 } from "./fields.ts";
-import { type Columns, newColumns, pack, unpack } from "./frozen-pack.ts";
+import {
+  BUSY,
+  before,
+  CHUNK,
+  Chunk,
+  CLONES,
+  CREATED,
+  chunkBytes,
+  DROPS,
+  exact,
+  F_POLL_HIST,
+  F_SCHED_HIST,
+  F_SCHED_ONE,
+  F_UNSENT,
+  F_WIDE,
+  FIRST_POLL,
+  FLAGS,
+  HIST_ENTRY_BYTES,
+  I32,
+  ID,
+  LAST_END,
+  LAST_WAKE,
+  LONG_POLLS,
+  NO_TID,
+  NONE,
+  nsOf,
+  onNs,
+  open,
+  POLLS,
+  read,
+  SAME,
+  SCHED,
+  SELF_WAKES,
+  STATIC,
+  TID,
+  U8,
+  U8_MAX,
+  U32,
+  WAKES,
+  WIDE_BYTES,
+  WIDTHS,
+} from "./frozen-chunk.ts";
+import { type Columns, newColumns, pack } from "./frozen-pack.ts";
+import {
+  Blob,
+  differs,
+  readHist,
+  readValues,
+  sameHeader,
+  V2_HEADER,
+  writeHist,
+  writeValues,
+} from "./row-values.ts";
 import { StaticTable } from "./static-table.ts";
 import { TaskEntity } from "./task-entity.ts";
-
-const CHUNK = 4096;
-// Uint32 columns: times as ns before dropped_at (a task's whole life fits in 2^32 ns, 4.29 s, in
-// the compact form), durations in ns, and the shared static info.
-const CREATED = 0;
-const FIRST_POLL = 1;
-const LAST_END = 2;
-const LAST_WAKE = 3;
-const BUSY = 4;
-const SCHED = 5;
-const STATIC = 6;
-const U32 = 7;
-// Uint8 columns: counters (a short task's are small; larger ones make the row wide), and flags.
-const POLLS = 0;
-const WAKES = 1;
-const CLONES = 2;
-const DROPS = 3;
-const SELF_WAKES = 4;
-const LONG_POLLS = 5;
-const FLAGS = 6;
-const U8 = 7;
-// Int32 columns: span id and task id as deltas from the chunk's first row.
-const ID = 0;
-const TID = 1;
-const I32 = 2;
-const WIDTHS = { i32: I32, u32: U32, u8: U8 };
-/** A row's bytes in an open chunk. */
-const ROW_BYTES = I32 * 4 + 8 + U32 * 4 + U8;
-
-const NONE = 0xffffffff;
-const NO_TID = -0x80000000;
-const U8_MAX = 0xff;
-/** In the lazy last-poll-start column: the same as the first poll (always so for one poll). */
-const SAME = 0xfffffffe;
-/** The row is a whole TaskEntity in `wide` (it did not fit the compact form). */
-const F_WIDE = 1;
-/** Not yet announced to consumers in a delta's new_tasks. */
-const F_UNSENT = 2;
-/** The task had one scheduled-time sample (equal to its scheduled time). */
-const F_SCHED_ONE = 4;
-
-class Chunk {
-  /** The columns while the chunk is open; undefined while it is packed. */
-  cols: Columns | undefined = newColumns(CHUNK, I32, U32, U8);
-  /** The packed columns, and the range of their span id deltas. */
-  packed: Uint8Array | undefined;
-  minId = 0;
-  maxId = 0;
-  /**
-   * The first row's dropped_at. Every row's is kept in whole nanoseconds after it, so that the
-   * packed form reads back exactly what the open one held.
-   */
-  dropBase = 0;
-  /** The first row's span id, as a number (NaN when above 2^53: then every row is wide). */
-  baseId = 0;
-  baseTid = 0;
-  /** Histograms of tasks with more than one sample, by row. */
-  hists: Map<number, [Uint8Array | undefined, Uint8Array | undefined]> | undefined;
-  /** Rows that did not fit the compact form (long-lived tasks, outliers, huge counters). */
-  wide: Map<number, TaskEntity> | undefined;
-  n = 0;
-}
-
-/** ns between `at` and `dropped`, or NONE for NaN, or -1 when it does not fit. */
-function before(dropped: number, at: number): number {
-  if (Number.isNaN(at)) return NONE;
-  const ns = Math.round((dropped - at) * 1e6);
-  return ns >= 0 && ns < NONE ? ns : -1;
-}
-
-/** `at` on whole nanoseconds from `base` (within half a nanosecond). */
-function onNs(base: number, at: number): number {
-  return base + Math.round((at - base) * 1e6) / 1e6;
-}
-
-/** A span id as a number while exact, else NaN. */
-function exact(id: bigint): number {
-  return id <= 9007199254740991n ? Number(id) : Number.NaN;
-}
-
-function nsOf(ms: number): number {
-  const ns = Math.round(ms * 1e6);
-  return ns >= 0 && ns < NONE ? ns : -1;
-}
 
 export class FrozenTasks {
   #chunks: Chunk[] = [];
@@ -98,6 +67,9 @@ export class FrozenTasks {
   /** Rows added since the last `takeUnpublished` (at the end of the store). */
   #unpublished = 0;
   readonly #statics = new StaticTable();
+  /** The V2 header every poll-time (scheduled-time) histogram here has, from the first one. */
+  #pollHeader: Uint8Array | undefined;
+  #schedHeader: Uint8Array | undefined;
 
   get size(): number {
     return this.#size;
@@ -136,14 +108,49 @@ export class FrozenTasks {
       t.unsent = false;
       t.detach();
       c.wide.set(r, t);
+      c.heavy += WIDE_BYTES + (t.pollBytes?.length ?? 0) + (t.schedBytes?.length ?? 0);
       return;
     }
-    if (t.pollHist !== undefined || t.schedHist !== undefined) {
-      c.hists ??= new Map();
-      c.hists.set(r, [t.pollHist?.encodeV2(), t.schedHist?.encodeV2()]);
-    }
+    this.#rest(c, cols, r, t);
     // The row holds all of it now.
     t.release();
+  }
+
+  /** Writes the row's differing values and its histograms to the chunk's blob. */
+  #rest(c: Chunk, cols: Columns, r: number, t: TaskEntity): void {
+    const info = this.#statics.get(cols.u[r * U32 + STATIC] as number);
+    const poll = t.pollHist?.encodeV2();
+    const sched = t.schedHist?.encodeV2();
+    this.#pollHeader ??= poll?.slice(0, V2_HEADER);
+    this.#schedHeader ??= sched?.slice(0, V2_HEADER);
+    // A histogram whose header is not the usual one (another layout) keeps its own bytes.
+    const inline =
+      (poll === undefined || sameHeader(poll, this.#pollHeader as Uint8Array)) &&
+      (sched === undefined || sameHeader(sched, this.#schedHeader as Uint8Array));
+    if (!inline) {
+      c.hists ??= new Map();
+      c.hists.set(r, [poll, sched]);
+      c.heavy += HIST_ENTRY_BYTES + (poll?.length ?? 0) + (sched?.length ?? 0);
+    }
+    const hists = inline && (poll !== undefined || sched !== undefined);
+    if (!hists && !differs(info, t.fields)) {
+      if (cols.extra !== undefined) cols.extra[r] = 0;
+      return;
+    }
+    c.blob ??= new Blob();
+    cols.extra ??= new Uint32Array(CHUNK);
+    cols.extra[r] = c.blob.n + 1;
+    writeValues(c.blob, info, t.fields);
+    if (!hists) return;
+    const q = r * U8 + FLAGS;
+    if (poll !== undefined) {
+      writeHist(c.blob, poll);
+      cols.s[q] = (cols.s[q] as number) | F_POLL_HIST;
+    }
+    if (sched !== undefined) {
+      writeHist(c.blob, sched);
+      cols.s[q] = (cols.s[q] as number) | F_SCHED_HIST;
+    }
   }
 
   /** Writes the compact form of row r; false when the task does not fit it. */
@@ -184,6 +191,7 @@ export class FrozenTasks {
     )
       return false;
     const st = this.#statics.intern(t, tid >= 0);
+    if (st < 0) return false;
     cols.dropped[r] = d;
     const i = r * I32;
     cols.i[i + ID] = idDelta;
@@ -223,8 +231,18 @@ export class FrozenTasks {
     const q = r * U8;
     const info = this.#statics.get(u[o + STATIC] as number);
     const tidDelta = cols.i[r * I32 + TID] as number;
-    const fields =
-      tidDelta === NO_TID ? info.fields : { ...info.fields, "task.id": c.baseTid + tidDelta };
+    const extra = cols.extra?.[r] ?? 0;
+    const flags = s[q + FLAGS] as number;
+    let fields = info.fields;
+    let rest = 0;
+    if (extra !== 0) {
+      fields = { ...info.fields };
+      rest = readValues((c.blob as Blob).buf, extra - 1, info, fields);
+    }
+    if (tidDelta !== NO_TID) {
+      if (fields === info.fields) fields = { ...info.fields };
+      fields["task.id"] = c.baseTid + tidDelta;
+    }
     const d = cols.dropped[r] as number;
     const at2 = (ns: number): number => (ns === NONE ? Number.NaN : d - ns / 1e6);
     const at = (col: number): number => at2(u[o + col] as number);
@@ -259,9 +277,19 @@ export class FrozenTasks {
     if (h !== undefined) {
       t.pollBytes = h[0];
       t.schedBytes = h[1];
+    } else if ((flags & (F_POLL_HIST | F_SCHED_HIST)) !== 0) {
+      const buf = (c.blob as Blob).buf;
+      let poll: Uint8Array | undefined;
+      let sched: Uint8Array | undefined;
+      if ((flags & F_POLL_HIST) !== 0)
+        [poll, rest] = readHist(buf, rest, this.#pollHeader as Uint8Array);
+      if ((flags & F_SCHED_HIST) !== 0)
+        [sched, rest] = readHist(buf, rest, this.#schedHeader as Uint8Array);
+      t.pollBytes = poll;
+      t.schedBytes = sched;
     }
-    if (h?.[0] === undefined && t.polls === 1) t.pollOne = busy;
-    if (h?.[1] === undefined && ((s[q + FLAGS] as number) & F_SCHED_ONE) !== 0) t.schedOne = sched;
+    if (t.pollBytes === undefined && t.polls === 1) t.pollOne = busy;
+    if (t.schedBytes === undefined && (flags & F_SCHED_ONE) !== 0) t.schedOne = sched;
     return t;
   }
 
@@ -332,6 +360,7 @@ export class FrozenTasks {
         if (id > max) max = id;
       }
       c.packed = pack(cols, c.n, c.dropBase, WIDTHS);
+      c.blob?.trim();
       c.minId = min;
       c.maxId = max;
       c.cols = undefined;
@@ -358,58 +387,90 @@ export class FrozenTasks {
   }
 
   /**
-   * Forgets rows completed more than `retentionMs` before `now`, and the oldest beyond `maxRows`;
-   * with `keepUnpublished`, rows not yet sent in a delta stay (their dropped_at goes out first,
-   * as upstream).
+   * Forgets rows completed more than `retentionMs` before `now`, then the oldest beyond `maxRows`,
+   * then, while the rows' estimated bytes pass `budgetBytes`, the oldest rows (counted in
+   * `droppedForBudget`); with
+   * `keepUnpublished`, rows not yet sent in a delta stay (their dropped_at goes out first, as
+   * upstream).
    */
-  expire(now: number, retentionMs: number, keepUnpublished: boolean, maxRows = Infinity): void {
-    for (;;) {
-      const c = this.#chunks[0];
-      if (c === undefined) return;
-      if (this.#head >= c.n) {
-        if (c.n < CHUNK) return; // the chunk still being filled
-        this.#chunks.shift();
-        this.#head = 0;
-        continue;
-      }
+  expire(
+    now: number,
+    retentionMs: number,
+    keepUnpublished: boolean,
+    budgetBytes = Infinity,
+    maxRows = Infinity,
+  ): void {
+    for (let c = this.#headChunk(); c !== undefined; c = this.#headChunk()) {
       if (keepUnpublished && this.#size <= this.#unpublished) return;
       // A packed chunk is opened only once its first row is due.
-      const over = this.#size > maxRows;
-      if (c.cols === undefined && now - c.dropBase <= retentionMs && !over) return;
-      const cols = open(c);
-      const dropped = cols.dropped[this.#head] as number;
-      if (now - dropped <= retentionMs && !over) return;
-      if (((cols.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
-      else this.#statics.release(cols.u[this.#head * U32 + STATIC] as number);
-      c.hists?.delete(this.#head);
-      this.#head++;
-      this.#size--;
-      if (this.#unpublished > this.#size) this.#unpublished = this.#size;
+      if (c.cols === undefined && now - c.dropBase <= retentionMs) break;
+      if (now - (open(c).dropped[this.#head] as number) <= retentionMs) break;
+      this.#dropHead(c);
+    }
+    for (
+      let c = this.#headChunk();
+      c !== undefined && this.#size > maxRows;
+      c = this.#headChunk()
+    ) {
+      if (keepUnpublished && this.#size <= this.#unpublished) return;
+      open(c);
+      this.#dropHead(c);
+    }
+    if (!(this.bytes > budgetBytes)) return;
+    // Rows go one by one, as `bytes` counts them.
+    let bytes = this.bytes;
+    for (let c = this.#headChunk(); c !== undefined && bytes > budgetBytes; c = this.#headChunk()) {
+      if (keepUnpublished && this.#size <= this.#unpublished) return;
+      bytes -= chunkBytes(c) / c.n;
+      open(c);
+      this.#dropHead(c);
+      this.droppedForBudget++;
     }
   }
 
-  /** Bytes held by the rows' columns, open and packed (histograms and wide rows aside). */
+  /** Completed tasks forgotten before their retention ended, to stay within the byte budget. */
+  droppedForBudget = 0;
+
+  /** The first chunk with a row left (emptied full chunks are let go), or undefined. */
+  #headChunk(): Chunk | undefined {
+    for (;;) {
+      const c = this.#chunks[0];
+      if (c === undefined) return undefined;
+      if (this.#head < c.n) return c;
+      if (c.n < CHUNK) return undefined; // the chunk still being filled
+      this.#chunks.shift();
+      this.#head = 0;
+    }
+  }
+
+  /** Forgets the oldest row (its chunk open). */
+  #dropHead(c: Chunk): void {
+    const cols = c.cols as Columns;
+    if (((cols.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
+    else this.#statics.release(cols.u[this.#head * U32 + STATIC] as number);
+    c.hists?.delete(this.#head);
+    this.#head++;
+    this.#size--;
+    if (this.#unpublished > this.#size) this.#unpublished = this.#size;
+  }
+
+  /** Bytes held by the rows' columns and blobs, open and packed (histograms in maps and wide rows aside). */
   get columnBytes(): number {
     let n = 0;
-    for (const c of this.#chunks) {
-      const open = c.cols;
-      n += open === undefined ? (c.packed?.byteLength ?? 0) : CHUNK * ROW_BYTES;
-      n += open?.lastStart?.byteLength ?? 0;
-    }
+    for (const c of this.#chunks) n += chunkBytes(c) - c.heavy;
     return n;
   }
-}
 
-/** A chunk's columns to read: its own, or decoded from its packed form (left packed). */
-function read(c: Chunk, into?: Columns): Columns {
-  return c.cols ?? unpack(c.packed as Uint8Array, c.dropBase, c.n, CHUNK, WIDTHS, into);
-}
-
-/** A chunk's columns to write: a packed chunk is opened for good. */
-function open(c: Chunk): Columns {
-  if (c.cols === undefined) {
-    c.cols = read(c);
-    c.packed = undefined;
+  /**
+   * Estimated heap bytes of everything retained: the columns, the blobs, the shared static info,
+   * and (estimated) the rows kept whole and histograms kept apart. The first chunk counts in
+   * proportion to its rows left: its memory goes when its last row does.
+   */
+  get bytes(): number {
+    let n = this.#statics.bytes;
+    for (const c of this.#chunks) n += chunkBytes(c);
+    const head = this.#chunks[0];
+    if (head !== undefined && this.#head > 0) n -= (chunkBytes(head) * this.#head) / head.n;
+    return n;
   }
-  return c.cols;
 }

@@ -17,8 +17,10 @@ export {
   type ConsoleOptions,
   DEFAULTS,
   ENV,
+  MIN_RETAIN_BYTES,
   optionsFromEnv,
   parseBind,
+  parseBytes,
   parseDuration,
 } from "./options.ts";
 export { MAX_MESSAGE_BYTES } from "./update-encoder.ts";

@@ -15,6 +15,11 @@ export interface ConsoleOptions {
    * request. Default unlimited.
    */
   maxRetained: number;
+  /**
+   * Estimated bytes completed tasks may hold while retained; past it the oldest go first, counted
+   * (Infinity: no budget, only retention).
+   */
+  retainBytes: number;
   publishIntervalMs: number;
   /** Record every published Update here (see the recording format in console-api). */
   recordPath: string | undefined;
@@ -40,6 +45,7 @@ export const DEFAULTS: Readonly<Omit<ConsoleOptions, "clock">> = Object.freeze({
   serve: true,
   retentionMs: 60 * 60 * 1000,
   maxRetained: Number.POSITIVE_INFINITY,
+  retainBytes: 32 * 1024 * 1024,
   publishIntervalMs: 1000,
   recordPath: undefined,
   bufferCapacity: 1024 * 100,
@@ -58,7 +64,34 @@ export const ENV = {
   publishInterval: "PERISCOPE_CONSOLE_PUBLISH_INTERVAL",
   recordPath: "PERISCOPE_CONSOLE_RECORD_PATH",
   bufferCapacity: "PERISCOPE_CONSOLE_BUFFER_CAPACITY",
+  retainBytes: "PERISCOPE_CONSOLE_RETAIN_BYTES",
 } as const;
+
+/** The smallest budget: the chunk being filled alone holds about 200 KiB. */
+export const MIN_RETAIN_BYTES = 1024 * 1024;
+
+const UNIT_BYTES: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
+};
+
+/** "64MiB", "64MB", "512k", "1048576" (bytes), or "unlimited"; undefined when not a size. */
+export function parseBytes(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === "unlimited") return Number.POSITIVE_INFINITY;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(t);
+  if (m === null) return undefined;
+  const unit = m[2] === "" ? 1 : UNIT_BYTES[m[2] as string];
+  return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
+}
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -139,6 +172,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Co
     if (Number.isSafeInteger(n) && n >= 1) out.bufferCapacity = n;
     else warn(ENV.bufferCapacity, cap, "a positive integer");
   }
+  const rb = env[ENV.retainBytes];
+  if (rb !== undefined && rb !== "") {
+    const n = parseBytes(rb);
+    if (n !== undefined && n >= MIN_RETAIN_BYTES) out.retainBytes = n;
+    else warn(ENV.retainBytes, rb, "a size of at least 1MiB (e.g. 64MiB, 100MB) or unlimited");
+  }
   return out;
 }
 
@@ -152,6 +191,8 @@ export function validate(o: ConsoleOptions): void {
   if (parseBind(o.bind) === undefined) bad(`bind "${o.bind}" is not host:port`);
   if (!(o.retentionMs >= 0)) bad("retention must be >= 0 ms");
   if (!(o.maxRetained >= 0)) bad("max retained must be >= 0");
+  if (!(o.retainBytes >= MIN_RETAIN_BYTES))
+    bad("retained-bytes budget must be at least 1 MiB (1048576), or Infinity for none");
   if (!(o.publishIntervalMs >= 1)) bad("publish interval must be >= 1 ms");
   if (!Number.isSafeInteger(o.bufferCapacity) || o.bufferCapacity < 1)
     bad("buffer capacity must be a positive integer");

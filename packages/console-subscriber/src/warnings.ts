@@ -31,6 +31,7 @@ export class Warnings {
   readonly #thresholdMs: number;
   #count = 0;
   #worstMs = 0;
+  #retained = [-1, -1, -1];
 
   constructor(metas: MetadataRegistry, dirty: DirtySink, thresholdMs: number, at: number) {
     const metaId = metas.idFor(WARNINGS_META);
@@ -74,6 +75,22 @@ export class Warnings {
       this.#set("worst_long_poll.duration", us, "us");
       this.#set("worst_long_poll.location", where, undefined);
     }
+    this.#markDirty();
+  }
+
+  /**
+   * What retained completed tasks hold against their budget, and how many went early for it:
+   * sent (as attributes) only when they change.
+   */
+  retained(bytes: number, budget: number | undefined, dropped: number): void {
+    const kib = Math.round(bytes / 1024);
+    const cap = budget === undefined || !Number.isFinite(budget) ? 0 : Math.round(budget / 1024);
+    const r = this.#retained;
+    if (r[0] === kib && r[1] === cap && r[2] === dropped) return;
+    this.#retained = [kib, cap, dropped];
+    this.#set("retained.bytes", BigInt(kib), "KiB");
+    this.#set("retained.budget", BigInt(cap), "KiB");
+    this.#set("retained.dropped_for_budget", BigInt(dropped), "tasks");
     this.#markDirty();
   }
 
