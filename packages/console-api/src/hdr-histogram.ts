@@ -181,49 +181,94 @@ export class HdrHistogram {
     return d;
   }
 
-  /** (index, count) pairs with count > 0, in index order. */
-  #entries(): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    if (this.#sparseIdx !== undefined) {
-      for (let i = 0; i < this.#sparseIdx.length; i++)
-        out.push([this.#sparseIdx[i] as number, this.#sparseCnt[i] as number]);
-      out.sort((a, b) => a[0] - b[0]);
-    } else if (this.#dense !== undefined) {
-      const d = this.#dense;
-      for (let i = 0; i < d.length; i++) if ((d[i] as number) > 0) out.push([i, d[i] as number]);
-    }
-    return out;
-  }
-
   /** The uncompressed V2 serialization, byte for byte what the Rust crate's V2Serializer writes. */
   encodeV2(): Uint8Array {
+    // Called for every completed task a console is sent (most hold one or two samples), so this
+    // writes into a scratch buffer with 32-bit varints and a cached header: building [index,
+    // count] tuples and bigint varints was most of a publish's histogram cost (CPU profile).
     const L = this.#layout;
     const limit = L.indexFor(this.max);
-    const bytes: number[] = [];
+    const w = new V2Writer();
     let next = 0;
-    const put = (n: number): void => varintWrite(zigZag(n), bytes);
-    for (const [index, count] of this.#entries()) {
-      if (index > limit) break;
+    const entry = (index: number, count: number): boolean => {
+      if (index > limit) return false;
       const zeros = index - next;
-      if (zeros === 1) put(0);
-      else if (zeros > 1) put(-zeros);
-      put(count);
+      if (zeros === 1) w.put(0);
+      else if (zeros > 1) w.put(-zeros);
+      w.put(count);
       next = index + 1;
+      return true;
+    };
+    if (this.#sparseIdx !== undefined) {
+      const idx = this.#sparseIdx;
+      const cnt = this.#sparseCnt;
+      if (idx.length === 1) entry(idx[0] as number, cnt[0] as number);
+      else {
+        const order = idx.map((_, i) => i).sort((a, b) => (idx[a] as number) - (idx[b] as number));
+        for (const i of order) if (!entry(idx[i] as number, cnt[i] as number)) break;
+      }
+    } else if (this.#dense !== undefined) {
+      const d = this.#dense;
+      for (let i = 0; i < d.length; i++) {
+        const c = d[i] as number;
+        if (c > 0 && !entry(i, c)) break;
+      }
     }
     const trailing = limit + 1 - next;
-    if (trailing === 1) put(0);
-    else if (trailing > 1) put(-trailing);
-    const out = new Uint8Array(HEADER_SIZE + bytes.length);
-    const view = new DataView(out.buffer);
+    if (trailing === 1) w.put(0);
+    else if (trailing > 1) w.put(-trailing);
+    const len = w.length;
+    const out = new Uint8Array(HEADER_SIZE + len);
+    out.set(headerFor(L), 0);
+    new DataView(out.buffer).setUint32(4, len);
+    out.set(scratch.subarray(0, len), HEADER_SIZE);
+    return out;
+  }
+}
+
+/** The V2 header without its payload length (bytes 4..8), per layout. */
+const headers = new WeakMap<Layout, Uint8Array>();
+function headerFor(L: Layout): Uint8Array {
+  let h = headers.get(L);
+  if (h === undefined) {
+    h = new Uint8Array(HEADER_SIZE);
+    const view = new DataView(h.buffer);
     view.setUint32(0, HDR_V2_COOKIE);
-    view.setUint32(4, bytes.length);
     view.setUint32(8, 0);
     view.setUint32(12, L.significantDigits);
     view.setBigUint64(16, BigInt(L.lowest));
     view.setBigUint64(24, L.highestExact);
     view.setFloat64(32, 1.0);
-    out.set(bytes, HEADER_SIZE);
-    return out;
+    headers.set(L, h);
+  }
+  return h;
+}
+
+/** Shared between calls: an encoding is copied out before the next one starts. */
+let scratch = new Uint8Array(256);
+
+/** Appends zig-zag LEB128 varints (HdrHistogram's variant) to `scratch`. */
+class V2Writer {
+  length = 0;
+  put(n: number): void {
+    if (this.length + 9 > scratch.length) {
+      const grown = new Uint8Array(scratch.length * 2);
+      grown.set(scratch);
+      scratch = grown;
+    }
+    if (n >= -0x40000000 && n < 0x40000000) {
+      // zig-zag fits 31 bits: plain integer arithmetic.
+      let v = n >= 0 ? n * 2 : -n * 2 - 1;
+      while (v >= 0x80) {
+        scratch[this.length++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      scratch[this.length++] = v;
+      return;
+    }
+    const bytes: number[] = [];
+    varintWrite(zigZag(n), bytes);
+    for (const b of bytes) scratch[this.length++] = b;
   }
 }
 

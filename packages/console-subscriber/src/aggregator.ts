@@ -8,7 +8,6 @@ import {
   ResourceStats as ResourceStatsCodec,
   Task as TaskCodec,
   type TaskDetails,
-  TaskStats as TaskStatsCodec,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
 import { type AsyncOpEntity, type Entity, idKey, type ResourceEntity } from "./entities.ts";
@@ -19,6 +18,7 @@ import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
 import type { BoundedQueue, PollOpItem, QueueItem } from "./queue.ts";
 import type { TaskEntity } from "./task-entity.ts";
+import { encodeTaskStats } from "./task-stats-encoder.ts";
 import { encodeUpdates, type Item, MAX_MESSAGE_BYTES, Section } from "./update-encoder.ts";
 import type { EventLoopMonitor, Warnings } from "./warnings.ts";
 
@@ -303,7 +303,7 @@ export class Aggregator implements LayerSinks {
         section: Section.TASK,
         id: e.id,
         created: created ? TaskCodec.encode(p.task(e)).finish() : undefined,
-        stats: TaskStatsCodec.encode(p.taskStats(e)).finish(),
+        stats: encodeTaskStats(e, this.#cfg.clock.timeOrigin, p),
       };
     }
     if (e.kind === "resource") {
