@@ -19,7 +19,10 @@ export function encodeTaskStats(
   // Beyond 2^53 (counters, or durations over ~104 days in ns) numbers are not exact: ts-proto.
   const busyNs = Math.max(0, Math.round(e.busyMs * 1e6));
   const schedNs = Math.max(0, Math.round(e.scheduledMs * 1e6));
+  // The root mid-poll is sent as a poll that ends now (ProtoBuilder's #rootPollStats): one
+  // entity, so it keeps the generated path too.
   if (
+    (e.isRoot && e.current > 0) ||
     !(busyNs <= Number.MAX_SAFE_INTEGER && schedNs <= Number.MAX_SAFE_INTEGER) ||
     !(e.wakes + e.wakerClones + e.wakerDrops + e.selfWakes + e.polls <= Number.MAX_SAFE_INTEGER) ||
     !(timeOrigin >= 0)
