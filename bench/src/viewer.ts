@@ -17,7 +17,7 @@ const OPS = ["GET", "SET", "PUBLISH", "SUBSCRIBE", "DEL", "INCR", "EXPIRE"];
 
 // A tiny hand-written protobuf writer, so the loader costs little CPU next to the viewer: the
 // batch is encoded once and only its trace ids are patched per request.
-class Pb {
+export class Pb {
   parts: Buffer[] = [];
   len = 0;
   push(b: Buffer) {
@@ -58,7 +58,7 @@ class Pb {
   }
 }
 
-function kvString(key: string, value: string): Pb {
+export function kvString(key: string, value: string): Pb {
   const v = new Pb();
   v.str(1, value);
   const kv = new Pb();
@@ -67,7 +67,7 @@ function kvString(key: string, value: string): Pb {
   return kv;
 }
 
-function kvInt(key: string, value: number): Pb {
+export function kvInt(key: string, value: number): Pb {
   const v = new Pb();
   v.tag(3, 0);
   v.varint(value);
@@ -152,7 +152,7 @@ function offsets(body: Buffer, ids: Buffer[]): number[] {
   return out;
 }
 
-function post(agent: http.Agent, port: number, path: string, body: Buffer): Promise<number> {
+export function post(agent: http.Agent, port: number, path: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {

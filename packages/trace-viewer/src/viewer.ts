@@ -2,6 +2,7 @@
 // that serves Jaeger's query API and the web UI. Used by the CLI, the tests and the demo.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { directSink } from "./ingest.ts";
@@ -55,6 +56,19 @@ const VERSION = "0.1.0";
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
   return join(base, "periscope", "viewer");
+}
+
+/** Bytes of the SQLite file with its WAL and shared-memory files, as `du` would count them. */
+function fileBytes(path: string): number {
+  let n = 0;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      n += statSync(path + suffix).size;
+    } catch {
+      // Not there (yet): nothing to count.
+    }
+  }
+  return n;
 }
 
 export function parseHostPort(s: string, what: string): { host: string; port: number } {
@@ -116,6 +130,11 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       storage: store.inMemory ? "memory" : "sqlite",
       dataDir: store.inMemory ? null : dataPath,
       ...store.reader.stats(),
+      // What the home page tells a user about their data: where, how big, how long it stays.
+      storeBytes: store.usedBytes(),
+      fileBytes: store.inMemory ? null : fileBytes(dataPath),
+      maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
+      retentionMs: options.retentionMs ?? 7 * 86400e3,
       otlpHttp: result.otlpHttpUrl || null,
       otlpGrpc: result.otlpGrpcAddress || null,
     });

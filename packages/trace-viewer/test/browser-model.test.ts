@@ -7,7 +7,6 @@ import {
   loadTraceFile,
   lookbackUs,
   searchParams,
-  uploadedTrace,
 } from "../web/src/lib/api.ts";
 import { checkDuration, formatDuration } from "../web/src/lib/format.ts";
 import type { Span, Trace } from "../web/src/lib/jaeger.ts";
@@ -154,7 +153,7 @@ test("critical path follows the last-finishing child and the parent's own gaps",
   assert.deepEqual(cp.get("a"), [[10, 30]]);
 });
 
-test("search in trace matches operation, tags and events, all words", () => {
+test("search in trace matches names and values of tags and events, all words; keys on request", () => {
   const s1 = span("s1", null, 0, 10, "GET /users");
   s1.tags = [{ key: "http.status_code", type: "int64", value: 500 }];
   const s2 = span("s2", "s1", 1, 2, "db.query");
@@ -165,6 +164,11 @@ test("search in trace matches operation, tags and events, all words", () => {
   assert.deepEqual([...searchSpans(m, "db miss")], ["s2"]);
   assert.equal(searchSpans(m, "nothing-here").size, 0);
   assert.equal(searchSpans(m, "  ").size, 0);
+  // Names and values, not keys: "status" is only in a key; the toggle finds keys too.
+  assert.equal(searchSpans(m, "status").size, 0);
+  assert.deepEqual([...searchSpans(m, "status", true)], ["s1"]);
+  assert.deepEqual([...searchSpans(m, "500")], ["s1"]);
+  assert.deepEqual([...searchSpans(m, "svc")].sort(), ["s1", "s2"]);
 });
 
 test("summaries: root, errors, sort orders; compare counts per operation", () => {
@@ -200,7 +204,6 @@ test("summaries: root, errors, sort orders; compare counts per operation", () =>
 test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a sentence", () => {
   const t = trace([span("r", null, 0, 1)]);
   assert.equal(loadTraceFile(JSON.stringify({ data: [t] }))[0]?.traceID, "t1");
-  assert.equal(uploadedTrace("T1")?.traceID, "t1");
   assert.equal(loadTraceFile(JSON.stringify(t)).length, 1);
   assert.equal(loadTraceFile(JSON.stringify([t, { ...t, traceID: "t9" }])).length, 2);
   assert.throws(() => loadTraceFile("{not json"), /not JSON/);

@@ -1,9 +1,11 @@
-// The shell: top bar (navigation, JSON upload, theme toggle) and the route switch.
+// The shell: top bar (navigation, trace-id lookup, JSON upload, theme toggle) and the route switch.
 import { type ChangeEvent, useRef, useState } from "react";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
+import { TraceIdBox } from "./components/TraceIdBox.tsx";
 import { loadTraceFile } from "./lib/api.ts";
 import { Link, navigate, traceHref, usePlace } from "./lib/router.tsx";
 import { useTheme } from "./lib/theme.ts";
+import { saveUploads } from "./lib/uploads.ts";
 import { ComparePage } from "./pages/ComparePage.tsx";
 import { LiveTailPage } from "./pages/LiveTailPage.tsx";
 import { SearchPage } from "./pages/SearchPage.tsx";
@@ -21,6 +23,7 @@ export function App() {
     if (!file) return;
     try {
       const traces = loadTraceFile(await file.text());
+      await saveUploads(traces, file.name);
       setUploadError(null);
       if (traces.length === 1 && traces[0]) navigate(traceHref(traces[0].traceID));
       else navigate(`/search?source=upload&n=${traces.length}`);
@@ -37,7 +40,7 @@ export function App() {
     const id = decodeURIComponent(m[1]);
     const pair = id.split("...");
     if (pair.length === 2) page = <ComparePage a={pair[0] ?? ""} b={pair[1] ?? ""} />;
-    else page = <TracePage key={id} traceId={id} />;
+    else page = <TracePage key={id} traceId={id} query={place.query} />;
   } else if (place.path === "/compare") page = <ComparePage a="" b="" />;
   else
     page = (
@@ -65,11 +68,17 @@ export function App() {
           Periscope
         </Link>
         <nav>
-          {nav("/search", "Search", place.path === "/search" || place.path === "/")}
+          {nav(
+            "/search",
+            "Search",
+            (place.path === "/search" || place.path === "/") && place.query.get("source") !== "upload",
+          )}
           {nav("/compare", "Compare", place.path === "/compare" || place.path.includes("..."))}
           {nav("/tail", "Live tail", place.path === "/tail")}
+          {nav("/search?source=upload", "Uploaded", place.query.get("source") === "upload")}
         </nav>
         <div className="topbar-right">
+          <TraceIdBox />
           {uploadError && (
             <span className="upload-error" role="alert">
               {uploadError}

@@ -1,0 +1,15 @@
+import http from "node:http";
+import { startViewer } from "@periscope/trace-viewer";
+import { measureBigTracePage, sendBigTrace } from "./viewer-big.ts";
+const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, inMemory: true, maxBytes: 0 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let t = performance.now();
+const { traceId, spans } = await sendBigTrace(agent, Number(new URL(v.otlpHttpUrl!).port), Number(process.argv[2] ?? 205000));
+console.log("sent", spans, traceId, (performance.now() - t).toFixed(0), "ms");
+t = performance.now();
+const r = await fetch(`${v.uiUrl}/api/traces/${traceId}`);
+const txt = await r.text();
+console.log("api", (performance.now() - t).toFixed(0), "ms", (txt.length / 1e6).toFixed(1), "MB");
+console.log(await measureBigTracePage(v.uiUrl, traceId, Number(process.argv[3] ?? 1)));
+agent.destroy();
+await v.close();
