@@ -34,6 +34,8 @@ export interface SpanSpec {
   events?: Array<{ name: string; at: number; attributes?: Record<string, string> }>;
   error?: string;
   linkTo?: number;
+  /** Another service than the call's: the span is sent by that service's own SDK provider. */
+  service?: string;
 }
 
 /** Sends one trace per call through the OTLP proto exporter; returns its id and span ids. */
@@ -43,23 +45,30 @@ export async function sendTrace(
   specs: SpanSpec[],
   resource: Record<string, string> = {},
 ): Promise<{ traceId: string; spanIds: string[] }> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": service, ...resource }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
-        maxQueueSize: 20_000,
-        maxExportBatchSize: 5_000,
-      }),
-    ],
-  });
-  const tracer = provider.getTracer("periscope-browser-test");
+  const providers = new Map<string, BasicTracerProvider>();
+  const tracerFor = (name: string) => {
+    let provider = providers.get(name);
+    if (!provider) {
+      provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ "service.name": name, ...resource }),
+        spanProcessors: [
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
+            maxQueueSize: 20_000,
+            maxExportBatchSize: 5_000,
+          }),
+        ],
+      });
+      providers.set(name, provider);
+    }
+    return provider.getTracer("periscope-browser-test");
+  };
   const t0 = Date.now() - 5_000;
   const spans: Span[] = [];
   for (const s of specs) {
     const parent = s.parent === undefined ? undefined : spans[s.parent];
     const ctx: Context = parent ? trace.setSpan(context.active(), parent) : context.active();
     const linked = s.linkTo === undefined ? undefined : spans[s.linkTo];
-    const span = tracer.startSpan(
+    const span = tracerFor(s.service ?? service).startSpan(
       s.name,
       {
         startTime: t0 + s.at,
@@ -73,8 +82,10 @@ export async function sendTrace(
     spans.push(span);
   }
   for (const [i, s] of specs.entries()) spans[i]!.end(t0 + s.at + s.ms);
-  await provider.forceFlush();
-  await provider.shutdown();
+  for (const provider of providers.values()) {
+    await provider.forceFlush();
+    await provider.shutdown();
+  }
   return {
     traceId: spans[0]!.spanContext().traceId,
     spanIds: spans.map((s) => s.spanContext().spanId),

@@ -12,9 +12,9 @@ export function parseTraceIds(text: string): string[] | string {
     .split(/[\s,]+/)
     .filter(Boolean);
   if (ids.length === 0) return "Type a trace id.";
+  if (ids.some((id) => !HEX_ID.test(id)))
+    return "A trace id is 1 to 32 hexadecimal digits (0-9, a-f).";
   if (ids.length > 2) return "One trace id opens it; two open Compare.";
-  const bad = ids.find((id) => !HEX_ID.test(id));
-  if (bad !== undefined) return "A trace id is 1 to 32 hexadecimal digits (0-9, a-f).";
   return ids.map((id) => id.toLowerCase());
 }
 
