@@ -18,7 +18,9 @@ const KIND_LABEL: Record<DiffKind, string> = {
 };
 
 const side = (d: DagNode | undefined) =>
-  d ? `×${d.count} avg ${formatDuration(d.total / d.count)}${d.errors ? ` ${d.errors}!` : ""}` : "—";
+  d
+    ? `×${d.count} avg ${formatDuration(d.total / d.count)}${d.errors ? `, ${d.errors} err` : ""}`
+    : "—";
 
 export function DiffGraph(props: { a: TraceModel; b: TraceModel }) {
   const merged = useMemo(
