@@ -107,7 +107,7 @@ export async function measureBigTracePage(
   uiUrl: string,
   traceId: string,
   runs = 3,
-): Promise<{ ms: number; heapMb: number; peakMb: number }> {
+): Promise<{ ms: number; heapMb: number; peakMb: number; marks: Record<string, number> }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -121,6 +121,7 @@ export async function measureBigTracePage(
     const times: number[] = [];
     let heapMb = 0;
     let peakMb = 0;
+    let marks: Record<string, number> = {};
     for (let i = 0; i <= runs; i++) {
       await page.goto("about:blank");
       await cdp.send("HeapProfiler.collectGarbage");
@@ -137,6 +138,13 @@ export async function measureBigTracePage(
         timeout: 120_000,
       });
       const ready = Number(await page.evaluate("document.documentElement.dataset.traceReady"));
+      // Where the time went: the page marks fetch start, parsed answer and built model.
+      marks = Object.fromEntries(
+        (await page.evaluate(
+          "performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])",
+        )) as Array<[string, number]>,
+      );
+      marks.ready = Math.round(ready);
       await page.locator('[data-testid="span-row"] .span-label').first().click();
       await page.waitForSelector('[data-testid="span-detail"]', { timeout: 30_000 });
       sampling = false;
@@ -146,7 +154,7 @@ export async function measureBigTracePage(
       if (i > 0) times.push(ready);
     }
     times.sort((a, b) => a - b);
-    return { ms: times[Math.floor(times.length / 2)] ?? Number.NaN, heapMb, peakMb };
+    return { ms: times[Math.floor(times.length / 2)] ?? Number.NaN, heapMb, peakMb, marks };
   } finally {
     await browser.close();
   }

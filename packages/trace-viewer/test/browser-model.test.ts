@@ -17,6 +17,7 @@ import {
   criticalPath,
   operationCounts,
   searchSpans,
+  stripes,
   visibleNodes,
 } from "../web/src/lib/trace-model.ts";
 
@@ -151,6 +152,20 @@ test("critical path follows the last-finishing child and the parent's own gaps",
   assert.deepEqual(cp.get("b1"), [[35, 60]]);
   // a ends at 40 but b covers 30..40 on the path, so only a's 10..30 part counts.
   assert.deepEqual(cp.get("a"), [[10, 30]]);
+});
+
+test("critical-path stripes: clipped to the view, runs closer than ~a pixel merged", () => {
+  // 10,000 segments 0.5 µs apart on a 1 s view become one stripe; a far one stays apart.
+  const segs: Array<[number, number]> = [];
+  for (let i = 0; i < 10_000; i++) segs.push([i * 10, i * 10 + 9.5]);
+  segs.push([900_000, 950_000]);
+  assert.deepEqual(stripes(segs, 0, 1_000_000), [
+    [0, 9.99995],
+    [90, 95],
+  ]);
+  // Zoomed to 50..100 ms of it: the first run is outside, the far one is clipped to the view.
+  assert.deepEqual(stripes(segs, 500_000, 425_000), [[94.11764705882354, 100]]);
+  assert.deepEqual(stripes([], 0, 1), []);
 });
 
 test("search in trace matches names and values of tags and events, all words; keys on request", () => {

@@ -14,7 +14,7 @@ import {
 } from "react";
 import { formatDuration } from "../lib/format.ts";
 import { serviceHue } from "../lib/summary.ts";
-import type { Segment, SpanNode, TraceModel } from "../lib/trace-model.ts";
+import { type Segment, type SpanNode, stripes, type TraceModel } from "../lib/trace-model.ts";
 import { Minimap } from "./Minimap.tsx";
 import { SpanDetail } from "./SpanDetail.tsx";
 
@@ -234,7 +234,7 @@ const SpanRow = memo(function SpanRow(props: {
   onFocusSpan: (id: string, openDetail?: boolean) => void;
   onKey: (e: KeyboardEvent, id: string) => void;
 }) {
-  const { node, viewStart, viewDur } = props;
+  const { node, viewStart, viewDur, critical } = props;
   const span = node.span;
   const id = span.spanID;
   const rawLeft = ((span.startTime - viewStart) / viewDur) * 100;
@@ -326,13 +326,10 @@ const SpanRow = memo(function SpanRow(props: {
         >
           {inView && <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }} />}
           {inView &&
-            props.critical?.map(([s, e]) => {
-              const a = Math.max(((s - viewStart) / viewDur) * 100, 0);
-              const b = Math.min(((e - viewStart) / viewDur) * 100, 100);
-              return b > a ? (
-                <span key={s} className="crit" style={{ left: `${a}%`, width: `${b - a}%` }} />
-              ) : null;
-            })}
+            critical &&
+            stripes(critical, viewStart, viewDur).map(([a, b]) => (
+              <span key={a} className="crit" style={{ left: `${a}%`, width: `${b - a}%` }} />
+            ))}
           <span className={`span-dur ${labelSide}`} style={labelStyle} data-testid="span-dur">
             {durText}
           </span>

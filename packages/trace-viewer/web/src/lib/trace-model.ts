@@ -166,6 +166,29 @@ export function criticalPath(model: TraceModel): Map<string, Segment[]> {
   return out;
 }
 
+/**
+ * A span's critical-path segments as stripes in percent of the view, clipped to it, with runs
+ * closer than a pixel or so merged: a connection span over 200,000 back-to-back commands has as
+ * many gaps on the path, and one element each made the row cost seconds of layout.
+ */
+export function stripes(segments: Segment[], viewStart: number, viewDur: number): Segment[] {
+  const MERGE = 0.1;
+  const pct = segments
+    .map(([s, e]): Segment => [
+      Math.max(((s - viewStart) / viewDur) * 100, 0),
+      Math.min(((e - viewStart) / viewDur) * 100, 100),
+    ])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: Segment[] = [];
+  for (const seg of pct) {
+    const last = out[out.length - 1];
+    if (last && seg[0] - last[1] < MERGE) last[1] = Math.max(last[1], seg[1]);
+    else out.push([seg[0], seg[1]]);
+  }
+  return out;
+}
+
 const haystacks = new WeakMap<SpanNode, { values: string; pairs: string }>();
 
 /**
