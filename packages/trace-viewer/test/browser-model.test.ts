@@ -164,7 +164,9 @@ test("critical-path stripes: clipped to the view, runs closer than ~a pixel merg
     [90, 95],
   ]);
   // Zoomed to 50..100 ms of it: the first run is outside, the far one is clipped to the view.
-  assert.deepEqual(stripes(segs, 500_000, 425_000), [[94.11764705882354, 100]]);
+  const zoomed = stripes(segs, 500_000, 425_000);
+  assert.equal(zoomed.length, 1);
+  assert.ok(Math.abs(zoomed[0]![0] - 94.1176) < 1e-3 && zoomed[0]![1] === 100);
   assert.deepEqual(stripes([], 0, 1), []);
 });
 
