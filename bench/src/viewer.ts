@@ -10,6 +10,7 @@ import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { BenchResult, BenchRow } from "./harness.ts";
+import { bigTracePageRows } from "./viewer-big.ts";
 
 const SPANS_PER_TRACE = 10;
 const TRACES_PER_BATCH = 100;
@@ -337,6 +338,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     } catch (e) {
       notes.push(`10,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
+    }
+    try {
+      rows.push(...(await bigTracePageRows(agent, port, ui, notes)));
+    } catch (e) {
+      notes.push(`205,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
     }
     agent.destroy();
   } finally {

@@ -1,8 +1,9 @@
 // Starts the whole viewer: the store, the OTLP/HTTP and OTLP/gRPC receivers, and the UI port
 // that serves Jaeger's query API and the web UI. Used by the CLI, the tests and the demo.
+
+import { statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { directSink } from "./ingest.ts";

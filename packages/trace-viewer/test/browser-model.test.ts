@@ -2,12 +2,7 @@
 // the critical path, search within a trace, trace-file loading and search URLs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  checkTrace,
-  loadTraceFile,
-  lookbackUs,
-  searchParams,
-} from "../web/src/lib/api.ts";
+import { checkTrace, loadTraceFile, lookbackUs, searchParams } from "../web/src/lib/api.ts";
 import { checkDuration, formatDuration } from "../web/src/lib/format.ts";
 import type { Span, Trace } from "../web/src/lib/jaeger.ts";
 import { LogfmtError, parseLogfmt, toLogfmt } from "../web/src/lib/logfmt.ts";

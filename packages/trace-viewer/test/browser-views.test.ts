@@ -7,7 +7,17 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { startViewer } from "../src/index.ts";
-import { DIST, launch, openTrace, rows, type SpanSpec, sendTrace, shot, skip, XSS } from "./browser-harness.ts";
+import {
+  DIST,
+  launch,
+  openTrace,
+  rows,
+  type SpanSpec,
+  sendTrace,
+  shot,
+  skip,
+  XSS,
+} from "./browser-harness.ts";
 
 const CHECKOUT: SpanSpec[] = [
   { name: "POST /checkout", at: 0, ms: 200, attributes: { "http.method": "POST" } },
@@ -28,7 +38,14 @@ const CHECKOUT: SpanSpec[] = [
     attributes: { "db.statement": "SELECT * FROM cart", "http.get_count": 3 },
   },
   { name: "charge", service: "payments", parent: 0, at: 60, ms: 100, error: "card declined" },
-  { name: "SELECT cart", service: "db", parent: 1, at: 36, ms: 10, attributes: { "db.statement": "SELECT 1" } },
+  {
+    name: "SELECT cart",
+    service: "db",
+    parent: 1,
+    at: 36,
+    ms: 10,
+    attributes: { "db.statement": "SELECT 1" },
+  },
   { name: "render", parent: 0, at: 170, ms: 20, linkTo: 1 },
 ];
 
@@ -71,7 +88,10 @@ async function injected(page: Page) {
 const CLEAN = { xss: null, img: 0, handlers: 0, jsLinks: 0, scripts: 0, foreign: 0 };
 
 test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_000 }, async (t) => {
-  assert.ok(existsSync(DIST), "web/dist is missing: run `npm run build -w @periscope/trace-viewer`");
+  assert.ok(
+    existsSync(DIST),
+    "web/dist is missing: run `npm run build -w @periscope/trace-viewer`",
+  );
   const viewer = await startViewer({
     ui: "127.0.0.1:0",
     otlpHttp: "127.0.0.1:0",
@@ -118,29 +138,35 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     await rows(page).first().waitFor();
   });
 
-  await t.test("trace graph: merged nodes by service, a node's panel, collapse, open in timeline", async () => {
-    await page.goto(`${ui}/trace/${a.traceId}?view=graph`);
-    const graph = page.getByTestId("trace-graph");
-    await graph.waitFor();
-    const nodes = graph.locator(".graph-node");
-    // Six spans, five nodes: the two SELECTs under cart.get merge into one "×2".
-    assert.equal(await nodes.count(), 5);
-    assert.equal(await graph.locator(".graph-edge").count(), 4);
-    const select = nodes.filter({ hasText: "SELECT cart" });
-    assert.match(await select.innerHTML(), /×2/);
-    assert.equal(await nodes.filter({ hasText: "charge" }).getAttribute("class"), "graph-node error ");
-    await shot(page, "view-graph");
-    await nodes.filter({ hasText: "cart.get" }).click();
-    const panel = page.getByTestId("graph-panel");
-    assert.match(await panel.innerText(), /cart\.get\s+cart\s+1 span · 40(\.0)?ms total/);
-    await panel.getByRole("button", { name: "Collapse 1 below" }).click();
-    assert.equal(await nodes.count(), 4);
-    await panel.getByRole("button", { name: "Expand 1 below" }).click();
-    assert.equal(await nodes.count(), 5);
-    await panel.getByRole("button", { name: "Open in timeline" }).click();
-    await page.getByTestId("span-detail").filter({ hasText: "cart.get" }).waitFor();
-    assert.equal(new URL(page.url()).searchParams.get("view"), null);
-  });
+  await t.test(
+    "trace graph: merged nodes by service, a node's panel, collapse, open in timeline",
+    async () => {
+      await page.goto(`${ui}/trace/${a.traceId}?view=graph`);
+      const graph = page.getByTestId("trace-graph");
+      await graph.waitFor();
+      const nodes = graph.locator(".graph-node");
+      // Six spans, five nodes: the two SELECTs under cart.get merge into one "×2".
+      assert.equal(await nodes.count(), 5);
+      assert.equal(await graph.locator(".graph-edge").count(), 4);
+      const select = nodes.filter({ hasText: "SELECT cart" });
+      assert.match(await select.innerHTML(), /×2/);
+      assert.equal(
+        await nodes.filter({ hasText: "charge" }).getAttribute("class"),
+        "graph-node error ",
+      );
+      await shot(page, "view-graph");
+      await nodes.filter({ hasText: "cart.get" }).click();
+      const panel = page.getByTestId("graph-panel");
+      assert.match(await panel.innerText(), /cart\.get\s+cart\s+1 span · 40(\.0)?ms total/);
+      await panel.getByRole("button", { name: "Collapse 1 below" }).click();
+      assert.equal(await nodes.count(), 4);
+      await panel.getByRole("button", { name: "Expand 1 below" }).click();
+      assert.equal(await nodes.count(), 5);
+      await panel.getByRole("button", { name: "Open in timeline" }).click();
+      await page.getByTestId("span-detail").filter({ hasText: "cart.get" }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get("view"), null);
+    },
+  );
 
   await t.test("statistics: per operation, sorting, grouping by a tag", async () => {
     await page.goto(`${ui}/trace/${a.traceId}?view=statistics`);
@@ -149,40 +175,52 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     assert.equal(await table.locator("tbody tr").count(), 5);
     const select = table.locator("tbody tr").filter({ hasText: "SELECT cart" });
     // count 2, errors 0, total 30ms, avg 15ms, min 10ms, max 20ms, self = total (no children).
-    assert.match(await select.innerText(), /db\s+SELECT cart\s+2\s+0\s+30(\.0)?ms\s+15(\.0)?ms\s+10(\.0)?ms\s+20(\.0)?ms\s+30(\.0)?ms/);
+    assert.match(
+      await select.innerText(),
+      /db\s+SELECT cart\s+2\s+0\s+30(\.0)?ms\s+15(\.0)?ms\s+10(\.0)?ms\s+20(\.0)?ms\s+30(\.0)?ms/,
+    );
     // The root's self time: 200ms less cart.get (10..50), charge (60..160), render (170..190).
-    assert.match(await table.locator("tbody tr").filter({ hasText: "POST /checkout" }).innerText(), /\s40(\.0)?ms\s+40(\.0)?ms\s+20\.0%/);
+    assert.match(
+      await table.locator("tbody tr").filter({ hasText: "POST /checkout" }).innerText(),
+      /\s40(\.0)?ms\s+40(\.0)?ms\s+20\.0%/,
+    );
     await table.getByRole("button", { name: "Count" }).click();
     assert.match(await table.locator("tbody tr").first().innerText(), /SELECT cart/);
     await page.getByLabel("Group by tag").selectOption("db.statement");
     await table.locator("thead").getByText("db.statement").waitFor();
     assert.equal(await table.locator("tbody tr").filter({ hasText: "SELECT cart" }).count(), 2);
-    assert.equal(await table.locator("tbody tr").filter({ hasText: "SELECT * FROM cart" }).count(), 1);
+    assert.equal(
+      await table.locator("tbody tr").filter({ hasText: "SELECT * FROM cart" }).count(),
+      1,
+    );
     await shot(page, "view-statistics");
   });
 
-  await t.test("spans table: filter, errors only, sort, a row opens the span in the timeline", async () => {
-    await page.goto(`${ui}/trace/${a.traceId}?view=table`);
-    const table = page.getByTestId("spans-table");
-    await table.waitFor();
-    const trs = table.getByTestId("spans-row");
-    assert.equal(await trs.count(), 6);
-    await page.getByLabel("Filter spans").fill("SELECT");
-    assert.equal(await trs.count(), 2);
-    await page.getByLabel("Filter spans").fill("");
-    await page.getByLabel("Errors only").check();
-    assert.equal(await trs.count(), 1);
-    assert.match(await trs.first().innerText(), /payments\s+charge/);
-    await page.getByLabel("Errors only").uncheck();
-    await table.getByRole("button", { name: "Duration" }).click();
-    assert.match(await trs.first().innerText(), /POST \/checkout/);
-    await table.getByRole("button", { name: "Duration" }).click();
-    assert.match(await trs.first().innerText(), /SELECT cart.*10(\.0)?ms/s);
-    await shot(page, "view-table");
-    await trs.filter({ hasText: "charge" }).click();
-    await page.getByTestId("span-status").filter({ hasText: "ERROR: card declined" }).waitFor();
-    assert.equal(new URL(page.url()).searchParams.get("span"), a.spanIds[3]);
-  });
+  await t.test(
+    "spans table: filter, errors only, sort, a row opens the span in the timeline",
+    async () => {
+      await page.goto(`${ui}/trace/${a.traceId}?view=table`);
+      const table = page.getByTestId("spans-table");
+      await table.waitFor();
+      const trs = table.getByTestId("spans-row");
+      assert.equal(await trs.count(), 6);
+      await page.getByLabel("Filter spans").fill("SELECT");
+      assert.equal(await trs.count(), 2);
+      await page.getByLabel("Filter spans").fill("");
+      await page.getByLabel("Errors only").check();
+      assert.equal(await trs.count(), 1);
+      assert.match(await trs.first().innerText(), /payments\s+charge/);
+      await page.getByLabel("Errors only").uncheck();
+      await table.getByRole("button", { name: "Duration" }).click();
+      assert.match(await trs.first().innerText(), /POST \/checkout/);
+      await table.getByRole("button", { name: "Duration" }).click();
+      assert.match(await trs.first().innerText(), /SELECT cart.*10(\.0)?ms/s);
+      await shot(page, "view-table");
+      await trs.filter({ hasText: "charge" }).click();
+      await page.getByTestId("span-status").filter({ hasText: "ERROR: card declined" }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get("span"), a.spanIds[3]);
+    },
+  );
 
   await t.test("flamegraph: hover names the span, a click zooms to it, reset", async () => {
     await page.goto(`${ui}/trace/${a.traceId}?view=flamegraph`);
@@ -249,21 +287,24 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     await page.getByTestId("span-detail").filter({ hasText: "card declined" }).waitFor();
   });
 
-  await t.test("the top bar's trace-id box opens a trace, two open compare, junk gets a sentence", async () => {
-    await page.goto(`${ui}/search`);
-    const box = page.getByLabel("Trace ID");
-    await box.fill(`  ${a.traceId.toUpperCase()} `);
-    await box.press("Enter");
-    await page.locator('[data-testid="trace-ready"]').waitFor({ state: "attached" });
-    assert.equal(new URL(page.url()).pathname, `/trace/${a.traceId}`);
-    await box.fill(`${a.traceId} ${b.traceId}`);
-    await box.press("Enter");
-    await page.getByTestId("diff-graph").waitFor();
-    await box.fill(XSS.img);
-    await box.press("Enter");
-    await page.getByRole("alert").filter({ hasText: "1 to 32 hexadecimal digits" }).waitFor();
-    assert.equal(new URL(page.url()).pathname, `/trace/${a.traceId}...${b.traceId}`);
-  });
+  await t.test(
+    "the top bar's trace-id box opens a trace, two open compare, junk gets a sentence",
+    async () => {
+      await page.goto(`${ui}/search`);
+      const box = page.getByLabel("Trace ID");
+      await box.fill(`  ${a.traceId.toUpperCase()} `);
+      await box.press("Enter");
+      await page.locator('[data-testid="trace-ready"]').waitFor({ state: "attached" });
+      assert.equal(new URL(page.url()).pathname, `/trace/${a.traceId}`);
+      await box.fill(`${a.traceId} ${b.traceId}`);
+      await box.press("Enter");
+      await page.getByTestId("diff-graph").waitFor();
+      await box.fill(XSS.img);
+      await box.press("Enter");
+      await page.getByRole("alert").filter({ hasText: "1 to 32 hexadecimal digits" }).waitFor();
+      assert.equal(new URL(page.url()).pathname, `/trace/${a.traceId}...${b.traceId}`);
+    },
+  );
 
   await t.test("search over a custom time range", async () => {
     await page.goto(`${ui}/search?service=frontend`);
@@ -293,33 +334,45 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     await page.getByRole("alert").filter({ hasText: "the start must be before the end" }).waitFor();
   });
 
-  await t.test("an uploaded trace survives a reload (IndexedDB) and says where it came from", async () => {
-    const res = await fetch(`${ui}/api/traces/${a.traceId}`);
-    const file = (await res.json()) as { data: Array<{ traceID: string }> };
-    file.data[0]!.traceID = "abcdefabcdefabcdefabcdefabcdef12";
-    await page.goto(`${ui}/search`);
-    await page.getByTestId("upload-input").setInputFiles({
-      name: "checkout-incident.json",
-      mimeType: "application/json",
-      buffer: Buffer.from(JSON.stringify(file)),
-    });
-    await page.waitForURL(/\/trace\/abcdefabcdefabcdefabcdefabcdef12$/);
-    assert.match(await page.getByTestId("upload-origin").innerText(), /checkout-incident\.json/);
-    await page.reload();
-    await page.getByTestId("upload-origin").waitFor();
-    assert.equal(await page.getByTestId("span-total").textContent(), "6");
-    await page.goto(`${ui}/search`);
-    await page.getByRole("link", { name: "1 trace opened from files" }).click();
-    await page.getByTestId("result-count").filter({ hasText: "Uploaded traces: 1 trace" }).waitFor();
-    assert.match(await page.locator(".trace-item").innerText(), /from checkout-incident\.json/);
-    assert.match(await page.getByTestId("upload-note").innerText(), /kept in this browser \(IndexedDB\)/);
-  });
+  await t.test(
+    "an uploaded trace survives a reload (IndexedDB) and says where it came from",
+    async () => {
+      const res = await fetch(`${ui}/api/traces/${a.traceId}`);
+      const file = (await res.json()) as { data: Array<{ traceID: string }> };
+      file.data[0]!.traceID = "abcdefabcdefabcdefabcdefabcdef12";
+      await page.goto(`${ui}/search`);
+      await page.getByTestId("upload-input").setInputFiles({
+        name: "checkout-incident.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(file)),
+      });
+      await page.waitForURL(/\/trace\/abcdefabcdefabcdefabcdefabcdef12$/);
+      assert.match(await page.getByTestId("upload-origin").innerText(), /checkout-incident\.json/);
+      await page.reload();
+      await page.getByTestId("upload-origin").waitFor();
+      assert.equal(await page.getByTestId("span-total").textContent(), "6");
+      await page.goto(`${ui}/search`);
+      await page.getByRole("link", { name: "1 trace opened from files" }).click();
+      await page
+        .getByTestId("result-count")
+        .filter({ hasText: "Uploaded traces: 1 trace" })
+        .waitFor();
+      assert.match(await page.locator(".trace-item").innerText(), /from checkout-incident\.json/);
+      assert.match(
+        await page.getByTestId("upload-note").innerText(),
+        /kept in this browser \(IndexedDB\)/,
+      );
+    },
+  );
 
   await t.test("the home page says where the data lives and how big it is", async () => {
     await page.goto(`${ui}/search`);
     const home = page.getByTestId("data-home");
     await home.waitFor();
-    assert.match(await home.innerText(), /^16 spans stored in memory .*, [\d.]+ (KiB|MiB) \(the oldest are dropped past 256 MiB\); spans older than 7d are dropped\.$/);
+    assert.match(
+      await home.innerText(),
+      /^16 spans stored in memory .*, [\d.]+ (KiB|MiB) \(the oldest are dropped past 256 MiB\); spans older than 7d are dropped\.$/,
+    );
     await shot(page, "home");
   });
 
@@ -345,7 +398,8 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     assert.deepEqual(await injected(page), CLEAN, "diff graph");
     // The payloads show literally (SVG <title>s hold the graph's full strings).
     const all = seen.join("\n");
-    for (const p of [XSS.img, XSS.script, XSS.js, XSS.svg]) assert.ok(all.includes(p), `shown: ${p}`);
+    for (const p of [XSS.img, XSS.script, XSS.js, XSS.svg])
+      assert.ok(all.includes(p), `shown: ${p}`);
     await page.goto(`${ui}/trace/${hostile.traceId}?view=graph`);
     await page.locator(".graph-node").first().waitFor();
     await shot(page, "xss-graph");

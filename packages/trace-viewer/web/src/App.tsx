@@ -71,7 +71,8 @@ export function App() {
           {nav(
             "/search",
             "Search",
-            (place.path === "/search" || place.path === "/") && place.query.get("source") !== "upload",
+            (place.path === "/search" || place.path === "/") &&
+              place.query.get("source") !== "upload",
           )}
           {nav("/compare", "Compare", place.path === "/compare" || place.path.includes("..."))}
           {nav("/tail", "Live tail", place.path === "/tail")}

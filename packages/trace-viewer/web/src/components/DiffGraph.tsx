@@ -3,12 +3,11 @@
 // (count, errors or mean duration off by more than 20%) or the same. A click shows its figures.
 import { useMemo, useState } from "react";
 import { formatDuration } from "../lib/format.ts";
-import { traceHref } from "../lib/router.tsx";
+import { Link, traceHref } from "../lib/router.tsx";
 import { serviceHue } from "../lib/summary.ts";
 import { buildDag, type DagNode, type DiffKind, diffDags, visibleDag } from "../lib/trace-dag.ts";
 import type { TraceModel } from "../lib/trace-model.ts";
 import { type GraphEdgeView, type GraphNodeView, GraphView } from "./GraphView.tsx";
-import { Link } from "../lib/router.tsx";
 
 const KIND_LABEL: Record<DiffKind, string> = {
   "only-a": "only in A",
@@ -23,10 +22,7 @@ const side = (d: DagNode | undefined) =>
     : "—";
 
 export function DiffGraph(props: { a: TraceModel; b: TraceModel }) {
-  const merged = useMemo(
-    () => diffDags(buildDag(props.a), buildDag(props.b)),
-    [props.a, props.b],
-  );
+  const merged = useMemo(() => diffDags(buildDag(props.a), buildDag(props.b)), [props.a, props.b]);
   const [selected, setSelected] = useState<string | null>(null);
   const { keys, truncated } = useMemo(() => visibleDag(merged, new Set()), [merged]);
   const counts = useMemo(() => {
@@ -71,10 +67,18 @@ export function DiffGraph(props: { a: TraceModel; b: TraceModel }) {
           <span>A: {side(sel.a)}</span>
           <span>B: {side(sel.b)}</span>
           {sel.a && (
-            <Link to={`${traceHref(props.a.trace.traceID)}?span=${encodeURIComponent(sel.a.firstSpanId)}`}>open in A</Link>
+            <Link
+              to={`${traceHref(props.a.trace.traceID)}?span=${encodeURIComponent(sel.a.firstSpanId)}`}
+            >
+              open in A
+            </Link>
           )}
           {sel.b && (
-            <Link to={`${traceHref(props.b.trace.traceID)}?span=${encodeURIComponent(sel.b.firstSpanId)}`}>open in B</Link>
+            <Link
+              to={`${traceHref(props.b.trace.traceID)}?span=${encodeURIComponent(sel.b.firstSpanId)}`}
+            >
+              open in B
+            </Link>
           )}
         </div>
       )}

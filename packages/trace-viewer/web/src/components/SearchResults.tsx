@@ -2,7 +2,13 @@
 import { useMemo, useState } from "react";
 import { formatDuration, formatRelative, formatTime } from "../lib/format.ts";
 import { Link, navigate, traceHref } from "../lib/router.tsx";
-import { SORTS, type SortKey, serviceHue, sortSummaries, type TraceSummary } from "../lib/summary.ts";
+import {
+  SORTS,
+  type SortKey,
+  serviceHue,
+  sortSummaries,
+  type TraceSummary,
+} from "../lib/summary.ts";
 import { ScatterPlot } from "./ScatterPlot.tsx";
 
 export function SearchResults(props: {

@@ -30,7 +30,7 @@ export function TraceIdBox() {
     navigate(traceHref(ids.join("...")));
   };
   return (
-    <form className="trace-id-box" onSubmit={submit} role="search" aria-label="Look up a trace">
+    <form className="trace-id-box" onSubmit={submit} aria-label="Look up a trace">
       <input
         type="search"
         placeholder="Lookup by Trace ID…"

@@ -137,7 +137,9 @@ export async function findTraceSummaries(
     error?: { message?: string };
   } | null;
   if (!res.ok || !body) {
-    throw new ApiFailure(body?.error?.message || `The viewer answered ${res.status} ${res.statusText}`);
+    throw new ApiFailure(
+      body?.error?.message || `The viewer answered ${res.status} ${res.statusText}`,
+    );
   }
   return (body.summaries ?? []).map((s) => {
     const start = Number(BigInt(s.minStartTimeUnixNano) / 1000n);

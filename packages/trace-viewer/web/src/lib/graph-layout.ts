@@ -33,7 +33,12 @@ export function layoutGraph(input: LayoutInput): Layout {
   for (const id of g.nodes()) {
     const n = g.node(id);
     if (!n) continue;
-    nodes.set(id, { x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height });
+    nodes.set(id, {
+      x: n.x - n.width / 2,
+      y: n.y - n.height / 2,
+      width: n.width,
+      height: n.height,
+    });
   }
   const edges: Layout["edges"] = g.edges().map((e) => ({
     from: e.v,

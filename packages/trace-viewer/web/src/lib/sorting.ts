@@ -13,7 +13,8 @@ export function compareBy<T>(get: (x: T) => number | string, desc: boolean) {
   return (a: T, b: T) => {
     const x = get(a);
     const y = get(b);
-    const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    const c =
+      typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
     return desc ? -c : c;
   };
 }

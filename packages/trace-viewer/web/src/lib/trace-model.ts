@@ -174,10 +174,12 @@ export function criticalPath(model: TraceModel): Map<string, Segment[]> {
 export function stripes(segments: Segment[], viewStart: number, viewDur: number): Segment[] {
   const MERGE = 0.1;
   const pct = segments
-    .map(([s, e]): Segment => [
-      Math.max(((s - viewStart) / viewDur) * 100, 0),
-      Math.min(((e - viewStart) / viewDur) * 100, 100),
-    ])
+    .map(
+      ([s, e]): Segment => [
+        Math.max(((s - viewStart) / viewDur) * 100, 0),
+        Math.min(((e - viewStart) / viewDur) * 100, 100),
+      ],
+    )
     .filter(([a, b]) => b > a)
     .sort((x, y) => x[0] - y[0]);
   const out: Segment[] = [];
@@ -225,7 +227,9 @@ export function searchSpans(model: TraceModel, query: string, keys = false): Set
   for (const n of model.nodes) {
     const hay = spanHaystack(n);
     const hit = (w: string) =>
-      w.includes("=") || keys ? hay.values.includes(w) || hay.pairs.includes(w) : hay.values.includes(w);
+      w.includes("=") || keys
+        ? hay.values.includes(w) || hay.pairs.includes(w)
+        : hay.values.includes(w);
     if (words.every(hit)) out.add(n.span.spanID);
   }
   return out;

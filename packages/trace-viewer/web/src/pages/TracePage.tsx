@@ -111,8 +111,8 @@ function TraceView(props: { loaded: LoadedTrace; query: URLSearchParams }) {
           </h1>
           {upload && (
             <p className="upload-origin" data-testid="upload-origin">
-              Opened from <strong>{upload.fileName}</strong> on {formatTime(upload.uploadedAt * 1000)}
-              ; kept in this browser, not in the viewer.
+              Opened from <strong>{upload.fileName}</strong> on{" "}
+              {formatTime(upload.uploadedAt * 1000)}; kept in this browser, not in the viewer.
             </p>
           )}
           <TraceStats model={model} />

@@ -64,7 +64,11 @@ export function FlamegraphView(props: { model: TraceModel; onOpenSpan: (id: stri
         ctx.fillStyle = dark || n.hasError ? "#fff" : "#111";
         const label = `${n.span.operationName} (${formatDuration(n.span.duration)})`;
         const max = Math.floor((w - 8) / 6.2);
-        ctx.fillText(label.length > max ? `${label.slice(0, max - 1)}…` : label, x + 4, y + ROW / 2);
+        ctx.fillText(
+          label.length > max ? `${label.slice(0, max - 1)}…` : label,
+          x + 4,
+          y + ROW / 2,
+        );
       }
     }
   }, [model, width, height, t0, t1, baseDepth, depthRows]);
@@ -127,7 +131,8 @@ export function FlamegraphView(props: { model: TraceModel; onOpenSpan: (id: stri
             <strong>{shown.span.operationName}</strong>{" "}
             <span className="muted">
               {shown.service} · {formatDuration(shown.span.duration)} · self{" "}
-              {formatDuration(self.get(shown) ?? 0)} · +{formatDuration(shown.span.startTime - model.start)}
+              {formatDuration(self.get(shown) ?? 0)} · +
+              {formatDuration(shown.span.startTime - model.start)}
             </span>
             {shown.hasError && <span className="error-text"> · error</span>}
           </>

@@ -23,7 +23,8 @@ export function JsonView(props: { trace: Trace; uploaded: boolean }) {
         setOtlp({ value: body.result });
       })
       .catch((e: Error) => {
-        if (e.name !== "AbortError") setOtlp({ error: `The viewer did not give OTLP: ${e.message}` });
+        if (e.name !== "AbortError")
+          setOtlp({ error: `The viewer did not give OTLP: ${e.message}` });
       });
     return () => ac.abort();
   }, [form, otlp, props.uploaded, props.trace.traceID]);

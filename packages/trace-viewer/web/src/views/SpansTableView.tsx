@@ -63,11 +63,7 @@ export function SpansTableView(props: { model: TraceModel; onOpenSpan: (id: stri
           value={text}
           onChange={(e) => setText(e.target.value)}
         />
-        <select
-          aria-label="Service"
-          value={service}
-          onChange={(e) => setService(e.target.value)}
-        >
+        <select aria-label="Service" value={service} onChange={(e) => setService(e.target.value)}>
           <option value="">all services</option>
           {model.services.map((s) => (
             <option key={s} value={s}>
@@ -101,9 +97,7 @@ export function SpansTableView(props: { model: TraceModel; onOpenSpan: (id: stri
             </tr>
           </thead>
           <tbody>
-            {items.length > 0 && (
-              <tr aria-hidden="true" style={{ height: items[0]!.start }} />
-            )}
+            {items.length > 0 && <tr className="spacer-row" style={{ height: items[0]!.start }} />}
             {items.map((item) => {
               const n = rows[item.index]!;
               return (
@@ -145,8 +139,10 @@ export function SpansTableView(props: { model: TraceModel; onOpenSpan: (id: stri
             })}
             {items.length > 0 && (
               <tr
-                aria-hidden="true"
-                style={{ height: Math.max(0, virtualizer.getTotalSize() - items[items.length - 1]!.end) }}
+                className="spacer-row"
+                style={{
+                  height: Math.max(0, virtualizer.getTotalSize() - items[items.length - 1]!.end),
+                }}
               />
             )}
           </tbody>

@@ -95,7 +95,9 @@ export function StatisticsView(props: { model: TraceModel }) {
                 {s.service}
               </td>
               <td>{s.operation}</td>
-              {tag && <td>{s.tagValue === "" ? <span className="muted">(none)</span> : s.tagValue}</td>}
+              {tag && (
+                <td>{s.tagValue === "" ? <span className="muted">(none)</span> : s.tagValue}</td>
+              )}
               <td className="num">{s.count}</td>
               <td className={s.errors > 0 ? "num error-text" : "num"}>{s.errors}</td>
               <td className="num">{formatDuration(s.total)}</td>

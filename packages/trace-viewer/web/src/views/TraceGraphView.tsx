@@ -47,9 +47,8 @@ export function TraceGraphView(props: { model: TraceModel; onOpenSpan: (id: stri
     <div className="view-body">
       <div className="view-tools">
         <span className="muted">
-          {dag.nodes.size} {dag.nodes.size === 1 ? "node" : "nodes"} for{" "}
-          {props.model.nodes.length} spans: spans with the same service and operation under the
-          same path are merged.
+          {dag.nodes.size} {dag.nodes.size === 1 ? "node" : "nodes"} for {props.model.nodes.length}{" "}
+          spans: spans with the same service and operation under the same path are merged.
         </span>
         <button type="button" className="btn" onClick={() => setCollapsed(new Set())}>
           Expand all
