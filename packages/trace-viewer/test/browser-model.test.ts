@@ -247,6 +247,16 @@ test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a s
   assert.deepEqual(s0.logs, [{ timestamp: 1, fields: [] }]);
   assert.deepEqual(s0.references, [{ refType: "CHILD_OF", traceID: "1", spanID: "2" }]);
   assert.deepEqual(odd.processes.p1, { serviceName: "42", tags: [] });
+  // Well-formed lists are kept as they are, not copied.
+  const tags = [{ key: "k", type: "string", value: "v" }];
+  const logs = [{ timestamp: 3, fields: tags }];
+  const good = checkTrace({
+    traceID: "t",
+    spans: [{ spanID: "s", startTime: 1, duration: 2, operationName: "op", tags, logs }],
+    processes: {},
+  });
+  assert.equal(good.spans[0]!.tags, tags);
+  assert.equal(good.spans[0]!.logs, logs);
 });
 
 test("OTLP/JSON files (one request, or JSON Lines) open as Jaeger traces", () => {

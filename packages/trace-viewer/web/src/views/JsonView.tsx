@@ -5,6 +5,8 @@ import { useEffect, useMemo, useState } from "react";
 import type { Trace } from "../lib/jaeger.ts";
 
 const SHOW_CHARS = 2_000_000;
+/** Past this many spans the JSON is made only on request: a 200,000-span trace is 100+ MB of it. */
+const ASK_ABOVE = 20_000;
 
 type Form = "jaeger" | "otlp";
 
@@ -12,9 +14,10 @@ export function JsonView(props: { trace: Trace; uploaded: boolean }) {
   const [form, setForm] = useState<Form>("jaeger");
   const [pretty, setPretty] = useState(true);
   const [otlp, setOtlp] = useState<{ value?: unknown; error?: string } | null>(null);
+  const [asked, setAsked] = useState(props.trace.spans.length <= ASK_ABOVE);
 
   useEffect(() => {
-    if (form !== "otlp" || otlp || props.uploaded) return;
+    if (form !== "otlp" || otlp || props.uploaded || !asked) return;
     const ac = new AbortController();
     fetch(`/api/v3/traces/${encodeURIComponent(props.trace.traceID)}`, { signal: ac.signal })
       .then(async (r) => {
@@ -27,9 +30,9 @@ export function JsonView(props: { trace: Trace; uploaded: boolean }) {
           setOtlp({ error: `The viewer did not give OTLP: ${e.message}` });
       });
     return () => ac.abort();
-  }, [form, otlp, props.uploaded, props.trace.traceID]);
+  }, [form, otlp, props.uploaded, props.trace.traceID, asked]);
 
-  const value = form === "jaeger" ? { data: [props.trace] } : otlp?.value;
+  const value = !asked ? undefined : form === "jaeger" ? { data: [props.trace] } : otlp?.value;
   const text = useMemo(
     () => (value === undefined ? "" : JSON.stringify(value, null, pretty ? 2 : undefined)),
     [value, pretty],
@@ -72,6 +75,14 @@ export function JsonView(props: { trace: Trace; uploaded: boolean }) {
         </button>
         <span className="muted">{(text.length / 1e6).toFixed(2)} MB</span>
       </div>
+      {!asked && (
+        <p>
+          This trace has {props.trace.spans.length.toLocaleString("en")} spans: its JSON is large.{" "}
+          <button type="button" className="btn" onClick={() => setAsked(true)}>
+            Show the JSON
+          </button>
+        </p>
+      )}
       {form === "otlp" && props.uploaded && (
         <p className="muted">
           This trace was opened from a file, so the viewer has no OTLP form of it; the Jaeger form
@@ -83,7 +94,9 @@ export function JsonView(props: { trace: Trace; uploaded: boolean }) {
           {otlp.error}
         </div>
       )}
-      {form === "otlp" && !props.uploaded && !otlp && <p className="muted">Loading OTLP…</p>}
+      {form === "otlp" && !props.uploaded && !otlp && asked && (
+        <p className="muted">Loading OTLP…</p>
+      )}
       {text && (
         <pre className="json" data-testid="json-text">
           {text.length > SHOW_CHARS ? text.slice(0, SHOW_CHARS) : text}

@@ -7,7 +7,7 @@ import { SortHeader } from "../components/SortHeader.tsx";
 import { formatDuration } from "../lib/format.ts";
 import { compareBy, type SortState } from "../lib/sorting.ts";
 import { serviceHue } from "../lib/summary.ts";
-import { type SpanNode, searchSpans, type TraceModel } from "../lib/trace-model.ts";
+import { type SpanNode, searchSpans, type TraceModel, tagValue } from "../lib/trace-model.ts";
 import { selfTimes } from "../lib/trace-stats.ts";
 
 type Col = "service" | "operation" | "spanID" | "start" | "duration" | "self" | "status";
@@ -132,7 +132,7 @@ export function SpansTableView(props: { model: TraceModel; onOpenSpan: (id: stri
                   <td className="num">{formatDuration(n.span.duration)}</td>
                   <td className="num">{formatDuration(self.get(n) ?? 0)}</td>
                   <td className={n.hasError ? "error-text" : "muted"}>
-                    {n.hasError ? "error" : "ok"}
+                    {n.hasError ? "ERROR" : (tagValue(n.span.tags, "otel.status_code") ?? "UNSET")}
                   </td>
                 </tr>
               );
