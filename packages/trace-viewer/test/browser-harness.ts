@@ -7,7 +7,7 @@ import { type Context, context, type Span, SpanStatusCode, trace } from "@opente
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.PERISCOPE_CHROMIUM ?? "/usr/bin/chromium";
 export const DIST = join(import.meta.dirname, "..", "web", "dist", "index.html");
@@ -129,4 +129,19 @@ export const rows = (page: Page) => page.locator('[data-testid="span-row"]');
 export async function openTrace(page: Page, ui: string, id: string): Promise<void> {
   await page.goto(`${ui}/trace/${id}`);
   await page.locator('[data-testid="trace-ready"]').waitFor({ state: "attached" });
+}
+
+/** A computed CSS property of the element a locator finds (the repo's tsconfig has no DOM lib). */
+export function computedStyle(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate(
+    (el, prop) =>
+      (
+        globalThis as unknown as {
+          getComputedStyle(e: unknown): { getPropertyValue(p: string): string };
+        }
+      )
+        .getComputedStyle(el)
+        .getPropertyValue(prop),
+    property,
+  );
 }

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { startViewer } from "../src/index.ts";
 import {
+  computedStyle,
   DIST,
   launch,
   openTrace,
@@ -404,6 +405,19 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     await page.locator(".graph-node").first().waitFor();
     await shot(page, "xss-graph");
     assert.deepEqual(dialogs, []);
+  });
+
+  await t.test("dark mode reaches the new views", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${ui}/trace/${a.traceId}?view=graph`);
+    const rect = page.locator(".graph-node rect").first();
+    await rect.waitFor();
+    assert.equal(await computedStyle(rect, "fill"), "rgb(34, 39, 51)");
+    await shot(page, "view-graph-dark");
+    await page.goto(`${ui}/trace/${a.traceId}?view=table`);
+    await page.getByTestId("spans-row").first().waitFor();
+    await shot(page, "view-table-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   await t.test("no page errors, no console errors, no dialogs", () => {

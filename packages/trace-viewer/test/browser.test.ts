@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { startViewer } from "../src/index.ts";
 import {
+  computedStyle,
   DIST,
   launch,
   openTrace,
@@ -200,10 +201,7 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     const renderDur = rows(page).filter({ hasText: "render" }).getByTestId("span-dur");
     assert.equal(await renderDur.getAttribute("class"), "span-dur off-right");
     assert.equal(await renderDur.innerText(), "10.0ms ▸");
-    assert.notEqual(
-      await renderDur.evaluate("(el) => getComputedStyle(el).color"),
-      "rgb(255, 255, 255)",
-    );
+    assert.notEqual(await computedStyle(renderDur, "color"), "rgb(255, 255, 255)");
     assert.equal(await rootRow.getByTestId("span-dur").getAttribute("class"), "span-dur inside");
     await page.getByRole("button", { name: "Reset zoom" }).click();
     assert.equal((await ticks()).at(-1), "120ms");
