@@ -288,6 +288,39 @@ test("trace views, compare, lookup, uploads in Chromium", { skip, timeout: 180_0
     await page.getByTestId("span-detail").filter({ hasText: "card declined" }).waitFor();
   });
 
+  await t.test("system architecture: services, calls on the edges, a service's panel", async () => {
+    await page.goto(`${ui}/search`);
+    await page.getByRole("link", { name: "System Architecture" }).click();
+    const graph = page.getByTestId("dependency-graph");
+    await graph.waitFor();
+    const table = page.getByTestId("dependency-table");
+    await table.waitFor();
+    const links = (await table.locator("tbody tr").allInnerTexts()).map((r) => r.split(/\s+/));
+    const calls = (from: string, to: string) =>
+      links.find((r) => r[0] === from && r[1] === to)?.[2];
+    // A and B: frontend calls cart twice, cart calls db five times; payments and cache once.
+    assert.equal(calls("cart", "db"), "5");
+    assert.equal(calls("frontend", "cart"), "2");
+    assert.equal(calls("frontend", "payments"), "1");
+    assert.equal(calls("frontend", "cache"), "1");
+    for (const s of ["frontend", "cart", "db", "payments", "cache"]) {
+      assert.equal(await graph.locator(`.graph-node[data-node-id="${s}"]`).count(), 1, s);
+    }
+    assert.ok((await graph.locator(".graph-edge-label").allTextContents()).includes("5 calls"));
+    await graph.locator('.graph-node[data-node-id="cart"]').click();
+    const panel = page.getByTestId("service-panel");
+    assert.match(await panel.innerText(), /cart.*→ db: 5.*← frontend: 2/s);
+    assert.deepEqual(await injected(page), CLEAN);
+    await shot(page, "dependencies");
+    await panel.getByRole("link", { name: "Find its traces" }).click();
+    await page.getByTestId("result-count").filter({ hasText: "2 traces" }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get("service"), "cart");
+    await page.goto(`${ui}/dependencies?lookback=1h`);
+    await page.getByLabel("Lookback").selectOption("7d");
+    await page.waitForURL(/lookback=7d/);
+    await graph.waitFor();
+  });
+
   await t.test(
     "the top bar's trace-id box opens a trace, two open compare, junk gets a sentence",
     async () => {

@@ -7,6 +7,7 @@ import { Link, navigate, traceHref, usePlace } from "./lib/router.tsx";
 import { useTheme } from "./lib/theme.ts";
 import { saveUploads } from "./lib/uploads.ts";
 import { ComparePage } from "./pages/ComparePage.tsx";
+import { DependenciesPage } from "./pages/DependenciesPage.tsx";
 import { LiveTailPage } from "./pages/LiveTailPage.tsx";
 import { SearchPage } from "./pages/SearchPage.tsx";
 import { TracePage } from "./pages/TracePage.tsx";
@@ -36,6 +37,7 @@ export function App() {
   const m = /^\/trace\/([^/]+)\/?$/.exec(place.path);
   if (place.path === "/" || place.path === "/search") page = <SearchPage query={place.query} />;
   else if (place.path === "/tail") page = <LiveTailPage />;
+  else if (place.path === "/dependencies") page = <DependenciesPage query={place.query} />;
   else if (m?.[1]) {
     const id = decodeURIComponent(m[1]);
     const pair = id.split("...");
@@ -75,6 +77,7 @@ export function App() {
               place.query.get("source") !== "upload",
           )}
           {nav("/compare", "Compare", place.path === "/compare" || place.path.includes("..."))}
+          {nav("/dependencies", "System Architecture", place.path === "/dependencies")}
           {nav("/tail", "Live tail", place.path === "/tail")}
           {nav("/search?source=upload", "Uploaded", place.query.get("source") === "upload")}
         </nav>

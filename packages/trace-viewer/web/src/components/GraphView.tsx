@@ -42,7 +42,11 @@ export function GraphView(props: {
     () =>
       layoutGraph({
         nodes: props.nodes.map((n) => ({ id: n.id, width: w, height: 16 + 16 * n.lines.length })),
-        edges: props.edges,
+        edges: props.edges.map((e) => ({
+          from: e.from,
+          to: e.to,
+          labelWidth: e.label ? e.label.length * CHAR_W + 8 : undefined,
+        })),
         direction: props.direction,
       }),
     [props.nodes, props.edges, props.direction, w],
@@ -82,12 +86,12 @@ export function GraphView(props: {
         {layout.edges.map((e) => {
           const view = edgeView.get(`${e.from}\u0000${e.to}`);
           const d = e.points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x},${p.y}`).join(" ");
-          const mid = e.points[Math.floor(e.points.length / 2)];
+          const mid = e.label;
           return (
             <g key={`${e.from}\u0000${e.to}`} className={`graph-edge ${view?.className ?? ""}`}>
               <path d={d} markerEnd="url(#arrow)" />
               {view?.label && mid && (
-                <text x={mid.x + 4} y={mid.y - 4} className="graph-edge-label">
+                <text x={mid.x} y={mid.y + 4} textAnchor="middle" className="graph-edge-label">
                   {view.label}
                 </text>
               )}

@@ -315,3 +315,28 @@ export function loadTraceFile(text: string): Trace[] {
 export function traceFileText(trace: Trace): string {
   return JSON.stringify({ data: [trace] }, null, 2);
 }
+
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+  /** Calls whose child span failed, where the viewer counts them (Jaeger's links have none). */
+  errorCount?: number;
+}
+
+/** Jaeger's /api/dependencies: service-to-service call counts over `lookbackMs` up to now. */
+export function getDependencies(
+  lookbackMs: number,
+  signal?: AbortSignal,
+  nowMs = Date.now(),
+): Promise<DependencyLink[]> {
+  const p = new URLSearchParams({ endTs: String(nowMs), lookback: String(lookbackMs) });
+  return get<DependencyLink[] | null>(`/api/dependencies?${p}`, signal).then((x) =>
+    (x ?? []).map((l) => ({
+      parent: String(l.parent),
+      child: String(l.child),
+      callCount: Number(l.callCount) || 0,
+      errorCount: typeof l.errorCount === "number" ? l.errorCount : undefined,
+    })),
+  );
+}
