@@ -2,21 +2,7 @@
 // separated) open Compare. A malformed id gets a sentence instead of a 404 page.
 import { type FormEvent, useState } from "react";
 import { navigate, traceHref } from "../lib/router.tsx";
-
-const HEX_ID = /^[0-9a-f]{1,32}$/i;
-
-/** The ids typed in the box, or a sentence saying what is wrong. */
-export function parseTraceIds(text: string): string[] | string {
-  const ids = text
-    .trim()
-    .split(/[\s,]+/)
-    .filter(Boolean);
-  if (ids.length === 0) return "Type a trace id.";
-  if (ids.some((id) => !HEX_ID.test(id)))
-    return "A trace id is 1 to 32 hexadecimal digits (0-9, a-f).";
-  if (ids.length > 2) return "One trace id opens it; two open Compare.";
-  return ids.map((id) => id.toLowerCase());
-}
+import { parseTraceIds } from "../lib/trace-ids.ts";
 
 export function TraceIdBox() {
   const [text, setText] = useState("");
