@@ -3,11 +3,20 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Context, context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+
+export { SpanKind };
 
 export const CHROMIUM = process.env.PERISCOPE_CHROMIUM ?? "/usr/bin/chromium";
 export const DIST = join(import.meta.dirname, "..", "web", "dist", "index.html");
@@ -36,6 +45,7 @@ export interface SpanSpec {
   linkTo?: number;
   /** Another service than the call's: the span is sent by that service's own SDK provider. */
   service?: string;
+  kind?: SpanKind;
 }
 
 /** Sends one trace per call through the OTLP proto exporter; returns its id and span ids. */
@@ -72,6 +82,7 @@ export async function sendTrace(
       s.name,
       {
         startTime: t0 + s.at,
+        kind: s.kind,
         attributes: s.attributes,
         links: linked ? [{ context: linked.spanContext() }] : [],
       },

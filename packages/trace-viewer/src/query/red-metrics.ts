@@ -1,6 +1,6 @@
 // Jaeger's metrics API answers (/api/metrics/latencies|calls|errors) from the per-minute RED
 // aggregates the store keeps at ingest: for each step of the range, the minutes in the window
-// (t - ratePer, t] are added up into a latency quantile, a call rate (calls per second) or an
+// [t - ratePer, t) are added up into a latency quantile, a call rate (calls per second) or an
 // error rate (errors / calls). Shapes as Jaeger's MetricFamily JSON, which Jaeger UI reads.
 import { decodeHistogram, type Histogram, quantile } from "../store/red-histogram.ts";
 
@@ -82,13 +82,14 @@ function points(q: RedQuery, times: number[], rows: RedRow[]): Point[] {
   const out: Point[] = [];
   let lo = 0;
   for (const t of times) {
-    // Minutes that started in (t - ratePer, t - 1 min] ended by t: whole minutes in the window.
+    // The minutes that start in [t - ratePer, t): with a one-minute window exactly one, the
+    // current (partial) minute for a point at "now", so the latest requests show at once.
     const from = t - q.ratePer;
     while (lo < rows.length && rows[lo]!.minute < from) lo++;
     let calls = 0;
     let errors = 0;
     const hist: Histogram = new Map();
-    for (let i = lo; i < rows.length && rows[i]!.minute + 60e3 <= t; i++) {
+    for (let i = lo; i < rows.length && rows[i]!.minute < t; i++) {
       const r = rows[i]!;
       calls += r.calls;
       errors += r.errors;
