@@ -73,7 +73,7 @@ export function GettingStarted() {
           <Link to="/search?source=upload">
             {uploads} {uploads === 1 ? "trace" : "traces"} opened from files
           </Link>{" "}
-          <span className="muted">are kept in this browser.</span>
+          <span className="muted">{uploads === 1 ? "is" : "are"} kept in this browser.</span>
         </p>
       )}
     </div>

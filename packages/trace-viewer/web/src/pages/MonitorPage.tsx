@@ -35,7 +35,8 @@ type State =
   | { kind: "done"; m: Metrics };
 
 const ms = (v: number) => formatDuration(v * 1000);
-const perSec = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(0)}/s`;
+const perSec = (v: number) =>
+  `${v === 0 ? "0" : v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)}/s`;
 const percent = (v: number) => `${(100 * v).toFixed(v > 0 && v < 0.01 ? 2 : 1)}%`;
 
 /** One point a minute up to 2 hours, then coarser: about 120 points per chart. */
