@@ -16,13 +16,11 @@ import type { Subscriber } from "./pubsub.ts";
 import { ReplyWriter } from "./reply.ts";
 import type { Session, Shared } from "./session.ts";
 import {
-  commandFailed,
   commandSpan,
   commandSpansEnabled,
   connectionSpan,
   debugEvent,
   errorEvent,
-  rejectedCommandSpan,
   type SpanHandle,
   T_CMD,
   T_CONN,
@@ -170,14 +168,11 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   onCommand(args: Args): boolean {
     const cmd = lookup(args);
     if (cmd === undefined) {
-      const reply = unknownCommandError(args);
-      rejectedCommandSpan(this.span, args.str(0).toLowerCase(), false, reply);
-      this.out.error(reply);
+      this.out.error(unknownCommandError(args));
       return true;
     }
     const arity = arityError(cmd, args);
     if (arity !== undefined) {
-      rejectedCommandSpan(this.span, cmd.name, true, arity);
       this.out.error(arity);
       return true;
     }
@@ -210,10 +205,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       cmd.run(args, this);
     } catch (err) {
       if (err instanceof CommandError) {
-        if (span) commandFailed(span, err.message);
         this.out.error(err.message);
       } else {
-        if (span) commandFailed(span, "ERR internal error");
         // A bug in a command must cost one reply, not the whole server.
         errorEvent(T_CMD, "command failed", { name: cmd.name, error: String(err) }, this.span);
         this.out.error("ERR internal error in mini-redis; the server log has the details");

@@ -51,7 +51,7 @@ const COMMAND = callsite({
   level: Level.DEBUG,
   target: T_CMD,
   name: "cmd",
-  fields: ["command", "key", "otel.name", "error"],
+  fields: ["command", "key", "otel.name"],
 });
 
 /** A span per connection, carrying the peer address and the client id; a root span. */
@@ -77,30 +77,6 @@ export function commandSpan(parent: Span, name: string, key?: string): Span {
   return span;
 }
 const CMD_LOG = logger(T_CMD);
-
-/**
- * Marks a command span failed with the error the client was sent, so trace viewers show the
- * command red: the otel layer turns an `error` field holding a message into status ERROR with
- * that message (one field, so code and message arrive in one record).
- */
-export function commandFailed(span: Span, reply: string): void {
-  span.record("error", reply.slice(0, 256));
-}
-
-/**
- * A span for a request that never ran: an unknown command or a wrong number of arguments. The
- * operation is `UNKNOWN` for names Redis does not know (a client can send any name, and each
- * would become an operation in the viewer); the name sent is kept, cut short, as `command`.
- */
-export function rejectedCommandSpan(parent: Span, name: string, known: boolean, reply: string) {
-  if (!COMMAND.enabled()) return;
-  const command = name.slice(0, 64);
-  const span = COMMAND.span(
-    { command, "otel.name": known ? command.toUpperCase() : "UNKNOWN", error: reply.slice(0, 256) },
-    parent,
-  );
-  span.close();
-}
 
 export const T_CLIENT = "mini_redis::client";
 const CLIENT_CMD = callsite({

@@ -164,18 +164,6 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   );
   assert.equal(cliSpan?.attributes.command, "GET");
 
-  // Failed commands reach the viewer as error spans: an unknown command (one UNKNOWN operation,
-  // whatever the name sent), a wrong number of arguments, an error from the command itself.
-  const bad = await connect(ports.redis);
-  const replies = [
-    "-ERR unknown command 'foobarz', with args beginning with: 'x' \r\n",
-    "-ERR wrong number of arguments for 'get' command\r\n",
-    "-ERR syntax error\r\n",
-  ].join("");
-  bad.write(Buffer.concat([cmd("foobarz", "x"), cmd("GET"), cmd("SET", "bad-key", "v", "BOGUS")]));
-  assert.equal(String(await readBytes(bad, Buffer.byteLength(replies))), replies);
-  bad.destroy();
-
   server.kill("SIGTERM");
   const exit = await new Promise<number | null>((r) => server.on("exit", r));
   assert.equal(exit, 0, logs);
@@ -196,18 +184,6 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   const parent = conns.find((c) => c.spanId === cmds[0]?.parentSpanId);
   assert.ok(parent, "command span is a child of its connection span");
   assert.equal(parent.traceId, cmds[0]?.traceId);
-  const failed = spans
-    .filter((s) => s.status.code === 2)
-    .map((s) => [s.name, s.attributes.command, s.status.message]);
-  assert.deepEqual(failed.sort(), [
-    ["GET", "get", "ERR wrong number of arguments for 'get' command"],
-    ["SET", "set", "ERR syntax error"],
-    ["UNKNOWN", "foobarz", "ERR unknown command 'foobarz', with args beginning with: 'x' "],
-  ]);
-  assert.ok(
-    cmds.every((s) => s.status.code !== 2),
-    "successful commands are not errors",
-  );
   // The client's span names the server it talked to.
   assert.equal(helloPeer, `127.0.0.1:${ports.redis}`);
 });

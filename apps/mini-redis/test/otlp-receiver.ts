@@ -13,8 +13,6 @@ export interface Span {
   /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
   kind: number;
   attributes: Record<string, string | number | boolean>;
-  /** Status { message 2, code 3 }: code 2 is ERROR. */
-  status: { code: number; message: string };
 }
 
 type Field = { no: number; wire: number; int: bigint; bytes: Uint8Array };
@@ -83,14 +81,6 @@ function keyValues(list: Field[], no: number): Record<string, string | number | 
   return out;
 }
 
-function status(b: Uint8Array | undefined): { code: number; message: string } {
-  const f = fields(b ?? new Uint8Array(0));
-  return {
-    code: Number(f.find((x) => x.no === 3)?.int ?? 0n),
-    message: text(f.find((x) => x.no === 2)?.bytes ?? new Uint8Array(0)),
-  };
-}
-
 /** ExportTraceServiceRequest { ResourceSpans 1 { Resource 1, ScopeSpans 2 { Span 2 } } }. */
 export function decodeSpans(body: Uint8Array): Span[] {
   const spans: Span[] = [];
@@ -112,7 +102,6 @@ export function decodeSpans(body: Uint8Array): Span[] {
           name: text(get(5)?.bytes ?? new Uint8Array(0)),
           kind: Number(get(6)?.int ?? 0n),
           attributes: keyValues(s, 9),
-          status: status(get(15)?.bytes),
         });
       }
     }
