@@ -1,9 +1,16 @@
 import http from "node:http";
-import { chromium } from "playwright-core";
 import { startViewer } from "@periscope/trace-viewer";
+import { chromium } from "playwright-core";
 import { sendBigTrace } from "./viewer-big.ts";
 import { CHROMIUM_ARGS } from "./viewer-page.ts";
-const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, inMemory: true, maxBytes: 0 });
+
+const v = await startViewer({
+  ui: "127.0.0.1:0",
+  otlpHttp: "127.0.0.1:0",
+  otlpGrpc: false,
+  inMemory: true,
+  maxBytes: 0,
+});
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const { traceId } = await sendBigTrace(agent, Number(new URL(v.otlpHttpUrl!).port), 205000);
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
@@ -25,7 +32,13 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const k = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`;
   self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000);
 });
-console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${k}`).join("\n"));
+console.log(
+  [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15)
+    .map(([k, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${k}`)
+    .join("\n"),
+);
 await browser.close();
 agent.destroy();
 await v.close();

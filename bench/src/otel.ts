@@ -114,7 +114,8 @@ function ours(exporter: SpanExporter, counting: Counting): Side {
     env: {},
     registerGlobals: false,
     handleSignals: false,
-    layer: { location: false, targetAndLevel: false },
+    // Attributes the peer does not write are off: location, thread, busy/idle time.
+    layer: { location: false, threads: false, trackInactivity: false },
   });
   const reg = registry().with(otel.layer);
   const log = logger("bench::otel");
@@ -153,7 +154,8 @@ function direct(exporter: SpanExporter, counting: Counting): Side {
   const make = (i: number): void => {
     tracer.startActiveSpan("command", { attributes: { cmd: "get", n: i } }, (span) => {
       span.setAttribute("key", "foo");
-      span.addEvent("hit", { size: 3 });
+      // The level and target every event of ours carries, as tracing-opentelemetry's do.
+      span.addEvent("hit", { level: "INFO", target: "bench::otel", size: 3 });
       span.end();
     });
   };
@@ -257,9 +259,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       row("span + record + event, OTLP/HTTP protobuf to loopback", oursOtlp, directOtlp),
     ],
     notes: [
-      `Each span: 3 fields (one recorded later), entered, one event inside, closed; the peer makes the identical OTel span with startActiveSpan, setAttribute, addEvent, end.`,
+      `Each span: 3 fields (one recorded later), entered, one event inside, closed; the peer makes the identical OTel span with startActiveSpan, setAttribute, addEvent (with the event's level and target, as ours), end.`,
       `Both sides: BatchSpanProcessor (queue ${BATCH.maxQueueSize}, batch ${BATCH.maxExportBatchSize}, delay ${BATCH.scheduledDelayMillis} ms), parent-based always-on sampler, every span delivered (none dropped); timings include the final flush.`,
-      `Ours: registry + OpenTelemetryLayer (location and target/level attributes off, as the peer has none) + PeriscopeContextManager; the peer: AsyncLocalStorageContextManager.`,
+      `Ours: registry + OpenTelemetryLayer (location, thread and busy/idle attributes off, as the peer has none; start, end and event times passed from our clock) + PeriscopeContextManager; the peer: AsyncLocalStorageContextManager.`,
       `Figures are spans per CPU second of the benchmark process (the sink is another process), each run starting and ending with a full GC so garbage is charged to the side that made it.`,
       `context.active() costs ${alsNs.toFixed(0)} ns with AsyncLocalStorageContextManager; with PeriscopeContextManager ${bridgeIdleNs.toFixed(0)} ns outside our spans and ${bridgeInSpanNs.toFixed(0)} ns inside one (cached per span).`,
       `Median of ${rounds} alternating runs of ${nNull} (null) and ${nOtlp} (OTLP) spans.`,

@@ -5,7 +5,7 @@ import os from "node:os";
 import { join } from "node:path";
 import type { BenchModule, BenchResult } from "./harness.ts";
 
-const ALL = ["tracing", "mini-redis", "console", "otel", "viewer", "console-render"];
+const ALL = ["tracing", "mini-redis", "console", "otel", "viewer", "console-render", "auto"];
 const root = join(import.meta.dirname, "..", "..");
 const resultsDir = join(import.meta.dirname, "..", "results");
 

@@ -6,8 +6,18 @@ import { randomBytes } from "node:crypto";
 import type http from "node:http";
 import { chromium } from "playwright-core";
 import type { BenchRow } from "./harness.ts";
-import { kvInt, kvString, Pb, post } from "./viewer.ts";
+import { kvString, Pb, post } from "./viewer-data.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./viewer-page.ts";
+
+function kvInt(key: string, value: number): Pb {
+  const v = new Pb();
+  v.tag(3, 0);
+  v.varint(value);
+  const kv = new Pb();
+  kv.str(1, key);
+  kv.msg(2, v);
+  return kv;
+}
 
 const OPS = ["GET", "SET", "PUBLISH", "DEL", "INCR", "EXPIRE", "SUBSCRIBE"];
 /** Spans per OTLP request: well under the viewer's 64 MiB body cap. */

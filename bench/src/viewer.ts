@@ -1,185 +1,40 @@
 // `npm run bench -- viewer`: the embedded trace viewer against its goals. A loader in this
 // process sends OTLP/HTTP protobuf batches to a viewer running in a child process (file-backed
-// store, as users run it), then times Jaeger API searches with 1,000,000 spans stored, then
-// (when Chromium and the built UI are there) how fast a 10,000-span trace page is interactive.
+// store, as users run it) and compares the viewer's CPU per span with only decoding them; then
+// times Jaeger API searches with 1,000,000 spans stored; then stores a 200,000-span trace and
+// measures fetching it and what fetching and searching it does to other requests and ingest;
+// then the Zipkin and Jaeger receivers' CPU per span; then (when Chromium and the built UI are
+// there) how fast a 10,000-span trace page is interactive.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { decodeWire } from "@periscope/trace-viewer";
 import type { BenchResult, BenchRow } from "./harness.ts";
 import { bigTracePageRows } from "./viewer-big.ts";
+import { busyRows } from "./viewer-busy.ts";
+import {
+  bigTraceRequests,
+  Loader,
+  post,
+  SPANS_PER_TRACE,
+  TRACES_PER_BATCH,
+} from "./viewer-data.ts";
+import { protocolRows } from "./viewer-protocols.ts";
 
-const SPANS_PER_TRACE = 10;
-const TRACES_PER_BATCH = 100;
-const OPS = ["GET", "SET", "PUBLISH", "SUBSCRIBE", "DEL", "INCR", "EXPIRE"];
-
-// A tiny hand-written protobuf writer, so the loader costs little CPU next to the viewer: the
-// batch is encoded once and only its trace ids are patched per request.
-export class Pb {
-  parts: Buffer[] = [];
-  len = 0;
-  push(b: Buffer) {
-    this.parts.push(b);
-    this.len += b.length;
-  }
-  varint(n: number) {
-    const out: number[] = [];
-    while (n > 127) {
-      out.push((n & 127) | 128);
-      n = Math.floor(n / 128);
-    }
-    out.push(n);
-    this.push(Buffer.from(out));
-  }
-  tag(field: number, wire: number) {
-    this.varint(field * 8 + wire);
-  }
-  bytes(field: number, b: Buffer) {
-    this.tag(field, 2);
-    this.varint(b.length);
-    this.push(b);
-  }
-  str(field: number, s: string) {
-    this.bytes(field, Buffer.from(s));
-  }
-  msg(field: number, inner: Pb) {
-    this.bytes(field, inner.done());
-  }
-  fixed64(field: number, v: bigint) {
-    this.tag(field, 1);
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(v);
-    this.push(b);
-  }
-  done(): Buffer {
-    return Buffer.concat(this.parts, this.len);
-  }
+interface ChildAddresses {
+  ui: string;
+  otlp: string;
+  zipkin: string;
+  jaegerHttp: string;
+  jaegerCompact: string;
 }
 
-export function kvString(key: string, value: string): Pb {
-  const v = new Pb();
-  v.str(1, value);
-  const kv = new Pb();
-  kv.str(1, key);
-  kv.msg(2, v);
-  return kv;
-}
-
-export function kvInt(key: string, value: number): Pb {
-  const v = new Pb();
-  v.tag(3, 0);
-  v.varint(value);
-  const kv = new Pb();
-  kv.str(1, key);
-  kv.msg(2, v);
-  return kv;
-}
-
-/** One ExportTraceServiceRequest of TRACES_PER_BATCH traces and the offsets of its trace ids. */
-/** High half of every template timestamp, so the loader can find and rebase them. */
-const TIME_MARK = 0x5a5a5a5a;
-/** Spans of one batch start within this window (ns) after the batch's base time. */
-const BATCH_WINDOW_NS = 3e9;
-
-function template(service: string): { body: Buffer; traceIds: Buffer[] } {
-  const traceIds: Buffer[] = [];
-  const scope = new Pb();
-  const sc = new Pb();
-  sc.str(1, "periscope-bench");
-  scope.msg(1, sc);
-  for (let t = 0; t < TRACES_PER_BATCH; t++) {
-    const traceId = randomBytes(16);
-    traceIds.push(traceId);
-    // Relative times; the loader rebases them per batch, so the stream moves forward in time
-    // as a live application's exports do (spans arrive roughly in the order they end).
-    const traceStart =
-      (BigInt(TIME_MARK) << 32n) + BigInt(Math.floor(Math.random() * BATCH_WINDOW_NS));
-    let rootId: Buffer | null = null;
-    for (let i = 0; i < SPANS_PER_TRACE; i++) {
-      const spanId = randomBytes(8);
-      const s = new Pb();
-      s.bytes(1, traceId);
-      s.bytes(2, spanId);
-      if (rootId) s.bytes(4, rootId);
-      const op = i === 0 ? "handle_connection" : OPS[(t + i) % OPS.length]!;
-      s.str(5, op);
-      s.tag(6, 0);
-      s.varint(i === 0 ? 2 : 1);
-      const start = traceStart + BigInt(i * 20_000);
-      s.fixed64(7, start);
-      s.fixed64(
-        8,
-        start + BigInt(i === 0 ? 150_000_000 : 1_000_000 + ((t * 7 + i) % 100) * 1_000_000),
-      );
-      s.msg(9, kvString("db.system", "redis"));
-      s.msg(9, kvString("db.operation", op));
-      s.msg(9, kvString("db.key", `key:${(t * 31 + i) % 1000}`));
-      s.msg(9, kvInt("net.peer.port", 6379));
-      s.msg(9, kvString("client.id", `c${t % 50}`));
-      scope.msg(2, s);
-      rootId ??= spanId;
-    }
-  }
-  const res = new Pb();
-  res.msg(1, kvString("service.name", service));
-  const rs = new Pb();
-  rs.msg(1, res);
-  rs.msg(2, scope);
-  const req = new Pb();
-  req.msg(1, rs);
-  return { body: req.done(), traceIds };
-}
-
-/** Offsets of the start/end fixed64 values (field 7 and 8 tags, then the marked high half). */
-function timeOffsets(body: Buffer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i + 9 <= body.length; i++) {
-    if ((body[i] === 0x39 || body[i] === 0x41) && body.readUInt32LE(i + 5) === TIME_MARK) {
-      out.push(i + 1);
-      i += 8;
-    }
-  }
-  return out;
-}
-
-function offsets(body: Buffer, ids: Buffer[]): number[] {
-  const out: number[] = [];
-  for (const id of ids) {
-    for (let at = body.indexOf(id); at >= 0; at = body.indexOf(id, at + 1)) out.push(at);
-  }
-  return out;
-}
-
-export function post(agent: http.Agent, port: number, path: string, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/x-protobuf", "content-length": body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function startChild(
-  dataDir: string,
-): Promise<{ child: ChildProcess; ui: string; otlp: string }> {
+async function startChild(dataDir: string): Promise<{ child: ChildProcess } & ChildAddresses> {
   const script = `import { startViewer } from "@periscope/trace-viewer";
-const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
-console.log(JSON.stringify({ ui: v.uiUrl, otlp: v.otlpHttpUrl }));
+const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, jaegerCompact: "127.0.0.1:0", jaegerBinary: false, jaegerHttp: "127.0.0.1:0", zipkin: "127.0.0.1:0", jaegerGrpc: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
+console.log(JSON.stringify({ ui: v.uiUrl, otlp: v.otlpHttpUrl, zipkin: v.protocols.zipkin, jaegerHttp: v.protocols.jaegerHttp, jaegerCompact: v.protocols.jaegerCompact }));
 process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
   const child = spawn(
     process.execPath,
@@ -201,7 +56,7 @@ process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (c) => reject(new Error(`viewer child exited (${c})`)));
   });
-  return { child, ...(JSON.parse(line) as { ui: string; otlp: string }) };
+  return { child, ...(JSON.parse(line) as ChildAddresses) };
 }
 
 /** CPU seconds (user + system) a Linux process has used so far; 0 where /proc is missing. */
@@ -218,10 +73,22 @@ function cpuSeconds(pid: number | undefined): number {
 const p95 = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? Number.NaN;
 
+/** Peak resident memory of a Linux process (VmHWM), in MB; NaN where /proc is missing. */
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function run(args: string[]): Promise<BenchResult> {
   const total = Number(args[0] ?? 1_000_000);
+  const bigSpans = Number(args[1] ?? 200_000);
   const dataDir = mkdtempSync(join(tmpdir(), "periscope-viewer-bench-"));
-  const { child, ui, otlp } = await startChild(dataDir);
+  const addr = await startChild(dataDir);
+  const { child, ui, otlp } = addr;
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   const loadBefore = os
@@ -230,63 +97,36 @@ export async function run(args: string[]): Promise<BenchResult> {
     .join(" ");
   try {
     const port = Number(new URL(otlp).port);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-    const startNs = (Date.now() - 3600e3) * 1e6;
-    const templates = Array.from({ length: 8 }, (_, i) => {
-      const t = template(i < 6 ? "mini-redis" : `other-${i}`);
-      const times = timeOffsets(t.body);
-      if (times.length !== 2 * TRACES_PER_BATCH * SPANS_PER_TRACE)
-        throw new Error("template times not found");
-      return { body: t.body, at: offsets(t.body, t.traceIds), times };
-    });
     const batches = Math.ceil(total / (SPANS_PER_TRACE * TRACES_PER_BATCH));
-    let next = 0;
-    let failed = 0;
+    // Planned for the ingest phase plus the busy rounds, so every batch lands in the last hour.
+    const loader = new Loader(port, (Date.now() - 3600e3) * 1e6, Math.ceil(batches * 2));
+    const floorBodies = loader.bodies(100);
     const cpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
-    const worker = async () => {
-      for (;;) {
-        const n = next++;
-        if (n >= batches) return;
-        const tpl = templates[n % templates.length]!;
-        const body = Buffer.from(tpl.body);
-        // Unique trace ids per batch: overwrite the first four bytes of each id with the batch number.
-        for (const at of tpl.at) body.writeUInt32BE(n, at);
-        // Batch n covers the last hour's slice n, so 1,000,000 spans span the last hour.
-        const base = startNs + (Number(n) * 3600e9) / batches;
-        const baseHigh = Math.floor(base / 2 ** 32);
-        const baseLow = base - baseHigh * 2 ** 32;
-        for (const at of tpl.times) {
-          const sum = baseLow + body.readUInt32LE(at);
-          body.writeUInt32LE(sum % 2 ** 32, at);
-          body.writeUInt32LE(baseHigh + Math.floor(sum / 2 ** 32), at + 4);
-        }
-        if ((await post(agent, port, "/v1/traces", body)) !== 200) failed++;
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    const spans = await loader.send(batches);
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid) - cpu0;
-    const spans = batches * SPANS_PER_TRACE * TRACES_PER_BATCH;
-    const rate = spans / secs;
+    // The floor: this process decoding the same kind of requests with the viewer's decoder.
+    for (const b of floorBodies.slice(0, 10)) decodeWire("otlp-protobuf", b);
+    const f0 = process.cpuUsage();
+    let floorSpans = 0;
+    for (const b of floorBodies) floorSpans += decodeWire("otlp-protobuf", b).accepted;
+    const f = process.cpuUsage(f0);
+    const floorUs = (f.user + f.system) / floorSpans;
+    const oursUs = (cpu * 1e6) / spans;
     rows.push({
-      what: "OTLP/HTTP protobuf ingest, sustained (file store, 1,000-span batches, 4 in flight)",
-      peer: "goal",
-      ours: Math.round(rate),
-      theirs: 50_000,
-      unit: "spans/s",
-      ratio: rate / 50_000,
-      goal: ">= 50,000 spans/s",
-      met: rate >= 50_000 && failed === 0,
+      what: `OTLP/HTTP protobuf ingest of ${spans.toLocaleString("en")} spans (file store, 1,000-span batches, 4 in flight): viewer CPU per span vs decoding only`,
+      peer: "decode only",
+      ours: oursUs,
+      theirs: floorUs,
+      unit: "µs/span",
+      ratio: oursUs / floorUs,
+      goal: "<= 2x",
+      met: oursUs / floorUs <= 2 && loader.failed === 0,
     });
     notes.push(
-      `ingest: ${spans} spans in ${secs.toFixed(1)} s, ${failed} failed requests; viewer in a child process, loader in the bench process; load average before: ${loadBefore}`,
+      `ingest: ${spans} spans in ${secs.toFixed(1)} s (${Math.round(spans / secs).toLocaleString("en")} spans/s, depends on the machine's other load), ${loader.failed} failed requests; viewer in a child process, loader in the bench process; load average before: ${loadBefore}`,
     );
-    if (cpu > 0) {
-      notes.push(
-        `viewer CPU (user+system) during ingest: ${((cpu * 1e6) / spans).toFixed(1)} µs per span, i.e. ${Math.round(spans / cpu).toLocaleString("en")} spans per CPU-second (independent of other load on the machine)`,
-      );
-    }
 
     const lat: number[] = [];
     const queries = [
@@ -317,12 +157,36 @@ export async function run(args: string[]): Promise<BenchResult> {
       met: p <= 50,
     });
 
+    // The huge trace, sent as 1,000-span requests, then what reading it costs everyone else.
+    const huge = bigTraceRequests(bigSpans, 1000);
+    for (const b of huge.bodies) await post(loader.agent, port, "/v1/traces", b);
+    const rssBefore = peakRssMb(child.pid);
+    const busy = await busyRows(ui, loader, huge.id, bigSpans, spans);
+    rows.push(...busy.rows);
+    notes.push(...busy.notes);
+    notes.push(
+      `viewer process peak resident memory (VmHWM, all threads, SQLite caches included): ${rssBefore.toFixed(0)} MB before the huge trace was read, ${peakRssMb(child.pid).toFixed(0)} MB after the busy rounds (answers stream in 256 KiB chunks, at most 250,000 spans per answer)`,
+    );
+
+    const proto = await protocolRows(
+      {
+        zipkin: addr.zipkin,
+        jaegerHttp: addr.jaegerHttp,
+        jaegerCompact: addr.jaegerCompact,
+        spanCount: async () =>
+          ((await (await fetch(`${ui}/api/periscope/info`)).json()) as { spanCount: number })
+            .spanCount,
+        cpu: () => cpuSeconds(child.pid),
+      },
+      BigInt(Date.now() - 600e3) * 1000n,
+    );
+    rows.push(...proto.rows);
+    notes.push(...proto.notes);
+
     // A 10,000-span trace for the page row.
-    const big = Buffer.from(bigTrace(10_000));
-    const bigId = big
-      .subarray(big.indexOf(BIG_ID_MARK), big.indexOf(BIG_ID_MARK) + 16)
-      .toString("hex");
-    await post(agent, port, "/v1/traces", big);
+    const page = bigTraceRequests(10_000, 10_000);
+    const bigId = page.id;
+    await post(loader.agent, port, "/v1/traces", page.bodies[0]!);
     try {
       const { measureTracePage } = await import("./viewer-page.ts");
       const ms = await measureTracePage(ui, bigId);
@@ -340,46 +204,15 @@ export async function run(args: string[]): Promise<BenchResult> {
       notes.push(`10,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
     }
     try {
-      rows.push(...(await bigTracePageRows(agent, port, ui, notes)));
+      rows.push(...(await bigTracePageRows(loader.agent, port, ui, notes)));
     } catch (e) {
       notes.push(`205,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
     }
-    agent.destroy();
+    loader.agent.destroy();
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
     rmSync(dataDir, { recursive: true, force: true });
   }
   return { name: "viewer", title: "Trace viewer (periscope viewer)", rows, notes };
-}
-
-const BIG_ID_MARK = Buffer.from([0x7a, 0x11, 0xce, 0x55]);
-
-function bigTrace(n: number): Buffer {
-  const traceId = Buffer.concat([BIG_ID_MARK, randomBytes(12)]);
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const scope = new Pb();
-  const ids: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = randomBytes(8);
-    ids.push(id);
-    const s = new Pb();
-    s.bytes(1, traceId);
-    s.bytes(2, id);
-    // A bushy tree: each span's parent is an earlier span, up to ~8 levels deep.
-    if (i > 0) s.bytes(4, ids[Math.floor((i - 1) / 4)]!);
-    s.str(5, i === 0 ? "big request" : OPS[i % OPS.length]!);
-    s.fixed64(7, now + BigInt(i) * 1000n);
-    s.fixed64(8, now + BigInt(i) * 1000n + 500_000n);
-    s.msg(9, kvString("db.key", `key:${i}`));
-    scope.msg(2, s);
-  }
-  const res = new Pb();
-  res.msg(1, kvString("service.name", "big-trace"));
-  const rs = new Pb();
-  rs.msg(1, res);
-  rs.msg(2, scope);
-  const req = new Pb();
-  req.msg(1, rs);
-  return req.done();
 }

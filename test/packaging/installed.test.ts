@@ -1,12 +1,13 @@
 // What is published is what users get: packs every public workspace with `npm pack` (which builds
 // dist/ and the viewer's web UI at prepack), installs the tarballs into a fresh app outside the
 // repository, and runs that app as a user would on Node 24 and Node 22: ESM import, require(),
-// a strict TypeScript consumer, the installed `periscope viewer` and `mini-redis-server`.
+// a strict TypeScript consumer, the installed `periscope viewer` and `mini-redis-server`, and an
+// unchanged node:http service under `node --import @periscope/auto` and `periscope attach PID`.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -97,6 +98,23 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** fetch, with the URL in the error when the connection fails. */
+async function get(url: string | URL): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (e) {
+    throw new Error(`GET ${url}: ${(e as Error).message} (${String((e as Error).cause)})`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
 }
 
 function redisPing(port: number): Promise<string> {
@@ -191,7 +209,14 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
 
   await t.test("npm i of the tarballs into an app outside the repository", async () => {
     mkdirSync(app);
-    for (const f of ["app.mjs", "app.cjs", "watch.mjs", "consumer.ts", "tsconfig.json"]) {
+    for (const f of [
+      "app.mjs",
+      "app.cjs",
+      "server.mjs",
+      "watch.mjs",
+      "consumer.ts",
+      "tsconfig.json",
+    ]) {
       cpSync(join(fixtures, f), join(app, f));
     }
     const deps: Record<string, string> = {};
@@ -228,7 +253,7 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
 
   for (const which of ["24", "22"]) {
     await t.test(
-      `Node ${which}: import, require, the console, OTLP, the viewer, mini-redis`,
+      `Node ${which}: import, require, the console, OTLP, the viewer, auto, attach, mini-redis`,
       async () => {
         const node = which === "24" ? process.execPath : node22;
         const { stdout: version } = await sh(node, ["--version"], app);
@@ -254,15 +279,17 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
           userEnv(),
         );
         try {
-          const ui = (await viewer.waitFor(/web UI \+ Jaeger API\s+(http:\/\/\S+)/))[1]!;
-          const otlp = (await viewer.waitFor(/OTLP\/HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-          const html = await (await fetch(`${ui}/`)).text();
+          const ui = (await viewer.waitFor(/web UI \+ Jaeger API\s+(http:\/\/\S+)\n/))[1]!;
+          const otlp = (
+            await viewer.waitFor(/OTLP\/HTTP\s+(http:\/\/127\.0\.0\.1:\d+)\/v1\/traces\n/)
+          )[1]!;
+          const html = await (await get(`${ui}/`)).text();
           const script = html.match(/<script[^>]+src="([^"]+\.js)"/)?.[1];
           assert.ok(script, `the UI page loads its script:\n${html.slice(0, 500)}`);
-          const js = await fetch(new URL(script, ui));
+          const js = await get(new URL(script, ui));
           assert.equal(js.status, 200);
           assert.match(js.headers.get("content-type") ?? "", /javascript/);
-          assert.deepEqual(await (await fetch(`${ui}/api/services`)).json(), {
+          assert.deepEqual(await (await get(`${ui}/api/services`)).json(), {
             data: [],
             total: 0,
             limit: 0,
@@ -281,7 +308,7 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
             const proc = new Proc(node, [file], app, env);
             try {
               const port = (
-                await proc.waitFor(/WARN shop::checkout: all orders placed console_port=(\d+)/)
+                await proc.waitFor(/WARN shop::checkout: all orders placed console_port=(\d+)\n/)
               )[1]!;
               for (const left of [2, 1, 0]) {
                 assert.match(
@@ -322,7 +349,7 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
             // SIGTERM flushed the spans to the viewer over OTLP.
             const orders = await until(`${service}'s order spans in the viewer`, async () => {
               const r = (await (
-                await fetch(`${ui}/api/traces?service=${service}&operation=order&lookback=1h`)
+                await get(`${ui}/api/traces?service=${service}&operation=order&lookback=1h`)
               ).json()) as { data: Array<{ spans: Array<{ operationName: string }> }> };
               return r.data.length >= 3 ? r.data : undefined;
             });
@@ -333,12 +360,78 @@ test("the packed, installed packages work in a fresh app on Node 24 and 22", {
         }
         await viewer.exited;
 
+        // An unchanged node:http service: one flag, and its requests are console tasks by route.
+        const consolePort = await freePort();
+        const flagged = new Proc(
+          node,
+          ["--import", "@periscope/auto", "server.mjs"],
+          app,
+          userEnv({ PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}` }),
+        );
+        try {
+          const port = (await flagged.waitFor(/listening (\d+)\n/))[1]!;
+          for (const id of [1, 2]) await (await get(`http://127.0.0.1:${port}/users/${id}`)).text();
+          const { stdout } = await sh(
+            node,
+            ["watch.mjs", `http://127.0.0.1:${consolePort}`, "GET /users/:id"],
+            app,
+            userEnv({ WATCH_MIN_POLLS: "1" }),
+          );
+          t.diagnostic(`Node ${which} --import @periscope/auto: console saw ${stdout.trim()}`);
+          assert.equal(
+            flagged.out,
+            `listening ${port}\n`,
+            "the flag changes nothing the app prints",
+          );
+        } finally {
+          flagged.stop();
+        }
+        await flagged.exited;
+
+        // The same service started with no flag, attached to by PID with the installed command.
+        const plain = new Proc(node, ["server.mjs"], app, userEnv());
+        try {
+          const port = (await plain.waitFor(/listening (\d+)\n/))[1]!;
+          const attachPort = await freePort();
+          const { stdout: attached } = await sh(
+            node,
+            [
+              bin("periscope"),
+              "attach",
+              String(plain.child.pid),
+              "--bind",
+              `127.0.0.1:${attachPort}`,
+            ],
+            app,
+          );
+          assert.match(attached, new RegExp(`127\\.0\\.0\\.1:${attachPort}`));
+          await (
+            await get(`http://127.0.0.1:${port}/users/3`).catch((e: Error) => {
+              throw new Error(
+                `${e.message}; exit ${plain.child.exitCode} ${plain.child.signalCode}; attach said: ${attached}; the service said: ${plain.out}`,
+              );
+            })
+          ).text();
+          const { stdout } = await sh(
+            node,
+            ["watch.mjs", `http://127.0.0.1:${attachPort}`, "GET /users/:id"],
+            app,
+            userEnv({ WATCH_MIN_POLLS: "1" }),
+          );
+          t.diagnostic(`Node ${which} periscope attach: console saw ${stdout.trim()}`);
+        } finally {
+          plain.stop();
+        }
+        await plain.exited;
+
         // The installed mini-redis-server answers PING, and so does the installed CLI.
         const redis = new Proc(node, [bin("mini-redis-server"), "--port", "0"], app, userEnv());
         try {
           const port = Number(
             (
-              await redis.waitFor(/(?:listening on |inbound connections addr=")127\.0\.0\.1:(\d+)/)
+              await redis.waitFor(
+                /(?:listening on |inbound connections addr=")127\.0\.0\.1:(\d+)[\s"]/,
+              )
             )[1],
           );
           assert.equal(await redisPing(port), "+PONG\r\n");

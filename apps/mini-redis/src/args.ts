@@ -64,6 +64,21 @@ export class Args {
     return latin1Slice.call(this.buf, this.base + this.starts[i]!, this.base + this.ends[i]!);
   }
 
+  /**
+   * At most the first `max` bytes of argument `i`, as latin1 text: what error messages quote.
+   * An argument may be 512 MB; a string of all of it, only to cut it, would cost as much.
+   */
+  strPrefix(i: number, max: number): string {
+    const start = this.base + this.starts[i]!;
+    return latin1Slice.call(this.buf, start, Math.min(this.base + this.ends[i]!, start + max));
+  }
+
+  /** At most the first `max` bytes of argument `i`, as UTF-8 text. */
+  textPrefix(i: number, max: number): string {
+    const start = this.base + this.starts[i]!;
+    return this.buf.toString("utf8", start, Math.min(this.base + this.ends[i]!, start + max));
+  }
+
   /** Argument `i` as UTF-8 text, for messages shown to people. */
   text(i: number): string {
     return this.buf.toString("utf8", this.base + this.starts[i]!, this.base + this.ends[i]!);

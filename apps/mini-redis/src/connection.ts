@@ -2,37 +2,35 @@
 // This is tokio mini-redis's `Handler` and `Connection` in one: `run()` is the body of the
 // connection's @periscope/runtime task, a loop over reads as `Handler::run` loops on `read_frame`.
 import type { Socket } from "node:net";
-import {
-  spawn,
-  type UnboundedReceiver,
-  type UnboundedSender,
-  unboundedChannel,
-} from "@periscope/runtime";
-import { type Args, CommandError } from "./args.ts";
-import { arityError, lookup, subscribeModeError, unknownCommandError } from "./cmd/table.ts";
+import type { Args } from "./args.ts";
+import { warnCrossProtocol } from "./cross-protocol.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
+import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
-import type { Session, Shared } from "./session.ts";
-import {
-  commandSpan,
-  commandSpansEnabled,
-  connectionSpan,
-  debugEvent,
-  errorEvent,
-  type SpanHandle,
-  T_CMD,
-  T_CONN,
-  warnEvent,
-} from "./trace.ts";
+import { type CommandHost, runCommand } from "./run-command.ts";
+import type { Shared } from "./session.ts";
+import { SubscriberTask } from "./subscriber-task.ts";
+import { connectionSpan, debugEvent, type SpanHandle, T_CONN, warnEvent } from "./trace.ts";
 
 /**
- * Unsent reply bytes above which we stop reading from a (non-subscriber) client until the
- * socket drains. A client that pipelines requests but never reads replies would otherwise make
- * the server buffer replies without bound.
+ * Unsent reply bytes queued in the socket above which a (non-subscriber) client's commands wait
+ * until it has read some: a client that pipelines requests but never reads replies would
+ * otherwise make the server buffer replies without bound. Redis buffers them all (and so holds
+ * a gigabyte for a thousand pipelined GETs of 1 MiB); we hold this much plus the kernel's buffer.
  */
-const HIGH_WATER = 8 * 1024 * 1024;
+const HIGH_WATER = 1024 * 1024;
+
+/**
+ * Reply bytes one connection may produce before it sends them and lets the other connections
+ * run: Redis's NET_MAX_WRITES_PER_EVENT. One client's big pipeline then costs the others one
+ * turn of the event loop per 64 KiB, not the time to compute all of its replies.
+ */
+const TURN_BUDGET = 64 * 1024;
+
+/** Reads at least this long are released once parsed (see `parse`). */
+const RELEASE_READS_FROM = 16 * 1024;
 
 /** How long a closing connection waits for the client's FIN after our last byte left. */
 const LINGER_MS = 2000;
@@ -40,7 +38,7 @@ const LINGER_MS = 2000;
 /** The connection whose commands are running right now (a PUBLISH may reach its own sender). */
 let handling: Connection | undefined;
 
-export class Connection implements CommandSink, Flushable, Session, Subscriber {
+export class Connection implements CommandHost, CommandSink, Flushable, Subscriber {
   readonly shared: Shared;
   readonly out = new ReplyWriter();
   readonly subscriber: Subscriber = this;
@@ -57,14 +55,19 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   /** Set once the socket is gone; nothing more is written. */
   private dead = false;
   private flushScheduled = false;
+  /** Set when commands stopped for the replies' sake; the rest of the read waits in the parser. */
+  private yielded = false;
+  /** Set by a graceful shutdown that found commands waiting in the parser: run them, then close. */
+  private finishWhenDone = false;
+  /** Clock time of the last read or write, for the idle timeout. */
+  private lastInteraction: number;
   private readonly onClosed: (c: Connection) => void;
   /** Reads not yet handled by the task; `null` is the client's FIN. */
   private readonly inbox: (Buffer | null)[] = [];
   /** Set while the task waits for a read. */
   private wakeReader: (() => void) | undefined;
-  /** The subscriber task's queue of encoded messages, while in subscribe mode. */
-  private messages: UnboundedSender<Buffer> | undefined;
-  private messagesRx: UnboundedReceiver<Buffer> | undefined;
+  /** Published messages on their way to the output, in subscribe mode. */
+  private readonly messages: SubscriberTask;
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -77,11 +80,14 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
       maxMultibulkLength: shared.maxMultibulkLength,
     });
     this.span = connectionSpan(this.peer, id);
+    this.messages = new SubscriberTask(this.peer, (frame) => this.push(frame));
+    this.lastInteraction = shared.clock.now();
     // Socket callbacks run in the context the socket was accepted in, not in the task: they only
     // queue the read and wake the task, which does the work (so the console counts it as the
     // connection task's polls, as tokio's per-connection task does its own reads).
     socket.on("data", (chunk: Buffer) => {
       if (this.closing || this.dead) return;
+      this.lastInteraction = this.shared.clock.now();
       this.inbox.push(chunk);
       this.wake();
     });
@@ -116,6 +122,10 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   async run(): Promise<void> {
     while (!this.dead) {
+      if (this.yielded) {
+        await this.makeRoom();
+        continue;
+      }
       const chunk = this.inbox.shift();
       if (chunk === undefined) {
         await new Promise<void>((resolve) => {
@@ -123,29 +133,81 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
         });
       } else if (chunk === null) {
         this.finish();
-      } else if (!this.closing) {
-        // Make the connection's span current while its commands run, so whatever they log (and
-        // the spans they open) nests under it. Skipped when the span is disabled: that is free.
-        if (this.span.isDisabled) this.handleRead(chunk);
-        else this.span.inScope(() => this.handleRead(chunk));
+      } else if (this.closing) {
+        // Input after QUIT or an error is ignored.
+      } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
+        // Back-pressure: the client has not read what we sent. Read no more until it does.
+        this.inbox.unshift(chunk);
+        this.socket.pause();
+        await this.drained();
+        if (!this.closing) this.socket.resume();
+      } else {
+        this.handleRead(chunk);
       }
     }
     this.inbox.length = 0;
   }
 
   /**
-   * Handles one read: every complete command in it runs now, and all their replies go out
-   * together, in one write, at the end of this event-loop turn (see flusher.ts).
+   * Handles one read (or, with `undefined`, what a yield left in the parser): every complete
+   * command in it runs now, and all their replies go out together, in one write, at the end of
+   * this event-loop turn (see flusher.ts). Commands stop early when their replies pass the
+   * turn's budget; `makeRoom` then sends them and lets the others run before going on.
    */
-  private handleRead(chunk: Buffer): void {
+  private handleRead(chunk: Buffer | undefined): void {
     handling = this;
     try {
-      this.parser.feed(chunk, this);
+      // Make the connection's span current while its commands run, so whatever they log (and
+      // the spans they open) nests under it. Skipped when the span is disabled: that is free.
+      if (this.span.isDisabled) this.parse(chunk);
+      else this.span.inScope(() => this.parse(chunk));
     } finally {
       handling = undefined;
     }
-    if (this.closing) this.finish();
-    else this.requestFlush();
+    if (this.closing || (this.finishWhenDone && !this.yielded)) this.finish();
+    else if (!this.yielded) this.requestFlush();
+  }
+
+  private parse(chunk: Buffer | undefined): void {
+    if (chunk === undefined) {
+      this.parser.resume(this);
+      return;
+    }
+    this.parser.feed(chunk, this);
+    // The parser copied what it still needs. A big read's memory goes back now: a client
+    // streaming a huge value would otherwise leave up to V8's external-memory margin (64 MB)
+    // of spent reads behind. Small reads are left to the garbage collector, which is cheaper.
+    if (chunk.length >= RELEASE_READS_FROM) release(chunk);
+  }
+
+  /**
+   * Sends the replies of a turn that used its budget, waits until the client has read enough
+   * of them (or, if it keeps up, for one turn of the event loop, so that other connections'
+   * reads are handled), then runs the commands still waiting in the parser. No more is read
+   * from the socket meanwhile: the kernel's buffer and then TCP's flow control hold the rest.
+   */
+  private async makeRoom(): Promise<void> {
+    this.socket.pause();
+    this.flush();
+    if (this.socket.writableLength > HIGH_WATER) await this.drained();
+    else await new Promise<void>((resolve) => setImmediate(resolve));
+    this.yielded = false;
+    if (this.dead || this.closing) return;
+    if (!this.finishWhenDone) this.socket.resume();
+    this.handleRead(undefined);
+  }
+
+  /** Resolves when the socket has sent what was queued, or is closed. */
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
   }
 
   private requestFlush(): void {
@@ -157,66 +219,41 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   flushPending(): void {
     this.flushScheduled = false;
     this.flush();
-    if (this.socket.writableLength > HIGH_WATER && this.channels.size === 0 && !this.closing) {
-      // Back-pressure: stop reading until the client has taken its replies. Without this, a
-      // client that pipelines requests but never reads would make us buffer replies forever.
-      this.socket.pause();
-      this.socket.once("drain", () => this.socket.resume());
-    }
   }
 
   onCommand(args: Args): boolean {
-    const cmd = lookup(args);
-    if (cmd === undefined) {
-      this.out.error(unknownCommandError(args));
-      return true;
-    }
-    const arity = arityError(cmd, args);
-    if (arity !== undefined) {
-      this.out.error(arity);
-      return true;
-    }
-    if (this.channels.size > 0 && !cmd.inSubscribeMode && !this.out.resp3) {
-      this.out.error(subscribeModeError(cmd));
-      return true;
-    }
-    // One span per command, but only when a subscriber wants it: on the hot path a disabled
-    // span costs this one check.
-    const span = commandSpansEnabled()
-      ? commandSpan(
-          this.span,
-          cmd.name,
-          cmd.keyIndex > 0 ? keyForSpan(args, cmd.keyIndex) : undefined,
-        )
-      : undefined;
-    // The Db lock (tokio's mini-redis keeps its state behind a std Mutex). Commands never await,
-    // so the critical section is one synchronous call and the lock is always free here: tryLock
-    // is the whole cost, and the console still shows the lock and how often it is taken.
-    const metrics = this.shared.metrics;
-    const t0 = metrics === undefined ? 0 : performance.now();
-    const guard = this.shared.dbLock.tryLock();
-    if (guard === undefined) {
-      errorEvent(T_CMD, "db lock held across an await (a bug)", { name: cmd.name }, this.span);
-      this.out.error("ERR internal error in mini-redis; the server log has the details");
-      span?.close();
-      return true;
-    }
-    try {
-      cmd.run(args, this);
-    } catch (err) {
-      if (err instanceof CommandError) {
-        this.out.error(err.message);
-      } else {
-        // A bug in a command must cost one reply, not the whole server.
-        errorEvent(T_CMD, "command failed", { name: cmd.name, error: String(err) }, this.span);
-        this.out.error("ERR internal error in mini-redis; the server log has the details");
-      }
-    } finally {
-      guard.release();
-      span?.close();
-      metrics?.command(cmd.name, (performance.now() - t0) / 1000);
-    }
-    return !this.closing;
+    runCommand(this, args, this.span);
+    if (this.closing) return false;
+    if (this.out.size < TURN_BUDGET) return true;
+    this.yielded = true;
+    return false;
+  }
+
+  /**
+   * A `POST` or `Host:` command is an HTTP request (see cross-protocol.ts). Like Redis, drop the
+   * connection at once, without replying even to the commands before it in the same read;
+   * commands after it never run.
+   */
+  onHttpRequest(): void {
+    warnCrossProtocol(this.shared, this.peer, this.span);
+    this.closing = true;
+    this.out.discard();
+    this.socket.destroy();
+  }
+
+  /**
+   * Closes the connection if it has been idle (nothing read or written) for longer than
+   * `idleMs`, as Redis's `timeout` does; subscribers are left alone, as in Redis. Called by the
+   * server's timer. Returns whether it closed.
+   */
+  closeIfIdle(now: number, idleMs: number): boolean {
+    if (this.closing || this.channels.size > 0 || now - this.lastInteraction <= idleMs)
+      return false;
+    debugEvent(T_CONN, "closing idle client", { peer: this.peer }, this.span);
+    this.closing = true;
+    this.out.discard();
+    this.socket.destroy();
+    return true;
   }
 
   onProtocolError(message: string): void {
@@ -233,59 +270,18 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
 
   /**
    * Receives a published message (called by the publisher): it goes on this connection's
-   * channel, which the subscriber task drains (see `startSubscriberTask`).
+   * channel, which the subscriber task drains (see subscriber-task.ts).
    */
   deliver(frame: Buffer): void {
     if (this.dead || this.closing) return;
     if (handling === this) {
       // RESP3 lets a subscriber PUBLISH to its own channel; Redis queues the message before the
       // PUBLISH reply, so it skips the channel (after whatever is already waiting in it).
-      this.drainMessages();
+      this.messages.drain();
       this.push(frame);
       return;
     }
-    if (this.messages === undefined) this.startSubscriberTask();
-    this.messages?.send(frame);
-  }
-
-  /** Moves every message already in the channel to the output. */
-  private drainMessages(): void {
-    const rx = this.messagesRx;
-    if (rx === undefined) return;
-    let r = rx.tryRecv();
-    while (r.ok) {
-      this.push(r.value);
-      r = rx.tryRecv();
-    }
-  }
-
-  /**
-   * In subscribe mode a second task moves published messages from the connection's unbounded
-   * mpsc channel to its output, as tokio's mini-redis merges its subscription streams. The
-   * channel never holds more than one publisher's batch: the task drains it right after.
-   */
-  private startSubscriberTask(): void {
-    const [tx, rx] = unboundedChannel<Buffer>();
-    this.messages = tx;
-    this.messagesRx = rx;
-    spawn(
-      async () => {
-        for (;;) {
-          this.drainMessages();
-          const frame = await rx.recv();
-          if (frame === undefined) return;
-          this.push(frame);
-        }
-      },
-      { name: "subscriber", fields: { peer: this.peer } },
-    );
-  }
-
-  /** Leaves subscribe mode's channel, so the subscriber task ends. */
-  private stopSubscriberTask(): void {
-    this.messages?.close();
-    this.messages = undefined;
-    this.messagesRx = undefined;
+    this.messages.send(frame);
   }
 
   /**
@@ -294,10 +290,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    */
   private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
-    if (
-      this.socket.writableLength + this.out.length + frame.length >
-      this.shared.pubsubOutputLimit
-    ) {
+    if (this.socket.writableLength + this.out.size + frame.length > this.shared.pubsubOutputLimit) {
       // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
       // messages would otherwise make the server hold them all. Disconnect it instead.
       warnEvent(
@@ -305,7 +298,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
         "subscriber output buffer limit reached, closing connection",
         {
           peer: this.peer,
-          pending: this.socket.writableLength + this.out.length,
+          pending: this.socket.writableLength + this.out.size,
           limit: this.shared.pubsubOutputLimit,
         },
         this.span,
@@ -320,10 +313,11 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
   }
 
   private flush(): void {
-    if (this.dead) {
+    if (this.dead || this.socket.destroyed) {
       this.out.discard();
       return;
     }
+    if (this.out.size > 0) this.lastInteraction = this.shared.clock.now();
     this.out.flush(this.socket);
   }
 
@@ -333,7 +327,8 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * Returns when the socket is fully closed.
    */
   shutdown(): void {
-    this.finish();
+    if (this.yielded) this.finishWhenDone = true;
+    else this.finish();
   }
 
   /**
@@ -341,7 +336,7 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
    * client's own FIN, and at shutdown.
    */
   private finish(): void {
-    if (this.dead || this.socket.writableEnded) return;
+    if (this.dead || this.socket.destroyed || this.socket.writableEnded) return;
     this.closing = true;
     this.flush();
     this.socket.end();
@@ -364,15 +359,10 @@ export class Connection implements CommandSink, Flushable, Session, Subscriber {
     // A closed subscriber must leave its channels, or publishers would keep feeding it.
     for (const channel of this.channels) this.shared.pubsub.unsubscribe(channel, this);
     this.channels.clear();
-    this.stopSubscriberTask();
+    this.messages.stop();
     this.out.discard();
     debugEvent(T_CONN, "connection closed", { peer: this.peer }, this.span);
     this.span.close();
     this.onClosed(this);
   }
-}
-
-/** The key as a span field: text, cut at 128 bytes (a key may be 512 MB). */
-function keyForSpan(args: Args, i: number): string {
-  return args.len(i) > 128 ? `${args.view(i).subarray(0, 128).toString("utf8")}…` : args.text(i);
 }

@@ -38,6 +38,12 @@ export class Db {
   private timerAt = 0;
   private closed = false;
 
+  /**
+   * The longest key ever stored (it never shrinks). A longer key cannot exist, so a lookup need
+   * not make a string of it: a GET or DEL of a 512 MB key costs no 512 MB string.
+   */
+  longestKey = 0;
+
   constructor(clock: Clock) {
     this.clock = clock;
   }
@@ -78,6 +84,7 @@ export class Db {
    * absolute clock time in milliseconds, or 0 for a key that never expires.
    */
   set(key: string, value: Buffer, expiresAt = 0): void {
+    if (key.length > this.longestKey) this.longestKey = key.length;
     const prev = this.entries.get(key);
     if (prev !== undefined) {
       // Reuse the entry object: the common overwrite allocates nothing but the value.

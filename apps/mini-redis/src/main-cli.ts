@@ -6,7 +6,7 @@ import { setUpLogging } from "./logging.ts";
 import { DEFAULT_PORT } from "./server.ts";
 import { setUpTelemetry } from "./telemetry.ts";
 
-const USAGE = `Usage: mini-redis-cli [--host <host>] [--port <port>] [--otlp] <command>
+const USAGE = `Usage: mini-redis-cli [--host <host>] [--port <port>] [--otlp | --otlp-xray] <command>
 
 Issue Redis commands.
 
@@ -22,6 +22,7 @@ Options:
   --port <port>   server port (default ${DEFAULT_PORT})
   --otlp          export the request's span over OTLP as service mini-redis-client
                   (OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318)
+  --otlp-xray     as --otlp, with AWS X-Ray trace ids and X-Amzn-Trace-Id propagation
 `;
 
 /** Bad usage (code MINI_REDIS_USAGE, exit 2) or a failed command (exit 1). */
@@ -65,6 +66,7 @@ function parse() {
       hostname: { type: "string" },
       port: { type: "string" },
       otlp: { type: "boolean" },
+      "otlp-xray": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -84,6 +86,7 @@ if (parsed.values.help) {
 const telemetry = setUpTelemetry({
   serviceName: "mini-redis-client",
   otlp: parsed.values.otlp === true,
+  xray: parsed.values["otlp-xray"] === true,
 });
 setUpLogging({ format: "compact", writer: "stderr", layers: telemetry.layers });
 const host = parsed.values.host ?? parsed.values.hostname ?? "127.0.0.1";

@@ -2,11 +2,11 @@
 // export when asked), runs the server until SIGINT or SIGTERM, then shuts down gracefully (a
 // second signal exits at once).
 import { parseArgs } from "node:util";
-import { type ConsoleSubscriber, parseBind } from "@periscope/console-subscriber";
-import { consoleWanted, startConsole } from "./console.ts";
+import type { ConsoleSubscriber } from "@periscope/console-subscriber";
+import { consoleWanted } from "./console-env.ts";
 import { LOG_FORMATS, type LogFormat, setUpLogging } from "./logging.ts";
-import { DEFAULT_PORT, startServer } from "./server.ts";
-import { ServerMetrics, setUpTelemetry } from "./telemetry.ts";
+import { DEFAULT_MAX_CLIENTS, DEFAULT_PORT, startServer } from "./server.ts";
+import type { ServerMetrics, Telemetry } from "./telemetry.ts";
 import { infoEvent, T_SERVER, warnEvent } from "./trace.ts";
 
 const USAGE = `Usage: mini-redis-server [options]
@@ -16,12 +16,16 @@ A Redis server (a teaching subset), instrumented with Periscope.
 Options:
   --port <port>          TCP port to listen on (default ${DEFAULT_PORT})
   --bind <address>       address to bind (default 127.0.0.1, this machine only)
-  --max-clients <n>      most clients at once; the next gets an error (default 250)
+  --max-clients <n>      most clients at once; the next gets an error (default ${DEFAULT_MAX_CLIENTS},
+                         lowered to fit the open-file limit, as Redis does)
+  --timeout <seconds>    close a client idle that long; subscribers are exempt (default 0: never)
   --log-format <format>  full | compact | pretty | json (default: PERISCOPE_LOG_FORMAT, else full)
   --console              serve the console (tokio's console-api) on PERISCOPE_CONSOLE_BIND,
                          default 127.0.0.1:6669; watch with tokio-console or periscope console
   --otlp                 export spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default
                          http://localhost:4318; service name mini-redis)
+  --otlp-xray            as --otlp, for AWS X-Ray through a Collector: X-Ray trace ids and
+                         X-Amzn-Trace-Id propagation (OTEL_PROPAGATORS overrides the latter)
   --metrics-port <port>  serve Prometheus metrics at http://127.0.0.1:<port>/metrics
   -h, --help             show this help
 
@@ -61,9 +65,11 @@ function parse() {
       port: { type: "string" },
       bind: { type: "string" },
       "max-clients": { type: "string" },
+      timeout: { type: "string" },
       "log-format": { type: "string" },
       console: { type: "boolean" },
       otlp: { type: "boolean" },
+      "otlp-xray": { type: "boolean" },
       "metrics-port": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -88,22 +94,35 @@ if (format !== undefined && !LOG_FORMATS.includes(format)) {
 
 const port = intOption("port", v.port, 0, 65535) ?? DEFAULT_PORT;
 const maxClients = intOption("max-clients", v["max-clients"], 1, 1_000_000);
+const timeout = intOption("timeout", v.timeout, 0, 100_000_000);
 const metricsPort = intOption("metrics-port", v["metrics-port"], 0, 65535);
 
-const telemetry = setUpTelemetry({ serviceName: "mini-redis", otlp: v.otlp === true, metricsPort });
+// OpenTelemetry and the console's gRPC stack are loaded only when asked for: together they
+// are about 35 MB of resident memory a server without them does not need.
+const exporting = v.otlp === true || v["otlp-xray"] === true || metricsPort !== undefined;
+const telemetry: Telemetry = exporting
+  ? (await import("./telemetry.ts")).setUpTelemetry({
+      serviceName: "mini-redis",
+      otlp: v.otlp === true,
+      xray: v["otlp-xray"] === true,
+      metricsPort,
+    })
+  : { layers: [], meter: undefined, metricsUrl: Promise.resolve(undefined), async shutdown() {} };
 const consoleSub: ConsoleSubscriber | undefined = consoleWanted(v.console === true)
-  ? startConsole()
+  ? (await import("./console.ts")).startConsole()
   : undefined;
 const layers = [...telemetry.layers];
 if (consoleSub) layers.push([consoleSub.layer, consoleSub.filter]);
 const logging = setUpLogging({ format, layers });
 // Instruments only when something reads them: without an exporter, no clock reads per command.
-const metrics =
-  v.otlp === true || metricsPort !== undefined ? new ServerMetrics(telemetry.meter) : undefined;
+const metrics: ServerMetrics | undefined =
+  exporting && telemetry.meter !== undefined
+    ? new (await import("./telemetry.ts")).ServerMetrics(telemetry.meter)
+    : undefined;
 
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer({ port, host: v.bind ?? "127.0.0.1", maxClients, metrics });
+  server = await startServer({ port, host: v.bind ?? "127.0.0.1", maxClients, timeout, metrics });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
   const hint =
@@ -117,9 +136,8 @@ try {
 if (consoleSub) {
   const consolePort = await consoleSub.ready;
   if (consolePort !== undefined) {
-    infoEvent(T_SERVER, "console listening", {
-      addr: `${parseBind(consoleSub.options.bind)?.host ?? "127.0.0.1"}:${consolePort}`,
-    });
+    const { consoleHost } = await import("./console.ts");
+    infoEvent(T_SERVER, "console listening", { addr: `${consoleHost(consoleSub)}:${consolePort}` });
   }
 }
 const metricsUrl = await telemetry.metricsUrl;

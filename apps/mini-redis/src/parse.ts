@@ -12,6 +12,8 @@
 // Arguments are handed to the command as offsets into that buffer (see `Args`), so the parser
 // allocates nothing per command; a command copies only what it keeps (a key, a stored value).
 import { Args } from "./args.ts";
+import { splitInline } from "./inline.ts";
+import { release } from "./release.ts";
 
 /** The limits a client's requests must respect; the defaults are Redis's. */
 export interface ParserLimits {
@@ -33,6 +35,15 @@ export const DEFAULT_LIMITS: ParserLimits = {
  */
 const MAX_LINE = 64 * 1024;
 
+/** A bulk string at least this long grows its buffer no further than its end (PROTO_MBULK_BIG_ARG). */
+const BIG_BULK = 32 * 1024;
+
+/** The first size a buffer growing for a big bulk string takes (see moveToOwned). */
+const BIG_STEP = 64 * 1024 * 1024;
+
+/** An owned buffer bigger than this is given back once its command is done. */
+const KEEP_OWNED = 1024 * 1024;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
@@ -43,7 +54,10 @@ const EMPTY = Buffer.alloc(0);
 export interface CommandSink {
   /**
    * A complete command. `args` is only valid during the call: its bytes may be overwritten by
-   * the next read. Return false to stop parsing (the connection is closing, e.g. after QUIT).
+   * the next read, or their memory released once the command returns. Return false to stop
+   * parsing for now: the rest of the bytes stay buffered and `resume` goes on from the next
+   * command (the connection is closing after QUIT, or wants its replies sent before it runs
+   * more commands).
    */
   onCommand(args: Args): boolean;
   /** The stream is not valid RESP. Redis replies `-ERR Protocol error: ...` and closes. */
@@ -85,6 +99,11 @@ export class RequestParser {
     this.args = new Args();
   }
 
+  /** Bytes of buffer the parser holds on to between reads (its own, or a socket chunk's). */
+  get capacity(): number {
+    return Math.max(this.owned.length, this.buf.length);
+  }
+
   /** Bytes received but not yet parsed into a command (a half-sent frame). */
   get pending(): number {
     return this.end - this.pos;
@@ -92,7 +111,8 @@ export class RequestParser {
 
   /**
    * Feeds one chunk read from the socket and runs every complete command in it through
-   * `sink`. Returns false when parsing stopped for good (protocol error, or the sink said so).
+   * `sink`, until the sink asks to stop. Returns false after a protocol error: the parser is
+   * then dead.
    */
   feed(chunk: Buffer, sink: CommandSink): boolean {
     if (this.failed) return false;
@@ -106,6 +126,8 @@ export class RequestParser {
       this.append(chunk);
     }
     const ok = this.run(sink);
+    // The arguments point into the buffer; they must not keep a big one alive once it is done.
+    this.args.rebase(EMPTY, 0);
     if (!ok) return false;
     if (this.pos === this.end) {
       // Everything consumed. Drop the reference so a socket chunk is not kept alive, and give
@@ -113,7 +135,10 @@ export class RequestParser {
       this.buf = EMPTY;
       this.pos = this.end = 0;
       this.isOwned = false;
-      if (this.owned.length > 1024 * 1024) this.owned = EMPTY;
+      if (this.owned.length > KEEP_OWNED) {
+        release(this.owned);
+        this.owned = EMPTY;
+      }
     } else if (!this.isOwned) {
       // A half-received command sits at the end of the socket's chunk: copy just that tail
       // into our own buffer, so that the chunk (possibly 64 KiB) is not retained for it.
@@ -122,33 +147,55 @@ export class RequestParser {
     return true;
   }
 
+  /**
+   * Goes on parsing what is buffered after the sink asked to stop; the same as feeding an empty
+   * chunk. Returns false after a protocol error.
+   */
+  resume(sink: CommandSink): boolean {
+    return this.feed(EMPTY, sink);
+  }
+
   /** Appends a chunk after the unconsumed bytes, growing the owned buffer geometrically. */
   private append(chunk: Buffer): void {
     if (!this.isOwned || this.owned.length - this.end < chunk.length) {
-      this.moveToOwned(chunk.length);
+      // Inside a big bulk string whose length is known, grow no further than its end, as Redis
+      // sizes its query buffer for a big argument: plain doubling would leave up to twice the
+      // request's size allocated after its last byte arrived.
+      const bulkEnd = this.left > 0 && this.bulkLen >= BIG_BULK ? this.scan + this.bulkLen + 2 : 0;
+      this.moveToOwned(chunk.length, bulkEnd);
     }
     chunk.copy(this.owned, this.end);
     this.end += chunk.length;
   }
 
-  /** Moves the unconsumed bytes to the start of the owned buffer, with `extra` bytes free. */
-  private moveToOwned(extra: number): void {
+  /**
+   * Moves the unconsumed bytes to the start of the owned buffer, with `extra` bytes free; a
+   * growing buffer does not grow past `cap` bytes (0: no cap) unless it must.
+   */
+  private moveToOwned(extra: number, cap = 0): void {
     const live = this.end - this.pos;
     const need = live + extra;
     let target = this.owned;
     if (target.length < need) {
-      // Doubling keeps the total copying linear in the size of the command.
-      target = Buffer.allocUnsafe(Math.max(need, target.length * 2, 4096));
+      // Doubling keeps the total copying linear in the size of the command. Inside a big bulk
+      // string, start at 64 MiB (or its end): the C allocator serves blocks that big straight
+      // from the kernel and gives them back when freed, where the small steps of a doubling
+      // would stay in its heap, and so in the process, after the request.
+      const doubled = Math.max(target.length * 2, cap > 0 ? Math.min(cap, BIG_STEP) : 4096);
+      target = Buffer.allocUnsafe(Math.max(need, cap > 0 ? Math.min(doubled, cap) : doubled));
     }
     // copy() handles overlapping ranges, so compacting within the same buffer is fine.
     this.buf.copy(target, 0, this.pos, this.end);
+    // A big buffer outgrown is released now, not at the next garbage collection: growing to a
+    // 512 MB argument would otherwise leave every smaller step allocated too.
+    if (target !== this.owned && this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = target;
     this.buf = target;
     this.isOwned = true;
     this.pos = 0;
     this.end = live;
     // Give back a buffer that grew huge for one big value once it is no longer needed.
-    if (live === 0 && target.length > 1024 * 1024) this.owned = EMPTY;
+    if (live === 0 && target.length > KEEP_OWNED) this.owned = EMPTY;
   }
 
   /** Parses as many complete commands as the buffer holds. */
@@ -161,7 +208,7 @@ export class RequestParser {
           // Anything that does not start with `*` is an inline command, as in Redis: this is
           // what lets people type commands into telnet.
           const r = this.parseInline(sink);
-          if (r === 0) return true; // need more data
+          if (r === 0 || r === -2) return true; // need more data, or the sink said stop
           if (r < 0) return false;
           continue;
         }
@@ -223,15 +270,15 @@ export class RequestParser {
       this.left = -1;
       args.rebase(buf, this.pos);
       this.pos += this.scan;
-      if (!sink.onCommand(args)) {
-        this.failed = true;
-        return false;
-      }
+      if (!sink.onCommand(args)) return true;
     }
     return true;
   }
 
-  /** Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on error. */
+  /**
+   * Parses one inline command line. Returns 1 when one was consumed, 0 for "need more", -1 on
+   * error, -2 when the sink asked to stop.
+   */
   private parseInline(sink: CommandSink): number {
     const buf = this.buf;
     const nl = find(buf, LF, this.pos + this.searched, this.end);
@@ -259,17 +306,14 @@ export class RequestParser {
       return -1;
     }
     if (this.args.argc === 0) return 1; // an empty line, ignored as Redis does
-    if (!sink.onCommand(this.args)) {
-      this.failed = true;
-      return -1;
-    }
-    return 1;
+    return sink.onCommand(this.args) ? 1 : -2;
   }
 
   private fail(sink: CommandSink, message: string): false {
     this.failed = true;
     this.searched = 0;
     this.buf = EMPTY;
+    if (this.owned.length > KEEP_OWNED) release(this.owned);
     this.owned = EMPTY;
     this.pos = this.end = 0;
     sink.onProtocolError(`Protocol error: ${message}`);
@@ -314,85 +358,4 @@ export function parseInteger(buf: Uint8Array, start: number, end: number): numbe
     n = n * 10 + d;
   }
   return negative ? -n : n;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-function hexValue(c: number | undefined): number {
-  if (c === undefined) return -1;
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
-
-const ESCAPES: Record<number, number> = { 110: 0x0a, 114: 0x0d, 116: 0x09, 98: 0x08, 97: 0x07 };
-
-/**
- * Splits an inline command into arguments with the rules of Redis's `sdssplitargs`: blanks
- * separate arguments; "double quotes" allow \n \r \t \b \a \xHH and \" escapes; 'single quotes'
- * only \'; a closing quote must be followed by a blank. Returns false on unbalanced quotes.
- */
-function splitInline(src: Buffer, start: number, end: number, dst: Buffer, args: Args): boolean {
-  let p = start;
-  let w = 0;
-  while (true) {
-    while (p < end && isSpace(src[p]!)) p++;
-    if (p >= end || src[p] === 0) return true;
-    const argStart = w;
-    let inDouble = false;
-    let inSingle = false;
-    let done = false;
-    while (!done) {
-      const c = p < end ? src[p]! : 0;
-      if (inDouble) {
-        if (c === 0x5c && src[p + 1] === 0x78 && p + 3 < end) {
-          const hi = hexValue(src[p + 2]);
-          const lo = hexValue(src[p + 3]);
-          if (hi >= 0 && lo >= 0) {
-            dst[w++] = hi * 16 + lo;
-            p += 3;
-          } else {
-            dst[w++] = 0x78;
-            p += 1;
-          }
-        } else if (c === 0x5c && p + 1 < end) {
-          p++;
-          const e = src[p]!;
-          dst[w++] = ESCAPES[e] ?? e;
-        } else if (c === 0x22) {
-          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
-          done = true;
-        } else if (p >= end) {
-          return false;
-        } else {
-          dst[w++] = c;
-        }
-      } else if (inSingle) {
-        if (c === 0x5c && src[p + 1] === 0x27 && p + 1 < end) {
-          p++;
-          dst[w++] = 0x27;
-        } else if (c === 0x27) {
-          if (p + 1 < end && !isSpace(src[p + 1]!)) return false;
-          done = true;
-        } else if (p >= end) {
-          return false;
-        } else {
-          dst[w++] = c;
-        }
-      } else if (p >= end || c === 0 || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
-        done = true;
-      } else if (c === 0x22) {
-        inDouble = true;
-      } else if (c === 0x27) {
-        inSingle = true;
-      } else {
-        dst[w++] = c;
-      }
-      if (p < end) p++;
-    }
-    args.push(argStart, w);
-  }
 }

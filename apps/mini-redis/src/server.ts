@@ -6,6 +6,7 @@ import { Mutex, Semaphore, type SemaphorePermit, spawn } from "@periscope/runtim
 import { type Clock, systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import { Db } from "./db.ts";
+import { openFileLimit, RESERVED_FDS } from "./fd-limit.ts";
 import { DEFAULT_LIMITS } from "./parse.ts";
 import { PubSub } from "./pubsub.ts";
 import type { Shared } from "./session.ts";
@@ -15,14 +16,25 @@ import { debugEvent, errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.
 /** The port Redis and mini-redis listen on by default. */
 export const DEFAULT_PORT = 6379;
 
+/** Redis's default `maxclients`. */
+export const DEFAULT_MAX_CLIENTS = 10_000;
+
 export interface ServerOptions {
   /** TCP port; 0 picks a free one (see the returned `port`). Default 6379. */
   port?: number;
   /** Address to bind. Default 127.0.0.1: reachable from this machine only. */
   host?: string;
-  /** Most clients connected at once (default 250); the next one gets an error and is closed. */
+  /**
+   * Most clients connected at once (default 10,000, as Redis; lowered to fit the open-file
+   * limit, with a warning); the next one gets an error and is closed.
+   */
   maxClients?: number;
-  /** Source of time for key expiry; tests inject a manual clock. */
+  /**
+   * Seconds after which a client that sent and received nothing is closed, as Redis's
+   * `timeout`; subscribers are exempt. Default 0: never.
+   */
+  timeout?: number;
+  /** Source of time for key expiry and the idle timeout; tests inject a manual clock. */
   clock?: Clock;
   /** Longest bulk string accepted, bytes (default 512 MB). */
   maxBulkLength?: number;
@@ -41,6 +53,13 @@ export interface RunningServer {
   port: number;
   /** The key space; exposed for tests (e.g. to run the expiry purge after moving the clock). */
   db: Db;
+  /** The client limit in force (`maxClients`, or less to fit the open-file limit). */
+  maxClients: number;
+  /**
+   * Closes the clients idle for longer than `timeout` now and returns how many; a timer calls
+   * it every second, tests call it after moving the clock.
+   */
+  closeIdleClients(): number;
   /**
    * Graceful shutdown: stop accepting, deliver the replies of every command already received,
    * close every connection, stop the purge task. Resolves when all sockets are closed.
@@ -65,10 +84,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     startedAt: clock.now(),
     host,
     port: options.port ?? DEFAULT_PORT,
-    maxClients: options.maxClients ?? 250,
+    maxClients: fitMaxClients(options.maxClients ?? DEFAULT_MAX_CLIENTS),
     maxBulkLength: options.maxBulkLength ?? DEFAULT_LIMITS.maxBulkLength,
     maxMultibulkLength: options.maxMultibulkLength ?? DEFAULT_LIMITS.maxMultibulkLength,
     pubsubOutputLimit: options.pubsubOutputLimit ?? 32 * 1024 * 1024,
+    timeout: options.timeout ?? 0,
+    lastSecurityWarning: Number.NEGATIVE_INFINITY,
     clients: 0,
   };
   const shutdownTimeout = options.shutdownTimeout ?? 10_000;
@@ -149,7 +170,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (address && typeof address === "object") shared.port = address.port;
   infoEvent(T_SERVER, "accepting inbound connections", { addr: `${host}:${shared.port}` });
 
+  const closeIdleClients = () => {
+    if (shared.timeout <= 0) return 0;
+    const now = clock.now();
+    let n = 0;
+    for (const c of connections) if (c.closeIfIdle(now, shared.timeout * 1000)) n++;
+    return n;
+  };
+  // Redis looks at every client about once a second (clientsCron); so does this timer.
+  const idleTimer = shared.timeout > 0 ? setInterval(closeIdleClients, 1000).unref() : undefined;
+
   const destroy = () => {
+    clearInterval(idleTimer);
     server.close();
     for (const c of connections) c.destroy();
     shared.db.close();
@@ -160,6 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     infoEvent(T_SERVER, "shutting down", { connections: connections.size });
     closing = new Promise<void>((resolve) => {
       // Stop accepting; the listening socket closes now, established connections stay.
+      clearInterval(idleTimer);
       server.close();
       const done = () => {
         clearTimeout(timer);
@@ -181,5 +214,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return closing;
   };
 
-  return { port: shared.port, db: shared.db, close, destroy };
+  return {
+    port: shared.port,
+    db: shared.db,
+    maxClients: shared.maxClients,
+    closeIdleClients,
+    close,
+    destroy,
+  };
+}
+
+/**
+ * Keeps the client limit within the open-file limit, as Redis does at startup: a server out of
+ * descriptors cannot even accept the connection that would tell the next client why.
+ */
+function fitMaxClients(wanted: number): number {
+  const limit = openFileLimit();
+  if (limit === undefined || wanted + RESERVED_FDS <= limit) return wanted;
+  const fitted = Math.max(1, limit - RESERVED_FDS);
+  warnEvent(
+    T_SERVER,
+    `maxclients has been reduced to ${fitted} to fit the open-file limit; raise 'ulimit -n' for more`,
+    { requested: wanted, open_file_limit: limit },
+  );
+  return fitted;
 }

@@ -24,6 +24,10 @@ export interface Shared {
   readonly maxBulkLength: number;
   readonly maxMultibulkLength: number;
   readonly pubsubOutputLimit: number;
+  /** Seconds a client may stay idle before it is closed; 0: never (Redis's `timeout`). */
+  readonly timeout: number;
+  /** Clock time of the last "Possible SECURITY ATTACK" warning (one a minute at most). */
+  lastSecurityWarning: number;
   /** Number of clients connected right now. */
   clients: number;
 }

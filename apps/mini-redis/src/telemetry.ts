@@ -16,6 +16,12 @@ export interface TelemetryOptions {
   serviceName: string;
   /** `--otlp`: export spans over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, default localhost:4318). */
   otlp: boolean;
+  /**
+   * `--otlp-xray`: as `--otlp`, for AWS X-Ray through a Collector, as tokio's mini-redis sets it
+   * up: X-Ray's time-prefixed trace ids and its `X-Amzn-Trace-Id` propagator (unless
+   * OTEL_PROPAGATORS says otherwise).
+   */
+  xray?: boolean;
   /** `--metrics-port`: serve Prometheus text at http://127.0.0.1:PORT/metrics. */
   metricsPort?: number | undefined;
   /** For tests; default process.env. */
@@ -25,7 +31,8 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** Pass to setUpLogging({ layers }). */
   layers: (Layer | readonly [Layer, Filter])[];
-  meter: Meter;
+  /** Undefined when the server exports nothing (and so never loaded OpenTelemetry). */
+  meter: Meter | undefined;
   /** Where Prometheus scrapes, once listening (undefined without --metrics-port). */
   metricsUrl: Promise<string | undefined>;
   /** Flushes spans and stops; await it before process.exit(). */
@@ -34,13 +41,16 @@ export interface Telemetry {
 
 export function setUpTelemetry(o: TelemetryOptions): Telemetry {
   const prometheus = o.metricsPort === undefined ? false : { port: o.metricsPort };
-  if (o.otlp) {
+  if (o.otlp || o.xray) {
+    const env = o.env ?? process.env;
     const otel = initOpenTelemetry({
       serviceName: o.serviceName,
+      // X-Ray: its trace ids, and its header unless OTEL_PROPAGATORS names others.
+      idGenerator: o.xray ? "xray" : "random",
+      env: o.xray ? { ...env, OTEL_PROPAGATORS: env.OTEL_PROPAGATORS ?? "xray" } : env,
       // main-server.ts owns SIGINT/SIGTERM and awaits shutdown() before exiting.
       handleSignals: false,
       metrics: { prometheus },
-      ...(o.env ? { env: o.env } : {}),
     });
     // Export mini-redis spans down to DEBUG (command spans), everything else from INFO.
     const filter = EnvFilter.fromEnv({

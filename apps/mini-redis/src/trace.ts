@@ -51,7 +51,7 @@ const COMMAND = callsite({
   level: Level.DEBUG,
   target: T_CMD,
   name: "cmd",
-  fields: ["command", "key", "otel.name"],
+  fields: ["command", "key", "otel.name", "error"],
 });
 
 /** A span per connection, carrying the peer address and the client id; a root span. */
@@ -67,12 +67,14 @@ export function commandSpansEnabled(): boolean {
 
 /**
  * A span per command, child of its connection's span: the name, and the key where there is one.
- * Also logs the command at debug, as tokio's mini-redis does with `debug!(?cmd)`.
+ * Also logs the command at debug, as tokio's mini-redis does with `debug!(?cmd)`. A command
+ * that failed carries its error reply in `error` (given here, or recorded later), which the
+ * OpenTelemetry layer turns into the span's error status.
  */
-export function commandSpan(parent: Span, name: string, key?: string): Span {
+export function commandSpan(parent: Span, name: string, key?: string, error?: string): Span {
   // `command`, not `name`: JSON output puts span fields next to the span's own name.
   // `otel.name`: backends list operations by command (SET, GET), as Redis instrumentations do.
-  const span = COMMAND.span({ command: name, key, "otel.name": name.toUpperCase() }, parent);
+  const span = COMMAND.span({ command: name, key, "otel.name": name.toUpperCase(), error }, parent);
   CMD_LOG.debug("received command", undefined, { parent: span });
   return span;
 }

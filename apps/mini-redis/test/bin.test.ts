@@ -62,6 +62,24 @@ test("mini-redis-cli: bad usage gets a message and exit code 2", async () => {
   assert.match(noServer.stderr, /cannot connect to 127\.0\.0\.1:1/);
 });
 
+test("mini-redis-server: bad --timeout or --max-clients gets a message and exit code 2", async () => {
+  for (const [flag, value, range] of [
+    ["--timeout", "soon", "0 to 100000000"],
+    ["--timeout", "-1", "0 to 100000000"],
+    ["--max-clients", "0", "1 to 1000000"],
+  ] as const) {
+    const r = await runNode(["bin/mini-redis-server.js", "--port", "0", `${flag}=${value}`]);
+    assert.equal(r.code, 2, `${flag} ${value}`);
+    assert.match(
+      r.stderr,
+      new RegExp(`${flag} must be an integer from ${range}, got "${value}" \\(MINI_REDIS_USAGE\\)`),
+    );
+  }
+  const help = await runNode(["bin/mini-redis-server.js", "--help"]);
+  assert.match(help.stdout, /--timeout <seconds>/);
+  assert.match(help.stdout, /default 10000/);
+});
+
 test("subscribe in the CLI receives what the pub example publishes", async () => {
   const sub = spawn(
     process.execPath,

@@ -1,7 +1,7 @@
 // When the server turns the console on: the flag, PERISCOPE_CONSOLE, or any PERISCOPE_CONSOLE_*.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { consoleWanted } from "../src/console.ts";
+import { consoleWanted } from "../src/console-env.ts";
 
 test("--console, PERISCOPE_CONSOLE and PERISCOPE_CONSOLE_* turn the console on; 0 keeps it off", () => {
   assert.equal(consoleWanted(false, {}), false);

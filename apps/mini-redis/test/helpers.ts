@@ -54,9 +54,18 @@ export async function exchange(port: number, bytes: Buffer | string): Promise<Bu
 }
 
 interface Inbox {
-  data: Buffer;
+  /** What arrived and was not read yet, in pieces (joined only when read: big replies arrive in hundreds of chunks). */
+  chunks: Buffer[];
+  length: number;
   closed: boolean;
   wake: (() => void) | undefined;
+}
+
+/** Joins an inbox's chunks into one buffer. */
+function take(box: Inbox): Buffer {
+  const all = box.chunks.length === 1 ? box.chunks[0]! : Buffer.concat(box.chunks);
+  box.chunks = [all];
+  return all;
 }
 const inboxes = new WeakMap<net.Socket, Inbox>();
 
@@ -64,9 +73,10 @@ const inboxes = new WeakMap<net.Socket, Inbox>();
 function inbox(s: net.Socket): Inbox {
   let box = inboxes.get(s);
   if (box === undefined) {
-    const b: Inbox = { data: Buffer.alloc(0), closed: s.closed, wake: undefined };
+    const b: Inbox = { chunks: [], length: 0, closed: s.closed, wake: undefined };
     s.on("data", (c: Buffer) => {
-      b.data = Buffer.concat([b.data, c]);
+      b.chunks.push(c);
+      b.length += c.length;
       b.wake?.();
     });
     s.on("error", () => {});
@@ -83,16 +93,17 @@ function inbox(s: net.Socket): Inbox {
 /** Reads exactly `n` bytes from `s` (buffering any excess for the next read). */
 export async function readBytes(s: net.Socket, n: number): Promise<Buffer> {
   const box = inbox(s);
-  while (box.data.length < n) {
-    if (box.closed) throw new Error(`closed after ${box.data.length} of ${n} bytes`);
+  while (box.length < n) {
+    if (box.closed) throw new Error(`closed after ${box.length} of ${n} bytes`);
     await new Promise<void>((r) => {
       box.wake = r;
     });
     box.wake = undefined;
   }
-  const out = box.data.subarray(0, n);
-  box.data = box.data.subarray(n);
-  return out;
+  const all = take(box);
+  box.chunks = [all.subarray(n)];
+  box.length -= n;
+  return all.subarray(0, n);
 }
 
 /** Resolves when the server closes `s`, with the bytes received (and not yet read) until then. */
@@ -104,7 +115,7 @@ export async function readUntilClose(s: net.Socket): Promise<Buffer> {
     });
     box.wake = undefined;
   }
-  return box.data;
+  return take(box);
 }
 
 /** Encodes a command as RESP, for readability in tests. */
@@ -138,12 +149,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts a real redis-server on a free port, without persistence. */
-export async function startRedis(): Promise<{ port: number; stop(): Promise<void> }> {
+/** Starts a real redis-server on a free port, without persistence; `args` adds options. */
+export async function startRedis(
+  args: string[] = [],
+): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
     { stdio: "ignore" },
   );
   for (let i = 0; i < 100; i++) {

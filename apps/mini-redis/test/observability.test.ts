@@ -131,6 +131,29 @@ test("--metrics-port: commands, latency, connections and pub/sub messages", asyn
   s.destroy();
 });
 
+test("--otlp-xray: the CLI's trace ids have X-Ray's time-prefixed form", {
+  timeout: 30_000,
+}, async () => {
+  const before = Math.floor(Date.now() / 1000);
+  const cli = spawn(
+    process.execPath,
+    ["bin/mini-redis-cli.js", "--port", String(ports.redis), "--otlp-xray", "get", "xray-key"],
+    { cwd: app, env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } },
+  );
+  let err = "";
+  cli.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  assert.equal(await new Promise<number | null>((r) => cli.on("close", r)), 0, err);
+  const after = Math.ceil(Date.now() / 1000);
+  const span = receiver.spans.find(
+    (s) => s.service === "mini-redis-client" && s.attributes.key === "xray-key",
+  );
+  assert.ok(span, "the CLI exported its span");
+  // X-Ray: the first 8 hex digits of a trace id are its start time in epoch seconds.
+  assert.match(span.traceId, /^[0-9a-f]{32}$/);
+  const seconds = Number.parseInt(span.traceId.slice(0, 8), 16);
+  assert.ok(seconds >= before && seconds <= after, `trace id ${span.traceId} starts with the time`);
+});
+
 test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   timeout: 30_000,
 }, async () => {
@@ -164,6 +187,12 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   );
   assert.equal(cliSpan?.attributes.command, "GET");
 
+  // Failed commands: an unknown one and a wrong arity become error spans with the reply's text.
+  const bad = await connect(ports.redis);
+  bad.write(Buffer.concat([cmd("FROB", "x"), cmd("GET")]));
+  await readBytes(bad, 111);
+  bad.destroy();
+
   server.kill("SIGTERM");
   const exit = await new Promise<number | null>((r) => server.on("exit", r));
   assert.equal(exit, 0, logs);
@@ -184,6 +213,18 @@ test("--otlp: hello_world's spans and the server's, flushed on SIGTERM", {
   const parent = conns.find((c) => c.spanId === cmds[0]?.parentSpanId);
   assert.ok(parent, "command span is a child of its connection span");
   assert.equal(parent.traceId, cmds[0]?.traceId);
+  assert.deepEqual(
+    cmds.map((s) => s.status.code),
+    [0, 0],
+    "commands that worked have no status",
+  );
+  const frob = spans.find((s) => s.name === "FROB");
+  assert.deepEqual(frob?.status, {
+    code: 2,
+    message: "ERR unknown command 'FROB', with args beginning with: 'x' ",
+  });
+  const arity = spans.find((s) => s.name === "GET" && s.status.code === 2);
+  assert.equal(arity?.status.message, "ERR wrong number of arguments for 'get' command");
   // The client's span names the server it talked to.
   assert.equal(helloPeer, `127.0.0.1:${ports.redis}`);
 });

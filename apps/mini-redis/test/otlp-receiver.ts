@@ -1,5 +1,5 @@
 // A loopback OTLP/HTTP trace receiver for the --otlp tests. It decodes just what the tests read
-// (ids, name, kind, string/int/bool attributes, resource service name) straight from the
+// (ids, name, kind, status, string/int/bool attributes, resource service name) straight from the
 // protobuf wire format, so the tests need no generated code.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +13,8 @@ export interface Span {
   /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
   kind: number;
   attributes: Record<string, string | number | boolean>;
+  /** OTLP Status: code 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string };
 }
 
 type Field = { no: number; wire: number; int: bigint; bytes: Uint8Array };
@@ -81,6 +83,15 @@ function keyValues(list: Field[], no: number): Record<string, string | number | 
   return out;
 }
 
+/** Status { string message = 2; StatusCode code = 3 }. */
+function status(bytes: Uint8Array | undefined): { code: number; message: string } {
+  const f = fields(bytes ?? new Uint8Array(0));
+  return {
+    code: Number(f.find((x) => x.no === 3)?.int ?? 0n),
+    message: text(f.find((x) => x.no === 2)?.bytes ?? new Uint8Array(0)),
+  };
+}
+
 /** ExportTraceServiceRequest { ResourceSpans 1 { Resource 1, ScopeSpans 2 { Span 2 } } }. */
 export function decodeSpans(body: Uint8Array): Span[] {
   const spans: Span[] = [];
@@ -102,6 +113,7 @@ export function decodeSpans(body: Uint8Array): Span[] {
           name: text(get(5)?.bytes ?? new Uint8Array(0)),
           kind: Number(get(6)?.int ?? 0n),
           attributes: keyValues(s, 9),
+          status: status(get(15)?.bytes),
         });
       }
     }

@@ -4,9 +4,12 @@
 const USAGE = `usage: periscope <command> [options]
 
 commands:
-  console [ADDR]   the live terminal console (default http://127.0.0.1:6669)
-  replay FILE      replay a console recording (same as: console --replay FILE)
-  viewer           the embedded trace viewer (OTLP in, Jaeger API and web UI out)
+  console [ADDR]      the live terminal console (default http://127.0.0.1:6669)
+  console --pid PID   attach to the Node process PID, then open the console on it
+  attach PID          install the console into a running Node process; prints its address
+  run -- CMD...       run CMD with --import @periscope/auto in NODE_OPTIONS
+  replay FILE         replay a console recording (same as: console --replay FILE)
+  viewer              the embedded trace viewer (OTLP in, Jaeger API and web UI out)
 
 Run "periscope <command> --help" for the options of each.`;
 
@@ -14,8 +17,25 @@ const [command, ...rest] = process.argv.slice(2);
 
 switch (command) {
   case "console": {
-    const { runConsoleCli } = await import("@periscope/console");
-    process.exitCode = await runConsoleCli(rest);
+    const { consoleArgsForPid } = await import("./attach-cli.ts");
+    const args = rest.some((a) => a === "--pid" || a.startsWith("--pid="))
+      ? await consoleArgsForPid(rest)
+      : rest;
+    if (typeof args === "number") process.exitCode = args;
+    else {
+      const { runConsoleCli } = await import("@periscope/console");
+      process.exitCode = await runConsoleCli(args);
+    }
+    break;
+  }
+  case "attach": {
+    const { runAttachCli } = await import("./attach-cli.ts");
+    process.exitCode = await runAttachCli(rest);
+    break;
+  }
+  case "run": {
+    const { runCli } = await import("./run.ts");
+    process.exitCode = await runCli(rest);
     break;
   }
   case "replay": {

@@ -31,6 +31,8 @@ export interface AggregatorConfig {
   clock: Clock;
   protos: ProtoBuilder;
   retentionMs: number;
+  /** Completed tasks kept at most, and closed resources and async ops (the oldest go first). */
+  maxRetained?: number;
   maxMessageBytes?: number;
 }
 
@@ -333,11 +335,12 @@ export class Aggregator implements LayerSinks {
     const now = this.#cfg.clock.now();
     const retention = this.#cfg.retentionMs;
     const consumers = this.hasConsumers();
-    this.frozen.expire(now, retention, consumers);
+    const max = this.#cfg.maxRetained ?? Number.POSITIVE_INFINITY;
+    this.frozen.expire(now, retention, consumers, max);
     const list = this.#dropped;
     while (this.#droppedHead < list.length) {
       const e = list[this.#droppedHead] as Entity;
-      if (now - e.droppedAt <= retention) break;
+      if (now - e.droppedAt <= retention && list.length - this.#droppedHead <= max) break;
       if (e.dirty && consumers) break;
       this.#droppedHead++;
       if (e.kind === "resource") this.resources.delete(idKey(e.id));

@@ -55,7 +55,14 @@ export class ConsoleSubscriber {
       options.pollDurationMaxNs,
       options.scheduledDurationMaxNs,
     );
-    const agg = new Aggregator({ queue, metas, clock, protos, retentionMs: options.retentionMs });
+    const agg = new Aggregator({
+      queue,
+      metas,
+      clock,
+      protos,
+      retentionMs: options.retentionMs,
+      maxRetained: options.maxRetained,
+    });
     this.#agg = agg;
     this.#warnings = new Warnings(metas, agg, options.longPollThresholdMs, clock.now());
     agg.attachWarnings(this.#warnings);
@@ -196,6 +203,10 @@ export class Builder {
   }
   retention(ms: number): this {
     return this.with({ retentionMs: ms });
+  }
+  /** Keep at most n completed tasks (and n closed resources and async ops), oldest out first. */
+  maxRetained(n: number): this {
+    return this.with({ maxRetained: n });
   }
   publishInterval(ms: number): this {
     return this.with({ publishIntervalMs: ms });

@@ -358,10 +358,11 @@ export class FrozenTasks {
   }
 
   /**
-   * Forgets rows completed more than `retentionMs` before `now`; with `keepUnpublished`, rows
-   * not yet sent in a delta stay (their dropped_at goes out first, as upstream).
+   * Forgets rows completed more than `retentionMs` before `now`, and the oldest beyond `maxRows`;
+   * with `keepUnpublished`, rows not yet sent in a delta stay (their dropped_at goes out first,
+   * as upstream).
    */
-  expire(now: number, retentionMs: number, keepUnpublished: boolean): void {
+  expire(now: number, retentionMs: number, keepUnpublished: boolean, maxRows = Infinity): void {
     for (;;) {
       const c = this.#chunks[0];
       if (c === undefined) return;
@@ -373,10 +374,11 @@ export class FrozenTasks {
       }
       if (keepUnpublished && this.#size <= this.#unpublished) return;
       // A packed chunk is opened only once its first row is due.
-      if (c.cols === undefined && now - c.dropBase <= retentionMs) return;
+      const over = this.#size > maxRows;
+      if (c.cols === undefined && now - c.dropBase <= retentionMs && !over) return;
       const cols = open(c);
       const dropped = cols.dropped[this.#head] as number;
-      if (now - dropped <= retentionMs) return;
+      if (now - dropped <= retentionMs && !over) return;
       if (((cols.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
       else this.#statics.release(cols.u[this.#head * U32 + STATIC] as number);
       c.hists?.delete(this.#head);

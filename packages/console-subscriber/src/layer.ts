@@ -214,6 +214,18 @@ export class ConsoleLayer implements Layer {
     this.#dirty(e);
   }
 
+  /**
+   * Fields a task records later (a request's route and status): the task is announced again
+   * with them, as clients take a task they already know for an update of its fields.
+   */
+  onRecord(id: bigint, values: Record<string, FieldValue>, _ctx: Context): void {
+    const e = this.#byId.get(id);
+    if (e?.kind !== "task") return;
+    e.fields = { ...e.fields, ...values };
+    e.unsent = true;
+    this.#dirty(e);
+  }
+
   onClose(id: bigint, _ctx: Context): void {
     const e = this.#byId.get(id);
     if (e === undefined) return;

@@ -9,6 +9,12 @@ export interface ConsoleOptions {
   serve: boolean;
   /** How long completed tasks, resources and async ops stay visible. */
   retentionMs: number;
+  /**
+   * At most this many completed tasks stay visible (and as many closed resources and async ops),
+   * the oldest going first even within retention: a cap for programs that make a task per
+   * request. Default unlimited.
+   */
+  maxRetained: number;
   publishIntervalMs: number;
   /** Record every published Update here (see the recording format in console-api). */
   recordPath: string | undefined;
@@ -33,6 +39,7 @@ export const DEFAULTS: Readonly<Omit<ConsoleOptions, "clock">> = Object.freeze({
   bind: "127.0.0.1:6669",
   serve: true,
   retentionMs: 60 * 60 * 1000,
+  maxRetained: Number.POSITIVE_INFINITY,
   publishIntervalMs: 1000,
   recordPath: undefined,
   bufferCapacity: 1024 * 100,
@@ -47,6 +54,7 @@ export const DEFAULTS: Readonly<Omit<ConsoleOptions, "clock">> = Object.freeze({
 export const ENV = {
   bind: "PERISCOPE_CONSOLE_BIND",
   retention: "PERISCOPE_CONSOLE_RETENTION",
+  maxRetained: "PERISCOPE_CONSOLE_MAX_RETAINED",
   publishInterval: "PERISCOPE_CONSOLE_PUBLISH_INTERVAL",
   recordPath: "PERISCOPE_CONSOLE_RECORD_PATH",
   bufferCapacity: "PERISCOPE_CONSOLE_BUFFER_CAPACITY",
@@ -111,6 +119,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Co
     if (ms !== undefined && ms >= 0) out.retentionMs = ms;
     else warn(ENV.retention, ret, "a duration (e.g. 1h, 10s)");
   }
+  const max = env[ENV.maxRetained];
+  if (max !== undefined && max !== "") {
+    const n = Number(max);
+    if (Number.isSafeInteger(n) && n >= 0) out.maxRetained = n;
+    else warn(ENV.maxRetained, max, "a whole number of tasks (e.g. 100000)");
+  }
   const pub = env[ENV.publishInterval];
   if (pub !== undefined && pub !== "") {
     const ms = parseDuration(pub);
@@ -137,6 +151,7 @@ export function validate(o: ConsoleOptions): void {
   };
   if (parseBind(o.bind) === undefined) bad(`bind "${o.bind}" is not host:port`);
   if (!(o.retentionMs >= 0)) bad("retention must be >= 0 ms");
+  if (!(o.maxRetained >= 0)) bad("max retained must be >= 0");
   if (!(o.publishIntervalMs >= 1)) bad("publish interval must be >= 1 ms");
   if (!Number.isSafeInteger(o.bufferCapacity) || o.bufferCapacity < 1)
     bad("buffer capacity must be a positive integer");

@@ -82,7 +82,8 @@ export class TaskEntity implements EntityBase {
   readonly id: bigint;
   readonly metaId: bigint;
   readonly metadata: Metadata;
-  readonly fields: Fields;
+  /** Replaced (never mutated: it may be the span's own) when the span records more fields. */
+  fields: Fields;
   readonly location: Loc | undefined;
   dirty = true;
   unsent = true;

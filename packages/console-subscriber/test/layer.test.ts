@@ -119,6 +119,32 @@ test("completed tasks get dropped_at and stay for the retention period", () => {
   s.c.close();
 });
 
+test("maxRetained keeps only the newest completed tasks and closed resources", () => {
+  const s = setup({ retentionMs: 3_600_000, maxRetained: 3 });
+  watch(s);
+  for (let i = 0; i < 10; i++) {
+    const t = taskSpan(`t${i}`);
+    t.inScope(() => s.clock.advance(1));
+    t.close();
+    RESOURCE.span({ concrete_type: `r${i}`, kind: "Sync" }, null).close();
+    s.clock.advance(1);
+  }
+  s.c.tick(); // sent first: a completed task outlives the cap until a delta announced it
+  s.c.tick();
+  assert.equal(s.c.stats().tasks, 3);
+  const fresh = new View();
+  s.c.onUpdate((p) => fresh.applyBytes(p));
+  assert.deepEqual(
+    [...fresh.tasks.values()].map((e) => fieldValue(e.task.fields, "task.name")).sort(),
+    ["t7", "t8", "t9"],
+  );
+  const rs = [...fresh.resources.values()]
+    .map((e) => e.resource.concreteType)
+    .filter((t) => /^r\d$/.test(t));
+  assert.deepEqual(rs.sort(), ["r7", "r8", "r9"]);
+  s.c.close();
+});
+
 test("a full queue drops new entities and reports dropped_events", () => {
   const s = setup({ bufferCapacity: 3 });
   watch(s);

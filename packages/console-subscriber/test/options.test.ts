@@ -30,6 +30,7 @@ test("env vars set options; bad ones warn with a code and keep the default", asy
   const o = optionsFromEnv({
     PERISCOPE_CONSOLE_BIND: "127.0.0.1:7777",
     PERISCOPE_CONSOLE_RETENTION: "10s",
+    PERISCOPE_CONSOLE_MAX_RETAINED: "5000",
     PERISCOPE_CONSOLE_PUBLISH_INTERVAL: "soon",
     PERISCOPE_CONSOLE_RECORD_PATH: "/tmp/x.rec",
     PERISCOPE_CONSOLE_BUFFER_CAPACITY: "-3",
@@ -37,7 +38,12 @@ test("env vars set options; bad ones warn with a code and keep the default", asy
   // Warnings are emitted on a later tick.
   await new Promise((r) => setImmediate(r));
   process.off("warning", onWarning);
-  assert.deepEqual(o, { bind: "127.0.0.1:7777", retentionMs: 10_000, recordPath: "/tmp/x.rec" });
+  assert.deepEqual(o, {
+    bind: "127.0.0.1:7777",
+    retentionMs: 10_000,
+    maxRetained: 5000,
+    recordPath: "/tmp/x.rec",
+  });
   assert.deepEqual(warnings, ["PERISCOPE_CONSOLE_ENV", "PERISCOPE_CONSOLE_ENV"]);
 });
 

@@ -116,11 +116,14 @@ export class ConsoleState {
 
   #applyTasks(u: TaskUpdate): void {
     for (const t of u.newTasks) {
-      if (!t.id || this.tasks.has(t.id.id)) continue;
+      if (!t.id) continue;
+      // A task announced again carries new fields (a request's route, its status once done):
+      // its description is replaced, its stats kept.
+      const known = this.tasks.get(t.id.id);
       const meta = t.metadata ? this.metas.get(t.metadata.id) : undefined;
       const task: Task = {
         spanId: t.id.id,
-        seq: ++this.#taskSeq,
+        seq: known?.seq ?? ++this.#taskSeq,
         idText: "",
         name: "",
         kind: t.kind === 1 ? "blocking" : "task",
@@ -192,6 +195,16 @@ export class ConsoleState {
       task.idText ||= String(task.seq);
       task.fieldsText = task.fields.join(" ");
       task.search = `${task.name} ${task.fieldsText} ${task.location} ${task.kind}`.toLowerCase();
+      if (known !== undefined) {
+        known.name = task.name;
+        known.kind = task.kind;
+        known.fields = task.fields;
+        known.fieldsText = task.fieldsText;
+        known.search = task.search;
+        if (task.location) known.location = task.location;
+        this.#changed.add(known);
+        continue;
+      }
       this.tasks.set(task.spanId, task);
       this.#changed.add(task);
     }

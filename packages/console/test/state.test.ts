@@ -45,6 +45,21 @@ test("stats for unknown ids are ignored; new tasks without stats still appear", 
   assert.equal(s.tasks.get(78n)?.name, "late");
 });
 
+test("a task announced again gets its new name and fields and keeps its stats", () => {
+  const s = new ConsoleState();
+  s.apply(
+    taskUpdate(10_000, [{ id: 90, name: "GET /users/42", createdMs: 0, polls: 3, busyMs: 2 }]),
+  );
+  s.apply(
+    taskUpdate(10_100, [{ id: 90, name: "GET /users/:id", createdMs: 0, polls: 3, busyMs: 2 }]),
+  );
+  const t = s.tasks.get(90n);
+  assert.equal(t?.name, "GET /users/:id");
+  assert.equal(t?.polls, 3);
+  assert.ok(t?.search.includes("/users/:id"));
+  assert.equal([...s.tasks.values()].filter((x) => x.spanId === 90n).length, 1);
+});
+
 test("field names by index resolve through metadata", () => {
   const s = new ConsoleState();
   s.apply(

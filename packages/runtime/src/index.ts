@@ -17,6 +17,7 @@ export { Mutex, MutexGuard } from "./mutex.ts";
 export { type NodeHandleOptions, watchNodeHandles } from "./node-handles.ts";
 export { Notify } from "./notify.ts";
 export { OneshotReceiver, OneshotSender, oneshot } from "./oneshot.ts";
+export { OpenTask, type OpenTaskOptions, openTask } from "./open-task.ts";
 export {
   configureRuntime,
   type PollMode,
@@ -24,6 +25,12 @@ export {
   type RuntimeOptions,
   supportsTrackPromises,
 } from "./polls.ts";
+export {
+  AsyncOp,
+  Resource,
+  type ResourceOptions,
+  type UpdateOp,
+} from "./resource.ts";
 export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.ts";
 export { type AcquireOptions, MAX_PERMITS, Semaphore, SemaphorePermit } from "./semaphore.ts";
 export { JoinHandle, type SpawnOptions, spawn, type TaskFn } from "./task.ts";

@@ -33,10 +33,15 @@ const WAITER = Symbol("periscope.runtime.waiter");
 export const FIRST_RUN = Symbol("periscope.runtime.firstRun");
 /** Marks a settled promise: chaining on it wakes nobody later. */
 const SETTLED = 0;
+/** On an async resource (a parser, a handle): its callbacks are polls of this task. */
+const BOUND = Symbol("periscope.runtime.bound");
 interface Tagged {
   [WAITER]?: Task | typeof SETTLED | undefined;
   [FIRST_RUN]?: Task | undefined;
+  [BOUND]?: Task | undefined;
 }
+/** Set once anything was bound: until then a callback slice costs no resource lookup. */
+let anyBound = false;
 
 let installed: PollMode | undefined;
 let disposers: (() => void)[] = [];
@@ -195,10 +200,10 @@ function safeBefore(x?: unknown): void {
     const job =
       typeof x === "object" && x !== null
         ? (x as Tagged)
-        : installed === "async-hooks"
-          ? (executionAsyncResource() as Tagged)
+        : installed === "async-hooks" || anyBound
+          ? (executionAsyncResource() as Tagged | undefined)
           : undefined;
-    onBefore(job?.[FIRST_RUN]);
+    onBefore(job?.[FIRST_RUN], typeof x === "number" ? job?.[BOUND] : undefined);
   } catch {
     // as above
   }
@@ -241,8 +246,9 @@ function onSettled(promise: Promise<unknown>): void {
   wake(t);
 }
 
-function onBefore(first: Task | undefined): void {
-  const t = first !== undefined && !first.done && first.spanId !== undefined ? first : sliceOwner();
+function onBefore(first: Task | undefined, bound: Task | undefined): void {
+  const t =
+    first !== undefined && !first.done && first.spanId !== undefined ? first : sliceOwner(bound);
   const pending = pendingExit;
   if (pending !== undefined) {
     pendingExit = undefined;
@@ -312,10 +318,46 @@ function endPoll(t: Task): void {
 }
 
 /** The task a slice belongs to: its own, or the root for work outside tasks and after a task ended. */
-function sliceOwner(): Task | undefined {
+function sliceOwner(bound: Task | undefined): Task | undefined {
   const t = taskStore.getStore();
   if (t !== undefined && !t.done && t.spanId !== undefined) return t;
+  if (bound !== undefined && !bound.done && bound.spanId !== undefined) return bound;
   return rootEnabled ? rootTask() : undefined;
+}
+
+/**
+ * The rest of the slice running now belongs to `t` (its context and its poll), as if a callback
+ * of `t` had started here: for work that becomes a task in the middle of someone else's callback
+ * (an HTTP request parsed in a connection's callback). Outside any hooked slice (the main
+ * module's first run) only the context changes: there is no end of slice to close a poll at.
+ */
+export function switchSlice(t: Task): void {
+  taskStore.enterWith(t);
+  if (t.spanId === undefined || t.done) return;
+  ensurePolls();
+  const i = stack.length - 1;
+  if (i < 0 || installed === "sync") return;
+  const top = stack[i];
+  if (top === t) return;
+  if (top !== undefined) {
+    top.onStack--;
+    if (emitted[i]) exitPoll(top);
+    if (top.done && top.onStack === 0) closeTask(top);
+  }
+  t.onStack++;
+  enterPoll(t);
+  stack[i] = t;
+  emitted[i] = true;
+}
+
+/** The callbacks of async resource `resource` (outside any task's context) are polls of `t`. */
+export function bindResource(resource: object, t: Task): void {
+  try {
+    (resource as Tagged)[BOUND] = t;
+    anyBound = true;
+  } catch {
+    // a frozen resource: its callbacks stay the root's
+  }
 }
 
 function rootTask(): Task | undefined {

@@ -51,6 +51,17 @@ export class Recorder implements Layer {
   onClose(id: bigint): void {
     this.push("close", id);
   }
+  onRecord(id: bigint, values: Record<string, FieldValue>): void {
+    const s = this.spans.get(id);
+    this.log.push({
+      kind: "record",
+      id,
+      name: s?.name ?? "",
+      target: s?.target ?? "",
+      fields: { ...values },
+      at: performance.now(),
+    });
+  }
   onEvent(e: EventRecord): void {
     this.log.push({
       kind: "event",

@@ -1,23 +1,33 @@
 // `periscope viewer`: parses flags, starts the viewer, prints where it listens and stops
 // cleanly (exit 0) on SIGINT or SIGTERM.
 import { parseArgs } from "node:util";
-import { parseDuration } from "./query-params.ts";
+import { parseDuration } from "./query/params.ts";
 import { DEFAULT_MAX_BODY, defaultDataDir, startViewer, type ViewerOptions } from "./viewer.ts";
 
 const HELP = `usage: periscope viewer [options]
 
-The embedded trace viewer: OTLP in, Jaeger's query API and a web UI out.
+The embedded trace viewer: OTLP, Jaeger and Zipkin in; Jaeger's query API and a web UI out.
 
 options:
   --ui HOST:PORT         web UI and Jaeger query API   (default 127.0.0.1:16686)
   --otlp-http HOST:PORT  OTLP/HTTP receiver, or "off"   (default 127.0.0.1:4318)
   --otlp-grpc HOST:PORT  OTLP/gRPC receiver, or "off"   (default 127.0.0.1:4317)
+  --jaeger-compact ADDR  Jaeger agent UDP, Thrift compact, or "off" (default 127.0.0.1:6831)
+  --jaeger-binary ADDR   Jaeger agent UDP, Thrift binary, or "off"  (default 127.0.0.1:6832)
+  --jaeger-http ADDR     Jaeger collector HTTP (POST /api/traces), or "off" (default 127.0.0.1:14268)
+  --jaeger-grpc ADDR     Jaeger collector gRPC (api_v2), or "off" (default 127.0.0.1:14250)
+  --zipkin ADDR          Zipkin HTTP (POST /api/v2/spans, /api/v1/spans), or "off" (default 127.0.0.1:9411)
   --data DIR             where spans are stored        (default ${defaultDataDir()})
   --in-memory            keep spans in memory only
   --retention AGE        drop spans older than AGE, e.g. 12h, 7d; 0 keeps all (default 7d)
-  --max-size SIZE        drop the oldest spans above SIZE, e.g. 500MB, 2GB; 0 = no cap
-                         (default 1GB on disk, 256MB in memory)
-  --max-body SIZE        largest OTLP request accepted (default 64MiB)
+  --max-size SIZE        cap on the database and its WAL, e.g. 500MB, 2GB; the oldest spans
+                         go first; 0 = no cap (default 1GB on disk, 256MB in memory)
+  --max-body SIZE        largest HTTP request accepted, OTLP/Jaeger/Zipkin (default 64MiB)
+  --grpc-max-message SIZE  largest gRPC message accepted, OTLP/Jaeger (default 4MiB)
+  --query-max-spans N    most spans one API answer holds (default 250000)
+  --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
+  --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
+                         read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
 
 const SIZE_UNITS: Record<string, number> = {
@@ -47,6 +57,27 @@ export function parseSize(s: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+function parseCount(s: string, flag: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(s)) {
+    throw new Error(`PERISCOPE_VIEWER_BAD_COUNT: ${flag} "${s}" is not a positive whole number`);
+  }
+  return Number(s);
+}
+
+/** A web origin as browsers send it: scheme://host[:port], nothing else. */
+export function parseOrigin(s: string): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(s);
+  } catch {}
+  if (!u || !/^https?:$/.test(u.protocol) || u.origin !== s.replace(/\/$/, "")) {
+    throw new Error(
+      `PERISCOPE_VIEWER_BAD_ORIGIN: --cors-origin "${s}" is not an origin; use e.g. http://localhost:3000`,
+    );
+  }
+  return u.origin;
+}
+
 /** Runs the viewer until SIGINT/SIGTERM; returns the exit code. */
 export async function runViewerCli(argv: string[]): Promise<number> {
   let opts: ViewerOptions;
@@ -57,11 +88,20 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         ui: { type: "string" },
         "otlp-http": { type: "string" },
         "otlp-grpc": { type: "string" },
+        "jaeger-compact": { type: "string" },
+        "jaeger-binary": { type: "string" },
+        "jaeger-http": { type: "string" },
+        zipkin: { type: "string" },
+        "jaeger-grpc": { type: "string" },
+        "query-max-spans": { type: "string" },
+        "query-timeout": { type: "string" },
         data: { type: "string" },
         "in-memory": { type: "boolean" },
         retention: { type: "string" },
         "max-size": { type: "string" },
         "max-body": { type: "string" },
+        "cors-origin": { type: "string", multiple: true },
+        "grpc-max-message": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -81,6 +121,19 @@ export async function runViewerCli(argv: string[]): Promise<number> {
       ui: values.ui,
       otlpHttp: off(values["otlp-http"]),
       otlpGrpc: off(values["otlp-grpc"]),
+      jaegerCompact: off(values["jaeger-compact"]),
+      jaegerBinary: off(values["jaeger-binary"]),
+      jaegerHttp: off(values["jaeger-http"]),
+      zipkin: off(values.zipkin),
+      jaegerGrpc: off(values["jaeger-grpc"]),
+      queryLimits:
+        values["query-max-spans"] === undefined
+          ? undefined
+          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") },
+      queryTimeoutMs:
+        values["query-timeout"] === undefined
+          ? undefined
+          : parseDuration(values["query-timeout"], "--query-timeout") / 1000,
       dataDir: values.data,
       inMemory: values["in-memory"] ?? false,
       retentionMs:
@@ -95,6 +148,11 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         values["max-body"] === undefined
           ? DEFAULT_MAX_BODY
           : parseSize(values["max-body"], "--max-body"),
+      corsOrigins: (values["cors-origin"] ?? []).map(parseOrigin),
+      maxGrpcMessageBytes:
+        values["grpc-max-message"] === undefined
+          ? undefined
+          : parseSize(values["grpc-max-message"], "--grpc-max-message"),
     };
   } catch (e) {
     console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);
@@ -111,6 +169,11 @@ export async function runViewerCli(argv: string[]): Promise<number> {
   web UI + Jaeger API  ${viewer.uiUrl}
   OTLP/HTTP            ${viewer.otlpHttpUrl ? `${viewer.otlpHttpUrl}/v1/traces` : "off"}
   OTLP/gRPC            ${viewer.otlpGrpcAddress || "off"}
+  Jaeger UDP compact   ${viewer.protocols.jaegerCompact || "off"}
+  Jaeger UDP binary    ${viewer.protocols.jaegerBinary || "off"}
+  Jaeger HTTP          ${viewer.protocols.jaegerHttp ? `${viewer.protocols.jaegerHttp}/api/traces` : "off"}
+  Jaeger gRPC          ${viewer.protocols.jaegerGrpc || "off"}
+  Zipkin               ${viewer.protocols.zipkin ? `${viewer.protocols.zipkin}/api/v2/spans` : "off"}
   storage              ${viewer.store.inMemory ? "in memory" : viewer.dataPath}
 press Ctrl-C to stop`);
   await new Promise<void>((resolve) => {

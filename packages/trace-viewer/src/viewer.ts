@@ -1,19 +1,36 @@
-// Starts the whole viewer: the store, the OTLP/HTTP and OTLP/gRPC receivers, and the UI port
-// that serves Jaeger's query API and the web UI. Used by the CLI, the tests and the demo.
-
+// Starts the whole viewer: the store (written on its own thread for a file store), the OTLP,
+// Jaeger and Zipkin receivers, and the UI port that serves Jaeger's query API (span-heavy
+// queries on worker threads) and the web UI. Used by the CLI, the tests and the demo.
 import { statSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { directSink } from "./ingest.ts";
-import { handleQuery, sendJson } from "./query-api.ts";
-import { type GrpcReceiver, startGrpcReceiver } from "./receiver-grpc.ts";
-import { createOtlpHttpHandler } from "./receiver-http.ts";
+import { DatabaseSync } from "node:sqlite";
+import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
+import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen.ts";
+import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
+import { jaegerError } from "./query/api.ts";
+import { QueryServer, writeAnswer } from "./query/serve.ts";
+import { transformOtlpJson } from "./query/transform.ts";
+import { BodyError, readBody } from "./receivers/http-body.ts";
+import { directSink, type IngestSink } from "./receivers/ingest.ts";
+import {
+  DEFAULT_GRPC_MAX_MESSAGE,
+  type GrpcReceiver,
+  startGrpcReceiver,
+} from "./receivers/otlp-grpc.ts";
+import { createOtlpHttpHandler } from "./receivers/otlp-http.ts";
+import {
+  type ProtocolAddresses,
+  type ProtocolOptions,
+  startProtocolReceivers,
+} from "./receivers/protocols.ts";
+import { startWriterThread } from "./receivers/writer-sink.ts";
 import { DEFAULT_DIST, serveStatic } from "./static-files.ts";
-import { TraceStore } from "./store.ts";
+import { StoreReader } from "./store/read.ts";
+import { TraceStore } from "./store/store.ts";
 
-export interface ViewerOptions {
+export interface ViewerOptions extends ProtocolOptions {
   /** UI and query API address, "host:port" (default 127.0.0.1:16686; port 0 picks one). */
   ui?: string;
   /** OTLP/HTTP address (default 127.0.0.1:4318), or false to not listen. */
@@ -28,16 +45,31 @@ export interface ViewerOptions {
   retentionMs?: number;
   /** Cap on stored data (bytes). Default 1 GiB (256 MiB in memory); 0 means no cap. */
   maxBytes?: number;
-  /** Cap on one OTLP request body (bytes). Default 64 MiB. */
+  /** Cap on one OTLP/HTTP request body (bytes). Default 64 MiB. */
   maxBodyBytes?: number;
-  /** Access-Control-Allow-Origin for browser OTLP senders. Default "*". */
-  corsOrigin?: string;
+  /** Cap on one OTLP/gRPC message (bytes). Default 4 MiB, as the Collector. */
+  maxGrpcMessageBytes?: number;
+  /** Web origins allowed to call the viewer's ports from a browser (CORS). Default: none. */
+  corsOrigins?: string[];
   /** Directory of the built web UI. */
   distDir?: string;
-  /** Wall clock in ms (tests). */
+  /** Wall clock in ms (tests): "now" for queries, and for retention in memory (a file store's
+   * writer thread keeps real time). */
   clock?: () => number;
   /** How often retention runs (ms). Default 10 s. */
   retentionIntervalMs?: number;
+  /** What one API request may cost (spans per answer, trace ids per request). */
+  queryLimits?: Partial<QueryLimits>;
+  /** Worker threads that answer span-heavy queries (file stores). Default 2. */
+  queryWorkers?: number;
+  /** A span-heavy query still running after this long is stopped (ms). Default 30 s. */
+  queryTimeoutMs?: number;
+}
+
+/** What a running viewer exposes of its store: a read-only view. */
+export interface StoreHandle {
+  readonly inMemory: boolean;
+  readonly reader: StoreReader;
 }
 
 export interface RunningViewer {
@@ -46,8 +78,10 @@ export interface RunningViewer {
   otlpHttpUrl: string;
   /** host:port of the OTLP/gRPC receiver; "" when not listening. */
   otlpGrpcAddress: string;
+  /** Where the Jaeger and Zipkin receivers listen ("" for those turned off). */
+  protocols: ProtocolAddresses;
   dataPath: string;
-  store: TraceStore;
+  store: StoreHandle;
   close(): Promise<void>;
 }
 
@@ -72,19 +106,6 @@ function fileBytes(path: string): number {
   return n;
 }
 
-export function parseHostPort(s: string, what: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(s) ?? /^()()(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65535) {
-    throw new Error(
-      `PERISCOPE_VIEWER_BAD_ADDRESS: ${what} "${s}" is not host:port; use e.g. 127.0.0.1:16686`,
-    );
-  }
-  return { host: m[1] || m[2] || "127.0.0.1", port };
-}
-
-const LOOPBACK_NAMES = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
-
 const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
@@ -101,46 +122,88 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
   const dataPath = options.inMemory
     ? ":memory:"
     : join(options.dataDir ?? defaultDataDir(), "traces.sqlite");
-  const store = new TraceStore({
+  const storeOptions = {
     path: dataPath,
     retentionMs: options.retentionMs ?? 7 * 86400e3,
     // An in-memory store lives in the heap of this process, so its default cap is smaller.
     maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
-    clock,
     retentionIntervalMs: options.retentionIntervalMs,
-  });
-  const sink = directSink(store);
+  };
   const ui = parseHostPort(options.ui ?? "127.0.0.1:16686", "--ui");
   const closers: Array<() => Promise<void>> = [];
+  let store: StoreHandle;
+  let sink: IngestSink;
+  if (options.inMemory) {
+    // An in-memory database is private to its connection: writer and readers share this thread.
+    const mem = new TraceStore({ ...storeOptions, clock });
+    const direct = directSink(mem);
+    closers.push(async () => {
+      direct.drain();
+      mem.close();
+    });
+    store = mem;
+    sink = direct;
+  } else {
+    // A file store is written on its own thread; this thread keeps a read-only connection for
+    // the cheap queries it answers itself.
+    const writer = await startWriterThread(storeOptions);
+    closers.push(() => writer.close());
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(dataPath, { readOnly: true });
+      db.exec("PRAGMA busy_timeout = 5000");
+    } catch (e) {
+      await writer.close();
+      throw e;
+    }
+    closers.push(async () => db.close());
+    store = { inMemory: false, reader: new StoreReader(db) };
+    sink = writer.sink;
+  }
   const result: RunningViewer = {
     uiUrl: "",
     otlpHttpUrl: "",
     otlpGrpcAddress: "",
+    protocols: { jaegerCompact: "", jaegerBinary: "", jaegerHttp: "", zipkin: "", jaegerGrpc: "" },
     dataPath,
     store,
     close: async () => {
       for (const c of closers.reverse()) await c().catch(() => {});
-      store.close();
     },
   };
   try {
     const distDir = options.distDir ?? DEFAULT_DIST;
-    const uiLoopback = LOOPBACK_NAMES.test(ui.host);
+    const corsOrigins = options.corsOrigins ?? [];
+    const uiGuard = { loopback: isLoopbackHost(ui.host), corsOrigins };
     const info = () => ({
       version: VERSION,
       storage: store.inMemory ? "memory" : "sqlite",
       dataDir: store.inMemory ? null : dataPath,
       ...store.reader.stats(),
       // What the home page tells a user about their data: where, how big, how long it stays.
-      storeBytes: store.usedBytes(),
+      storeBytes: store.reader.usedBytes(),
       fileBytes: store.inMemory ? null : fileBytes(dataPath),
       maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
       retentionMs: options.retentionMs ?? 7 * 86400e3,
       otlpHttp: result.otlpHttpUrl || null,
       otlpGrpc: result.otlpGrpcAddress || null,
+      jaegerCompact: result.protocols.jaegerCompact || null,
+      jaegerBinary: result.protocols.jaegerBinary || null,
+      jaegerHttp: result.protocols.jaegerHttp || null,
+      zipkin: result.protocols.zipkin || null,
+      jaegerGrpc: result.protocols.jaegerGrpc || null,
     });
+    const queries = new QueryServer({
+      path: store.inMemory ? null : dataPath,
+      reader: store.reader,
+      clock,
+      limits: { ...DEFAULT_LIMITS, ...options.queryLimits },
+      workers: options.queryWorkers ?? 2,
+      timeoutMs: options.queryTimeoutMs ?? 30_000,
+    });
+    closers.push(() => queries.close());
     const uiServer = createServer((req, res) =>
-      handleUi(req, res, { distDir, uiLoopback, store, clock, info }),
+      handleUi(req, res, { distDir, guard: uiGuard, queries, info, maxBodyBytes: maxBody }),
     );
     const uiPort = await listen(uiServer, ui.host, ui.port, "--ui");
     closers.push(() => closeServer(uiServer));
@@ -151,7 +214,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       const handler = createOtlpHttpHandler({
         sink,
         maxBodyBytes: maxBody,
-        corsOrigin: options.corsOrigin ?? "*",
+        guard: { loopback: isLoopbackHost(a.host), corsOrigins },
       });
       const httpServer = createServer(handler);
       const p = await listen(httpServer, a.host, a.port, "--otlp-http");
@@ -162,13 +225,26 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       const a = parseHostPort(options.otlpGrpc ?? "127.0.0.1:4317", "--otlp-grpc");
       let g: GrpcReceiver;
       try {
-        g = await startGrpcReceiver(a.host, a.port, sink, maxBody);
+        g = await startGrpcReceiver(
+          a.host,
+          a.port,
+          sink,
+          options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+        );
       } catch (e) {
         throw portError(e, "--otlp-grpc", a.host, a.port);
       }
       closers.push(() => g.close());
       result.otlpGrpcAddress = `${fmtHost(a.host)}:${g.port}`;
     }
+    result.protocols = await startProtocolReceivers(
+      options,
+      sink,
+      corsOrigins,
+      maxBody,
+      options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+      closers,
+    );
   } catch (e) {
     await result.close();
     throw e;
@@ -178,21 +254,40 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
 
 interface UiContext {
   distDir: string;
-  uiLoopback: boolean;
-  store: TraceStore;
-  clock: () => number;
+  guard: GuardOptions;
+  queries: QueryServer;
   info: () => Record<string, unknown>;
+  maxBodyBytes: number;
+}
+
+/** Jaeger's POST /api/transform: OTLP/JSON in, Jaeger's UI model out; nothing is stored. */
+async function transform(req: IncomingMessage, res: ServerResponse, max: number): Promise<void> {
+  const ctype = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (ctype !== "application/json") {
+    req.resume();
+    return writeAnswer(
+      res,
+      jaegerError(415, "send the OTLP/JSON trace as application/json"),
+      false,
+    );
+  }
+  try {
+    const body = await readBody(req, max);
+    const traces = transformOtlpJson(body.toString("utf8"));
+    await writeAnswer(
+      res,
+      json(200, { data: traces, total: 0, limit: 0, offset: 0, errors: null }),
+      false,
+    );
+  } catch (e) {
+    const status = e instanceof BodyError ? e.status : 400;
+    await writeAnswer(res, jaegerError(status, (e as Error).message), false);
+  }
 }
 
 function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-  // A page on another site could resolve its own name to 127.0.0.1 (DNS rebinding); a loopback
-  // viewer therefore only answers requests addressed to a loopback name.
-  const hostHeader = (req.headers.host ?? "").replace(/:\d+$/, "");
-  if (ctx.uiLoopback && !LOOPBACK_NAMES.test(hostHeader)) {
-    res.writeHead(421, { "content-type": "text/plain; charset=utf-8" });
-    return void res.end("misdirected request: open the viewer through 127.0.0.1 or localhost\n");
-  }
+  if (!guard(req, res, ctx.guard, "GET, HEAD")) return;
   let url: URL;
   try {
     url = new URL(req.url ?? "/", "http://viewer.invalid");
@@ -201,49 +296,19 @@ function handleUi(req: IncomingMessage, res: ServerResponse, ctx: UiContext) {
     return void res.end("bad request\n");
   }
   const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
+  if (url.pathname === "/api/transform" && req.method === "POST") {
+    return void transform(req, res, ctx.maxBodyBytes);
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
-    if (isApi) {
-      return sendJson(res, 405, {
-        data: null,
-        total: 0,
-        limit: 0,
-        offset: 0,
-        errors: [{ code: 405, msg: "the query API is read-only: use GET" }],
-      });
-    }
+    if (isApi)
+      return void writeAnswer(res, jaegerError(405, "the query API is read-only: use GET"), false);
     res.writeHead(405, { "content-type": "text/plain; charset=utf-8" });
     return void res.end("method not allowed\n");
   }
-  if (isApi)
-    return handleQuery(url, res, { reader: ctx.store.reader, clock: ctx.clock, info: ctx.info });
+  const head = req.method === "HEAD";
+  if (url.pathname === "/api/periscope/info")
+    return void writeAnswer(res, json(200, ctx.info()), head);
+  if (isApi) return ctx.queries.handle(url, head, res);
   serveStatic(ctx.distDir, req, res, url.pathname);
-}
-
-function fmtHost(h: string): string {
-  return h.includes(":") ? `[${h}]` : h;
-}
-
-function listen(server: Server, host: string, port: number, flag: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(portError(e, flag, host, port)));
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function portError(e: unknown, flag: string, host: string, port: number): Error {
-  const msg = (e as Error).message ?? String(e);
-  if (/EADDRINUSE|address already in use|No address added/i.test(msg)) {
-    return new Error(
-      `PERISCOPE_VIEWER_PORT_IN_USE: ${host}:${port} is taken (is another viewer or Jaeger running?); pass ${flag} with another port`,
-    );
-  }
-  return new Error(`PERISCOPE_VIEWER_LISTEN: cannot listen on ${host}:${port} for ${flag}: ${msg}`);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseDuration, parseRfc3339 } from "../src/query-params.ts";
+import { parseDuration, parseRfc3339 } from "../src/query/params.ts";
 import { MS, seeded, T0, TRACE_A, TRACE_B, XSS } from "./api-seed.ts";
 import { getJson, hexId, jsonRequest, postJson, tempDir, testViewer } from "./helpers.ts";
 

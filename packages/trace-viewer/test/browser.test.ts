@@ -26,6 +26,11 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     ui: "127.0.0.1:0",
     otlpHttp: "127.0.0.1:0",
     otlpGrpc: false,
+    jaegerCompact: false,
+    jaegerBinary: false,
+    jaegerHttp: false,
+    zipkin: false,
+    jaegerGrpc: false,
     inMemory: true,
   });
   t.after(() => viewer.close());

@@ -20,7 +20,11 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
 test("periscope viewer: listens, stores, and exits 0 on SIGTERM", async (t) => {
   const state = tempDir(t);
   const child = runCli(
-    ["--ui", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--otlp-grpc", "off"],
+    [
+      ...["--ui", "127.0.0.1:0", "--otlp-http", "127.0.0.1:0", "--otlp-grpc", "off"],
+      ...["--jaeger-compact", "127.0.0.1:0", "--jaeger-binary", "off"],
+      ...["--jaeger-http", "off", "--zipkin", "127.0.0.1:0", "--jaeger-grpc", "off"],
+    ],
     {
       XDG_STATE_HOME: state,
     },

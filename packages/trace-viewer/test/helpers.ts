@@ -17,6 +17,11 @@ export async function testViewer(opts: ViewerOptions = {}): Promise<RunningViewe
     ui: "127.0.0.1:0",
     otlpHttp: "127.0.0.1:0",
     otlpGrpc: "127.0.0.1:0",
+    jaegerCompact: false,
+    jaegerBinary: false,
+    jaegerHttp: false,
+    zipkin: false,
+    jaegerGrpc: false,
     inMemory: opts.dataDir === undefined,
     retentionIntervalMs: 0,
     ...opts,
@@ -130,3 +135,22 @@ export async function postJson(otlpHttpUrl: string, body: unknown): Promise<Resp
 }
 
 export const hexId = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, "0");
+
+/** Every Jaeger and Zipkin receiver on, each on a free loopback port. */
+export const protocolsOn = {
+  jaegerCompact: "127.0.0.1:0",
+  jaegerBinary: "127.0.0.1:0",
+  jaegerHttp: "127.0.0.1:0",
+  zipkin: "127.0.0.1:0",
+};
+
+export async function waitForTrace(ui: string, traceId: string, spans: number) {
+  for (let i = 0; i < 200; i++) {
+    const r = await getJson(`${ui}/api/traces/${traceId}`);
+    if (r.status === 200 && r.body.data[0].spans.length >= spans) return r.body.data[0];
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`trace ${traceId} did not arrive`);
+}
+
+export const tag = (span: any, key: string) => span.tags.find((t: any) => t.key === key);

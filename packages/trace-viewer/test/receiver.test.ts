@@ -11,7 +11,7 @@ import {
   ExportTraceServiceRequest,
   ExportTraceServiceResponse,
   RpcStatus,
-} from "../src/otlp-schema.ts";
+} from "../src/otlp/schema.ts";
 import {
   getJson,
   hexId,
@@ -36,11 +36,8 @@ async function assertStored(uiUrl: string, sent: SentTrace, service: string) {
     traceID: sent.traceId,
     spanID: sent.rootSpanId,
   });
-  assert.deepEqual(child.references[1], {
-    refType: "FOLLOWS_FROM",
-    traceID: sent.traceId,
-    spanID: sent.rootSpanId,
-  });
+  // The SDK span also links to its parent: as in Jaeger, that link is the CHILD_OF reference.
+  assert.equal(child.references.length, 1);
   const tag = (s: any, k: string) => s.tags.find((t: any) => t.key === k);
   assert.deepEqual(tag(root, "http.status_code"), {
     key: "http.status_code",
@@ -181,7 +178,7 @@ test("JSON answers: hex ids, partial success, 400 for malformed JSON and shapes"
   assert.equal((await getJson(`${v.uiUrl}/api/traces/${hexId(8, 16)}`)).status, 200);
 });
 
-test("415 for other media types, 405 for other methods, 404 elsewhere, CORS preflight", async (t) => {
+test("415 for other media types, 405 for other methods, 404 elsewhere", async (t) => {
   const v = await testViewer();
   t.after(() => v.close());
   const url = `${v.otlpHttpUrl}/v1/traces`;
@@ -196,17 +193,6 @@ test("415 for other media types, 405 for other methods, 404 elsewhere, CORS pref
   assert.match(r.headers.get("allow") ?? "", /POST/);
   r = await fetch(`${v.otlpHttpUrl}/v1/metrics`, { method: "POST", body: "x" });
   assert.equal(r.status, 404);
-  r = await fetch(url, {
-    method: "OPTIONS",
-    headers: {
-      origin: "http://localhost:3000",
-      "access-control-request-method": "POST",
-      "access-control-request-headers": "content-type",
-    },
-  });
-  assert.equal(r.status, 204);
-  assert.equal(r.headers.get("access-control-allow-origin"), "*");
-  assert.match(r.headers.get("access-control-allow-methods") ?? "", /POST/);
 });
 
 test("413 as soon as a streamed body passes the cap, and for gzip bombs", async (t) => {

@@ -2,6 +2,7 @@
 // acknowledged batch surviving kill -9 of the viewer process.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { test } from "node:test";
@@ -64,29 +65,60 @@ test("retention by age drops old spans and their tags, keeps recent ones", () =>
   }
 });
 
-test("retention by size keeps the newest spans under the cap", (t) => {
+test("--max-size holds at every commit, counts the WAL, trims metadata, keeps the newest batches", async (t) => {
   const dir = tempDir(t);
-  const maxBytes = 3 * 1024 * 1024;
-  const store = new TraceStore({ path: join(dir, "s.sqlite"), maxBytes, retentionIntervalMs: 0 });
-  try {
-    for (let i = 1; i <= 60; i++) store.ingest(spansAt("svc", i, NOW_MS + i * 1000, 50, 1000));
-    assert.ok(store.usedBytes() > maxBytes, "the test must overfill the store");
-    const r = store.enforceRetention();
-    assert.ok(r.deletedBySize > 0);
-    assert.ok(store.usedBytes() <= maxBytes, `used ${store.usedBytes()} > cap ${maxBytes}`);
-    assert.equal(
-      store.reader.trace(Buffer.from(hexId(60, 16), "hex")).length,
-      50,
-      "newest trace kept",
+  const maxBytes = 2 * 1024 * 1024;
+  const v = await testViewer({ dataDir: dir, otlpGrpc: false, maxBytes, retentionMs: 0 });
+  t.after(() => v.close());
+  const file = join(dir, "traces.sqlite");
+  const onDisk = () => {
+    const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+    return size(file) + size(`${file}-wal`);
+  };
+  const batches = 300;
+  let biggestBatch = 0;
+  let peak = 0;
+  for (let b = 1; b <= batches; b++) {
+    // Every batch comes from a new process (a unique resource, here 8 KB of attributes, and a
+    // unique service): metadata alone outgrows the cap long before the end.
+    const req = jsonRequest(`svc-${b}`, [
+      ...Array.from({ length: 20 }, (_, i) => ({
+        traceId: hexId(b, 16),
+        spanId: hexId(i + 1, 8),
+        name: `op-${b}`,
+        startNs: BigInt(NOW_MS + b * 1000) * 1_000_000n + BigInt(i),
+        durationNs: 1000n,
+        attributes: [{ key: "pad", value: { stringValue: "p".repeat(200) } }],
+      })),
+    ]);
+    req.resourceSpans[0]!.resource.attributes.push(
+      { key: "process.pid", value: { stringValue: `pid-${b}` } } as never,
+      { key: "process.command_line", value: { stringValue: "c".repeat(8192) } } as never,
     );
-    assert.equal(
-      store.reader.trace(Buffer.from(hexId(1, 16), "hex")).length,
-      0,
-      "oldest trace dropped",
-    );
-  } finally {
-    store.close();
+    const body = JSON.stringify(req);
+    biggestBatch = Math.max(biggestBatch, body.length);
+    assert.equal((await postJson(v.otlpHttpUrl, req)).status, 200);
+    peak = Math.max(peak, onDisk());
+    if (b > 5) {
+      // The batches acknowledged last are all still there.
+      for (const k of [b, b - 1, b - 5]) {
+        const tr = await getJson(`${v.uiUrl}/api/traces/${hexId(k, 16)}`);
+        assert.equal(tr.status, 200, `batch ${k} lost right after batch ${b} was acknowledged`);
+        assert.equal(tr.body.data[0].spans.length, 20);
+      }
+    }
   }
+  assert.ok(
+    peak <= maxBytes + biggestBatch,
+    `files reached ${peak} bytes, over the ${maxBytes}-byte cap plus one batch (${biggestBatch})`,
+  );
+  const services = (await getJson(`${v.uiUrl}/api/services`)).body.data as string[];
+  assert.ok(services.includes(`svc-${batches}`));
+  assert.ok(!services.includes("svc-1"), "the oldest service went with its spans");
+  assert.equal((await getJson(`${v.uiUrl}/api/traces/${hexId(1, 16)}`)).status, 404);
+  const ops = (await getJson(`${v.uiUrl}/api/operations`)).body.data as Array<{ name: string }>;
+  assert.ok(!ops.some((o) => o.name === "op-1"), "operations are trimmed too");
+  assert.ok(ops.length < batches / 2, `${ops.length} operations kept`);
 });
 
 test("data survives a restart of the viewer on the same data directory", async (t) => {

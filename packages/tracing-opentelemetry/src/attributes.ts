@@ -2,6 +2,7 @@
 // safely (bigint beyond 2^53 as text, objects as bounded JSON, cycles and throwing getters survive).
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import type { Fields, FieldValue } from "@periscope/tracing";
+import { isError } from "./errors.ts";
 
 /** Longest JSON rendering kept for an object-valued field; the SDK's own length limit still applies. */
 const MAX_JSON = 4096;
@@ -41,11 +42,20 @@ export function toAttribute(v: FieldValue): AttributeValue | undefined {
     case "symbol":
       return v.toString();
     case "function":
-      return `[function ${v.name || "anonymous"}]`;
+      try {
+        return `[function ${v.name || "anonymous"}]`;
+      } catch {
+        return "[function]";
+      }
     default:
       if (v === null) return undefined;
-      if (v instanceof Error) return errorText(v);
-      if (Array.isArray(v) && isHomogeneous(v)) return v as AttributeValue;
+      if (isError(v)) return errorText(v);
+      try {
+        if (Array.isArray(v) && isHomogeneous(v)) return v as AttributeValue;
+      } catch {
+        // A revoked proxy throws even from Array.isArray.
+        return "[unrenderable]";
+      }
       return json(v);
   }
 }

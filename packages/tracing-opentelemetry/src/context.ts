@@ -6,17 +6,31 @@ import {
   type Context as OtelContext,
   type Span as OtelSpan,
   ROOT_CONTEXT,
+  type SpanStatus,
   trace,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { currentSpan, type Span } from "@periscope/tracing";
 import type { SpanRef } from "@periscope/tracing-subscriber";
+import type { Timings } from "./timing.ts";
 
 /** What the layer keeps for each of our spans it exports, in the registry's extensions. */
 export class SpanState {
   readonly otel: OtelSpan;
-  /** A status was set through `otel.status_code`; error events and fields no longer change it. */
-  explicitStatus = false;
+  /**
+   * The status to set when the span ends (undefined: unset). Kept here, not set on the SDK span
+   * at once, because upstream's later records replace it and the SDK lets an OK status stick.
+   */
+  status: SpanStatus | undefined = undefined;
+  /** Busy and idle time, when the layer tracks inactivity. */
+  timings: Timings | undefined = undefined;
+  /** When the span was last exited (the layer's clock), for `endOnExit`. */
+  lastExit: number | undefined = undefined;
+  /**
+   * The span belongs to someone else: a see-through task span stands for the span that was
+   * current where the task was spawned, and neither ends nor changes it.
+   */
+  borrowed = false;
   /** The OpenTelemetry context this span was last combined with, and the result (a cache). */
   base: OtelContext | undefined = undefined;
   derived: OtelContext | undefined = undefined;

@@ -19,6 +19,7 @@ export {
 } from "./env.ts";
 export { initOpenTelemetry, type OpenTelemetry, type OpenTelemetryOptions } from "./init.ts";
 export { OpenTelemetryLayer, type OpenTelemetryLayerOptions, openTelemetryLayer } from "./layer.ts";
+export type { CodeAttributes } from "./mapping.ts";
 export {
   createMetrics,
   type Metrics,
@@ -26,4 +27,5 @@ export {
   type PrometheusOptions,
 } from "./metrics.ts";
 export { extractTraceContext, injectTraceContext, withTraceContext } from "./propagation.ts";
+export { PROPAGATOR_NAMES, propagatorFromEnv } from "./propagators.ts";
 export { ExportCounter, type ExportStats } from "./stats.ts";

@@ -1,18 +1,22 @@
 // One call to export over OTLP: resource, exporter, batch processor and sampler from OTEL_* env,
 // the context bridge and W3C propagation installed globally, and a flush on exit and signals.
-import { type Attributes, context, propagation, type Tracer, trace } from "@opentelemetry/api";
 import {
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from "@opentelemetry/core";
+  type Attributes,
+  context,
+  propagation,
+  type TextMapPropagator,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { OTLPTraceExporter as OTLPGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { AWSXRayIdGenerator } from "@opentelemetry/id-generator-aws-xray";
 import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import type { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
   AlwaysOffSampler,
   BatchSpanProcessor,
+  type IdGenerator,
   type Sampler,
   type SpanExporter,
   TracerProvider,
@@ -33,6 +37,7 @@ import {
 } from "./env.ts";
 import { OpenTelemetryLayer, type OpenTelemetryLayerOptions } from "./layer.ts";
 import { createMetrics, type MetricsOptions } from "./metrics.ts";
+import { propagatorFromEnv } from "./propagators.ts";
 import { ExportCounter, type ExportStats } from "./stats.ts";
 
 export interface OpenTelemetryOptions {
@@ -53,6 +58,17 @@ export interface OpenTelemetryOptions {
   exporter?: SpanExporter;
   /** Default from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else parent-based always-on. */
   sampler?: Sampler;
+  /**
+   * Trace and span ids: "random" (default) or "xray", AWS X-Ray's time-prefixed trace ids
+   * (`@opentelemetry/id-generator-aws-xray`), or any IdGenerator.
+   */
+  idGenerator?: IdGenerator | "random" | "xray";
+  /**
+   * The propagator registered globally (and used by injectTraceContext/extractTraceContext).
+   * Default from OTEL_PROPAGATORS: tracecontext, baggage, b3, b3multi, xray or none; unset
+   * means "tracecontext,baggage".
+   */
+  propagator?: TextMapPropagator;
   /** Default from OTEL_BSP_*. */
   batch?: Partial<BatchConfig>;
   /** Instrumentation scope of our spans; default the service name. */
@@ -98,6 +114,15 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /** Sets up export over OTLP; see OpenTelemetryOptions and the README's env table. */
 export function initOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelemetry {
   const env = options.env ?? process.env;
+  // Read before anything starts, so a bad OTEL_PROPAGATORS fails init and leaks nothing.
+  const propagator =
+    options.propagator ?? (options.registerGlobals === false ? undefined : propagatorFromEnv(env));
+  const idGenerator =
+    options.idGenerator === "xray"
+      ? new AWSXRayIdGenerator()
+      : options.idGenerator === "random"
+        ? undefined
+        : options.idGenerator;
   const resource = makeResource(options, env);
   const batch = { ...batchFromEnv(env), ...options.batch };
   // In-flight exports hold spans too. One at a time is the norm, but a flush sends the whole
@@ -117,6 +142,7 @@ export function initOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelem
       ? new AlwaysOffSampler()
       : (options.sampler ?? samplerFromEnv(env)),
     spanProcessors: [counter.processor(), processor],
+    ...(idGenerator === undefined ? {} : { idGenerator }),
   });
   const serviceName = String(resource.attributes[ATTR_SERVICE_NAME] ?? "periscope");
   const tracer = tracerProvider.getTracer(options.tracerName ?? serviceName);
@@ -127,11 +153,8 @@ export function initOpenTelemetry(options: OpenTelemetryOptions = {}): OpenTelem
   if (options.registerGlobals ?? true) {
     registered.trace = trace.setGlobalTracerProvider(tracerProvider);
     registered.context = context.setGlobalContextManager(new PeriscopeContextManager());
-    registered.propagation = propagation.setGlobalPropagator(
-      new CompositePropagator({
-        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-      }),
-    );
+    if (propagator !== undefined)
+      registered.propagation = propagation.setGlobalPropagator(propagator);
   }
 
   let down: Promise<void> | undefined;

@@ -1,12 +1,15 @@
-// W3C Trace Context across process boundaries: write `traceparent`/`tracestate` for the current
-// span into outgoing headers, and read them from incoming ones into a parent for our spans.
+// Trace context across process boundaries: write headers for the current span into outgoing
+// requests and read incoming ones into a parent for our spans, with the propagator
+// initOpenTelemetry registered (OTEL_PROPAGATORS), else W3C Trace Context.
 import {
   context,
   defaultTextMapGetter,
   defaultTextMapSetter,
   type Context as OtelContext,
+  propagation,
   ROOT_CONTEXT,
   type TextMapGetter,
+  type TextMapPropagator,
   type TextMapSetter,
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
@@ -15,8 +18,14 @@ import { otelContext } from "./context.ts";
 
 const w3c = new W3CTraceContextPropagator();
 
+/** The registered global propagator; the API's no-op one has no fields. */
+function active(): Pick<TextMapPropagator, "inject" | "extract"> {
+  return propagation.fields().length > 0 ? propagation : w3c;
+}
+
 /**
- * Writes `traceparent` (and `tracestate`) for `span`, or for the innermost current span, into
+ * Writes `traceparent` (and `tracestate`; or the headers of the propagator OTEL_PROPAGATORS
+ * chose) for `span`, or for the innermost current span, into
  * `carrier` (plain headers object by default) and returns the carrier. Writes nothing when no
  * exported span is current.
  */
@@ -26,7 +35,7 @@ export function injectTraceContext<C = Record<string, string>>(
   setter: TextMapSetter<C> = defaultTextMapSetter as TextMapSetter<C>,
 ): C {
   try {
-    w3c.inject(otelContext(span), carrier, setter);
+    active().inject(otelContext(span), carrier, setter);
   } catch {
     // Propagation is best effort: a frozen or odd carrier must not break the request.
   }
@@ -43,7 +52,7 @@ export function extractTraceContext<C = Record<string, string | string[] | undef
   getter: TextMapGetter<C> = defaultTextMapGetter as TextMapGetter<C>,
 ): OtelContext {
   try {
-    return w3c.extract(ROOT_CONTEXT, carrier, getter);
+    return active().extract(ROOT_CONTEXT, carrier, getter);
   } catch {
     return ROOT_CONTEXT;
   }

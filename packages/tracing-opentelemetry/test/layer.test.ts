@@ -80,6 +80,8 @@ describe("OpenTelemetryLayer", () => {
         tags: req.attributes.tags,
         target: req.attributes.target,
         level: req.attributes.level,
+        thread: [req.attributes["thread.id"], req.attributes["thread.name"]],
+        namespace: req.attributes["code.namespace"],
       },
       {
         peer: "127.0.0.1:5555",
@@ -88,14 +90,26 @@ describe("OpenTelemetryLayer", () => {
         big: "1152921504606846976",
         obj: '{"a":1,"nested":[1,2]}',
         tags: ["x", "y"],
-        target: "test::layer",
-        level: "INFO",
+        target: undefined,
+        level: undefined,
+        thread: [0, "main"],
+        namespace: "test::layer",
       },
     );
     assert.equal("otel.kind" in req.attributes, false, "conventional fields are not attributes");
     assert.deepEqual(req.events, [
-      { name: "got request", attributes: { size: 3, target: "test::layer", level: "INFO" } },
+      {
+        name: "got request",
+        attributes: {
+          size: 3,
+          target: "test::layer",
+          level: "INFO",
+          "code.namespace": "test::layer",
+        },
+      },
     ]);
+    assert.equal(typeof req.attributes.busy_ns, "number");
+    assert.equal(typeof req.attributes.idle_ns, "number");
     assert.equal(req.status.code, 0);
     assert.ok(req.endNs >= req.startNs);
 
@@ -104,19 +118,21 @@ describe("OpenTelemetryLayer", () => {
     assert.equal(child.parentSpanId, req.spanId);
     assert.equal(child.events.length, 1);
     const ev = child.events[0];
-    assert.equal(ev?.name, "exception");
+    assert.equal(ev?.name, "bad thing");
     assert.equal(ev?.attributes["exception.type"], "TypeError");
     assert.equal(ev?.attributes["exception.message"], "boom");
     assert.match(String(ev?.attributes["exception.stacktrace"]), /TypeError: boom/);
-    assert.equal(ev?.attributes.message, "bad thing");
+    assert.equal(ev?.attributes.error, "boom");
+    assert.deepEqual(ev?.attributes["error.chain"], []);
     assert.equal(ev?.attributes.level, "ERROR");
+    assert.equal(child.attributes["exception.message"], "boom", "the span gets exception.* too");
     assert.equal(child.status.code, 1, "an explicit otel.status_code=ok wins over error events");
 
     const failing = receiver.byName("failing");
     assert.equal(failing.parentSpanId, req.spanId);
-    assert.deepEqual(failing.status, { code: 2, message: "RangeError: nope" });
-    assert.equal(failing.events[0]?.name, "exception");
-    assert.equal(failing.events[0]?.attributes["exception.type"], "RangeError");
+    assert.deepEqual(failing.status, { code: 2, message: "nope" });
+    assert.equal(failing.attributes.error, "nope");
+    assert.equal(failing.attributes["exception.type"], "RangeError");
 
     const renamed = receiver.byName("GET /x");
     assert.deepEqual(renamed.status, { code: 2, message: "went wrong" });

@@ -1,17 +1,21 @@
 // The fmt layer: one line (or block) per event, in tracing-subscriber's full, compact, pretty or
 // json shape, with the current span chain and its fields. Rendering never throws into the caller.
-import { type EventRecord, type Fields, levelName } from "@periscope/tracing";
+import { type EventRecord, type Fields, levelName, now } from "@periscope/tracing";
 import type { Context, Layer, SpanRef } from "./layer.ts";
+import { callerLocation } from "./location.ts";
 import {
   DEFAULT_LIMITS,
   displayText,
+  errorMessage,
+  errorSources,
+  isError,
   jsonString,
   jsonValue,
   nameText,
   type RenderLimits,
   textValue,
 } from "./render.ts";
-import { rfc3339Micros } from "./time.ts";
+import { formatDuration, rfc3339Micros } from "./time.ts";
 import { makeWriter, type Writer, type WriterOption } from "./writer.ts";
 
 export type FmtFormat = "full" | "compact" | "pretty" | "json";
@@ -58,20 +62,6 @@ interface Timing {
   entered: number;
 }
 
-const UNITS: readonly [string, number][] = [
-  ["s", 1e9],
-  ["ms", 1e6],
-  ["µs", 1e3],
-];
-
-/** A duration in ns the way tracing prints one: three significant digits and a unit. */
-export function formatDuration(ns: number): string {
-  for (const [unit, size] of UNITS)
-    if (ns >= size) return `${Number((ns / size).toPrecision(3))}${unit}`;
-  return `${Number(ns.toPrecision(3))}ns`;
-}
-
-const timeOrigin = performance.timeOrigin;
 /** The constant middle of a JSON line per level, one concatenation instead of three. */
 const JSON_LEVEL = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].map(
   (l) => `","level":"${l}","fields":{`,
@@ -122,7 +112,7 @@ export class FmtLayer implements Layer {
     this.#spanList = opts.json?.spanList ?? true;
     this.#target = opts.target ?? true;
     this.#limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    if (opts.spanClose) this.#listenToSpans(opts.clock ?? (() => timeOrigin + performance.now()));
+    if (opts.spanClose) this.#listenToSpans(opts.clock ?? now);
   }
 
   #listenToSpans(now: () => number): void {
@@ -215,10 +205,8 @@ export class FmtLayer implements Layer {
       for (const k of Object.keys(fields)) {
         const v = fields[k];
         if (v === undefined) continue;
-        const name = nameText(k);
-        const tv = textValue(v, lim);
-        text.push(this.ansi ? `${ITALIC}${name}${RESET}${DIM}=${RESET}${tv}` : `${name}=${tv}`);
-        pretty.push(this.ansi ? `${BOLD}${name}${RESET}: ${tv}` : `${name}: ${tv}`);
+        text.push(this.#item(k, v, false));
+        pretty.push(this.#item(k, v, true));
         json.push(`${jsonString(k, lim)}:${jsonValue(v, lim)}`);
       }
       c.text = text.join(" ");
@@ -253,18 +241,33 @@ export class FmtLayer implements Layer {
     for (const k in fields) {
       const v = fields[k];
       if (v === undefined) continue;
-      const name = nameText(k);
-      const tv = textValue(v, lim);
-      const item = pretty
+      const item = this.#item(k, v, pretty);
+      s = s === "" ? item : `${s}${sep}${item}`;
+    }
+    return s;
+  }
+
+  /**
+   * One field, `name=value` (pretty: `name: value`). An error shows its message and, when it
+   * has causes, `name.sources=[cause, cause]`, as upstream's `record_error`.
+   */
+  #item(k: string, v: unknown, pretty: boolean): string {
+    const lim = this.#limits;
+    const one = (name: string, tv: string): string =>
+      pretty
         ? this.ansi
           ? `${BOLD}${name}${RESET}: ${tv}`
           : `${name}: ${tv}`
         : this.ansi
           ? `${ITALIC}${name}${RESET}${DIM}=${RESET}${tv}`
           : `${name}=${tv}`;
-      s = s === "" ? item : `${s}${sep}${item}`;
-    }
-    return s;
+    const name = nameText(k);
+    if (!isError(v)) return one(name, textValue(v, lim));
+    const sources = errorSources(v);
+    const head = one(name, displayText(errorMessage(v), lim));
+    if (sources.length === 0) return head;
+    const list = `[${sources.map((c) => displayText(c, lim)).join(", ")}]`;
+    return `${head}${pretty ? ", " : " "}${one(nameText(`${k}.sources`), list)}`;
   }
 
   #spanName(span: SpanRef): string {
@@ -308,8 +311,14 @@ export class FmtLayer implements Layer {
   #pretty(event: EventRecord, scope: SpanRef[]): string {
     const meta = event.metadata;
     let s = `  ${this.#head(event)}${this.#targetText(event)}${this.#eventFields(event, ", ", true)}\n`;
-    if (meta.file !== undefined) {
-      const at = `${displayText(meta.file, this.#limits)}${meta.line === undefined ? "" : `:${meta.line}`}`;
+    const loc =
+      meta.file !== undefined
+        ? { file: meta.file, line: meta.line }
+        : meta.kind === "event"
+          ? callerLocation()
+          : undefined;
+    if (loc !== undefined) {
+      const at = `${displayText(loc.file, this.#limits)}${loc.line === undefined ? "" : `:${loc.line}`}`;
       s += this.ansi ? `    ${ITALIC}at${RESET} ${at}\n` : `    at ${at}\n`;
     }
     for (const span of scope) {
@@ -337,7 +346,8 @@ export class FmtLayer implements Layer {
       : (JSON_LEVEL[level] ?? `","level":"${levelName(level)}","fields":{`);
     // Flattened, every member follows "level" and so starts with a comma.
     let first = !this.#flatten;
-    if (event.message !== undefined) {
+    // An empty message is no message (upstream writes no "message" key for it).
+    if (event.message !== undefined && event.message !== "") {
       if (!first) s += ",";
       s += `"message":${jsonString(event.message, lim)}`;
       first = false;

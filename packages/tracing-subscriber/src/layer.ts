@@ -55,8 +55,19 @@ export interface Context {
  * the callsite ask `enabled` each time it fires.
  */
 export interface Layer {
+  /**
+   * True for a layer that only filters (EnvFilter): it may listen to spans to decide, but it
+   * records nothing, so on its own it does not make the registry enable anything.
+   */
+  readonly filterOnly?: boolean;
   register?(metadata: Metadata): Interest;
   enabled?(metadata: Metadata, ctx: Context): boolean;
+  /**
+   * Asked for each event `enabled` let through, with its fields (as tracing-subscriber's
+   * `event_enabled`): false drops it for every layer. For filters that match on field names
+   * the callsite did not declare (Logger events declare none).
+   */
+  eventEnabled?(event: EventRecord, ctx: Context): boolean;
   maxLevelHint?(): LevelFilter | undefined;
   onNewSpan?(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void;
   onRecord?(id: bigint, values: Fields, ctx: Context): void;
@@ -74,6 +85,8 @@ export interface Layer {
 export interface Filter {
   callsiteEnabled?(metadata: Metadata): Interest;
   enabled(metadata: Metadata, ctx: Context): boolean;
+  /** As Layer.eventEnabled, for this filter's layer only. */
+  eventEnabled?(event: EventRecord, ctx: Context): boolean;
   /**
    * For filters that match on field values: decide for a span once its fields are known.
    * The registry passes the attributes with the new span's `id`.
@@ -81,5 +94,9 @@ export interface Filter {
   spanEnabled?(attrs: SpanAttributes & { readonly id?: bigint }, ctx: Context): boolean;
   /** Told when a span's fields change, so field-matching filters can re-decide. */
   onRecord?(id: bigint, values: Fields, ctx: Context): void;
+  /** Told of each new span this filter enabled, and when it is entered and exited. */
+  onNewSpan?(attrs: SpanAttributes & { readonly id: bigint }, ctx: Context): void;
+  onEnter?(id: bigint, ctx: Context): void;
+  onExit?(id: bigint, ctx: Context): void;
   maxLevelHint?(): LevelFilter | undefined;
 }

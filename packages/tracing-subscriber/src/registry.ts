@@ -34,6 +34,8 @@ export class Registry implements Subscriber, Context {
   #onRecord: Entry[] = [];
   #onFollows: Entry[] = [];
   #onEvent: Entry[] = [];
+  /** Global layers that look at an event's field values before it goes anywhere. */
+  #eventFilters: Entry[] = [];
   #onEnter: Entry[] = [];
   #onExit: Entry[] = [];
   #onClose: Entry[] = [];
@@ -60,14 +62,21 @@ export class Registry implements Subscriber, Context {
     this.#entries.push({ layer, filter, bit, ctx });
     const es = this.#entries;
     this.#filtered = es.filter((e) => e.filter !== undefined);
-    this.#onNewSpan = es.filter((e) => e.layer.onNewSpan !== undefined);
+    this.#onNewSpan = es.filter(
+      (e) => e.layer.onNewSpan !== undefined || e.filter?.onNewSpan !== undefined,
+    );
     this.#onRecord = es.filter(
       (e) => e.layer.onRecord !== undefined || e.filter?.onRecord !== undefined,
     );
     this.#onFollows = es.filter((e) => e.layer.onFollowsFrom !== undefined);
     this.#onEvent = es.filter((e) => e.layer.onEvent !== undefined);
-    this.#onEnter = es.filter((e) => e.layer.onEnter !== undefined);
-    this.#onExit = es.filter((e) => e.layer.onExit !== undefined);
+    this.#eventFilters = es.filter(
+      (e) => e.filter === undefined && e.layer.eventEnabled !== undefined,
+    );
+    this.#onEnter = es.filter(
+      (e) => e.layer.onEnter !== undefined || e.filter?.onEnter !== undefined,
+    );
+    this.#onExit = es.filter((e) => e.layer.onExit !== undefined || e.filter?.onExit !== undefined);
     this.#onClose = es.filter((e) => e.layer.onClose !== undefined);
     layer.onRegister?.();
     if (globalDefault() === this) rebuildInterest();
@@ -189,6 +198,7 @@ export class Registry implements Subscriber, Context {
     for (const e of listeners) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
+        e.filter?.onNewSpan?.(withId, e.ctx);
         e.layer.onNewSpan?.(withId, e.ctx);
       } catch {
         // One layer's failure must not reach the program or the other layers.
@@ -230,9 +240,20 @@ export class Registry implements Subscriber, Context {
   }
 
   event(event: EventRecord): void {
+    for (const e of this.#eventFilters) {
+      try {
+        if (!(e.layer.eventEnabled as NonNullable<Layer["eventEnabled"]>)(event, this)) return;
+      } catch {
+        // A filter that throws filters nothing.
+      }
+    }
     for (const e of this.#onEvent) {
       try {
-        if (e.filter !== undefined && !e.filter.enabled(event.metadata, e.ctx)) continue;
+        const f = e.filter;
+        if (f !== undefined) {
+          if (!f.enabled(event.metadata, e.ctx)) continue;
+          if (f.eventEnabled !== undefined && !f.eventEnabled(event, e.ctx)) continue;
+        }
         e.layer.onEvent?.(event, e.ctx);
       } catch {
         // as above
@@ -248,6 +269,7 @@ export class Registry implements Subscriber, Context {
     for (const e of list) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
+        e.filter?.onEnter?.(id, e.ctx);
         e.layer.onEnter?.(id, e.ctx);
       } catch {
         // as above
@@ -264,6 +286,7 @@ export class Registry implements Subscriber, Context {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
         e.layer.onExit?.(id, e.ctx);
+        e.filter?.onExit?.(id, e.ctx);
       } catch {
         // as above
       }
@@ -301,6 +324,7 @@ export class Registry implements Subscriber, Context {
 
 /** A layer that only filters (EnvFilter used globally) does not by itself enable anything. */
 function isObserver(layer: Layer): boolean {
+  if (layer.filterOnly === true) return false;
   return (
     layer.onEvent !== undefined ||
     layer.onNewSpan !== undefined ||

@@ -41,15 +41,76 @@ export function jsonString(s: string, limits: RenderLimits = DEFAULT_LIMITS): st
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNSAFE_G = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-/** Text shown unquoted (messages, names): control characters become visible escapes. */
+/**
+ * Text shown unquoted (messages, names): control characters become visible escapes, spelled
+ * as upstream's EscapeGuard spells them (`\x1b`, `\x07`, `\x08`, `\x0c`, `\x7f`, C1 as
+ * `\u{9b}`). Upstream leaves newlines and other C0 controls raw; we escape those too (`\n`,
+ * `\r`, `\x00`), so one event stays one line and cannot forge another.
+ */
 export function displayText(s: string, limits: RenderLimits = DEFAULT_LIMITS): string {
   const t = s.length <= limits.maxString ? s : truncate(s, limits.maxString);
   if (!UNSAFE.test(t)) return t;
   return t.replace(UNSAFE_G, (c) => {
     if (c === "\n") return "\\n";
     if (c === "\r") return "\\r";
-    return `\\u{${c.charCodeAt(0).toString(16)}}`;
+    const code = c.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, "0")}`;
+    return `\\u{${code.toString(16)}}`;
   });
+}
+
+/**
+ * A string field value for the text formats, as Rust's `Debug` for str writes it: quoted,
+ * with `\"`, `\\`, `\n`, `\r`, `\t`, `\0` and other controls as `\u{1b}`.
+ */
+export function debugString(s: string, limits: RenderLimits = DEFAULT_LIMITS): string {
+  const t = s.length <= limits.maxString ? s : truncate(s, limits.maxString);
+  if (!DEBUG_UNSAFE.test(t)) return `"${t}"`;
+  return `"${t.replace(DEBUG_UNSAFE_G, (c) => {
+    switch (c) {
+      case '"':
+        return '\\"';
+      case "\\":
+        return "\\\\";
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      case "\0":
+        return "\\0";
+      default:
+        return `\\u{${c.charCodeAt(0).toString(16)}}`;
+    }
+  })}"`;
+}
+
+const DEBUG_UNSAFE = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const DEBUG_UNSAFE_G = /["\\\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** An error as Rust's `Display` shows one: its message (the name when there is none). */
+export function errorMessage(e: Error): string {
+  const m = safeString(() => e.message, "");
+  return m === "" ? safeString(() => e.name, "Error") : m;
+}
+
+/** The messages of an error's causes (`cause`, then its `cause`...), nearest first. */
+export function errorSources(e: Error): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>([e]);
+  let c: unknown;
+  try {
+    c = e.cause;
+    while (c !== undefined && c !== null && !seen.has(c) && out.length < 32) {
+      seen.add(c);
+      out.push(c instanceof Error ? errorMessage(c) : safeString(() => String(c), "?"));
+      c = c instanceof Error ? c.cause : undefined;
+    }
+  } catch {
+    // A throwing getter ends the chain; what was read is kept.
+  }
+  return out;
 }
 
 function safeString(fn: () => string, fallback: string): string {
@@ -58,12 +119,6 @@ function safeString(fn: () => string, fallback: string): string {
   } catch {
     return fallback;
   }
-}
-
-function errorText(e: Error): string {
-  const name = safeString(() => e.name, "Error");
-  const message = safeString(() => e.message, "");
-  return message === "" ? name : `${name}: ${message}`;
 }
 
 function functionText(f: unknown): string {
@@ -100,7 +155,8 @@ function walk(v: unknown, depth: number, stack: object[], limits: RenderLimits):
   const o = v as object;
   if (stack.includes(o)) return '"[Circular]"';
   try {
-    if (o instanceof Error) return jsonString(errorText(o), limits);
+    // As upstream's JSON writes an error: its Display, the message.
+    if (o instanceof Error) return jsonString(errorMessage(o), limits);
     if (o instanceof Date) {
       return Number.isNaN(o.getTime()) ? '"Invalid Date"' : `"${o.toISOString()}"`;
     }
@@ -160,7 +216,7 @@ function walk(v: unknown, depth: number, stack: object[], limits: RenderLimits):
 export function textValue(v: unknown, limits: RenderLimits = DEFAULT_LIMITS): string {
   switch (typeof v) {
     case "string":
-      return jsonString(v, limits);
+      return debugString(v, limits);
     case "number":
     case "bigint":
     case "boolean":
@@ -177,7 +233,7 @@ export function textValue(v: unknown, limits: RenderLimits = DEFAULT_LIMITS): st
   }
   if (v === null) return "null";
   try {
-    if (v instanceof Error) return displayText(errorText(v), limits);
+    if (v instanceof Error) return displayText(errorMessage(v), limits);
   } catch {
     return "[unrenderable]";
   }
@@ -188,5 +244,14 @@ const PLAIN_NAME = /^[\w.:-]+$/;
 
 /** A field or span name for the text formats; unusual names are quoted. */
 export function nameText(name: string): string {
-  return PLAIN_NAME.test(name) ? name : JSON.stringify(name);
+  return PLAIN_NAME.test(name) ? name : debugString(name);
+}
+
+/** `instanceof` that survives revoked proxies and hostile `Symbol.hasInstance` chains. */
+export function isError(v: unknown): v is Error {
+  try {
+    return v instanceof Error;
+  } catch {
+    return false;
+  }
 }

@@ -67,16 +67,19 @@ test("compact: span names only, span fields after the event's", () => {
   );
 });
 
-test("pretty: indented blocks, `in target::span with fields` from leaf to root", () => {
+test("pretty: indented blocks, `at file:line` (a Logger event's caller), `in target::span with fields` from leaf to root", () => {
   assert.equal(
     yaks("pretty"),
     [
       "  2026-02-15T18:40:14.289898Z  INFO fmt: preparing to shave yaks, number_of_yaks: 3",
+      "    at packages/tracing-subscriber/test/fmt.test.ts:33",
       "",
       "  2026-02-15T18:40:14.289898Z  INFO fmt::yak_shave: shaving yaks",
+      "    at packages/tracing-subscriber/test/fmt.test.ts:36",
       "    in fmt::yak_shave::shaving_yaks with yaks: 3",
       "",
       '  2026-02-15T18:40:14.289898Z TRACE fmt::yak_shave: hello! I\'m gonna shave a yak, excitement: "yay!"',
+      "    at packages/tracing-subscriber/test/fmt.test.ts:38",
       "    in fmt::yak_shave::shave with yak: 1",
       "    in fmt::yak_shave::shaving_yaks with yaks: 3",
       "",
@@ -171,17 +174,18 @@ test("hostile field values render safely and never throw into the caller", () =>
   const [full, json] = out.trimEnd().split("\n");
   assert.ok(full !== undefined && json !== undefined);
   assert.ok(!/[\x00-\x09\x0b-\x1f]/.test(out), "no raw control characters reach the output");
-  assert.match(full, /evil \\u\{1b\}\[2J message\\nforged line/);
+  assert.match(full, /evil \\x1b\[2J message\\nforged line/);
+  assert.match(full, /"key\\u\{1b\}\[31m"="esc\\u\{1b\}\]0;title\\u\{7\}"/);
   assert.match(full, /"self":"\[Circular\]"/);
   assert.match(full, /"boom":"\[getter threw: Error: getter\]","ok":1/);
   assert.match(full, /revoked=\[unrenderable\]/);
   assert.match(full, /sym=Symbol\(s\) fn=\[Function named\]/);
   assert.match(full, /x…\[truncated 95904 chars\]"/);
-  assert.match(full, /big=1180591620717411303424 err=RangeError: out nan=NaN/);
+  assert.match(full, /big=1180591620717411303424 err=out nan=NaN/);
   const parsed = JSON.parse(json) as { fields: Record<string, unknown> };
   assert.equal(parsed.fields.message, "evil \x1b[2J message\nforged line");
   assert.deepEqual(parsed.fields.cyclic, { name: "loop", self: "[Circular]" });
-  assert.equal(parsed.fields.err, "RangeError: out");
+  assert.equal(parsed.fields.err, "out", "an error as its message, as upstream's JSON");
   assert.equal(parsed.fields["key\x1b[31m"], "esc\x1b]0;title\x07");
   assert.ok((parsed.fields.huge as string).length < 5000);
 });
@@ -244,18 +248,26 @@ test("spanClose prints a close line with busy and idle time, as FmtSpan::CLOSE",
     now += 2; // idle 2 ms more
     s.close();
   });
-  // Closed 3.504 ms after T: busy 1.5 ms, idle 4 µs + 2 ms (three significant digits: 2ms).
+  // Closed 3.504 ms after T: busy 1.5 ms, idle 4 µs + 2 ms, with upstream's precision.
   assert.equal(
     out,
-    "2026-02-15T18:40:14.293402Z  INFO req{id=1}: timing: close time.busy=1.5ms time.idle=2ms\n",
+    "2026-02-15T18:40:14.293402Z  INFO req{id=1}: timing: close time.busy=1.50ms time.idle=2.00ms\n",
   );
 });
 
-test("formatDuration uses tracing's units", async () => {
+test("formatDuration writes TimingDisplay's units and precision", async () => {
   const { formatDuration } = await import("@periscope/tracing-subscriber");
   assert.deepEqual(
-    [formatDuration(12), formatDuration(4_300), formatDuration(1_234_567), formatDuration(2.5e9)],
-    ["12ns", "4.3µs", "1.23ms", "2.5s"],
+    [
+      formatDuration(12),
+      formatDuration(4_300),
+      formatDuration(1_234_567),
+      formatDuration(2.5e9),
+      formatDuration(456),
+      formatDuration(2e6),
+      formatDuration(12_345_000_000_000),
+    ],
+    ["12.0ns", "4.30µs", "1.23ms", "2.50s", "456ns", "2.00ms", "12345s"],
   );
 });
 
@@ -279,4 +291,48 @@ test("json options: flattened event, no current span, no span list", () => {
     '{"timestamp":"2026-02-15T18:40:14.289898Z","level":"INFO","message":"m","k":"v","target":"j","spans":[{"a":1,"name":"outer"}]}',
   );
   assert.equal(second, '{"timestamp":"2026-02-15T18:40:14.289898Z","level":"INFO","target":"j"}');
+});
+
+test("errors print their message and cause chain, as record_error: error.sources=[...]", () => {
+  let out = "";
+  const layer = fmtLayer({ writer: (s) => (out += s), clock: () => T, ansi: false });
+  withSubscriber(registry().with(layer), () => {
+    const err = new Error("missing yak", {
+      cause: new Error("out of space", { cause: new Error("out of cash") }),
+    });
+    logger("fmt::yak_shave").error("failed to shave yak", { yak: 3, error: err });
+    logger("fmt::yak_shave").warn("plain", { error: new TypeError("no cause") });
+  });
+  assert.equal(
+    out,
+    [
+      "2026-02-15T18:40:14.289898Z ERROR fmt::yak_shave: failed to shave yak yak=3 error=missing yak error.sources=[out of space, out of cash]",
+      "2026-02-15T18:40:14.289898Z  WARN fmt::yak_shave: plain error=no cause",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("json writes no message key for an empty message", () => {
+  let out = "";
+  const layer = fmtLayer({ format: "json", writer: (s) => (out += s), clock: () => T });
+  withSubscriber(registry().with(layer), () => logger("j").info("", { k: 1 }));
+  assert.equal(
+    out,
+    '{"timestamp":"2026-02-15T18:40:14.289898Z","level":"INFO","fields":{"k":1},"target":"j"}\n',
+  );
+});
+
+test("messages escape terminal controls as upstream spells them (\\x1b, \\x07, \\x7f, C1)", () => {
+  let out = "";
+  const layer = fmtLayer({
+    writer: (s) => (out += s),
+    clock: () => T,
+    ansi: false,
+    timestamps: false,
+  });
+  withSubscriber(registry().with(layer), () =>
+    logger("e").info("a\x1b[31mb\x07c\x08d\x0ce\x7ff\u009bg\ttab"),
+  );
+  assert.equal(out, " INFO e: a\\x1b[31mb\\x07c\\x08d\\x0ce\\x7ff\\u{9b}g\ttab\n");
 });

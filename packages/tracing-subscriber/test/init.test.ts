@@ -58,6 +58,34 @@ test("defaults: info, full format; a bad format or directive warns and the rest 
   }
 });
 
+test("a typo in PERISCOPE_LOG (every directive invalid) falls back to the default, errors included", () => {
+  let out = "";
+  const warnings: string[] = [];
+  init({
+    env: { PERISCOPE_LOG: "mini_redis=verbose" },
+    writer: (s) => (out += s),
+    clock: () => T,
+    onWarning: (w) => warnings.push(w),
+  });
+  try {
+    logger("mini_redis").error("still shown");
+    logger("mini_redis").info("shown: the default is info");
+    logger("mini_redis").debug("hidden");
+    assert.equal(
+      out,
+      "2026-01-01T00:00:00.000500Z ERROR mini_redis: still shown\n" +
+        "2026-01-01T00:00:00.000500Z  INFO mini_redis: shown: the default is info\n",
+    );
+    assert.match(warnings[0] as string, /"mini_redis=verbose": unknown level "verbose"/);
+    assert.match(
+      warnings[1] as string,
+      /no valid PERISCOPE_LOG directive; using the default "info"/,
+    );
+  } finally {
+    setGlobalDefault(new NoSubscriber());
+  }
+});
+
 test("extra layers see what PERISCOPE_LOG hides from fmt; a kept EnvFilter can be reloaded", () => {
   let out = "";
   const traces: string[] = [];

@@ -1,5 +1,6 @@
 // Callsites: a span or event declared once, with its interest cached. A disabled callsite costs
 // one compare against the global max-level hint and one load of its cached interest.
+import { now } from "./clock.ts";
 import { currentSubscriber, type Registered, registerCallsite, state } from "./dispatch.ts";
 import type { Level } from "./level.ts";
 import type { Fields, Kind, Metadata } from "./metadata.ts";
@@ -64,10 +65,6 @@ export class Callsite implements Registered {
   }
 }
 
-// Read once: the `performance` global is a lazy getter, and this runs for every event.
-const perf = performance;
-const timeOrigin = perf.timeOrigin;
-
 /**
  * An event as subscribers get it. The clock is read when a subscriber first asks for the
  * timestamp, during the dispatch: the console's waker and state events never need it, and a
@@ -93,7 +90,7 @@ class DispatchedEvent implements EventRecord {
   }
 
   get timestamp(): number {
-    this.#timestamp ??= timeOrigin + perf.now();
+    this.#timestamp ??= now();
     return this.#timestamp;
   }
 }

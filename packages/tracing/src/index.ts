@@ -1,6 +1,7 @@
 // @periscope/tracing: the instrumentation API. Spans and events with levels and fields,
 // callsites with cached interest, the current span across await, and one global subscriber.
 export { Callsite, type CallsiteOptions, callsite } from "./callsite.ts";
+export { type Clock, now } from "./clock.ts";
 export {
   type CurrentSpan,
   globalDefault,

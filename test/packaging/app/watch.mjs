@@ -1,9 +1,11 @@
 // Connects to a console-api server with the installed @periscope/console-api client and prints,
 // as one JSON line, the tasks it reports (name: polls) and the resource kinds, once every task
-// named on the command line has been polled at least twice (or after 20 s, to show what it got).
+// named on the command line has been polled at least WATCH_MIN_POLLS times (default 2), or after
+// 20 s, to show what it got.
 import { createInstrumentClient } from "@periscope/console-api";
 
 const [address, ...want] = process.argv.slice(2);
+const minPolls = BigInt(process.env.WATCH_MIN_POLLS ?? 2);
 const client = createInstrumentClient(address);
 const stream = client.watchUpdates({});
 const tasks = new Map(); // name -> polls
@@ -30,7 +32,7 @@ stream.on("data", (update) => {
     if (name !== undefined) tasks.set(name, stats.pollStats?.polls ?? 0n);
   }
   for (const r of update.resourceUpdate?.newResources ?? []) resources.add(r.concreteType);
-  if (want.every((w) => (tasks.get(w) ?? 0n) >= 2n)) done(0);
+  if (want.every((w) => (tasks.get(w) ?? -1n) >= minPolls)) done(0);
 });
 stream.on("error", (e) => {
   console.error(`watch: ${e.message}`);

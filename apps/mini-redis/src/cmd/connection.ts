@@ -105,7 +105,7 @@ export const hello: Command = {
       } else if (args.is(i, "setname") && i + 1 < args.argc) {
         name = args.text(++i);
       } else {
-        throw new CommandError(`ERR Syntax error in HELLO option '${args.text(i)}'`);
+        throw new CommandError(`ERR Syntax error in HELLO option '${args.textPrefix(i, 128)}'`);
       }
     }
     // Only once every option is valid does anything change, as in Redis.
@@ -135,7 +135,7 @@ export const client: Command = {
   arity: -2,
   keyIndex: 0,
   run(args, s) {
-    const sub = args.str(1).toLowerCase();
+    const sub = args.strPrefix(1, 32).toLowerCase();
     const need = (n: number) => {
       if (args.argc !== n) throw wrongArity(`client|${sub}`);
     };
@@ -172,7 +172,7 @@ export const client: Command = {
         return;
       default:
         throw new CommandError(
-          `ERR unknown subcommand '${args.text(1).slice(0, 128)}'. Try CLIENT HELP.`,
+          `ERR unknown subcommand '${args.textPrefix(1, 128)}'. Try CLIENT HELP.`,
         );
     }
   },
@@ -252,7 +252,7 @@ export const config: Command = {
       );
     } else {
       throw new CommandError(
-        `ERR unknown subcommand '${args.text(1).slice(0, 128)}'. Try CONFIG HELP.`,
+        `ERR unknown subcommand '${args.textPrefix(1, 128)}'. Try CONFIG HELP.`,
       );
     }
   },
@@ -269,7 +269,7 @@ function configValues(s: Session): Array<[string, string]> {
     ["save", ""],
     ["appendonly", "no"],
     ["databases", "1"],
-    ["timeout", "0"],
+    ["timeout", String(sh.timeout)],
   ];
 }
 

@@ -16,9 +16,10 @@ export const get: Command = {
   arity: 2,
   keyIndex: 1,
   run(args, s) {
-    const value = s.shared.db.get(args.str(1));
+    const k = key(args, 1, s);
+    const value = k === undefined ? undefined : s.shared.db.get(k);
     if (value === undefined) s.out.nil();
-    else s.out.bulk(value);
+    else s.out.bulkShared(value);
   },
 };
 
@@ -88,7 +89,7 @@ export const set: Command = {
     const old = flags & (GET | NX | XX | KEEPTTL) ? db.get(key) : undefined;
     if (flags & GET) {
       if (old === undefined) s.out.nil();
-      else s.out.bulk(old);
+      else s.out.bulkShared(old);
     }
     if ((flags & NX && old !== undefined) || (flags & XX && old === undefined)) {
       if (!(flags & GET)) s.out.nil();
@@ -101,6 +102,14 @@ export const set: Command = {
   },
 };
 
+/**
+ * Argument `i` as a key to look up, or undefined when it is longer than any key ever stored:
+ * no string is made of a huge key that cannot exist.
+ */
+function key(args: Args, i: number, s: Session): string | undefined {
+  return args.len(i) > s.shared.db.longestKey ? undefined : args.str(i);
+}
+
 /** DEL key [key ...]: replies with the number of keys removed. */
 export const del: Command = {
   name: "del",
@@ -108,7 +117,10 @@ export const del: Command = {
   keyIndex: 1,
   run(args, s) {
     let n = 0;
-    for (let i = 1; i < args.argc; i++) if (s.shared.db.delete(args.str(i))) n++;
+    for (let i = 1; i < args.argc; i++) {
+      const k = key(args, i, s);
+      if (k !== undefined && s.shared.db.delete(k)) n++;
+    }
     s.out.integer(n);
   },
 };
@@ -120,7 +132,10 @@ export const exists: Command = {
   keyIndex: 1,
   run(args, s) {
     let n = 0;
-    for (let i = 1; i < args.argc; i++) if (s.shared.db.get(args.str(i)) !== undefined) n++;
+    for (let i = 1; i < args.argc; i++) {
+      const k = key(args, i, s);
+      if (k !== undefined && s.shared.db.get(k) !== undefined) n++;
+    }
     s.out.integer(n);
   },
 };
@@ -131,7 +146,8 @@ function ttlCommand(name: string, divisor: number): Command {
     arity: 2,
     keyIndex: 1,
     run(args: Args, s: Session) {
-      const ms = s.shared.db.ttl(args.str(1));
+      const k = key(args, 1, s);
+      const ms = k === undefined ? -2 : s.shared.db.ttl(k);
       // -1 (no deadline) and -2 (no key) pass through; Redis rounds seconds to the nearest.
       s.out.integer(ms < 0 ? ms : Math.floor((ms + divisor / 2) / divisor));
     },

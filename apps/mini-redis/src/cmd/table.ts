@@ -70,9 +70,9 @@ export function lookup(args: Args): Command | undefined {
 export function unknownCommandError(args: Args): string {
   let rest = "";
   for (let i = 1; i < args.argc && rest.length < 128; i++) {
-    rest += `'${args.str(i).slice(0, 128 - rest.length)}' `;
+    rest += `'${args.strPrefix(i, 128 - rest.length)}' `;
   }
-  return `ERR unknown command '${args.str(0).slice(0, 128)}', with args beginning with: ${rest}`;
+  return `ERR unknown command '${args.strPrefix(0, 128)}', with args beginning with: ${rest}`;
 }
 
 /** Returns the error text when `args` does not fit the command's arity, else undefined. */

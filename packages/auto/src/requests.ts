@@ -1,0 +1,188 @@
+// Connections and HTTP requests as tasks, from Node's diagnostics channels: each accepted socket
+// of any net.Server is a task, each HTTP request a task under its connection, named by route.
+
+import { executionAsyncResource } from "node:async_hooks";
+import dc from "node:diagnostics_channel";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { type OpenTask, openTask } from "@periscope/runtime";
+import { collapsePath, requestName } from "./routes.ts";
+
+const CONN = Symbol("periscope.auto.connection");
+const REQ = Symbol("periscope.auto.request");
+
+interface ConnState {
+  task: OpenTask;
+  /** Requests not yet answered: a connection that closes first aborts them. */
+  open: Set<ReqState>;
+  /** The HTTP parser's async resource, bound to this task once seen. */
+  parser: object | undefined;
+}
+
+interface ReqState {
+  task: OpenTask;
+  method: string;
+  start: number;
+  route: string | undefined;
+  done: boolean;
+}
+
+type WithConn = { [CONN]?: ConnState };
+type WithReq = { [REQ]?: ReqState };
+
+/** Durations with two significant figures: shared values keep retained tasks cheap to store. */
+export function roughDuration(ms: number): string {
+  if (ms < 1) return `${Number((ms * 1000).toPrecision(2))}µs`;
+  if (ms < 1000) return `${Number(ms.toPrecision(2))}ms`;
+  return `${Number((ms / 1000).toPrecision(2))}s`;
+}
+
+function peerOf(socket: Socket): string {
+  const a = socket.remoteAddress;
+  if (a === undefined) return "unknown";
+  return a.includes(":") ? `[${a}]:${socket.remotePort}` : `${a}:${socket.remotePort}`;
+}
+
+/** Local ports whose connections are not the program's own work (the console's gRPC server). */
+const ignoredPorts = new Set<number>();
+
+/** Connections accepted on this local port are not shown (the console's own clients). */
+export function ignoreConnectionsTo(port: number): void {
+  ignoredPorts.add(port);
+}
+
+function onSocket(msg: unknown): void {
+  try {
+    const socket = (msg as { socket: Socket }).socket;
+    if (socket.localPort !== undefined && ignoredPorts.has(socket.localPort)) return;
+    const peer = peerOf(socket);
+    const local =
+      socket.localPort === undefined ? undefined : `${socket.localAddress}:${socket.localPort}`;
+    const task = openTask({
+      name: `conn ${peer}`,
+      fields:
+        local === undefined ? { "peer.addr": peer } : { "peer.addr": peer, "local.addr": local },
+    });
+    const st: ConnState = { task, open: new Set(), parser: undefined };
+    (socket as WithConn)[CONN] = st;
+    // Accepting the connection (and the server's connection listeners) is its first poll.
+    task.enter();
+    socket.once("close", () => {
+      for (const r of st.open) finishRequest(r, "aborted");
+      st.open.clear();
+      task.finish();
+    });
+  } catch {
+    // instrumentation never throws into the program
+  }
+}
+
+function onRequestStart(msg: unknown): void {
+  try {
+    const { request, socket } = msg as { request: IncomingMessage; socket: Socket };
+    const conn = (socket as WithConn)[CONN];
+    const method = request.method ?? "GET";
+    const path = collapsePath(request.url ?? "/");
+    const task = openTask({
+      name: requestName(method, path),
+      fields:
+        conn === undefined ? { method, path } : { method, path, "conn.task.id": conn.task.id },
+      parent: conn?.task,
+    });
+    const st: ReqState = { task, method, start: performance.now(), route: undefined, done: false };
+    (request as WithReq)[REQ] = st;
+    if (conn !== undefined) {
+      conn.open.add(st);
+      // The parser's callbacks between requests (reading, parsing) are the connection's polls.
+      if (conn.parser === undefined) {
+        const parser = executionAsyncResource();
+        if (parser !== undefined && parser !== null) {
+          conn.parser = parser;
+          conn.task.bind(parser);
+        }
+      }
+    }
+    // The handler runs in this callback, after this message: from here on it is the request's.
+    task.enter();
+  } catch {
+    // as above
+  }
+}
+
+function finishRequest(st: ReqState, status: number | string): void {
+  if (st.done) return;
+  st.done = true;
+  st.task.record({ status, duration: roughDuration(performance.now() - st.start) });
+  st.task.finish();
+}
+
+function onResponseFinish(msg: unknown): void {
+  try {
+    const { request, response } = msg as { request: IncomingMessage; response: ServerResponse };
+    const st = (request as WithReq)[REQ];
+    if (st === undefined) return;
+    const conn = (request.socket as WithConn | null)?.[CONN];
+    conn?.open.delete(st);
+    finishRequest(st, response.statusCode);
+  } catch {
+    // as above
+  }
+}
+
+type RouteListener = (method: string, route: string) => void;
+let routeListener: RouteListener | undefined;
+
+/** Told of each matched route, in the request's context (the OTLP part names its server span). */
+export function onRoute(listener: RouteListener | undefined): void {
+  routeListener = listener;
+}
+
+/** A framework matched a route for this request: rename its task `METHOD route`. */
+export function routeMatched(request: IncomingMessage, route: string): void {
+  const st = (request as WithReq)[REQ];
+  if (st === undefined || st.route === route || st.done) return;
+  st.route = route;
+  st.task.record({ "task.name": requestName(st.method, route), route });
+  routeListener?.(st.method, route);
+}
+
+// Express 5's router (2.x) publishes every layer it runs; `req.route` is set once a route matched.
+const EXPRESS = "tracing:express.router.request:start";
+function onExpressLayer(msg: unknown): void {
+  try {
+    const req = (msg as { req: IncomingMessage & { baseUrl?: string; route?: { path?: unknown } } })
+      .req;
+    const path = req.route?.path;
+    if (typeof path === "string") routeMatched(req, `${req.baseUrl ?? ""}${path}`);
+  } catch {
+    // as above
+  }
+}
+
+// Fastify 5 publishes the matched route as its handler starts.
+const FASTIFY = "tracing:fastify.request.handler:start";
+function onFastifyHandler(msg: unknown): void {
+  try {
+    const m = msg as { request?: { raw?: IncomingMessage }; route?: { url?: unknown } };
+    const raw = m.request?.raw;
+    if (raw !== undefined && typeof m.route?.url === "string") routeMatched(raw, m.route.url);
+  } catch {
+    // as above
+  }
+}
+
+const SUBSCRIPTIONS: [string, (msg: unknown) => void][] = [
+  ["net.server.socket", onSocket],
+  ["http.server.request.start", onRequestStart],
+  ["http.server.response.finish", onResponseFinish],
+  [EXPRESS, onExpressLayer],
+  [FASTIFY, onFastifyHandler],
+];
+
+/** Starts turning connections and requests into tasks; returns the function that stops it. */
+export function instrumentRequests(): () => void {
+  for (const [name, fn] of SUBSCRIPTIONS) dc.subscribe(name, fn);
+  return () => {
+    for (const [name, fn] of SUBSCRIPTIONS) dc.unsubscribe(name, fn);
+  };
+}

@@ -1,0 +1,126 @@
+// Streams traces out of the store as Jaeger v1 JSON or OTLP/JSON (v3), span by span, within a
+// span budget: a 200,000-span trace is never held whole, and a capped trace says so in Jaeger's
+// `warnings`. Unless `raw=true`, Jaeger's adjusters run as spans pass: exact duplicate spans (a
+// sender retrying a batch) are dropped, and tags and log fields are sorted.
+import type { StoredSpan } from "../model.ts";
+import type { StoreReader } from "../store/read.ts";
+
+/** How answers are shaped: `raw=true` skips Jaeger's adjusters, `prettyPrint=true` indents. */
+export interface Shape {
+  raw: boolean;
+  pretty: boolean;
+}
+
+// Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
+const text = (v: unknown, shape: Shape) => JSON.stringify(v, null, shape.pretty ? 2 : undefined);
+
+import {
+  JaegerProcesses,
+  jaegerTraceId,
+  sortProcessTags,
+  sortTags,
+  toJaegerSpan,
+} from "./jaeger-json.ts";
+import { toOtlpSpan } from "./otlp-json.ts";
+
+/** Spans still allowed in the answer; every streamed span takes one. */
+export interface SpanBudget {
+  left: number;
+}
+
+/** Spans of one trace, deduplicated, at most `max`; returns how many were sent and if capped. */
+function* spansOf(
+  reader: StoreReader,
+  traceId: Buffer,
+  max: number,
+  shape: Shape,
+): Generator<StoredSpan, { sent: number; capped: boolean }> {
+  const it = reader.traceSpans(traceId, max);
+  const seen = new Set<string>();
+  let sent = 0;
+  for (;;) {
+    const r = it.next();
+    if (r.done) return { sent, capped: r.value };
+    const s = r.value;
+    if (!shape.raw) {
+      const key = `${s.spanId}|${s.resourceId}|${s.startUs}|${s.durationUs}|${s.body.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    sent++;
+    yield s;
+  }
+}
+
+const cappedWarning = (sent: number) =>
+  `PERISCOPE_VIEWER_TRUNCATED: this answer holds the first ${sent} spans of the trace (the per-answer cap); open the trace alone, or raise --query-max-spans, to see all`;
+
+/** One trace as Jaeger's UI model, streamed; `perTrace` caps its spans (at least one is sent). */
+export function* jaegerTrace(
+  reader: StoreReader,
+  traceId: Buffer,
+  perTrace: number,
+  budget: SpanBudget,
+  shape: Shape,
+): Generator<string> {
+  const max = Math.max(1, Math.min(perTrace, budget.left));
+  const traceID = jaegerTraceId(traceId.toString("hex"));
+  const procs = new JaegerProcesses();
+  yield `{"traceID":${text(traceID, shape)},"spans":[`;
+  const it = spansOf(reader, traceId, max, shape);
+  let first = true;
+  for (;;) {
+    const r = it.next();
+    if (r.done) {
+      budget.left -= r.value.sent;
+      const warnings = r.value.capped ? [cappedWarning(r.value.sent)] : null;
+      const processes = shape.raw ? procs.processes : sortProcessTags(procs.processes);
+      yield `],"processes":${text(processes, shape)},"warnings":${text(warnings, shape)}}`;
+      return;
+    }
+    const s = r.value;
+    const span = toJaegerSpan(s, traceID, procs.pidFor(s));
+    yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
+    first = false;
+  }
+}
+
+/**
+ * Traces as the elements of an OTLP `resourceSpans` array: one element per run of spans that
+ * share resource and scope (OTLP allows a resource to repeat), so nothing is regrouped in memory.
+ */
+export function* otlpResourceSpans(
+  reader: StoreReader,
+  traceIds: Buffer[],
+  perTrace: number,
+  budget: SpanBudget,
+  shape: Shape,
+): Generator<string> {
+  const jsonText = (v: unknown) => text(v, shape);
+  let open = false;
+  let resourceId = -1;
+  let scopeId = -1;
+  let firstElement = true;
+  for (const id of traceIds) {
+    const it = spansOf(reader, id, Math.max(1, Math.min(perTrace, budget.left)), shape);
+    for (;;) {
+      const r = it.next();
+      if (r.done) {
+        budget.left -= r.value.sent;
+        break;
+      }
+      const s = r.value;
+      if (open && s.resourceId === resourceId && s.scopeId === scopeId) {
+        yield `,${jsonText(toOtlpSpan(s))}`;
+        continue;
+      }
+      if (open) yield "]}]}";
+      yield `${firstElement ? "" : ","}{"resource":${jsonText(s.resource)},"scopeSpans":[{"scope":${jsonText(s.scope)},"spans":[${jsonText(toOtlpSpan(s))}`;
+      open = true;
+      firstElement = false;
+      resourceId = s.resourceId;
+      scopeId = s.scopeId;
+    }
+  }
+  if (open) yield "]}]}";
+}

@@ -1,0 +1,388 @@
+// The span store: one SQLite database (node:sqlite) written by the receivers in one transaction
+// per group of export requests, read by the query API through read-only connections, held
+// under --max-size right after each commit and trimmed by age on an unref'd timer.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { type IngestResource, valueText } from "../model.ts";
+import { StoreReader } from "./read.ts";
+import { livePageBytes, trimToSize, trimUnreferenced, walBytes } from "./retention.ts";
+import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./schema.ts";
+
+export interface StoreOptions {
+  /** Database file, or ":memory:". */
+  path: string;
+  /** Drop spans that started longer ago than this (ms); 0 keeps them forever. */
+  retentionMs?: number;
+  /** Drop the oldest spans once the live data exceeds this many bytes; 0 means no cap. */
+  maxBytes?: number;
+  /** Wall clock in ms (injectable for tests). */
+  clock?: () => number;
+  /** How often retention runs (ms); 0 disables the timer (call enforceRetention yourself). */
+  retentionIntervalMs?: number;
+  /** Open a separate read-only connection for `reader` (default true; the writer thread, which
+   * answers no queries, says false). */
+  readConnection?: boolean;
+}
+
+export interface RetentionResult {
+  deletedByAge: number;
+  deletedBySize: number;
+  /** Whether the row budget ran out (or the store is still over its cap). */
+  more: boolean;
+}
+
+/** Spans deleted per statement by age retention. */
+const CHUNK = 10_000;
+
+export class TraceStore {
+  readonly path: string;
+  readonly inMemory: boolean;
+  readonly reader: StoreReader;
+  #db: DatabaseSync;
+  #readDb: DatabaseSync;
+  #clock: () => number;
+  #retentionMs: number;
+  #maxBytes: number;
+  #timer: NodeJS.Timeout | undefined;
+  #services = new Map<string, number>();
+  #ops = new Map<string, number>();
+  #opKinds = new Set<string>();
+  #resources = new Map<string, number>();
+  #scopes = new Map<string, number>();
+  #traceNos = new Map<string, number>();
+  #st: ReturnType<typeof prepareWriter>;
+  #closed = false;
+  /** Live spans (kept in step with inserts and deletes; sizes the trims). */
+  #spanCount: number;
+  /** First span id of the newest committed group: size retention never deletes from there on. */
+  #protectFrom = 0;
+  /** Next span id, counted here so ids keep growing even after retention emptied the table
+   * (the live tail's cursor is a span id). */
+  #nextId: number;
+
+  constructor(opts: StoreOptions) {
+    this.path = opts.path;
+    this.inMemory = opts.path === ":memory:";
+    this.#clock = opts.clock ?? Date.now;
+    this.#retentionMs = opts.retentionMs ?? 0;
+    this.#maxBytes = opts.maxBytes ?? 0;
+    if (!this.inMemory) mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+    this.#db = new DatabaseSync(opts.path);
+    this.#db.exec("PRAGMA busy_timeout = 5000");
+    applySchema(this.#db, this.inMemory, this.#maxBytes);
+    // The query API reads through a read-only connection so it cannot write even by mistake.
+    // An in-memory database is private to its connection, so there the one connection serves.
+    this.#readDb =
+      this.inMemory || opts.readConnection === false
+        ? this.#db
+        : new DatabaseSync(opts.path, { readOnly: true });
+    this.reader = new StoreReader(this.#readDb);
+    const db = this.#db;
+    this.#st = prepareWriter(db);
+    this.#nextId = (this.#st.nextId.get() as { n: number }).n;
+    this.#spanCount = Number(
+      (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
+    );
+    const every = opts.retentionIntervalMs ?? 10_000;
+    if (every > 0 && (this.#retentionMs > 0 || this.#maxBytes > 0)) {
+      // Each step deletes a bounded number of spans, then yields to the receivers and queries.
+      const step = () => {
+        try {
+          if (this.enforceRetention(CHUNK * 5).more) setTimeout(step, 0).unref();
+        } catch {
+          // A failed trim is retried on the next tick; ingest must not stop because of it.
+        }
+      };
+      this.#timer = setInterval(step, every);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Stores every span of one export request in a single transaction and returns once it is
+   * committed, so the caller may acknowledge the request.
+   */
+  ingest(resources: IngestResource[]): number {
+    return this.ingestMany([resources]);
+  }
+
+  /** Stores several requests' spans in one transaction (group commit). */
+  ingestMany(requests: IngestResource[][]): number {
+    const st = this.#st;
+    let stored = 0;
+    this.#db.exec("BEGIN IMMEDIATE");
+    let firstId = 0;
+    try {
+      let id = this.#nextId;
+      firstId = id;
+      const seenByTrace = new Map<number, Set<string>>();
+      // Metadata rows used by this group; each learns the newest span that uses it.
+      const used = {
+        services: new Set<number>(),
+        ops: new Set<number>(),
+        res: new Set<number>(),
+        scopes: new Set<number>(),
+      };
+      for (const r of requests.flat()) {
+        const svc = this.#serviceId(r.service);
+        const res = this.#resourceId(svc, r);
+        used.services.add(svc);
+        used.res.add(res);
+        for (const sc of r.scopes) {
+          const scope = this.#scopeId(JSON.stringify(sc.scope));
+          used.scopes.add(scope);
+          for (const s of sc.spans) {
+            const op = this.#opId(svc, s.body.name, s.body.kind);
+            used.ops.add(op);
+            const traceNo = this.#traceNo(s.traceId);
+            st.span.run(
+              id,
+              traceNo,
+              s.traceId,
+              s.spanId,
+              s.parentSpanId,
+              svc,
+              op,
+              s.startUs,
+              s.durationUs,
+              s.error ? 1 : 0,
+              s.body.kind,
+              res,
+              scope,
+              s.raw,
+            );
+            // Tags are indexed once per trace and batch (a trace's spans mostly repeat the
+            // same values); searches match tags at trace level, as Jaeger's Cassandra store does.
+            let seen = seenByTrace.get(traceNo);
+            if (!seen) {
+              seen = new Set();
+              seenByTrace.set(traceNo, seen);
+            }
+            let slot = id * TAG_SLOTS;
+            const end = slot + TAG_SLOTS;
+            for (const kv of s.body.attributes) {
+              if (slot >= end) break;
+              const text = valueText(kv.value);
+              if (text.length > MAX_TAG_VALUE) continue;
+              const pair = `${kv.key}\u0000${text}`;
+              if (seen.has(pair)) continue;
+              seen.add(pair);
+              st.tag.run(slot++, traceNo, traceNo >> TAG_BUCKET_BITS, kv.key, text);
+            }
+            id++;
+            stored++;
+          }
+        }
+      }
+      const last = id - 1;
+      for (const x of used.services) st.svcLast.run(last, x);
+      for (const x of used.ops) st.opLast.run(last, x);
+      for (const x of used.res) st.resLast.run(last, x);
+      for (const x of used.scopes) st.scopeLast.run(last, x);
+      this.#db.exec("COMMIT");
+      this.#nextId = id;
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      // Ids handed out inside the rolled-back transaction no longer exist.
+      this.#clearCaches();
+      throw e;
+    }
+    this.#spanCount += stored;
+    if (stored > 0) this.#protectFrom = firstId;
+    // Enforced at every commit, not on a timer: the store never runs past its cap by more than
+    // the group just written. A failed trim must not fail a batch that is already committed.
+    if (this.#maxBytes > 0) {
+      try {
+        this.#trimSize(Number.POSITIVE_INFINITY);
+      } catch (e) {
+        process.stderr.write(`periscope viewer: size retention failed: ${(e as Error).message}\n`);
+      }
+    }
+    return stored;
+  }
+
+  #trimSize(maxRows: number): number {
+    const r = trimToSize(
+      this.#db,
+      this.path,
+      this.#maxBytes,
+      this.#protectFrom,
+      this.#spanCount,
+      maxRows,
+    );
+    this.#spanCount -= r.deleted;
+    if (r.deleted > 0) this.#traceNos.clear();
+    if (r.metadataDropped) this.#clearCaches();
+    return r.deleted;
+  }
+
+  #clearCaches(): void {
+    this.#services.clear();
+    this.#ops.clear();
+    this.#opKinds.clear();
+    this.#resources.clear();
+    this.#scopes.clear();
+    this.#traceNos.clear();
+  }
+
+  #serviceId(name: string): number {
+    let id = this.#services.get(name);
+    if (id === undefined) {
+      const row = this.#st.svcGet.get(name) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.svcAdd.run(name).lastInsertRowid);
+      if (this.#services.size >= 10_000) this.#services.clear();
+      this.#services.set(name, id);
+    }
+    return id;
+  }
+
+  // Spans are indexed by a small trace number handed out in arrival order rather than by the
+  // random 128-bit id, so index inserts land near the end of the b-tree instead of anywhere.
+  #traceNo(traceId: Buffer): number {
+    const key = traceId.toString("latin1");
+    let no = this.#traceNos.get(key);
+    if (no === undefined) {
+      const row = this.#st.traceGet.get(traceId) as { no: number } | undefined;
+      no = row ? row.no : Number(this.#st.traceAdd.run(traceId).lastInsertRowid);
+      if (this.#traceNos.size >= 100_000) this.#traceNos.clear();
+      this.#traceNos.set(key, no);
+    }
+    return no;
+  }
+
+  #opId(svc: number, name: string, kind: number): number {
+    const key = `${svc}\u0000${name}`;
+    let id = this.#ops.get(key);
+    if (id === undefined) {
+      const row = this.#st.opGet.get(svc, name) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.opAdd.run(svc, name).lastInsertRowid);
+      if (this.#ops.size >= 100_000) this.#ops.clear();
+      this.#ops.set(key, id);
+    }
+    const kk = `${id}:${kind}`;
+    if (!this.#opKinds.has(kk)) {
+      if (this.#opKinds.size >= 100_000) this.#opKinds.clear();
+      this.#st.kindAdd.run(id, kind);
+      this.#opKinds.add(kk);
+    }
+    return id;
+  }
+
+  #resourceId(svc: number, r: IngestResource): number {
+    const body = JSON.stringify(r.resource);
+    let id = this.#resources.get(body);
+    if (id === undefined) {
+      const row = this.#st.resGet.get(body) as { id: number } | undefined;
+      if (row) id = row.id;
+      else {
+        id = Number(this.#st.resAdd.run(svc, body).lastInsertRowid);
+        for (const kv of r.resource.attributes) {
+          const text = valueText(kv.value);
+          if (text.length <= MAX_TAG_VALUE) this.#st.resTag.run(kv.key, text, id);
+        }
+      }
+      // Unique resources (one per pod, per process) would grow this map without end.
+      if (this.#resources.size >= 10_000) this.#resources.clear();
+      this.#resources.set(body, id);
+    }
+    return id;
+  }
+
+  #scopeId(body: string): number {
+    let id = this.#scopes.get(body);
+    if (id === undefined) {
+      const row = this.#st.scopeGet.get(body) as { id: number } | undefined;
+      id = row ? row.id : Number(this.#st.scopeAdd.run(body).lastInsertRowid);
+      if (this.#scopes.size >= 10_000) this.#scopes.clear();
+      this.#scopes.set(body, id);
+    }
+    return id;
+  }
+
+  /** Bytes counted against --max-size: live pages plus the WAL file. */
+  usedBytes(): number {
+    return livePageBytes(this.#db) + walBytes(this.path);
+  }
+
+  /**
+   * Drops spans past the age limit, then the oldest spans while over the size limit, deleting at
+   * most `maxRows` spans (in chunks of CHUNK rows, each its own short transaction); `more` says
+   * whether work is left for another call.
+   */
+  enforceRetention(maxRows = Number.POSITIVE_INFINITY): RetentionResult {
+    const out: RetentionResult = { deletedByAge: 0, deletedBySize: 0, more: false };
+    if (this.#closed) return out;
+    const db = this.#db;
+    const budget = () => maxRows - out.deletedByAge - out.deletedBySize;
+    if (this.#retentionMs > 0) {
+      const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
+      // Per service, so the (service, start) index finds the old spans.
+      const del = db.prepare(
+        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT ?)",
+      );
+      const services = db.prepare("SELECT id FROM services").all() as Array<{ id: number }>;
+      for (const { id } of services) {
+        while (budget() > 0) {
+          const want = Math.min(CHUNK, budget());
+          const n = Number(del.run(id, cutoffUs, want).changes);
+          out.deletedByAge += n;
+          if (n < want) break;
+        }
+      }
+      // Out of budget: there may be more (an exact check would cost another index probe).
+      if (budget() <= 0) out.more = true;
+    }
+    if (out.deletedByAge > 0) {
+      this.#spanCount -= out.deletedByAge;
+      const row = db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
+      const low = row.m ?? this.#nextId;
+      if (trimUnreferenced(db, low)) this.#clearCaches();
+      this.#traceNos.clear();
+      db.exec("PRAGMA incremental_vacuum");
+    }
+    if (this.#maxBytes > 0 && budget() > 0) {
+      out.deletedBySize = this.#trimSize(budget());
+      if (budget() <= 0 && livePageBytes(db) > this.#maxBytes) out.more = true;
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#readDb !== this.#db) this.#readDb.close();
+    this.#db.close();
+  }
+}
+
+function prepareWriter(db: DatabaseSync) {
+  return {
+    nextId: db.prepare("SELECT coalesce(max(id), 0) + 1 AS n FROM spans"),
+    svcGet: db.prepare("SELECT id FROM services WHERE name = ?"),
+    svcAdd: db.prepare("INSERT INTO services (name) VALUES (?)"),
+    opGet: db.prepare("SELECT id FROM operations WHERE service_id = ? AND name = ?"),
+    opAdd: db.prepare("INSERT INTO operations (service_id, name) VALUES (?, ?)"),
+    kindAdd: db.prepare("INSERT OR IGNORE INTO operation_kinds (op_id, kind) VALUES (?, ?)"),
+    resGet: db.prepare("SELECT id FROM resources WHERE body = ?"),
+    resAdd: db.prepare("INSERT INTO resources (service_id, body) VALUES (?, ?)"),
+    resTag: db.prepare(
+      "INSERT OR IGNORE INTO resource_tags (key, value, resource_id) VALUES (?, ?, ?)",
+    ),
+    scopeGet: db.prepare("SELECT id FROM scopes WHERE body = ?"),
+    scopeAdd: db.prepare("INSERT INTO scopes (body) VALUES (?)"),
+    span: db.prepare(
+      "INSERT INTO spans (id, trace_no, trace_id, span_id, parent_id, service_id, op_id, start_us, duration_us, error, kind, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    tag: db.prepare(
+      "INSERT INTO trace_tags (id, trace_no, bucket, key, value) VALUES (?, ?, ?, ?, ?)",
+    ),
+    traceGet: db.prepare("SELECT no FROM traces WHERE trace_id = ?"),
+    traceAdd: db.prepare("INSERT INTO traces (trace_id) VALUES (?)"),
+    svcLast: db.prepare("UPDATE services SET last_span = ? WHERE id = ?"),
+    opLast: db.prepare("UPDATE operations SET last_span = ? WHERE id = ?"),
+    resLast: db.prepare("UPDATE resources SET last_span = ? WHERE id = ?"),
+    scopeLast: db.prepare("UPDATE scopes SET last_span = ? WHERE id = ?"),
+  };
+}
