@@ -77,6 +77,11 @@ export async function seededViewer() {
     ui: "127.0.0.1:0",
     otlpHttp: "127.0.0.1:0",
     otlpGrpc: false,
+    jaegerCompact: false,
+    jaegerBinary: false,
+    jaegerHttp: false,
+    zipkin: false,
+    jaegerGrpc: false,
     inMemory: true,
   });
   const otlp = viewer.otlpHttpUrl;
