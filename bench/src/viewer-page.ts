@@ -7,7 +7,7 @@ import { chromium } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.PERISCOPE_CHROMIUM ?? "/usr/bin/chromium";
 
-const ARGS = [
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -29,7 +29,7 @@ export async function measureTracePage(uiUrl: string, traceId: string, runs = 3)
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
   });
   try {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { decodeWire } from "@periscope/trace-viewer";
 import type { BenchResult, BenchRow } from "./harness.ts";
+import { bigTracePageRows } from "./viewer-big.ts";
 import { busyRows } from "./viewer-busy.ts";
 import {
   bigTraceRequests,
@@ -201,6 +202,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       });
     } catch (e) {
       notes.push(`10,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
+    }
+    try {
+      rows.push(...(await bigTracePageRows(loader.agent, port, ui, notes)));
+    } catch (e) {
+      notes.push(`205,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
     }
     loader.agent.destroy();
   } finally {

@@ -1,6 +1,7 @@
 // Starts the whole viewer: the store (written on its own thread for a file store), the OTLP,
 // Jaeger and Zipkin receivers, and the UI port that serves Jaeger's query API (span-heavy
 // queries on worker threads) and the web UI. Used by the CLI, the tests and the demo.
+import { statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +93,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, "periscope", "viewer");
 }
 
+/** Bytes of the SQLite file with its WAL and shared-memory files, as `du` would count them. */
+function fileBytes(path: string): number {
+  let n = 0;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    try {
+      n += statSync(path + suffix).size;
+    } catch {
+      // Not there (yet): nothing to count.
+    }
+  }
+  return n;
+}
+
 const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
@@ -166,6 +180,11 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       storage: store.inMemory ? "memory" : "sqlite",
       dataDir: store.inMemory ? null : dataPath,
       ...store.reader.stats(),
+      // What the home page tells a user about their data: where, how big, how long it stays.
+      storeBytes: store.reader.usedBytes(),
+      fileBytes: store.inMemory ? null : fileBytes(dataPath),
+      maxBytes: options.maxBytes ?? (options.inMemory ? 256 * 1024 ** 2 : 1024 ** 3),
+      retentionMs: options.retentionMs ?? 7 * 86400e3,
       otlpHttp: result.otlpHttpUrl || null,
       otlpGrpc: result.otlpGrpcAddress || null,
       jaegerCompact: result.protocols.jaegerCompact || null,

@@ -3,11 +3,20 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Context, context, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+
+export { SpanKind };
 
 export const CHROMIUM = process.env.PERISCOPE_CHROMIUM ?? "/usr/bin/chromium";
 export const DIST = join(import.meta.dirname, "..", "web", "dist", "index.html");
@@ -34,6 +43,9 @@ export interface SpanSpec {
   events?: Array<{ name: string; at: number; attributes?: Record<string, string> }>;
   error?: string;
   linkTo?: number;
+  /** Another service than the call's: the span is sent by that service's own SDK provider. */
+  service?: string;
+  kind?: SpanKind;
 }
 
 /** Sends one trace per call through the OTLP proto exporter; returns its id and span ids. */
@@ -43,26 +55,34 @@ export async function sendTrace(
   specs: SpanSpec[],
   resource: Record<string, string> = {},
 ): Promise<{ traceId: string; spanIds: string[] }> {
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ "service.name": service, ...resource }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
-        maxQueueSize: 20_000,
-        maxExportBatchSize: 5_000,
-      }),
-    ],
-  });
-  const tracer = provider.getTracer("periscope-browser-test");
+  const providers = new Map<string, BasicTracerProvider>();
+  const tracerFor = (name: string) => {
+    let provider = providers.get(name);
+    if (!provider) {
+      provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ "service.name": name, ...resource }),
+        spanProcessors: [
+          new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
+            maxQueueSize: 20_000,
+            maxExportBatchSize: 5_000,
+          }),
+        ],
+      });
+      providers.set(name, provider);
+    }
+    return provider.getTracer("periscope-browser-test");
+  };
   const t0 = Date.now() - 5_000;
   const spans: Span[] = [];
   for (const s of specs) {
     const parent = s.parent === undefined ? undefined : spans[s.parent];
     const ctx: Context = parent ? trace.setSpan(context.active(), parent) : context.active();
     const linked = s.linkTo === undefined ? undefined : spans[s.linkTo];
-    const span = tracer.startSpan(
+    const span = tracerFor(s.service ?? service).startSpan(
       s.name,
       {
         startTime: t0 + s.at,
+        kind: s.kind,
         attributes: s.attributes,
         links: linked ? [{ context: linked.spanContext() }] : [],
       },
@@ -73,8 +93,10 @@ export async function sendTrace(
     spans.push(span);
   }
   for (const [i, s] of specs.entries()) spans[i]!.end(t0 + s.at + s.ms);
-  await provider.forceFlush();
-  await provider.shutdown();
+  for (const provider of providers.values()) {
+    await provider.forceFlush();
+    await provider.shutdown();
+  }
   return {
     traceId: spans[0]!.spanContext().traceId,
     spanIds: spans.map((s) => s.spanContext().spanId),
@@ -118,4 +140,19 @@ export const rows = (page: Page) => page.locator('[data-testid="span-row"]');
 export async function openTrace(page: Page, ui: string, id: string): Promise<void> {
   await page.goto(`${ui}/trace/${id}`);
   await page.locator('[data-testid="trace-ready"]').waitFor({ state: "attached" });
+}
+
+/** A computed CSS property of the element a locator finds (the repo's tsconfig has no DOM lib). */
+export function computedStyle(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate(
+    (el, prop) =>
+      (
+        globalThis as unknown as {
+          getComputedStyle(e: unknown): { getPropertyValue(p: string): string };
+        }
+      )
+        .getComputedStyle(el)
+        .getPropertyValue(prop),
+    property,
+  );
 }

@@ -2,13 +2,7 @@
 // the critical path, search within a trace, trace-file loading and search URLs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  checkTrace,
-  loadTraceFile,
-  lookbackUs,
-  searchParams,
-  uploadedTrace,
-} from "../web/src/lib/api.ts";
+import { checkTrace, loadTraceFile, lookbackUs, searchParams } from "../web/src/lib/api.ts";
 import { checkDuration, formatDuration } from "../web/src/lib/format.ts";
 import type { Span, Trace } from "../web/src/lib/jaeger.ts";
 import { LogfmtError, parseLogfmt, toLogfmt } from "../web/src/lib/logfmt.ts";
@@ -18,6 +12,7 @@ import {
   criticalPath,
   operationCounts,
   searchSpans,
+  stripes,
   visibleNodes,
 } from "../web/src/lib/trace-model.ts";
 
@@ -154,7 +149,23 @@ test("critical path follows the last-finishing child and the parent's own gaps",
   assert.deepEqual(cp.get("a"), [[10, 30]]);
 });
 
-test("search in trace matches operation, tags and events, all words", () => {
+test("critical-path stripes: clipped to the view, runs closer than ~a pixel merged", () => {
+  // 10,000 segments 0.5 µs apart on a 1 s view become one stripe; a far one stays apart.
+  const segs: Array<[number, number]> = [];
+  for (let i = 0; i < 10_000; i++) segs.push([i * 10, i * 10 + 9.5]);
+  segs.push([900_000, 950_000]);
+  assert.deepEqual(stripes(segs, 0, 1_000_000), [
+    [0, 9.99995],
+    [90, 95],
+  ]);
+  // Zoomed to 50..100 ms of it: the first run is outside, the far one is clipped to the view.
+  const zoomed = stripes(segs, 500_000, 425_000);
+  assert.equal(zoomed.length, 1);
+  assert.ok(Math.abs(zoomed[0]![0] - 94.1176) < 1e-3 && zoomed[0]![1] === 100);
+  assert.deepEqual(stripes([], 0, 1), []);
+});
+
+test("search in trace matches names and values of tags and events, all words; keys on request", () => {
   const s1 = span("s1", null, 0, 10, "GET /users");
   s1.tags = [{ key: "http.status_code", type: "int64", value: 500 }];
   const s2 = span("s2", "s1", 1, 2, "db.query");
@@ -165,6 +176,11 @@ test("search in trace matches operation, tags and events, all words", () => {
   assert.deepEqual([...searchSpans(m, "db miss")], ["s2"]);
   assert.equal(searchSpans(m, "nothing-here").size, 0);
   assert.equal(searchSpans(m, "  ").size, 0);
+  // Names and values, not keys: "status" is only in a key; the toggle finds keys too.
+  assert.equal(searchSpans(m, "status").size, 0);
+  assert.deepEqual([...searchSpans(m, "status", true)], ["s1"]);
+  assert.deepEqual([...searchSpans(m, "500")], ["s1"]);
+  assert.deepEqual([...searchSpans(m, "svc")].sort(), ["s1", "s2"]);
 });
 
 test("summaries: root, errors, sort orders; compare counts per operation", () => {
@@ -200,7 +216,6 @@ test("summaries: root, errors, sort orders; compare counts per operation", () =>
 test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a sentence", () => {
   const t = trace([span("r", null, 0, 1)]);
   assert.equal(loadTraceFile(JSON.stringify({ data: [t] }))[0]?.traceID, "t1");
-  assert.equal(uploadedTrace("T1")?.traceID, "t1");
   assert.equal(loadTraceFile(JSON.stringify(t)).length, 1);
   assert.equal(loadTraceFile(JSON.stringify([t, { ...t, traceID: "t9" }])).length, 2);
   assert.throws(() => loadTraceFile("{not json"), /not JSON/);
@@ -232,6 +247,16 @@ test("trace files: Jaeger's envelope, a bare trace, an array; bad input gets a s
   assert.deepEqual(s0.logs, [{ timestamp: 1, fields: [] }]);
   assert.deepEqual(s0.references, [{ refType: "CHILD_OF", traceID: "1", spanID: "2" }]);
   assert.deepEqual(odd.processes.p1, { serviceName: "42", tags: [] });
+  // Well-formed lists are kept as they are, not copied.
+  const tags = [{ key: "k", type: "string", value: "v" }];
+  const logs = [{ timestamp: 3, fields: tags }];
+  const good = checkTrace({
+    traceID: "t",
+    spans: [{ spanID: "s", startTime: 1, duration: 2, operationName: "op", tags, logs }],
+    processes: {},
+  });
+  assert.equal(good.spans[0]!.tags, tags);
+  assert.equal(good.spans[0]!.logs, logs);
 });
 
 test("OTLP/JSON files (one request, or JSON Lines) open as Jaeger traces", () => {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { startViewer } from "../src/index.ts";
 import {
+  computedStyle,
   DIST,
   launch,
   openTrace,
@@ -187,6 +188,11 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     // Dragging across the minimap zooms the timeline to that time window.
     const ticks = () => page.locator(".ticks .tick").allInnerTexts();
     assert.deepEqual((await ticks()).at(-1), "120ms");
+    // The root's duration label is beside its bar, not on it.
+    const rootRow = rows(page).first();
+    const rootBar = (await rootRow.locator(".span-bar").boundingBox())!;
+    const rootDur = (await rootRow.getByTestId("span-dur").boundingBox())!;
+    assert.ok(rootDur.x >= rootBar.x + rootBar.width - 0.5, "root label after its bar");
     const box = (await page.getByTestId("minimap").boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.5, box.y + 10);
     await page.mouse.down();
@@ -195,6 +201,13 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
     await page.getByRole("button", { name: "Reset zoom" }).waitFor();
     assert.equal((await ticks())[0], "60.0ms");
     assert.equal((await ticks()).at(-1), "90.0ms");
+    // A span wholly after the window (render, 106..116ms) gets a muted label at the right edge
+    // with an arrow, not white text on nothing; the cut root bar keeps its label inside.
+    const renderDur = rows(page).filter({ hasText: "render" }).getByTestId("span-dur");
+    assert.equal(await renderDur.getAttribute("class"), "span-dur off-right");
+    assert.equal(await renderDur.innerText(), "10.0ms ▸");
+    assert.notEqual(await computedStyle(renderDur, "color"), "rgb(255, 255, 255)");
+    assert.equal(await rootRow.getByTestId("span-dur").getAttribute("class"), "span-dur inside");
     await page.getByRole("button", { name: "Reset zoom" }).click();
     assert.equal((await ticks()).at(-1), "120ms");
     // The keyboard walks the tree: ↓ to the next row, ← on the root collapses it, → expands.
@@ -359,7 +372,7 @@ test("web UI in Chromium against the real viewer", { skip, timeout: 120_000 }, a
   });
 
   await t.test("Jaeger's uiFind link parameter fills the in-trace search", async () => {
-    await page.goto(`${ui}/trace/${shop.traceId}?uiFind=db.statement`);
+    await page.goto(`${ui}/trace/${shop.traceId}?uiFind=SELECT`);
     await page.getByTestId("match-count").filter({ hasText: "1 of 1" }).waitFor();
     assert.equal(await page.locator(".span-row.match").count(), 1);
   });

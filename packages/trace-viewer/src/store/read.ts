@@ -3,6 +3,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { ResourceBody, ScopeBody, StoredSpan } from "../model.ts";
 import { decodeSpanBody } from "../otlp/span-bytes.ts";
+import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
 
 export interface TraceQuery {
@@ -290,5 +291,10 @@ export class StoreReader {
   stats(): { spanCount: number; lastId: number } {
     const row = this.stmt("SELECT count(*) AS n FROM spans").get() as { n: number };
     return { spanCount: row.n, lastId: this.lastId() };
+  }
+
+  /** Bytes held by live pages (what --max-size caps, less the WAL); read-only pragmas. */
+  usedBytes(): number {
+    return livePageBytes(this.#db);
   }
 }

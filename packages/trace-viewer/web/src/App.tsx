@@ -1,10 +1,13 @@
-// The shell: top bar (navigation, JSON upload, theme toggle) and the route switch.
+// The shell: top bar (navigation, trace-id lookup, JSON upload, theme toggle) and the route switch.
 import { type ChangeEvent, useRef, useState } from "react";
 import { ErrorBoundary } from "./components/ErrorBoundary.tsx";
+import { TraceIdBox } from "./components/TraceIdBox.tsx";
 import { loadTraceFile } from "./lib/api.ts";
 import { Link, navigate, traceHref, usePlace } from "./lib/router.tsx";
 import { useTheme } from "./lib/theme.ts";
+import { saveUploads } from "./lib/uploads.ts";
 import { ComparePage } from "./pages/ComparePage.tsx";
+import { DependenciesPage } from "./pages/DependenciesPage.tsx";
 import { LiveTailPage } from "./pages/LiveTailPage.tsx";
 import { SearchPage } from "./pages/SearchPage.tsx";
 import { TracePage } from "./pages/TracePage.tsx";
@@ -21,6 +24,7 @@ export function App() {
     if (!file) return;
     try {
       const traces = loadTraceFile(await file.text());
+      await saveUploads(traces, file.name);
       setUploadError(null);
       if (traces.length === 1 && traces[0]) navigate(traceHref(traces[0].traceID));
       else navigate(`/search?source=upload&n=${traces.length}`);
@@ -33,11 +37,12 @@ export function App() {
   const m = /^\/trace\/([^/]+)\/?$/.exec(place.path);
   if (place.path === "/" || place.path === "/search") page = <SearchPage query={place.query} />;
   else if (place.path === "/tail") page = <LiveTailPage />;
+  else if (place.path === "/dependencies") page = <DependenciesPage query={place.query} />;
   else if (m?.[1]) {
     const id = decodeURIComponent(m[1]);
     const pair = id.split("...");
     if (pair.length === 2) page = <ComparePage a={pair[0] ?? ""} b={pair[1] ?? ""} />;
-    else page = <TracePage key={id} traceId={id} />;
+    else page = <TracePage key={id} traceId={id} query={place.query} />;
   } else if (place.path === "/compare") page = <ComparePage a="" b="" />;
   else
     page = (
@@ -65,11 +70,19 @@ export function App() {
           Periscope
         </Link>
         <nav>
-          {nav("/search", "Search", place.path === "/search" || place.path === "/")}
+          {nav(
+            "/search",
+            "Search",
+            (place.path === "/search" || place.path === "/") &&
+              place.query.get("source") !== "upload",
+          )}
           {nav("/compare", "Compare", place.path === "/compare" || place.path.includes("..."))}
+          {nav("/dependencies", "System Architecture", place.path === "/dependencies")}
           {nav("/tail", "Live tail", place.path === "/tail")}
+          {nav("/search?source=upload", "Uploaded", place.query.get("source") === "upload")}
         </nav>
         <div className="topbar-right">
+          <TraceIdBox />
           {uploadError && (
             <span className="upload-error" role="alert">
               {uploadError}

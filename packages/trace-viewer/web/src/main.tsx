@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App.tsx";
 import "./styles.css";
 import "./trace.css";
+import "./views.css";
 
 const root = document.getElementById("root");
 if (root) {

@@ -48,6 +48,13 @@ function tagsFromUrl(raw: string | null): Record<string, string> | undefined {
   }
 }
 
+/** "YYYY-MM-DDTHH:MM:SS" in local time, what a datetime-local input holds. */
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 export function SearchForm(props: { query: URLSearchParams }) {
   const initial = queryFromUrl(props.query);
   const [services, setServices] = useState<string[] | null>(null);
@@ -60,6 +67,13 @@ export function SearchForm(props: { query: URLSearchParams }) {
   const [minDuration, setMinDuration] = useState(initial.minDuration ?? "");
   const [maxDuration, setMaxDuration] = useState(initial.maxDuration ?? "");
   const [limit, setLimit] = useState(String(initial.limit));
+  // The custom range, as the datetime-local inputs hold it (local time, to the second).
+  const [from, setFrom] = useState(() =>
+    toLocalInput(initial.start !== undefined ? initial.start / 1000 : Date.now() - 3600e3),
+  );
+  const [to, setTo] = useState(() =>
+    toLocalInput(initial.end !== undefined ? initial.end / 1000 : Date.now()),
+  );
   const [formError, setFormError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -107,9 +121,14 @@ export function SearchForm(props: { query: URLSearchParams }) {
     if (operation) p.set("operation", operation);
     if (Object.keys(parsed).length > 0) p.set("tags", JSON.stringify(parsed));
     p.set("lookback", lookback);
-    if (lookback === "custom" && initial.start !== undefined && initial.end !== undefined) {
-      p.set("start", String(initial.start));
-      p.set("end", String(initial.end));
+    if (lookback === "custom") {
+      const a = Date.parse(from);
+      const b = Date.parse(to);
+      if (!Number.isFinite(a) || !Number.isFinite(b))
+        return setFormError("Custom range: give both a start and an end.");
+      if (a >= b) return setFormError("Custom range: the start must be before the end.");
+      p.set("start", String(a * 1000));
+      p.set("end", String(b * 1000 + 999_999));
     }
     if (minDuration.trim()) p.set("minDuration", minDuration.trim());
     if (maxDuration.trim()) p.set("maxDuration", maxDuration.trim());
@@ -178,15 +197,36 @@ export function SearchForm(props: { query: URLSearchParams }) {
               Last {l}
             </option>
           ))}
-          {!LOOKBACKS.includes(initial.lookback) && (
-            <option value={initial.lookback}>
-              {initial.lookback === "custom"
-                ? "Custom range (from the link)"
-                : `Last ${initial.lookback}`}
-            </option>
+          {!LOOKBACKS.includes(initial.lookback) && initial.lookback !== "custom" && (
+            <option value={initial.lookback}>Last {initial.lookback}</option>
           )}
+          <option value="custom">Custom time range…</option>
         </select>
       </label>
+      {lookback === "custom" && (
+        <div className="custom-range">
+          <label>
+            From
+            <input
+              name="from"
+              type="datetime-local"
+              step={1}
+              value={from}
+              onChange={(e) => setFrom(e.target.value)}
+            />
+          </label>
+          <label>
+            To
+            <input
+              name="to"
+              type="datetime-local"
+              step={1}
+              value={to}
+              onChange={(e) => setTo(e.target.value)}
+            />
+          </label>
+        </div>
+      )}
       <div className="row2">
         <label>
           Min duration

@@ -1,13 +1,24 @@
 // Search results: the scatter plot above a sortable list; two ticked traces can be compared.
 import { useMemo, useState } from "react";
 import { formatDuration, formatRelative, formatTime } from "../lib/format.ts";
-import type { Trace } from "../lib/jaeger.ts";
 import { Link, navigate, traceHref } from "../lib/router.tsx";
-import { SORTS, type SortKey, serviceHue, sortSummaries, summarize } from "../lib/summary.ts";
+import {
+  SORTS,
+  type SortKey,
+  serviceHue,
+  sortSummaries,
+  type TraceSummary,
+} from "../lib/summary.ts";
 import { ScatterPlot } from "./ScatterPlot.tsx";
 
-export function SearchResults(props: { traces: Trace[]; title?: string }) {
-  const summaries = useMemo(() => props.traces.map(summarize), [props.traces]);
+export function SearchResults(props: {
+  summaries: TraceSummary[];
+  title?: string;
+  /** Per trace id, the file an uploaded trace came from. */
+  origins?: Map<string, string>;
+  empty?: string;
+}) {
+  const summaries = props.summaries;
   const [sort, setSort] = useState<SortKey>("recent");
   const [picked, setPicked] = useState<string[]>([]);
   const sorted = useMemo(() => sortSummaries(summaries, sort), [summaries, sort]);
@@ -21,7 +32,10 @@ export function SearchResults(props: { traces: Trace[]; title?: string }) {
     return (
       <div className="empty">
         <h2>No traces found</h2>
-        <p>Try a longer lookback, fewer tags, or check that your app sends OTLP to the viewer.</p>
+        <p>
+          {props.empty ??
+            "Try a longer lookback, fewer tags, or check that your app sends OTLP to the viewer."}
+        </p>
       </div>
     );
   }
@@ -96,6 +110,9 @@ export function SearchResults(props: { traces: Trace[]; title?: string }) {
                     {name} ({n})
                   </span>
                 ))}
+                {props.origins?.has(s.traceID) && (
+                  <span className="chip origin">from {props.origins.get(s.traceID)}</span>
+                )}
                 <span className="spacer" />
                 <span className="muted" title={formatTime(s.start)}>
                   {formatRelative(now, s.start)} · {formatTime(s.start)}

@@ -14,7 +14,7 @@ import {
 } from "react";
 import { formatDuration } from "../lib/format.ts";
 import { serviceHue } from "../lib/summary.ts";
-import type { Segment, SpanNode, TraceModel } from "../lib/trace-model.ts";
+import { type Segment, type SpanNode, stripes, type TraceModel } from "../lib/trace-model.ts";
 import { Minimap } from "./Minimap.tsx";
 import { SpanDetail } from "./SpanDetail.tsx";
 
@@ -234,7 +234,7 @@ const SpanRow = memo(function SpanRow(props: {
   onFocusSpan: (id: string, openDetail?: boolean) => void;
   onKey: (e: KeyboardEvent, id: string) => void;
 }) {
-  const { node, viewStart, viewDur } = props;
+  const { node, viewStart, viewDur, critical } = props;
   const span = node.span;
   const id = span.spanID;
   const rawLeft = ((span.startTime - viewStart) / viewDur) * 100;
@@ -252,11 +252,30 @@ const SpanRow = memo(function SpanRow(props: {
     props.active ? "active" : "",
   ].join(" ");
   const label = `${node.service} ${span.operationName}`;
-  // The duration goes after the bar (the bar column keeps a margin for it), or inside the bar
-  // when a zoomed view cuts the bar's end off.
+  // The duration label sits after the bar, in the column's right margin when the bar reaches the
+  // end; inside the bar's end (on a dark chip, readable over the critical path) when a zoomed
+  // view cuts the bar off; and for a span wholly outside the zoomed window, at the window's edge
+  // on the side where the span is, with an arrow, in the muted text colour.
   // (A hair of tolerance: float error puts spans ending with the trace at 100.0000001%.)
-  const labelSide = rawEnd <= 100.001 ? "after" : "inside";
-  const labelStyle = labelSide === "after" ? { left: `${left + width}%` } : { right: 0 };
+  const labelSide = !inView
+    ? rawLeft > 100
+      ? "off-right"
+      : "off-left"
+    : rawEnd <= 100.001
+      ? "after"
+      : "inside";
+  const labelStyle =
+    labelSide === "after"
+      ? { left: `${left + width}%` }
+      : labelSide === "off-left"
+        ? { left: 0 }
+        : { right: 0 };
+  const durText =
+    labelSide === "off-left"
+      ? `◂ ${formatDuration(span.duration)}`
+      : labelSide === "off-right"
+        ? `${formatDuration(span.duration)} ▸`
+        : formatDuration(span.duration);
   return (
     <div className={cls} data-testid="span-row" data-span-id={id}>
       <div className="span-line" style={{ ["--hue" as string]: String(hue) }}>
@@ -307,15 +326,12 @@ const SpanRow = memo(function SpanRow(props: {
         >
           {inView && <span className="span-bar" style={{ left: `${left}%`, width: `${width}%` }} />}
           {inView &&
-            props.critical?.map(([s, e]) => {
-              const a = Math.max(((s - viewStart) / viewDur) * 100, 0);
-              const b = Math.min(((e - viewStart) / viewDur) * 100, 100);
-              return b > a ? (
-                <span key={s} className="crit" style={{ left: `${a}%`, width: `${b - a}%` }} />
-              ) : null;
-            })}
-          <span className={`span-dur ${labelSide}`} style={labelStyle}>
-            {formatDuration(span.duration)}
+            critical &&
+            stripes(critical, viewStart, viewDur).map(([a, b]) => (
+              <span key={a} className="crit" style={{ left: `${a}%`, width: `${b - a}%` }} />
+            ))}
+          <span className={`span-dur ${labelSide}`} style={labelStyle} data-testid="span-dur">
+            {durText}
           </span>
         </button>
       </div>

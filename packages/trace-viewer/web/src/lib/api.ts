@@ -1,7 +1,9 @@
 // Client of Jaeger's query API as the viewer serves it on the UI's own origin, plus the traces a
-// user uploaded from a JSON file (kept in memory only, looked up before the server).
-import type { Envelope, KeyValue, Trace } from "./jaeger.ts";
+// user uploaded from a JSON file (kept in the browser, looked up before the server).
+import type { Envelope, KeyValue, Log, Reference, Span, Trace } from "./jaeger.ts";
 import { isOtlpJson, otlpToJaeger } from "./otlp-json.ts";
+import type { TraceSummary } from "./summary.ts";
+import { getUpload, type UploadInfo } from "./uploads.ts";
 
 export class ApiFailure extends Error {}
 
@@ -85,27 +87,98 @@ export function searchParams(q: SearchQuery, nowMs = Date.now()): URLSearchParam
   return p;
 }
 
-export function findTraces(q: SearchQuery, signal?: AbortSignal): Promise<Trace[]> {
-  return get<Trace[] | null>(`/api/traces?${searchParams(q)}`, signal).then((x) => x ?? []);
+interface V3Summary {
+  traceId: string;
+  rootServiceName: string;
+  rootOperationName: string;
+  minStartTimeUnixNano: string;
+  maxEndTimeUnixNano: string;
+  spanCount: number;
+  errorSpanCount: number;
+  services: Array<{ name: string; spanCount: number; errorSpanCount?: number }>;
 }
 
-const uploaded = new Map<string, Trace>();
-
-export function uploadedTrace(id: string): Trace | undefined {
-  return uploaded.get(id.toLowerCase());
+/** Jaeger's v3 trace-summaries parameters for a search (its RFC 3339 window, attributes). */
+export function summaryParams(q: SearchQuery, nowMs = Date.now()): URLSearchParams {
+  const v1 = searchParams(q, nowMs);
+  const p = new URLSearchParams();
+  const rfc = (us: string) => new Date(Number(us) / 1000).toISOString();
+  p.set("query.serviceName", q.service);
+  if (q.operation) p.set("query.operationName", q.operation);
+  p.set("query.startTimeMin", rfc(v1.get("start")!));
+  p.set("query.startTimeMax", rfc(v1.get("end")!));
+  if (q.tags && Object.keys(q.tags).length > 0) p.set("query.attributes", JSON.stringify(q.tags));
+  if (v1.get("minDuration")) p.set("query.durationMin", v1.get("minDuration")!);
+  if (v1.get("maxDuration")) p.set("query.durationMax", v1.get("maxDuration")!);
+  p.set("query.searchDepth", String(q.limit));
+  return p;
 }
 
-export async function getTrace(id: string, signal?: AbortSignal): Promise<Trace> {
-  const local = uploadedTrace(id);
-  if (local) return local;
+/**
+ * Searches through trace summaries (root, bounds, counts per service), never whole traces, so a
+ * result list with a 200,000-span trace in it costs what a 10-span one does.
+ */
+export async function findTraceSummaries(
+  q: SearchQuery,
+  signal?: AbortSignal,
+): Promise<TraceSummary[]> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v3/trace-summaries?${summaryParams(q)}`, {
+      signal,
+      headers: { accept: "application/json" },
+    });
+  } catch (e) {
+    if ((e as Error).name === "AbortError") throw e;
+    throw new ApiFailure("The viewer did not answer; is `periscope viewer` still running?");
+  }
+  const body = (await res.json().catch(() => null)) as {
+    summaries?: V3Summary[];
+    error?: { message?: string };
+  } | null;
+  if (!res.ok || !body) {
+    throw new ApiFailure(
+      body?.error?.message || `The viewer answered ${res.status} ${res.statusText}`,
+    );
+  }
+  return (body.summaries ?? []).map((s) => {
+    const start = Number(BigInt(s.minStartTimeUnixNano) / 1000n);
+    const end = Number(BigInt(s.maxEndTimeUnixNano) / 1000n);
+    return {
+      // Jaeger prints a trace id whose high half is zero as 16 digits; so do its links.
+      traceID: s.traceId.replace(/^0{16}(?=[0-9a-f]{16}$)/, ""),
+      rootService: s.rootServiceName,
+      rootOperation: s.rootOperationName,
+      start,
+      duration: end - start,
+      spanCount: s.spanCount,
+      errorCount: s.errorSpanCount,
+      services: s.services
+        .map((x): [string, number] => [x.name, x.spanCount])
+        .sort((a, b) => b[1] - a[1]),
+    };
+  });
+}
+
+export interface LoadedTrace {
+  trace: Trace;
+  /** Set when the trace came from a file a user opened, not from the viewer. */
+  upload?: UploadInfo;
+}
+
+export async function getTrace(id: string, signal?: AbortSignal): Promise<LoadedTrace> {
+  const local = await getUpload(id);
+  if (local) return { trace: local.trace, upload: local.info };
+  performance.mark("trace-fetch");
   const data = await get<Trace[] | null>(
     `/api/traces/${encodeURIComponent(id)}`,
     signal,
     `No trace ${id} in this viewer: check the id, or it may have aged out of retention.`,
   );
+  performance.mark("trace-parsed");
   const t = data?.[0];
   if (!t) throw new ApiFailure(`No trace with id ${id}`);
-  return checkTrace(t);
+  return { trace: checkTrace(t) };
 }
 
 /**
@@ -129,23 +202,11 @@ export function checkTrace(x: unknown): Trace {
     if (typeof s.operationName !== "string") s.operationName = String(s.operationName ?? "");
     if (typeof s.processID !== "string") s.processID = String(s.processID ?? "");
     s.tags = cleanTags(s.tags);
-    s.logs = Array.isArray(s.logs)
-      ? s.logs
-          .filter((l) => l && typeof l === "object")
-          .map((l) => ({
-            timestamp: Number(l.timestamp) || s.startTime,
-            fields: cleanTags(l.fields),
-          }))
-      : [];
-    s.references = Array.isArray(s.references)
-      ? s.references
-          .filter((r) => r && typeof r === "object")
-          .map((r) => ({
-            refType: String(r.refType),
-            traceID: String(r.traceID),
-            spanID: String(r.spanID),
-          }))
-      : [];
+    s.logs = Array.isArray(s.logs) && s.logs.every(goodLog) ? s.logs : cleanLogs(s.logs, s);
+    s.references =
+      Array.isArray(s.references) && s.references.every(goodRef)
+        ? s.references
+        : cleanRefs(s.references);
     s.warnings = Array.isArray(s.warnings) ? s.warnings.map(String) : null;
   }
   if (!t.processes || typeof t.processes !== "object") t.processes = {};
@@ -158,8 +219,37 @@ export function checkTrace(x: unknown): Trace {
   return t;
 }
 
+// Well-formed lists (what the viewer itself serves) are kept as they are: copying every tag of a
+// 200,000-span trace cost a second of allocation and a quarter of the page's peak heap.
+const goodTag = (t: unknown) => {
+  const x = t as KeyValue | null;
+  if (!x || typeof x !== "object" || typeof x.key !== "string") return false;
+  if (x.type !== undefined && typeof x.type !== "string") return false;
+  const v = typeof x.value;
+  return v === "string" || v === "number" || v === "boolean";
+};
+const goodLog = (l: unknown) => {
+  const x = l as { timestamp?: unknown; fields?: unknown } | null;
+  return (
+    !!x &&
+    typeof x.timestamp === "number" &&
+    Array.isArray(x.fields) &&
+    (x.fields as unknown[]).every(goodTag)
+  );
+};
+const goodRef = (r: unknown) => {
+  const x = r as Record<string, unknown> | null;
+  return (
+    !!x &&
+    typeof x.refType === "string" &&
+    typeof x.traceID === "string" &&
+    typeof x.spanID === "string"
+  );
+};
+
 function cleanTags(tags: unknown): KeyValue[] {
   if (!Array.isArray(tags)) return [];
+  if (tags.every(goodTag)) return tags as KeyValue[];
   return tags
     .filter((t) => t && typeof t === "object")
     .map((t: { key?: unknown; type?: unknown; value?: unknown }) => ({
@@ -172,9 +262,30 @@ function cleanTags(tags: unknown): KeyValue[] {
     }));
 }
 
+function cleanLogs(logs: unknown, s: Span): Log[] {
+  if (!Array.isArray(logs)) return [];
+  return logs
+    .filter((l) => l && typeof l === "object")
+    .map((l: { timestamp?: unknown; fields?: unknown }) => ({
+      timestamp: Number(l.timestamp) || s.startTime,
+      fields: cleanTags(l.fields),
+    }));
+}
+
+function cleanRefs(refs: unknown): Reference[] {
+  if (!Array.isArray(refs)) return [];
+  return refs
+    .filter((r) => r && typeof r === "object")
+    .map((r: { refType?: unknown; traceID?: unknown; spanID?: unknown }) => ({
+      refType: String(r.refType),
+      traceID: String(r.traceID),
+      spanID: String(r.spanID),
+    }));
+}
+
 /**
- * Reads a file a user uploaded: Jaeger's API answer ({data: [...]}), one trace, or an array of
- * traces. Keeps them for this page's lifetime and returns them.
+ * Reads a file a user uploaded: Jaeger's API answer ({data: [...]}), one trace, an array of
+ * traces, or OTLP/JSON. The caller keeps them (saveUploads).
  */
 export function loadTraceFile(text: string): Trace[] {
   let json: unknown;
@@ -197,8 +308,7 @@ export function loadTraceFile(text: string): Trace[] {
     ? otlpToJaeger(list.filter(isOtlpJson))
     : list.map(checkTrace);
   if (traces.length === 0) throw new ApiFailure("The file holds no traces");
-  for (const t of traces) uploaded.set(t.traceID.toLowerCase(), checkTrace(t));
-  return traces;
+  return traces.map(checkTrace);
 }
 
 /** Jaeger's JSON for one trace, as the download button saves it (and upload reads back). */
@@ -206,6 +316,27 @@ export function traceFileText(trace: Trace): string {
   return JSON.stringify({ data: [trace] }, null, 2);
 }
 
-export function uploadedTraces(): Trace[] {
-  return [...uploaded.values()];
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+  /** Calls whose child span failed, where the viewer counts them (Jaeger's links have none). */
+  errorCount?: number;
+}
+
+/** Jaeger's /api/dependencies: service-to-service call counts over `lookbackMs` up to now. */
+export function getDependencies(
+  lookbackMs: number,
+  signal?: AbortSignal,
+  nowMs = Date.now(),
+): Promise<DependencyLink[]> {
+  const p = new URLSearchParams({ endTs: String(nowMs), lookback: String(lookbackMs) });
+  return get<DependencyLink[] | null>(`/api/dependencies?${p}`, signal).then((x) =>
+    (x ?? []).map((l) => ({
+      parent: String(l.parent),
+      child: String(l.child),
+      callCount: Number(l.callCount) || 0,
+      errorCount: typeof l.errorCount === "number" ? l.errorCount : undefined,
+    })),
+  );
 }

@@ -37,3 +37,24 @@ export function checkDuration(text: string): string | null {
   if (!m || UNITS[m[2] ?? ""] === undefined) return "use a number and a unit: 500us, 100ms, 1.2s";
   return null;
 }
+
+/** Bytes in powers of 1024, as the CLI's --max-size reads them: 334 MiB, 1 GiB. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "?";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${trim(v)} ${units[i]}`;
+}
+
+/** A retention age in ms as the CLI takes it: 7d, 12h, 30m. */
+export function formatAge(ms: number): string {
+  if (ms % 86400e3 === 0) return `${ms / 86400e3}d`;
+  if (ms % 3600e3 === 0) return `${ms / 3600e3}h`;
+  return `${Math.round(ms / 60e3)}m`;
+}

@@ -166,29 +166,71 @@ export function criticalPath(model: TraceModel): Map<string, Segment[]> {
   return out;
 }
 
-const haystacks = new WeakMap<SpanNode, string>();
+/**
+ * A span's critical-path segments as stripes in percent of the view, clipped to it, with runs
+ * closer than a pixel or so merged: a connection span over 200,000 back-to-back commands has as
+ * many gaps on the path, and one element each made the row cost seconds of layout.
+ */
+export function stripes(segments: Segment[], viewStart: number, viewDur: number): Segment[] {
+  const MERGE = 0.1;
+  const pct = segments
+    .map(
+      ([s, e]): Segment => [
+        Math.max(((s - viewStart) / viewDur) * 100, 0),
+        Math.min(((e - viewStart) / viewDur) * 100, 100),
+      ],
+    )
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  const out: Segment[] = [];
+  for (const seg of pct) {
+    const last = out[out.length - 1];
+    if (last && seg[0] - last[1] < MERGE) last[1] = Math.max(last[1], seg[1]);
+    else out.push([seg[0], seg[1]]);
+  }
+  return out;
+}
 
-/** Lower-cased text of everything a user may search for in a span (cached per span). */
-export function spanHaystack(node: SpanNode): string {
+const haystacks = new WeakMap<SpanNode, { values: string; pairs: string }>();
+
+/**
+ * Lower-cased text a user may search for in a span, cached: `values` has the names (operation,
+ * service, span id) and the attribute and event values; `pairs` has "key=value" per attribute
+ * and event field, so a key is found only when asked for (a word with "=", or the keys toggle).
+ */
+export function spanHaystack(node: SpanNode): { values: string; pairs: string } {
   const cached = haystacks.get(node);
   if (cached !== undefined) return cached;
   const s = node.span;
-  const parts = [s.operationName, node.service, s.spanID];
-  for (const t of s.tags ?? []) parts.push(`${t.key}=${String(t.value)}`);
-  for (const l of s.logs ?? []) for (const f of l.fields) parts.push(`${f.key}=${String(f.value)}`);
-  const text = parts.join("\n").toLowerCase();
-  haystacks.set(node, text);
-  return text;
+  const values = [s.operationName, node.service, s.spanID];
+  const pairs: string[] = [];
+  const add = (k: string, v: unknown) => {
+    values.push(String(v));
+    pairs.push(`${k}=${String(v)}`);
+  };
+  for (const t of s.tags ?? []) add(t.key, t.value);
+  for (const l of s.logs ?? []) for (const f of l.fields) add(f.key, f.value);
+  const hay = { values: values.join("\n").toLowerCase(), pairs: pairs.join("\n").toLowerCase() };
+  haystacks.set(node, hay);
+  return hay;
 }
 
-/** Span ids matching every whitespace-separated word of the query (case-insensitive). */
-export function searchSpans(model: TraceModel, query: string): Set<string> {
+/**
+ * Span ids matching every whitespace-separated word of the query (case-insensitive) in a name or
+ * a value; a word with "=" (`http.status_code=500`) matches "key=value", and with `keys` every
+ * word may also match an attribute key.
+ */
+export function searchSpans(model: TraceModel, query: string, keys = false): Set<string> {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const out = new Set<string>();
   if (words.length === 0) return out;
   for (const n of model.nodes) {
     const hay = spanHaystack(n);
-    if (words.every((w) => hay.includes(w))) out.add(n.span.spanID);
+    const hit = (w: string) =>
+      w.includes("=") || keys
+        ? hay.values.includes(w) || hay.pairs.includes(w)
+        : hay.values.includes(w);
+    if (words.every(hit)) out.add(n.span.spanID);
   }
   return out;
 }

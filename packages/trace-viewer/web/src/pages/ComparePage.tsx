@@ -1,6 +1,8 @@
-// /trace/{a}...{b} (Jaeger's compare URL): two traces side by side, and per "service: operation"
-// how many spans each has, with the difference.
+// /trace/{a}...{b} (Jaeger's compare URL): two traces side by side as Jaeger's diff graph (the
+// merged span graph of both, each node only in A, only in B, changed or the same), and per
+// "service: operation" how many spans each has.
 import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { DiffGraph } from "../components/DiffGraph.tsx";
 import { getTrace } from "../lib/api.ts";
 import { formatDuration } from "../lib/format.ts";
 import type { Trace } from "../lib/jaeger.ts";
@@ -17,7 +19,7 @@ function useTrace(id: string): Loaded {
     if (!id) return;
     const ac = new AbortController();
     getTrace(id, ac.signal).then(
-      (trace) => setState({ trace }),
+      (loaded) => setState({ trace: loaded.trace }),
       (e: Error) => e.name !== "AbortError" && setState({ error: e.message }),
     );
     return () => ac.abort();
@@ -69,14 +71,16 @@ export function ComparePage(props: { a: string; b: string }) {
 }
 
 function CompareTable(props: { a: Trace; b: Trace }) {
+  const ma = useMemo(() => buildModel(props.a), [props.a]);
+  const mb = useMemo(() => buildModel(props.b), [props.b]);
   const rows = useMemo(() => {
-    const ca = operationCounts(buildModel(props.a));
-    const cb = operationCounts(buildModel(props.b));
+    const ca = operationCounts(ma);
+    const cb = operationCounts(mb);
     const keys = [...new Set([...ca.keys(), ...cb.keys()])];
     return keys
       .map((k) => ({ k, a: ca.get(k) ?? 0, b: cb.get(k) ?? 0 }))
       .sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.k.localeCompare(y.k));
-  }, [props.a, props.b]);
+  }, [ma, mb]);
   const sa = summarize(props.a);
   const sb = summarize(props.b);
   const changed = rows.filter((r) => r.a !== r.b).length;
@@ -117,6 +121,7 @@ function CompareTable(props: { a: Trace; b: Trace }) {
           </tr>
         </tbody>
       </table>
+      <DiffGraph a={ma} b={mb} />
       <h2>
         Spans per operation <span className="muted">({changed} differ)</span>
       </h2>

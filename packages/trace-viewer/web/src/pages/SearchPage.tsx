@@ -4,25 +4,34 @@ import { useEffect, useState } from "react";
 import { GettingStarted } from "../components/GettingStarted.tsx";
 import { queryFromUrl, SearchForm } from "../components/SearchForm.tsx";
 import { SearchResults } from "../components/SearchResults.tsx";
-import { findTraces, uploadedTraces } from "../lib/api.ts";
-import type { Trace } from "../lib/jaeger.ts";
+import { findTraceSummaries } from "../lib/api.ts";
+import type { TraceSummary } from "../lib/summary.ts";
+import { listUploads, storageProblem } from "../lib/uploads.ts";
 
 type State =
   | { kind: "idle" }
   | { kind: "loading" }
-  | { kind: "done"; traces: Trace[] }
+  | { kind: "done"; summaries: TraceSummary[]; origins?: Map<string, string> }
   | { kind: "error"; message: string };
 
 export function SearchPage(props: { query: URLSearchParams }) {
   const key = props.query.toString();
   const [state, setState] = useState<State>({ kind: "idle" });
+  const upload = props.query.get("source") === "upload";
 
   useEffect(() => {
     const query = new URLSearchParams(key);
     document.title = `${query.get("service") ? `${query.get("service")} · ` : ""}Search · Periscope`;
     if (query.get("source") === "upload") {
-      setState({ kind: "done", traces: uploadedTraces() });
-      return;
+      let live = true;
+      listUploads().then((list) => {
+        if (!live) return;
+        const origins = new Map(list.map((u) => [u.summary.traceID, u.fileName]));
+        setState({ kind: "done", summaries: list.map((u) => u.summary), origins });
+      });
+      return () => {
+        live = false;
+      };
     }
     const q = queryFromUrl(query);
     if (!q.service) {
@@ -31,8 +40,8 @@ export function SearchPage(props: { query: URLSearchParams }) {
     }
     const ac = new AbortController();
     setState({ kind: "loading" });
-    findTraces(q, ac.signal).then(
-      (traces) => setState({ kind: "done", traces }),
+    findTraceSummaries(q, ac.signal).then(
+      (summaries) => setState({ kind: "done", summaries }),
       (e: Error) => {
         if (e.name !== "AbortError") setState({ kind: "error", message: e.message });
       },
@@ -53,11 +62,23 @@ export function SearchPage(props: { query: URLSearchParams }) {
             {state.message}
           </div>
         )}
+        {state.kind === "done" && upload && (
+          <p className="muted upload-note" data-testid="upload-note">
+            Traces opened from files, kept in this browser
+            {storageProblem ? `: ${storageProblem}` : " (IndexedDB), never sent to the viewer"}.
+          </p>
+        )}
         {state.kind === "done" && (
           <SearchResults
             key={key}
-            traces={state.traces}
-            title={props.query.get("source") === "upload" ? "Uploaded traces" : undefined}
+            summaries={state.summaries}
+            origins={state.origins}
+            title={upload ? "Uploaded traces" : undefined}
+            empty={
+              upload
+                ? "No uploaded traces: open a trace JSON file with Open JSON… in the top bar."
+                : undefined
+            }
           />
         )}
       </section>
