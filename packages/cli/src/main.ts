@@ -9,7 +9,7 @@ commands:
   attach PID          install the console into a running Node process; prints its address
   run -- CMD...       run CMD with --import @periscope/auto in NODE_OPTIONS
   replay FILE         replay a console recording (same as: console --replay FILE)
-  viewer              the embedded trace viewer (OTLP in, Jaeger API and web UI out)
+  viewer              the embedded trace viewer (OTLP, Jaeger and Zipkin in; Jaeger API and web UI out)
 
 Run "periscope <command> --help" for the options of each.`;
 
