@@ -5,8 +5,10 @@ import type { Socket } from "node:net";
 import type { Args } from "./args.ts";
 import { warnCrossProtocol } from "./cross-protocol.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
+import { type LimitReached, OutputLimitState } from "./output-limit.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
+import { ReadQueue } from "./read-queue.ts";
 import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
@@ -72,11 +74,11 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
   private readonly tracksIdle: boolean;
   private readonly onClosed: (c: Connection) => void;
   /** Reads not yet handled by the task; `null` is the client's FIN. */
-  private readonly inbox: (Buffer | null)[] = [];
-  /** Set while the task waits for a read (the inbox is then empty): give it the read. */
-  private wakeReader: ((item: Buffer | null | undefined) => void) | undefined;
+  private readonly reads = new ReadQueue();
   /** Published messages on their way to the output, in subscribe mode. */
   private readonly messages: SubscriberTask;
+  /** How long the output has been over the pub/sub soft limit. */
+  private readonly limitState = new OutputLimitState();
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -98,7 +100,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     socket.on("data", (chunk: Buffer) => {
       if (this.closing || this.dead) return;
       if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
-      this.enqueue(chunk);
+      this.reads.put(chunk);
     });
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
@@ -106,34 +108,11 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     });
     socket.on("close", () => {
       this.onClose();
-      this.wake();
+      this.reads.wakeEmpty();
     });
     // The server runs with allowHalfOpen, so the client's FIN does not end our side behind our
     // back: the task sends the replies to its last commands first, then closes.
-    socket.on("end", () => this.enqueue(null));
-  }
-
-  /**
-   * Hands a read (or the FIN) to the task: straight to it when it is waiting (then the inbox is
-   * empty), else into the inbox. The common case, one request per read, so costs no queueing.
-   */
-  private enqueue(item: Buffer | null): void {
-    const w = this.wakeReader;
-    if (w === undefined) {
-      this.inbox.push(item);
-      return;
-    }
-    this.wakeReader = undefined;
-    w(item);
-  }
-
-  /** Wakes a waiting task with nothing to read (the socket closed). */
-  private wake(): void {
-    const w = this.wakeReader;
-    if (w !== undefined) {
-      this.wakeReader = undefined;
-      w(undefined);
-    }
+    socket.on("end", () => this.reads.put(null));
   }
 
   /**
@@ -147,12 +126,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         await this.makeRoom();
         continue;
       }
-      const chunk =
-        this.inbox.length > 0
-          ? this.inbox.shift()
-          : await new Promise<Buffer | null | undefined>((resolve) => {
-              this.wakeReader = resolve;
-            });
+      const chunk = this.reads.size > 0 ? this.reads.take() : await this.reads.wait();
       if (chunk === undefined) {
         // Woken with nothing to read: the socket closed.
       } else if (chunk === null) {
@@ -161,7 +135,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         // Input after QUIT or an error is ignored.
       } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
         // Back-pressure: the client has not read what we sent. Read no more until it does.
-        this.inbox.unshift(chunk);
+        this.reads.putBack(chunk);
         this.socket.pause();
         await this.drained();
         if (!this.closing) this.socket.resume();
@@ -169,7 +143,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         this.handleRead(chunk);
       }
     }
-    this.inbox.length = 0;
+    this.reads.clear();
   }
 
   /**
@@ -319,26 +293,49 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
    */
   private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
-    if (this.socket.writableLength + this.out.size + frame.length > this.shared.pubsubOutputLimit) {
-      // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
-      // messages would otherwise make the server hold them all. Disconnect it instead.
-      warnEvent(
-        T_CONN,
-        "subscriber output buffer limit reached, closing connection",
-        {
-          peer: this.peer,
-          pending: this.socket.writableLength + this.out.size,
-          limit: this.shared.pubsubOutputLimit,
-        },
-        this.span,
-      );
-      this.out.discard();
-      this.socket.destroy();
-      this.onClose();
+    // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
+    // messages would otherwise make the server hold them all. Disconnect it instead.
+    const pending = this.socket.writableLength + this.out.size + frame.length;
+    const reached = this.limitState.check(pending, this.shared.pubsubLimits, this.shared.clock);
+    if (reached !== undefined) {
+      this.cutSubscriber(reached, pending - frame.length);
       return;
     }
     this.out.pushFrame(frame);
     this.requestFlush();
+  }
+
+  /**
+   * The server's once-a-second check of a subscriber's output (Redis's clientsCron does the
+   * same): one over the soft limit for too long is cut even when no more messages come.
+   * Returns whether it closed.
+   */
+  checkOutputLimit(): boolean {
+    if (this.dead || this.closing || this.channels.size === 0) return false;
+    const pending = this.socket.writableLength + this.out.size;
+    const reached = this.limitState.check(pending, this.shared.pubsubLimits, this.shared.clock);
+    if (reached === undefined) return false;
+    this.cutSubscriber(reached, pending);
+    return true;
+  }
+
+  private cutSubscriber(reached: LimitReached, pending: number): void {
+    const limits = this.shared.pubsubLimits;
+    warnEvent(
+      T_CONN,
+      "subscriber output buffer limit reached, closing connection",
+      {
+        peer: this.peer,
+        pending,
+        limit: reached === "hard" ? limits.hard : limits.soft,
+        kind: reached,
+        soft_seconds: reached === "soft" ? limits.softSeconds : undefined,
+      },
+      this.span,
+    );
+    this.out.discard();
+    this.socket.destroy();
+    this.onClose();
   }
 
   private flush(): void {
