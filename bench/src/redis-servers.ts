@@ -88,7 +88,14 @@ export async function startBenchServer(
 export function pinning(): { server: number; client: number } | undefined {
   if (availableParallelism() < 2) return undefined;
   if (spawnSync("sh", ["-c", "command -v taskset"]).status !== 0) return undefined;
-  return { server: 0, client: 1 };
+  // The first two CPUs this process may run on (a container may be given others than 0 and 1).
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  const cpus = (list ?? "0-1").split(",").flatMap((r) => {
+    const [lo, hi] = r.split("-").map(Number) as [number, number | undefined];
+    return Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
+  });
+  if (cpus.length < 2) return undefined;
+  return { server: cpus[0]!, client: cpus[1]! };
 }
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc/PID/stat. */
