@@ -1,51 +1,12 @@
-// mini-redis vs Debian's redis-server, both driven by redis-benchmark in the same run, alternating
-// server by server so that both see the same machine noise. SET and GET, -c 50 -n 200000,
-// unpipelined and with -P 16. Each server runs in its own process, as it would in production.
-// Then the hostile and heavy clients of mini-redis-hostile.ts, each on fresh servers.
-import { spawnSync } from "node:child_process";
+// mini-redis vs Debian's redis-server in the same run: throughput and CPU per request under
+// redis-benchmark (mini-redis-throughput.ts), then the hostile and heavy clients of
+// mini-redis-hostile.ts, each on fresh servers. Each server runs in its own process.
 import type { BenchResult, BenchRow } from "./harness.ts";
-import { median } from "./harness.ts";
 import { bigRequest, pipelineHog, silentSubscriber } from "./mini-redis-hostile.ts";
-import { need, redisVersion, startBenchServer } from "./redis-servers.ts";
-
-interface Mode {
-  what: string;
-  test: "set" | "get";
-  pipeline: number;
-  goal: number;
-  /** The goal must hold in every round, not only for the median. */
-  everyRound: boolean;
-}
-
-const MODES: Mode[] = [
-  { what: "SET, unpipelined", test: "set", pipeline: 1, goal: 1.0, everyRound: true },
-  { what: "GET, unpipelined", test: "get", pipeline: 1, goal: 1.0, everyRound: true },
-  { what: "SET, -P 16", test: "set", pipeline: 16, goal: 0.5, everyRound: false },
-  { what: "GET, -P 16", test: "get", pipeline: 16, goal: 0.5, everyRound: false },
-];
+import { throughput } from "./mini-redis-throughput.ts";
+import { need, redisVersion } from "./redis-servers.ts";
 
 const MB = 1024 * 1024;
-
-/** Runs redis-benchmark for one mode and returns requests per second. */
-function benchmark(port: number, mode: Mode, requests: number): number {
-  const r = spawnSync(
-    "redis-benchmark",
-    ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(requests)].concat([
-      "-P",
-      String(mode.pipeline),
-      "-t",
-      mode.test,
-      "--csv",
-    ]),
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
-  // --csv: a header line, then `"SET","123456.79",...`
-  const line = r.stdout.split("\n").find((l) => l.startsWith(`"${mode.test.toUpperCase()}"`));
-  const rps = Number(line?.split(",")[1]?.replace(/"/g, ""));
-  if (!Number.isFinite(rps)) throw new Error(`cannot read redis-benchmark output:\n${r.stdout}`);
-  return rps;
-}
 
 export async function run(args: string[]): Promise<BenchResult> {
   need("redis-server");
@@ -55,47 +16,9 @@ export async function run(args: string[]): Promise<BenchResult> {
 
   const rows: BenchRow[] = [];
   const absolute: string[] = [];
-  const ours = await startBenchServer("mini-redis");
-  const theirs = await startBenchServer("redis-server").catch(async (e: unknown) => {
-    await ours.stop();
-    throw e;
-  });
-  try {
-    // Warm up both (JIT for ours), and create the key GET reads.
-    for (const port of [ours.port, theirs.port]) {
-      benchmark(port, MODES[0]!, 50_000);
-      benchmark(port, MODES[2]!, 50_000);
-    }
-    for (const mode of MODES) {
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let i = 0; i < rounds; i++) {
-        a.push(benchmark(ours.port, mode, requests));
-        b.push(benchmark(theirs.port, mode, requests));
-      }
-      const perRound = a.map((x, i) => x / b[i]!);
-      const o = median(a);
-      const t = median(b);
-      // Held across rounds: the worst round's ratio is the one that counts.
-      const ratio = mode.everyRound ? Math.min(...perRound) : o / t;
-      rows.push({
-        what: mode.everyRound ? `${mode.what} (worst of ${rounds} rounds)` : mode.what,
-        peer: "redis-server",
-        ours: o,
-        theirs: t,
-        unit: "req/s",
-        ratio,
-        goal: `>= ${mode.goal.toFixed(1)}x${mode.everyRound ? " every round" : ""}`,
-        met: ratio >= mode.goal,
-      });
-      absolute.push(
-        `${mode.what}: ours ${a.map((x) => x.toFixed(0)).join(", ")}; redis-server ${b.map((x) => x.toFixed(0)).join(", ")}; ratios ${perRound.map((r) => r.toFixed(2)).join(", ")}`,
-      );
-    }
-  } finally {
-    await ours.stop();
-    await theirs.stop();
-  }
+  const speed = await throughput(rounds, requests);
+  rows.push(...speed.rows);
+  absolute.push(...speed.notes);
 
   const hogOurs = await pipelineHog("mini-redis");
   const hogTheirs = await pipelineHog("redis-server");
@@ -151,11 +74,10 @@ export async function run(args: string[]): Promise<BenchResult> {
     title: "mini-redis vs redis-server (redis-benchmark, hostile and heavy clients)",
     rows,
     notes: [
-      `redis-benchmark -c 50 -n ${requests} -t set|get [-P 16], ${rounds} alternating rounds per row, median shown; the unpipelined rows' ratio is their worst round.`,
-      "Both servers run in their own process on the same machine as redis-benchmark, logging at warn.",
+      "Both servers run in their own process on the same machine as redis-benchmark; for the req/s rows mini-redis logs at its default level (info), for the hostile clients at warn.",
       "mini-redis runs each connection as a @periscope/runtime task (Db Mutex, client-limit Semaphore) with no console attached: the runtime's disabled path.",
       "Hostile clients, each on fresh servers: three clients PING in a loop while a fourth writes 1000 GETs of a 1 MiB value at once and never reads, for 4 s; it then disconnects and RSS is read 5 s later. A subscriber that never reads gets messages (16 PUBLISH per write) until the server cuts it; peak RSS is the process's VmHWM. One client sends a 1.5 GB DEL; RSS is read 5 s after the reply.",
-      `Peer: ${redisVersion()}, no persistence, default limits (client-output-buffer-limit pubsub 32mb).`,
+      `Peer: ${redisVersion()}, no persistence, default limits (client-output-buffer-limit pubsub 32mb 8mb 60).`,
       ...absolute,
     ],
   };

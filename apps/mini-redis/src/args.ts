@@ -98,16 +98,9 @@ export class Args {
     return this.buf.subarray(this.base + this.starts[i]!, this.base + this.ends[i]!);
   }
 
-  /**
-   * A case-insensitive hash of argument `i`'s bytes, for looking commands up without making a
-   * string of their name. Collisions are resolved by the caller with `is`.
-   */
-  hashLower(i: number): number {
-    const start = this.base + this.starts[i]!;
-    const end = this.base + this.ends[i]!;
-    let h = end - start;
-    for (let j = start; j < end; j++) h = (Math.imul(h, 31) + (this.buf[j]! | 0x20)) | 0;
-    return h;
+  /** Byte `j` of argument `i` with ASCII upper case folded to lower (OR 0x20). */
+  byteLower(i: number, j: number): number {
+    return this.buf[this.base + this.starts[i]! + j]! | 0x20;
   }
 
   /** Whether argument `i` equals `lower` (ASCII lower-case), ignoring case, without allocating. */

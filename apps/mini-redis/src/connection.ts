@@ -5,14 +5,23 @@ import type { Socket } from "node:net";
 import type { Args } from "./args.ts";
 import { warnCrossProtocol } from "./cross-protocol.ts";
 import { type Flushable, scheduleFlush } from "./flusher.ts";
+import { type LimitReached, OutputLimitState } from "./output-limit.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
+import { ReadQueue } from "./read-queue.ts";
 import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
 import type { Shared } from "./session.ts";
 import { SubscriberTask } from "./subscriber-task.ts";
-import { connectionSpan, debugEvent, type SpanHandle, T_CONN, warnEvent } from "./trace.ts";
+import {
+  commandSpansEnabled,
+  connectionSpan,
+  debugEvent,
+  type SpanHandle,
+  T_CONN,
+  warnEvent,
+} from "./trace.ts";
 
 /**
  * Unsent reply bytes queued in the socket above which a (non-subscriber) client's commands wait
@@ -59,15 +68,17 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
   private yielded = false;
   /** Set by a graceful shutdown that found commands waiting in the parser: run them, then close. */
   private finishWhenDone = false;
-  /** Clock time of the last read or write, for the idle timeout. */
+  /** Clock time of the last read or write, for the idle timeout (kept only when there is one). */
   private lastInteraction: number;
+  /** Whether the server has an idle timeout: without one, reads and writes skip the clock. */
+  private readonly tracksIdle: boolean;
   private readonly onClosed: (c: Connection) => void;
   /** Reads not yet handled by the task; `null` is the client's FIN. */
-  private readonly inbox: (Buffer | null)[] = [];
-  /** Set while the task waits for a read. */
-  private wakeReader: (() => void) | undefined;
+  private readonly reads = new ReadQueue();
   /** Published messages on their way to the output, in subscribe mode. */
   private readonly messages: SubscriberTask;
+  /** How long the output has been over the pub/sub soft limit. */
+  private readonly limitState = new OutputLimitState();
 
   constructor(socket: Socket, shared: Shared, id: number, onClosed: (c: Connection) => void) {
     this.socket = socket;
@@ -82,14 +93,14 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     this.span = connectionSpan(this.peer, id);
     this.messages = new SubscriberTask(this.peer, (frame) => this.push(frame));
     this.lastInteraction = shared.clock.now();
+    this.tracksIdle = shared.timeout > 0;
     // Socket callbacks run in the context the socket was accepted in, not in the task: they only
     // queue the read and wake the task, which does the work (so the console counts it as the
     // connection task's polls, as tokio's per-connection task does its own reads).
     socket.on("data", (chunk: Buffer) => {
       if (this.closing || this.dead) return;
-      this.lastInteraction = this.shared.clock.now();
-      this.inbox.push(chunk);
-      this.wake();
+      if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
+      this.reads.put(chunk);
     });
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
@@ -97,22 +108,11 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     });
     socket.on("close", () => {
       this.onClose();
-      this.wake();
+      this.reads.wakeEmpty();
     });
     // The server runs with allowHalfOpen, so the client's FIN does not end our side behind our
     // back: the task sends the replies to its last commands first, then closes.
-    socket.on("end", () => {
-      this.inbox.push(null);
-      this.wake();
-    });
-  }
-
-  private wake(): void {
-    const w = this.wakeReader;
-    if (w !== undefined) {
-      this.wakeReader = undefined;
-      w();
-    }
+    socket.on("end", () => this.reads.put(null));
   }
 
   /**
@@ -126,18 +126,16 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         await this.makeRoom();
         continue;
       }
-      const chunk = this.inbox.shift();
+      const chunk = this.reads.size > 0 ? this.reads.take() : await this.reads.wait();
       if (chunk === undefined) {
-        await new Promise<void>((resolve) => {
-          this.wakeReader = resolve;
-        });
+        // Woken with nothing to read: the socket closed.
       } else if (chunk === null) {
         this.finish();
       } else if (this.closing) {
         // Input after QUIT or an error is ignored.
       } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
         // Back-pressure: the client has not read what we sent. Read no more until it does.
-        this.inbox.unshift(chunk);
+        this.reads.putBack(chunk);
         this.socket.pause();
         await this.drained();
         if (!this.closing) this.socket.resume();
@@ -145,7 +143,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         this.handleRead(chunk);
       }
     }
-    this.inbox.length = 0;
+    this.reads.clear();
   }
 
   /**
@@ -158,8 +156,11 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     handling = this;
     try {
       // Make the connection's span current while its commands run, so whatever they log (and
-      // the spans they open) nests under it. Skipped when the span is disabled: that is free.
-      if (this.span.isDisabled) this.parse(chunk);
+      // the spans they open) nests under it; but only when command spans are wanted (debug on
+      // mini_redis::cmd). Below that level every event a command can log names its parent
+      // already, and entering a span costs two AsyncLocalStorage frames per read: 0.3 µs, a
+      // third of this server's own JavaScript per request at the default level (info).
+      if (this.span.isDisabled || !commandSpansEnabled()) this.parse(chunk);
       else this.span.inScope(() => this.parse(chunk));
     } finally {
       handling = undefined;
@@ -292,26 +293,49 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
    */
   private push(frame: Buffer): void {
     if (this.dead || this.closing) return;
-    if (this.socket.writableLength + this.out.size + frame.length > this.shared.pubsubOutputLimit) {
-      // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
-      // messages would otherwise make the server hold them all. Disconnect it instead.
-      warnEvent(
-        T_CONN,
-        "subscriber output buffer limit reached, closing connection",
-        {
-          peer: this.peer,
-          pending: this.socket.writableLength + this.out.size,
-          limit: this.shared.pubsubOutputLimit,
-        },
-        this.span,
-      );
-      this.out.discard();
-      this.socket.destroy();
-      this.onClose();
+    // Redis's `client-output-buffer-limit pubsub`: a subscriber that does not read its
+    // messages would otherwise make the server hold them all. Disconnect it instead.
+    const pending = this.socket.writableLength + this.out.size + frame.length;
+    const reached = this.limitState.check(pending, this.shared.pubsubLimits, this.shared.clock);
+    if (reached !== undefined) {
+      this.cutSubscriber(reached, pending - frame.length);
       return;
     }
     this.out.pushFrame(frame);
     this.requestFlush();
+  }
+
+  /**
+   * The server's once-a-second check of a subscriber's output (Redis's clientsCron does the
+   * same): one over the soft limit for too long is cut even when no more messages come.
+   * Returns whether it closed.
+   */
+  checkOutputLimit(): boolean {
+    if (this.dead || this.closing || this.channels.size === 0) return false;
+    const pending = this.socket.writableLength + this.out.size;
+    const reached = this.limitState.check(pending, this.shared.pubsubLimits, this.shared.clock);
+    if (reached === undefined) return false;
+    this.cutSubscriber(reached, pending);
+    return true;
+  }
+
+  private cutSubscriber(reached: LimitReached, pending: number): void {
+    const limits = this.shared.pubsubLimits;
+    warnEvent(
+      T_CONN,
+      "subscriber output buffer limit reached, closing connection",
+      {
+        peer: this.peer,
+        pending,
+        limit: reached === "hard" ? limits.hard : limits.soft,
+        kind: reached,
+        soft_seconds: reached === "soft" ? limits.softSeconds : undefined,
+      },
+      this.span,
+    );
+    this.out.discard();
+    this.socket.destroy();
+    this.onClose();
   }
 
   private flush(): void {
@@ -319,7 +343,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
       this.out.discard();
       return;
     }
-    if (this.out.size > 0) this.lastInteraction = this.shared.clock.now();
+    if (this.tracksIdle && this.out.size > 0) this.lastInteraction = this.shared.clock.now();
     this.out.flush(this.socket);
   }
 

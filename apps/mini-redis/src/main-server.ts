@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import type { ConsoleSubscriber } from "@periscope/console-subscriber";
 import { consoleWanted } from "./console-env.ts";
 import { LOG_FORMATS, type LogFormat, setUpLogging } from "./logging.ts";
+import { parseOutputLimits } from "./output-limit.ts";
 import { DEFAULT_MAX_CLIENTS, DEFAULT_PORT, startServer } from "./server.ts";
 import type { ServerMetrics, Telemetry } from "./telemetry.ts";
 import { infoEvent, T_SERVER, warnEvent } from "./trace.ts";
@@ -19,6 +20,9 @@ Options:
   --max-clients <n>      most clients at once; the next gets an error (default ${DEFAULT_MAX_CLIENTS},
                          lowered to fit the open-file limit, as Redis does)
   --timeout <seconds>    close a client idle that long; subscribers are exempt (default 0: never)
+  --client-output-buffer-limit "pubsub <hard> <soft> <seconds>"
+                         cut a subscriber whose unsent output passes <hard>, or stays over
+                         <soft> for <seconds> (default "pubsub 32mb 8mb 60", as Redis; 0: off)
   --log-format <format>  full | compact | pretty | json (default: PERISCOPE_LOG_FORMAT, else full)
   --console              serve the console (tokio's console-api) on PERISCOPE_CONSOLE_BIND,
                          default 127.0.0.1:6669; watch with tokio-console or periscope console
@@ -66,6 +70,7 @@ function parse() {
       bind: { type: "string" },
       "max-clients": { type: "string" },
       timeout: { type: "string" },
+      "client-output-buffer-limit": { type: "string" },
       "log-format": { type: "string" },
       console: { type: "boolean" },
       otlp: { type: "boolean" },
@@ -96,6 +101,11 @@ const port = intOption("port", v.port, 0, 65535) ?? DEFAULT_PORT;
 const maxClients = intOption("max-clients", v["max-clients"], 1, 1_000_000);
 const timeout = intOption("timeout", v.timeout, 0, 100_000_000);
 const metricsPort = intOption("metrics-port", v["metrics-port"], 0, 65535);
+const outputLimits =
+  v["client-output-buffer-limit"] === undefined
+    ? undefined
+    : parseOutputLimits(v["client-output-buffer-limit"]);
+if (typeof outputLimits === "string") fail(`--client-output-buffer-limit: ${outputLimits}`);
 
 // OpenTelemetry and the console's gRPC stack are loaded only when asked for: together they
 // are about 35 MB of resident memory a server without them does not need.
@@ -122,7 +132,16 @@ const metrics: ServerMetrics | undefined =
 
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer({ port, host: v.bind ?? "127.0.0.1", maxClients, timeout, metrics });
+  server = await startServer({
+    port,
+    host: v.bind ?? "127.0.0.1",
+    maxClients,
+    timeout,
+    pubsubOutputLimit: outputLimits?.hard,
+    pubsubSoftLimit: outputLimits?.soft,
+    pubsubSoftSeconds: outputLimits?.softSeconds,
+    metrics,
+  });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
   const hint =

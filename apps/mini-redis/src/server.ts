@@ -7,6 +7,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { Connection } from "./connection.ts";
 import { Db } from "./db.ts";
 import { openFileLimit, RESERVED_FDS } from "./fd-limit.ts";
+import { DEFAULT_PUBSUB_LIMITS } from "./output-limit.ts";
 import { DEFAULT_LIMITS } from "./parse.ts";
 import { PubSub } from "./pubsub.ts";
 import type { Shared } from "./session.ts";
@@ -40,8 +41,17 @@ export interface ServerOptions {
   maxBulkLength?: number;
   /** Most arguments in one command (default 1,048,576). */
   maxMultibulkLength?: number;
-  /** Unsent bytes a subscriber may accumulate before it is disconnected (default 32 MiB). */
+  /**
+   * Unsent bytes a subscriber may accumulate before it is disconnected (default 32 MiB; 0: no
+   * limit). Redis's `client-output-buffer-limit pubsub` hard limit.
+   */
   pubsubOutputLimit?: number;
+  /**
+   * Unsent bytes a subscriber may stay over for `pubsubSoftSeconds` only, continuously, before it
+   * is disconnected (default 8 MiB and 60 s, Redis's soft limit; 0: no soft limit).
+   */
+  pubsubSoftLimit?: number;
+  pubsubSoftSeconds?: number;
   /** OpenTelemetry instruments (`--otlp`, `--metrics-port`); none when absent. */
   metrics?: ServerMetrics | undefined;
   /** How long `close()` waits for clients to take their last replies before cutting them (ms). */
@@ -60,6 +70,12 @@ export interface RunningServer {
    * it every second, tests call it after moving the clock.
    */
   closeIdleClients(): number;
+  /**
+   * Closes the subscribers that have been over the soft output limit for too long (or are over
+   * the hard one) now, and returns how many; the same timer calls it every second, tests call it
+   * after moving the clock.
+   */
+  checkOutputLimits(): number;
   /**
    * Graceful shutdown: stop accepting, deliver the replies of every command already received,
    * close every connection, stop the purge task. Resolves when all sockets are closed.
@@ -87,7 +103,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxClients: fitMaxClients(options.maxClients ?? DEFAULT_MAX_CLIENTS),
     maxBulkLength: options.maxBulkLength ?? DEFAULT_LIMITS.maxBulkLength,
     maxMultibulkLength: options.maxMultibulkLength ?? DEFAULT_LIMITS.maxMultibulkLength,
-    pubsubOutputLimit: options.pubsubOutputLimit ?? 32 * 1024 * 1024,
+    pubsubLimits: {
+      hard: options.pubsubOutputLimit ?? DEFAULT_PUBSUB_LIMITS.hard,
+      soft: options.pubsubSoftLimit ?? DEFAULT_PUBSUB_LIMITS.soft,
+      softSeconds: options.pubsubSoftSeconds ?? DEFAULT_PUBSUB_LIMITS.softSeconds,
+    },
     timeout: options.timeout ?? 0,
     lastSecurityWarning: Number.NEGATIVE_INFINITY,
     clients: 0,
@@ -177,8 +197,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const c of connections) if (c.closeIfIdle(now, shared.timeout * 1000)) n++;
     return n;
   };
-  // Redis looks at every client about once a second (clientsCron); so does this timer.
-  const idleTimer = shared.timeout > 0 ? setInterval(closeIdleClients, 1000).unref() : undefined;
+  const checkOutputLimits = () => {
+    let n = 0;
+    for (const c of connections) if (c.checkOutputLimit()) n++;
+    return n;
+  };
+  // Redis looks at every client about once a second (clientsCron): the idle timeout, and the
+  // soft output limit of a subscriber that receives nothing more. So does this timer.
+  const idleTimer = setInterval(() => {
+    closeIdleClients();
+    checkOutputLimits();
+  }, 1000).unref();
 
   const destroy = () => {
     clearInterval(idleTimer);
@@ -219,6 +248,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     db: shared.db,
     maxClients: shared.maxClients,
     closeIdleClients,
+    checkOutputLimits,
     close,
     destroy,
   };

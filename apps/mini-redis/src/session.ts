@@ -4,6 +4,7 @@
 import type { Mutex } from "@periscope/runtime";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
+import type { OutputLimits } from "./output-limit.ts";
 import type { PubSub, Subscriber } from "./pubsub.ts";
 import type { ReplyWriter } from "./reply.ts";
 import type { ServerMetrics } from "./telemetry.ts";
@@ -23,7 +24,8 @@ export interface Shared {
   readonly maxClients: number;
   readonly maxBulkLength: number;
   readonly maxMultibulkLength: number;
-  readonly pubsubOutputLimit: number;
+  /** `client-output-buffer-limit pubsub`: when a subscriber that does not read is cut. */
+  readonly pubsubLimits: OutputLimits;
   /** Seconds a client may stay idle before it is closed; 0: never (Redis's `timeout`). */
   readonly timeout: number;
   /** Clock time of the last "Possible SECURITY ATTACK" warning (one a minute at most). */

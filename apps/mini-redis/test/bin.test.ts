@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { cmd, connect, readBytes, runProcess } from "./helpers.ts";
+import { cmd, connect, exchange, readBytes, runProcess } from "./helpers.ts";
 
 const app = join(import.meta.dirname, "..");
 let server: ChildProcess;
@@ -22,7 +22,15 @@ const cli = (...args: string[]) =>
 before(async () => {
   server = spawn(
     process.execPath,
-    ["bin/mini-redis-server.js", "--port", "0", "--log-format", "json"],
+    [
+      "bin/mini-redis-server.js",
+      "--port",
+      "0",
+      "--log-format",
+      "json",
+      "--client-output-buffer-limit",
+      "pubsub 64mb 16mb 30",
+    ],
     { cwd: app, env: { ...process.env, PERISCOPE_LOG: "mini_redis=debug" } },
   );
   server.stderr?.setEncoding("utf8").on("data", (d: string) => (logs += d));
@@ -53,6 +61,14 @@ test("mini-redis-cli: the verbs and output of tokio's mini-redis CLI", async () 
   assert.equal((await cli("get", "evil")).stdout, 'b"\\x1b[31mred"\n');
 });
 
+test("mini-redis-server --client-output-buffer-limit sets the pub/sub limits, in Redis's words", async () => {
+  const value = "normal 0 0 0 slave 268435456 67108864 60 pubsub 67108864 16777216 30";
+  assert.equal(
+    (await exchange(port, cmd("CONFIG", "GET", "client-output-buffer-limit"))).toString(),
+    `*2\r\n$26\r\nclient-output-buffer-limit\r\n$${value.length}\r\n${value}\r\n`,
+  );
+});
+
 test("mini-redis-cli: bad usage gets a message and exit code 2", async () => {
   const r = await cli("frobnicate");
   assert.equal(r.code, 2);
@@ -62,7 +78,7 @@ test("mini-redis-cli: bad usage gets a message and exit code 2", async () => {
   assert.match(noServer.stderr, /cannot connect to 127\.0\.0\.1:1/);
 });
 
-test("mini-redis-server: bad --timeout or --max-clients gets a message and exit code 2", async () => {
+test("mini-redis-server: bad --timeout, --max-clients or --client-output-buffer-limit gets a message and exit code 2", async () => {
   for (const [flag, value, range] of [
     ["--timeout", "soon", "0 to 100000000"],
     ["--timeout", "-1", "0 to 100000000"],
@@ -75,7 +91,20 @@ test("mini-redis-server: bad --timeout or --max-clients gets a message and exit 
       new RegExp(`${flag} must be an integer from ${range}, got "${value}" \\(MINI_REDIS_USAGE\\)`),
     );
   }
+  const limit = await runNode([
+    "bin/mini-redis-server.js",
+    "--port",
+    "0",
+    "--client-output-buffer-limit",
+    "normal 0 0 0",
+  ]);
+  assert.equal(limit.code, 2);
+  assert.match(
+    limit.stderr,
+    /--client-output-buffer-limit: only the pubsub class can be set .* \(MINI_REDIS_USAGE\)/,
+  );
   const help = await runNode(["bin/mini-redis-server.js", "--help"]);
+  assert.match(help.stdout, /--client-output-buffer-limit "pubsub <hard> <soft> <seconds>"/);
   assert.match(help.stdout, /--timeout <seconds>/);
   assert.match(help.stdout, /default 10000/);
 });

@@ -199,11 +199,67 @@ test("the 32 MiB pub/sub limit cuts a silent subscriber after as many messages a
   const ours = await startServer({ port: 0 });
   const redis = await startRedis();
   try {
+    // The same limits, in the same words: "normal 0 0 0 slave ... pubsub 33554432 8388608 60".
+    const conf = cmd("CONFIG", "GET", "client-output-buffer-limit");
+    assert.equal(
+      (await exchange(ours.port, conf)).toString(),
+      (await exchange(redis.port, conf)).toString(),
+    );
     const a = await publishUntilCut(ours.port);
     const b = await publishUntilCut(redis.port);
     // 32 MiB of 64 KiB messages is 512, plus what the kernel's socket buffers absorb first.
     assert.ok(a >= 512 && a < 4096, `ours cut after ${a}`);
     assert.ok(Math.abs(a - b) <= b / 10, `ours cut after ${a} messages, redis-server after ${b}`);
+  } finally {
+    await ours.close();
+    await redis.stop();
+  }
+});
+
+/**
+ * Publishes 24 MiB of 64 KiB messages to a subscriber that does not read (more than the kernel
+ * takes, less than the hard limit), then one small message every 100 ms until PUBLISH reaches
+ * nobody. Returns the milliseconds from the first message to that.
+ */
+async function msUntilSoftCut(port: number): Promise<number> {
+  const sub = await connect(port);
+  sub.write(cmd("SUBSCRIBE", "firehose"));
+  await readBytes(sub, "*3\r\n$9\r\nsubscribe\r\n$8\r\nfirehose\r\n:1\r\n".length);
+  sub.pause();
+  const pub = await connect(port);
+  const started = Date.now();
+  const big = cmd("PUBLISH", "firehose", Buffer.alloc(64 * 1024, "m"));
+  pub.write(Buffer.concat(Array.from({ length: 384 }, () => big)));
+  await readBytes(pub, 384 * 4);
+  let cut = false;
+  while (!cut && Date.now() - started < 15_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    pub.write(cmd("PUBLISH", "firehose", "x"));
+    cut = (await readBytes(pub, 4)).toString() === ":0\r\n";
+  }
+  pub.destroy();
+  sub.destroy();
+  assert.ok(cut, `port ${port}: the subscriber was never cut`);
+  return Date.now() - started;
+}
+
+test("the soft pub/sub limit: redis-server and mini-redis both cut a subscriber over it for its seconds, not sooner", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const ours = await startServer({ port: 0, pubsubSoftLimit: 1024 * 1024, pubsubSoftSeconds: 2 });
+  const redis = await startRedis(["--client-output-buffer-limit", "pubsub 32mb 1mb 2"]);
+  try {
+    const conf = cmd("CONFIG", "GET", "client-output-buffer-limit");
+    assert.equal(
+      (await exchange(ours.port, conf)).toString(),
+      (await exchange(redis.port, conf)).toString(),
+    );
+    const [a, b] = [await msUntilSoftCut(ours.port), await msUntilSoftCut(redis.port)];
+    // Over 1 MiB from (about) the first messages; cut once that has lasted more than 2 s,
+    // by the once-a-second check in both.
+    assert.ok(a >= 2000 && b >= 2000, `cut after ${a} ms (ours), ${b} ms (redis-server)`);
+    assert.ok(a < 8000 && b < 8000, `cut after ${a} ms (ours), ${b} ms (redis-server)`);
   } finally {
     await ours.close();
     await redis.stop();

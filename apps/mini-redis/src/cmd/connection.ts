@@ -265,7 +265,11 @@ function configValues(s: Session): Array<[string, string]> {
     ["port", String(sh.port)],
     ["maxclients", String(sh.maxClients)],
     ["proto-max-bulk-len", String(sh.maxBulkLength)],
-    ["client-output-buffer-limit", `normal 0 0 0 slave 0 0 0 pubsub ${sh.pubsubOutputLimit} 0 0`],
+    [
+      "client-output-buffer-limit",
+      // No replicas here; their class shows Redis's default, so that the text matches Redis's.
+      `normal 0 0 0 slave 268435456 67108864 60 pubsub ${sh.pubsubLimits.hard} ${sh.pubsubLimits.soft} ${sh.pubsubLimits.softSeconds}`,
+    ],
     ["save", ""],
     ["appendonly", "no"],
     ["databases", "1"],

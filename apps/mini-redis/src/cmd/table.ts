@@ -42,27 +42,30 @@ const ALL: Command[] = [
   config,
 ];
 
-/** The same hash as `Args.hashLower`, of a lower-case name. */
-function hashName(name: string): number {
-  let h = name.length;
-  for (let j = 0; j < name.length; j++) h = (Math.imul(h, 31) + (name.charCodeAt(j) | 0x20)) | 0;
-  return h;
+/** Longest command name; a longer first argument names no command. */
+const MAX_NAME = Math.max(...ALL.map((c) => c.name.length));
+
+/** A name's bucket: its length and its first letter (case folded). */
+function slot(length: number, firstLower: number): number {
+  return length * 32 + (firstLower & 31);
 }
 
-// Keyed by a case-insensitive hash of the name, so that finding a command allocates nothing:
-// no string for its name, no lower-casing. Each bucket is checked byte by byte with `args.is`.
-const TABLE = new Map<number, Command[]>();
+// Bucketed by length and first letter, so that finding a command allocates nothing (no string
+// of its name, no lower-casing) and reads one byte before comparing: cheaper, per command, than
+// hashing the name for a Map. Each bucket (at most two names here) is checked with `args.is`.
+const TABLE: (Command[] | undefined)[] = new Array((MAX_NAME + 1) * 32).fill(undefined);
 for (const c of ALL) {
-  const h = hashName(c.name);
-  TABLE.set(h, [...(TABLE.get(h) ?? []), c]);
+  const i = slot(c.name.length, c.name.charCodeAt(0));
+  TABLE[i] = [...(TABLE[i] ?? []), c];
 }
 
 /** Finds the command named by `args`' first argument, or undefined. */
 export function lookup(args: Args): Command | undefined {
-  if (args.len(0) > 16) return undefined;
-  const bucket = TABLE.get(args.hashLower(0));
+  const n = args.len(0);
+  if (n === 0 || n > MAX_NAME) return undefined;
+  const bucket = TABLE[slot(n, args.byteLower(0, 0))];
   if (bucket === undefined) return undefined;
-  for (const c of bucket) if (args.is(0, c.name)) return c;
+  for (let i = 0; i < bucket.length; i++) if (args.is(0, bucket[i]!.name)) return bucket[i];
   return undefined;
 }
 

@@ -1,0 +1,57 @@
+// The reads a connection's task has not handled yet. Socket callbacks put reads here; the task
+// takes them in order, and waits when there are none. A read that arrives while the task waits
+// goes straight to it, so the common case (one request per read) queues nothing.
+
+/** A read, `null` for the client's FIN, or `undefined` when the task was woken with nothing. */
+export type ReadItem = Buffer | null | undefined;
+
+export class ReadQueue {
+  private readonly items: (Buffer | null)[] = [];
+  /** Set while the task waits (the queue is then empty). */
+  private waiter: ((item: ReadItem) => void) | undefined;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Hands a read (or the FIN) to the task: to it if it waits, else into the queue. */
+  put(item: Buffer | null): void {
+    const w = this.waiter;
+    if (w === undefined) {
+      this.items.push(item);
+      return;
+    }
+    this.waiter = undefined;
+    w(item);
+  }
+
+  /** The oldest queued item; undefined when there is none. */
+  take(): Buffer | null | undefined {
+    return this.items.shift();
+  }
+
+  /** Puts back a read the task could not handle yet: it comes next. */
+  putBack(item: Buffer): void {
+    this.items.unshift(item);
+  }
+
+  /** Waits for the next item (only when the queue is empty). */
+  wait(): Promise<ReadItem> {
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  /** Wakes a waiting task with nothing to read (the socket closed). */
+  wakeEmpty(): void {
+    const w = this.waiter;
+    if (w !== undefined) {
+      this.waiter = undefined;
+      w(undefined);
+    }
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+}
