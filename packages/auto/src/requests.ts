@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { type OpenTask, openTask } from "@periscope/runtime";
 import { collapsePath, requestName } from "./routes.ts";
+import { tlsParent } from "./tls.ts";
 
 const CONN = Symbol("periscope.auto.connection");
 const REQ = Symbol("periscope.auto.request");
@@ -51,6 +52,23 @@ export function ignoreConnectionsTo(port: number): void {
   ignoredPorts.add(port);
 }
 
+/** Whether this socket's connections are left out (see ignoreConnectionsTo). */
+export function ignoredConnection(socket: Socket): boolean {
+  return socket.localPort !== undefined && ignoredPorts.has(socket.localPort);
+}
+
+/** An HTTPS request's socket is the TLSSocket wrapping the accepted one: adopt its connection. */
+function wrappedConn(socket: Socket): ConnState | undefined {
+  const conn = (tlsParent(socket) as WithConn | undefined)?.[CONN];
+  if (conn !== undefined) (socket as WithConn)[CONN] = conn;
+  return conn;
+}
+
+/** The connection task of an accepted socket, or of the TLS socket wrapping one (HTTP/2 uses it). */
+export function connectionTask(socket: Socket): OpenTask | undefined {
+  return ((socket as WithConn)[CONN] ?? wrappedConn(socket))?.task;
+}
+
 function onSocket(msg: unknown): void {
   try {
     const socket = (msg as { socket: Socket }).socket;
@@ -80,7 +98,7 @@ function onSocket(msg: unknown): void {
 function onRequestStart(msg: unknown): void {
   try {
     const { request, socket } = msg as { request: IncomingMessage; socket: Socket };
-    const conn = (socket as WithConn)[CONN];
+    const conn = (socket as WithConn)[CONN] ?? wrappedConn(socket);
     const method = request.method ?? "GET";
     const path = collapsePath(request.url ?? "/");
     const task = openTask({

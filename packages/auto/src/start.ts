@@ -12,6 +12,7 @@ import {
 import { type AutoConfig, configFromEnv, type Env } from "./env.ts";
 import { watchGc } from "./gc.ts";
 import { watchHandles } from "./handles.ts";
+import { instrumentHttp2 } from "./http2.ts";
 import { type Otlp, startOtlp } from "./otlp.ts";
 import { instrumentOutgoing } from "./outgoing.ts";
 import { ignoreConnectionsTo, instrumentRequests } from "./requests.ts";
@@ -98,7 +99,7 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   for (const [layer, filter] of layers) reg.with(layer, filter);
   reg.init();
   configureRuntime();
-  const stops = [instrumentRequests(), instrumentOutgoing()];
+  const stops = [instrumentRequests(), instrumentHttp2(), instrumentOutgoing()];
   if (consoleSub !== undefined) {
     consoleSub.ready.then(
       (port) => port !== undefined && ignoreConnectionsTo(port),

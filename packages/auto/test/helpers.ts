@@ -40,10 +40,10 @@ export interface App {
 /** Starts `node [--import @periscope/auto] FIXTURE` and waits for its "listening PORT" line. */
 export async function startApp(
   fixture: string,
-  opts: { auto?: boolean; env?: Record<string, string> } = {},
+  opts: { auto?: boolean; env?: Record<string, string>; node?: string } = {},
 ): Promise<App> {
   const args = opts.auto === false ? [] : ["--import", "@periscope/auto"];
-  const proc = spawn(process.execPath, [...args, `${FIXTURES}${fixture}`], {
+  const proc = spawn(opts.node ?? process.execPath, [...args, `${FIXTURES}${fixture}`], {
     env: { ...process.env, PERISCOPE_CONSOLE_PUBLISH_INTERVAL: "100ms", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

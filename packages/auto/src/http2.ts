@@ -1,0 +1,80 @@
+// Incoming HTTP/2 streams as request tasks under their session's connection task, named
+// `METHOD path` like HTTP/1 requests, with method, path and, once closed, status and duration.
+//
+// Node 24 and 22.17+ publish `http2.server.stream.*` diagnostics channels, but 22.13-22.16 have
+// none and `http2.server.stream.close` arrived later still (missing on 22.17). More to the point,
+// the channels fire inside the session's read callback, while the handlers run in the next tick,
+// where Node emits the server's 'stream' event (the compat API's 'request' comes from it too).
+// So we listen there instead: one listener per HTTP/2 server, put first on its first connection,
+// opens the task and enters it, so the handlers and what they await are the task's polls. HTTP/1
+// servers cost one symbol check per connection, nothing per request.
+import dc from "node:diagnostics_channel";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { Server, Socket } from "node:net";
+import { openTask } from "@periscope/runtime";
+import { connectionTask, ignoredConnection, roughDuration } from "./requests.ts";
+import { collapsePath, requestName } from "./routes.ts";
+
+/** On a server: whether it is an HTTP/2 server we listen to (true) or not one (false). */
+const SEEN = Symbol("periscope.auto.http2");
+type Marked = Server & { [SEEN]?: boolean; updateSettings?: unknown };
+
+/** HTTP/2 servers (`http2.createServer`, `createSecureServer`) are the only core servers with it. */
+function isHttp2Server(server: Marked): boolean {
+  return typeof server.updateSettings === "function";
+}
+
+let active = false;
+
+function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  if (!active) return;
+  try {
+    const socket = stream.session?.socket as Socket | undefined;
+    if (socket === undefined || ignoredConnection(socket)) return;
+    const conn = connectionTask(socket);
+    const method = (headers[":method"] as string | undefined) ?? "GET";
+    const path = collapsePath((headers[":path"] as string | undefined) ?? "/");
+    const task = openTask({
+      name: requestName(method, path),
+      fields:
+        conn === undefined
+          ? { method, path, protocol: "h2" }
+          : { method, path, protocol: "h2", "conn.task.id": conn.id },
+      parent: conn,
+    });
+    const start = performance.now();
+    stream.once("close", () => {
+      // A stream closed before its response headers went out, or reset, was aborted.
+      const sent = stream.sentHeaders?.[":status"];
+      const status = sent !== undefined && stream.rstCode === 0 ? Number(sent) : "aborted";
+      task.record({ status, duration: roughDuration(performance.now() - start) });
+      task.finish();
+    });
+    // The rest of this tick runs the program's 'stream'/'request' handlers: the task's first poll.
+    task.enter();
+  } catch {
+    // instrumentation never throws into the program
+  }
+}
+
+function onSocket(msg: unknown): void {
+  try {
+    const server = (msg as { socket: Socket & { server?: Marked } }).socket.server;
+    if (server === undefined || server === null || server[SEEN] !== undefined) return;
+    server[SEEN] = isHttp2Server(server);
+    if (server[SEEN]) server.prependListener("stream", onStream);
+  } catch {
+    // as above
+  }
+}
+
+/** Starts turning incoming HTTP/2 streams into tasks; returns the function that stops it. */
+export function instrumentHttp2(): () => void {
+  active = true;
+  dc.subscribe("net.server.socket", onSocket);
+  return () => {
+    // Listeners already on servers stay, inert: removing them would touch the program's servers.
+    active = false;
+    dc.unsubscribe("net.server.socket", onSocket);
+  };
+}
