@@ -7,7 +7,10 @@
 // where Node emits the server's 'stream' event (the compat API's 'request' comes from it too).
 // So we listen there instead: one listener per HTTP/2 server, put first on its first connection,
 // opens the task and enters it, so the handlers and what they await are the task's polls. HTTP/1
-// servers cost one symbol check per connection, nothing per request.
+// servers cost one symbol check per connection, nothing per request. Where the
+// `http2.server.stream.created` channel exists (22.17+, 24), it binds the session's own callbacks
+// (reading and parsing frames) to the connection task, as the HTTP/1 parser's are.
+import { executionAsyncResource } from "node:async_hooks";
 import dc from "node:diagnostics_channel";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { Server, Socket } from "node:net";
@@ -24,6 +27,7 @@ function isHttp2Server(server: Marked): boolean {
   return typeof server.updateSettings === "function";
 }
 
+const CREATED = "http2.server.stream.created";
 let active = false;
 
 function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -57,6 +61,27 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
   }
 }
 
+/** On a session: its callbacks are bound to its connection task (or it has none). */
+const BOUND = Symbol("periscope.auto.http2.session");
+
+// Published in the session's read callback, so the running async resource is the session's.
+function onStreamCreated(msg: unknown): void {
+  if (!active) return;
+  try {
+    const session = (msg as { stream: ServerHttp2Stream }).stream.session as
+      | (ServerHttp2Stream["session"] & { [BOUND]?: true })
+      | undefined;
+    if (session === undefined || session[BOUND]) return;
+    session[BOUND] = true;
+    const socket = session.socket as Socket | undefined;
+    if (socket === undefined || ignoredConnection(socket)) return;
+    const resource = executionAsyncResource();
+    if (resource !== undefined && resource !== null) connectionTask(socket)?.bind(resource);
+  } catch {
+    // as above
+  }
+}
+
 function onSocket(msg: unknown): void {
   try {
     const server = (msg as { socket: Socket & { server?: Marked } }).socket.server;
@@ -72,9 +97,11 @@ function onSocket(msg: unknown): void {
 export function instrumentHttp2(): () => void {
   active = true;
   dc.subscribe("net.server.socket", onSocket);
+  dc.subscribe(CREATED, onStreamCreated);
   return () => {
     // Listeners already on servers stay, inert: removing them would touch the program's servers.
     active = false;
     dc.unsubscribe("net.server.socket", onSocket);
+    dc.unsubscribe(CREATED, onStreamCreated);
   };
 }

@@ -128,6 +128,8 @@ test("HTTPS: each request is a task under its TLS connection's task", { skip: SK
   const { view, ca, port } = await run(t);
   assert.equal(await httpsGet(port("https"), "/users/7", ca), 200);
   assert.equal(await httpsGet(port("https"), "/missing/8", ca), 404);
+  // HTTP/1.1 on an HTTP/2 server that allows it.
+  assert.equal(await httpsGet(port("h2s"), "/fallback/9", ca), 200);
   await assertDone(view, "GET /users/:id", "200", 2n);
   await assertDone(view, "GET /missing/:id", "404", 1n);
   assert.equal(
@@ -136,6 +138,12 @@ test("HTTPS: each request is a task under its TLS connection's task", { skip: SK
   );
   assertUnderConnection(view, "GET /users/:id", port("https"));
   assertUnderConnection(view, "GET /missing/:id", port("https"));
+  await assertDone(view, "GET /fallback/:id", "200", 2n);
+  assertUnderConnection(view, "GET /fallback/:id", port("h2s"));
+  assert.equal(
+    fieldText(view.tasksNamed("GET /fallback/:id")[0]?.task.fields ?? [], "protocol"),
+    undefined,
+  );
 });
 
 for (const [label, node] of [
@@ -179,6 +187,13 @@ for (const [label, node] of [
     );
     assert.equal(conns.size, 1, "one connection task for the session's four streams");
     assertUnderConnection(view, "GET /orders/:id", port("h2s"));
+    // Its polls: the accept, then the session reading and parsing frames between the streams.
+    const sessionId = [...conns][0] as string;
+    await until(
+      () => (view.taskById(sessionId)?.stats?.pollStats?.polls ?? 0n) >= 3n,
+      10_000,
+      "the session's reads as polls of its connection task",
+    );
     assertUnderConnection(view, "GET /items/:id", port("h2c"));
     // The console's own gRPC (HTTP/2) streams are not the program's requests.
     assert.ok(
