@@ -14,7 +14,7 @@ import { executionAsyncResource } from "node:async_hooks";
 import dc from "node:diagnostics_channel";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { Server, Socket } from "node:net";
-import { openTask } from "@periscope/runtime";
+import { type OpenTask, openTask } from "@periscope/runtime";
 import { connectionTask, ignoredConnection, roughDuration } from "./requests.ts";
 import { collapsePath, requestName } from "./routes.ts";
 
@@ -47,6 +47,7 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
       parent: conn,
     });
     const start = performance.now();
+    (stream as Named)[TASK] = { task, method, route: undefined };
     stream.once("close", () => {
       // A stream closed before its response headers went out, or reset, was aborted.
       const sent = stream.sentHeaders?.[":status"];
@@ -58,6 +59,31 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
     task.enter();
   } catch {
     // instrumentation never throws into the program
+  }
+}
+
+/** On a stream: its request task, to rename once a framework matched a route. */
+const TASK = Symbol("periscope.auto.http2.task");
+type Named = ServerHttp2Stream & {
+  [TASK]?: { task: OpenTask; method: string; route: string | undefined };
+};
+
+// Fastify 5 with `http2: true` publishes the matched route as for HTTP/1; its raw request is the
+// compat Http2ServerRequest, whose stream holds the task.
+const FASTIFY = "tracing:fastify.request.handler:start";
+let fastify = false;
+/** Whether an HTTP/2 server was seen, even by an instance stopped since (its listener stays). */
+let sawHttp2 = false;
+function onFastifyHandler(msg: unknown): void {
+  try {
+    const m = msg as { request?: { raw?: { stream?: Named } }; route?: { url?: unknown } };
+    const st = m.request?.raw?.stream?.[TASK];
+    const route = m.route?.url;
+    if (st === undefined || typeof route !== "string" || st.route === route) return;
+    st.route = route;
+    st.task.record({ "task.name": requestName(st.method, route), route });
+  } catch {
+    // as above
   }
 }
 
@@ -82,12 +108,21 @@ function onStreamCreated(msg: unknown): void {
   }
 }
 
+function watchFastify(): void {
+  if (!fastify) dc.subscribe(FASTIFY, onFastifyHandler);
+  fastify = true;
+}
+
 function onSocket(msg: unknown): void {
   try {
     const server = (msg as { socket: Socket & { server?: Marked } }).socket.server;
     if (server === undefined || server === null || server[SEEN] !== undefined) return;
     server[SEEN] = isHttp2Server(server);
-    if (server[SEEN]) server.prependListener("stream", onStream);
+    if (!server[SEEN]) return;
+    server.prependListener("stream", onStream);
+    // Only once an HTTP/2 server exists: Fastify's HTTP/1 requests never pay for this listener.
+    sawHttp2 = true;
+    watchFastify();
   } catch {
     // as above
   }
@@ -98,10 +133,13 @@ export function instrumentHttp2(): () => void {
   active = true;
   dc.subscribe("net.server.socket", onSocket);
   dc.subscribe(CREATED, onStreamCreated);
+  if (sawHttp2) watchFastify();
   return () => {
     // Listeners already on servers stay, inert: removing them would touch the program's servers.
     active = false;
     dc.unsubscribe("net.server.socket", onSocket);
     dc.unsubscribe(CREATED, onStreamCreated);
+    if (fastify) dc.unsubscribe(FASTIFY, onFastifyHandler);
+    fastify = false;
   };
 }

@@ -203,3 +203,27 @@ for (const [label, node] of [
     assert.equal(app.stdout().split("\n").length, 2, "the app printed only its ports");
   });
 }
+
+test("Fastify 5 over HTTP/2: stream tasks are named by the route Fastify matched", async (t) => {
+  const consolePort = await freePort();
+  const app = await startApp("fastify-h2.cjs", {
+    env: { PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}` },
+  });
+  const view = new View(`127.0.0.1:${consolePort}`);
+  t.after(async () => {
+    view.close();
+    await app.stop();
+  });
+  const origin = `http://127.0.0.1:${app.port}`;
+  assert.deepEqual(
+    await h2Session(origin, ["/items/abc", "/items/def", "/nope/12"], undefined),
+    [200, 200, 404],
+  );
+  await assertDone(view, "GET /items/:id", "200", 2n);
+  assert.equal(view.tasksNamed("GET /items/:id").length, 2);
+  for (const { task } of view.tasksNamed("GET /items/:id"))
+    assert.equal(fieldText(task.fields, "route"), "/items/:id");
+  // No route matched: the collapsed path, as over HTTP/1.
+  await assertDone(view, "GET /nope/:id", "404", 1n);
+  assertUnderConnection(view, "GET /items/:id", app.port);
+});
