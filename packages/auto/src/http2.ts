@@ -1,15 +1,15 @@
 // Incoming HTTP/2 streams as request tasks under their session's connection task, named
-// `METHOD path` like HTTP/1 requests, with method, path and, once closed, status and duration.
+// `METHOD route` (Fastify) or `METHOD path` like HTTP/1 requests, with status and duration.
 //
-// Node 24 and 22.17+ publish `http2.server.stream.*` diagnostics channels, but 22.13-22.16 have
-// none and `http2.server.stream.close` arrived later still (missing on 22.17). More to the point,
-// the channels fire inside the session's read callback, while the handlers run in the next tick,
-// where Node emits the server's 'stream' event (the compat API's 'request' comes from it too).
-// So we listen there instead: one listener per HTTP/2 server, put first on its first connection,
-// opens the task and enters it, so the handlers and what they await are the task's polls. HTTP/1
-// servers cost one symbol check per connection, nothing per request. Where the
-// `http2.server.stream.created` channel exists (22.17+, 24), it binds the session's own callbacks
-// (reading and parsing frames) to the connection task, as the HTTP/1 parser's are.
+// Node 24 and 22.17+ publish `http2.server.stream.*` diagnostics channels, but 22.13 has none
+// and 22.17 has no `http2.server.stream.close`. More to the point, the channels fire inside the
+// session's read callback, while the handlers run in the next tick, where Node emits the server's
+// 'stream' event (the compat API's 'request' comes from it too). So we listen there instead: one
+// listener per HTTP/2 server, put first on its first connection, opens the task and enters it,
+// so the handlers and what they await are the task's polls. HTTP/1 servers cost one symbol check
+// per connection, nothing per request. Where `http2.server.stream.created` exists, it binds the
+// session's own callbacks (reading and parsing frames) to the connection task, as the HTTP/1
+// parser's are.
 import { executionAsyncResource } from "node:async_hooks";
 import dc from "node:diagnostics_channel";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
@@ -30,6 +30,22 @@ function isHttp2Server(server: Marked): boolean {
 const CREATED = "http2.server.stream.created";
 let active = false;
 
+/**
+ * Node's key for a stream's native handle, found once by its description (it is internal: no
+ * public API names it), or null if this Node has none. The body's 'data' and 'end' callbacks run
+ * as that handle's callbacks, so binding it makes reading the body (and a gRPC handler called
+ * once the message is in) polls of the request, not of the root task.
+ */
+let handleKey: symbol | null | undefined;
+function nativeHandle(stream: ServerHttp2Stream): object | undefined {
+  if (handleKey === undefined)
+    handleKey =
+      Object.getOwnPropertySymbols(stream).find((k) => k.description === "kHandle") ?? null;
+  if (handleKey === null) return undefined;
+  const h = (stream as unknown as Record<symbol, unknown>)[handleKey];
+  return typeof h === "object" && h !== null ? h : undefined;
+}
+
 function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   if (!active) return;
   try {
@@ -46,6 +62,8 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
           : { method, path, protocol: "h2", "conn.task.id": conn.id },
       parent: conn,
     });
+    const handle = nativeHandle(stream);
+    if (handle !== undefined) task.bind(handle);
     const start = performance.now();
     (stream as Named)[TASK] = { task, method, route: undefined };
     stream.once("close", () => {
@@ -115,9 +133,11 @@ function watchFastify(): void {
 
 function onSocket(msg: unknown): void {
   try {
-    const server = (msg as { socket: Socket & { server?: Marked } }).socket.server;
+    const socket = (msg as { socket: Socket & { server?: Marked } }).socket;
+    const server = socket.server;
     if (server === undefined || server === null || server[SEEN] !== undefined) return;
-    server[SEEN] = isHttp2Server(server);
+    // The console's own gRPC server is HTTP/2 too, but none of its streams are the program's.
+    server[SEEN] = isHttp2Server(server) && !ignoredConnection(socket);
     if (!server[SEEN]) return;
     server.prependListener("stream", onStream);
     // Only once an HTTP/2 server exists: Fastify's HTTP/1 requests never pay for this listener.

@@ -8,6 +8,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
 import { type App, fieldText, freePort, startApp, until, View } from "./helpers.ts";
 
 // A self-signed certificate made here: node:crypto makes keys but not certificates.
@@ -106,7 +107,7 @@ function assertUnderConnection(view: View, name: string, localPort: number): voi
 }
 
 /** Each task named `name` completes with this status, a duration and at least `polls` polls. */
-async function assertDone(view: View, name: string, status: string, polls: bigint) {
+async function assertDone(view: View, name: string, status: string, polls: bigint, method = "GET") {
   await until(
     () =>
       view.tasksNamed(name).length > 0 &&
@@ -115,7 +116,7 @@ async function assertDone(view: View, name: string, status: string, polls: bigin
     `${name} done with ${status} (seen: ${names(view)})`,
   );
   for (const { task, stats } of view.tasksNamed(name)) {
-    assert.equal(fieldText(task.fields, "method"), "GET");
+    assert.equal(fieldText(task.fields, "method"), method);
     assert.match(fieldText(task.fields, "duration") ?? "", /^\d+(\.\d+)?(µs|ms|s)$/);
     assert.ok(
       (stats?.pollStats?.polls ?? 0n) >= polls,
@@ -226,4 +227,31 @@ test("Fastify 5 over HTTP/2: stream tasks are named by the route Fastify matched
   // No route matched: the collapsed path, as over HTTP/1.
   await assertDone(view, "GET /nope/:id", "404", 1n);
   assertUnderConnection(view, "GET /items/:id", app.port);
+});
+
+test("a @grpc/grpc-js server: each call is a task named POST /package.Service/Method", async (t) => {
+  const consolePort = await freePort();
+  const app = await startApp("grpc-app.cjs", {
+    env: { PERISCOPE_CONSOLE_BIND: `127.0.0.1:${consolePort}` },
+  });
+  const view = new View(`127.0.0.1:${consolePort}`);
+  const Client = grpc.makeGenericClientConstructor({}, "Echo");
+  const client = new Client(`127.0.0.1:${app.port}`, grpc.credentials.createInsecure());
+  t.after(async () => {
+    client.close();
+    view.close();
+    await app.stop();
+  });
+  const raw = (b: Buffer) => b;
+  for (const text of ["one", "two"]) {
+    const reply = await new Promise<Buffer>((resolve, reject) =>
+      client.makeUnaryRequest("/demo.Echo/Say", raw, raw, Buffer.from(text), (e, r) =>
+        e || r === undefined ? reject(e) : resolve(r),
+      ),
+    );
+    assert.equal(reply.toString(), text);
+  }
+  await assertDone(view, "POST /demo.Echo/Say", "200", 2n, "POST");
+  assert.equal(view.tasksNamed("POST /demo.Echo/Say").length, 2);
+  assertUnderConnection(view, "POST /demo.Echo/Say", app.port);
 });
