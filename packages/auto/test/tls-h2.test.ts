@@ -1,5 +1,6 @@
-// HTTPS and HTTP/2 (over TLS and cleartext, compat and stream API) under `--import
-// @periscope/auto`, with real clients: each request is a task under its connection's task.
+// HTTPS, HTTP/2 (TLS and cleartext, compat and stream API), Fastify 5 over HTTP/2 and a
+// @grpc/grpc-js server under `--import @periscope/auto`, with real clients: each request is a
+// task under its connection's task.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
