@@ -70,7 +70,12 @@ function onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void
       // A stream closed before its response headers went out, or reset, was aborted.
       const sent = stream.sentHeaders?.[":status"];
       const status = sent !== undefined && stream.rstCode === 0 ? Number(sent) : "aborted";
-      task.record({ status, duration: roughDuration(performance.now() - start) });
+      const duration = roughDuration(performance.now() - start);
+      // gRPC's own status travels in the trailers, or in the headers of a trailers-only
+      // response (its HTTP status is 200 whatever happened).
+      const grpc = stream.sentTrailers?.["grpc-status"] ?? stream.sentHeaders?.["grpc-status"];
+      if (grpc === undefined) task.record({ status, duration });
+      else task.record({ status, duration, "grpc.status": Number(grpc) });
       task.finish();
     });
     // The rest of this tick runs the program's 'stream'/'request' handlers: the task's first poll.

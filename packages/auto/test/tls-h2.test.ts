@@ -252,7 +252,27 @@ test("a @grpc/grpc-js server: each call is a task named POST /package.Service/Me
     );
     assert.equal(reply.toString(), text);
   }
-  await assertDone(view, "POST /demo.Echo/Say", "200", 2n, "POST");
-  assert.equal(view.tasksNamed("POST /demo.Echo/Say").length, 2);
+  const failed = await new Promise<grpc.ServiceError | null>((resolve) =>
+    client.makeUnaryRequest("/demo.Echo/Say", raw, raw, Buffer.from("missing"), (e) => resolve(e)),
+  );
+  assert.equal(failed?.code, grpc.status.NOT_FOUND);
+  await until(
+    () => view.tasksNamed("POST /demo.Echo/Say").length === 3,
+    10_000,
+    `three call tasks (seen: ${names(view)})`,
+  );
+  await assertDone(view, "POST /demo.Echo/Say", "200", 1n, "POST");
+  // The gRPC status, from the trailers: OK twice, NOT_FOUND once.
+  const codes = view
+    .tasksNamed("POST /demo.Echo/Say")
+    .map((e) => fieldText(e.task.fields, "grpc.status"))
+    .sort();
+  assert.deepEqual(codes, ["0", "0", "5"]);
+  // The answered calls' handlers ran once the message was in: body reads are the call's polls.
+  const answered = view
+    .tasksNamed("POST /demo.Echo/Say")
+    .filter((e) => fieldText(e.task.fields, "grpc.status") === "0");
+  for (const { stats } of answered)
+    assert.ok((stats?.pollStats?.polls ?? 0n) >= 2n, `polls ${stats?.pollStats?.polls}`);
   assertUnderConnection(view, "POST /demo.Echo/Say", app.port);
 });
