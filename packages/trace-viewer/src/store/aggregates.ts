@@ -1,10 +1,11 @@
 // What the store keeps at ingest so that System Architecture and Monitor never scan spans: per
 // minute, calls and errors between services (a span whose parent is another service's span) and
 // each operation's RED figures (calls, errors, a latency histogram). Written inside the ingest
-// transaction, read by any connection (aggregate-query.ts), dropped with the spans' retention.
+// transaction, read by any connection (query/metrics-api.ts), dropped with the spans' retention.
 // Its own tables, created if missing, so the span schema's version does not change for them.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { IngestSpan } from "../model.ts";
+import { RecentSpans, SLOTS, slotOf } from "./recent-spans.ts";
 import { addDuration, decodeHistogram, encodeHistogram, type Histogram } from "./red-histogram.ts";
 
 export function applyAggregateSchema(db: DatabaseSync): void {
@@ -20,9 +21,6 @@ export function applyAggregateSchema(db: DatabaseSync): void {
     CREATE INDEX IF NOT EXISTS red_minutes_minute ON red_minutes (minute);`);
 }
 
-/** Spans remembered (by trace and span id) per generation, to find a child's parent service
- * without a query; two generations are kept, so 50,000 to 100,000 recent spans (about 10 MB). */
-const RECENT_PER_GENERATION = 50_000;
 /** Parents waited for at most; past it the oldest waits end first. */
 const MAX_PENDING = 50_000;
 /** How long a child waits for its parent (store clock, ms) before the store is asked once: the
@@ -34,6 +32,7 @@ export const PENDING_GIVE_UP_MS = 30 * 60_000;
 const LOOKUPS_PER_FLUSH = 2000;
 
 interface Waiting {
+  slot: number;
   since: number;
   traceNo: number;
   parentId: Buffer;
@@ -42,8 +41,6 @@ interface Waiting {
 }
 
 interface RedRow {
-  service: string;
-  operation: string;
   kind: number;
   minute: number;
   calls: number;
@@ -51,28 +48,47 @@ interface RedRow {
   hist: Histogram;
 }
 
+interface Edge {
+  minute: number;
+  calls: number;
+  errors: number;
+}
+
 const minuteOf = (us: number) => Math.floor(us / 60e6) * 60e3;
 const spanKey = (traceNo: number, id: Buffer) => `${traceNo}/${id.toString("latin1")}`;
 
+/** Map<a, Map<b, V>>'s inner map, made when missing (no key string is built per span). */
+function inner<V>(m: Map<string, Map<string, V>>, a: string): Map<string, V> {
+  let x = m.get(a);
+  if (!x) {
+    x = new Map();
+    m.set(a, x);
+  }
+  return x;
+}
+
 export class Aggregates {
   #clock: () => number;
-  #st: Record<"dep" | "redGet" | "redPut" | "parent" | "oldest", StatementSync>;
-  #pruneDeps: StatementSync;
-  #pruneRed: StatementSync;
-  // Recent spans' services: the current generation and the one before it.
-  #recent = new Map<string, string>();
-  #older = new Map<string, string>();
+  #st: Record<
+    "dep" | "redGet" | "redPut" | "parent" | "oldest" | "pruneDep" | "pruneRed",
+    StatementSync
+  >;
+  #recent = new RecentSpans();
   /** Children waiting for their parent, by the parent's key, oldest wait first; `#stale` holds
    * those whose parent was not in the store either when asked. */
   #pending = new Map<string, Waiting>();
   #stale = new Map<string, Waiting>();
-  // This transaction's spans and figures.
-  #batch: Array<{ key: string; traceNo: number; service: string; span: IngestSpan }> = [];
-  #red = new Map<string, RedRow[]>();
-  #deps = new Map<
-    string,
-    { minute: number; parent: string; child: string; calls: number; errors: number }
-  >();
+  /** Waits per slot of the recent spans' hash: an arriving span whose slot has none is waited
+   * for by no child, so no key string is made for it. */
+  #waitsAt = new Uint16Array(SLOTS);
+  // This transaction's spans (three parallel lists, no object per span) and figures.
+  #spans: IngestSpan[] = [];
+  #traceNos: number[] = [];
+  #services: string[] = [];
+  /** service -> operation -> rows, one per span kind and minute */
+  #red = new Map<string, Map<string, RedRow[]>>();
+  /** parent service -> child service -> calls per minute */
+  #deps = new Map<string, Map<string, Edge[]>>();
 
   constructor(db: DatabaseSync, clock: () => number) {
     applyAggregateSchema(db);
@@ -93,95 +109,103 @@ export class Aggregates {
         "SELECT s.name AS name FROM spans p JOIN services s ON s.id = p.service_id WHERE p.trace_no = ? AND p.span_id = ?",
       ),
       oldest: db.prepare("SELECT start_us AS s FROM spans ORDER BY id LIMIT 1"),
+      pruneDep: db.prepare("DELETE FROM dep_minutes WHERE minute < ?"),
+      pruneRed: db.prepare("DELETE FROM red_minutes WHERE minute < ?"),
     };
-    this.#pruneDeps = db.prepare("DELETE FROM dep_minutes WHERE minute < ?");
-    this.#pruneRed = db.prepare("DELETE FROM red_minutes WHERE minute < ?");
   }
 
   /** Counts one span written in the open transaction (`flush` before it commits). */
   add(traceNo: number, service: string, s: IngestSpan): void {
     const minute = minuteOf(s.startUs);
-    const ok = `${service}\u0000${s.body.name}`;
-    let rows = this.#red.get(ok);
+    const ops = inner(this.#red, service);
+    let rows = ops.get(s.body.name);
     if (!rows) {
       rows = [];
-      this.#red.set(ok, rows);
+      ops.set(s.body.name, rows);
     }
     let r: RedRow | undefined;
     for (const x of rows) if (x.minute === minute && x.kind === s.body.kind) r = x;
     if (!r) {
-      r = {
-        service,
-        operation: s.body.name,
-        kind: s.body.kind,
-        minute,
-        calls: 0,
-        errors: 0,
-        hist: new Map(),
-      };
+      r = { kind: s.body.kind, minute, calls: 0, errors: 0, hist: new Map() };
       rows.push(r);
     }
     r.calls++;
     if (s.error) r.errors++;
     addDuration(r.hist, s.durationUs);
-    this.#batch.push({ key: spanKey(traceNo, s.spanId), traceNo, service, span: s });
+    this.#spans.push(s);
+    this.#traceNos.push(traceNo);
+    this.#services.push(service);
   }
 
   #edge(minute: number, parent: string, child: string, calls: number, errors: number): void {
     if (parent === child) return;
-    const k = `${minute}\u0000${parent}\u0000${child}`;
-    const e = this.#deps.get(k);
-    if (e) {
-      e.calls += calls;
-      e.errors += errors;
-    } else this.#deps.set(k, { minute, parent, child, calls, errors });
+    const children = inner(this.#deps, parent);
+    let list = children.get(child);
+    if (!list) {
+      list = [];
+      children.set(child, list);
+    }
+    for (const e of list) {
+      if (e.minute === minute) {
+        e.calls += calls;
+        e.errors += errors;
+        return;
+      }
+    }
+    list.push({ minute, calls, errors });
   }
 
-  #remember(key: string, service: string): void {
-    if (this.#recent.size >= RECENT_PER_GENERATION) {
-      this.#older = this.#recent;
-      this.#recent = new Map();
-    }
-    this.#recent.set(key, service);
+  #unwait(w: Waiting): void {
+    if (this.#waitsAt[w.slot]! > 0) this.#waitsAt[w.slot]!--;
   }
 
   /** Resolves this transaction's parent links and writes its figures (before COMMIT). */
   flush(): void {
     const now = this.#clock();
+    const spans = this.#spans;
+    const traceNos = this.#traceNos;
+    const services = this.#services;
     // Every span of the batch first: a child may come before its parent in the same batch.
-    for (const b of this.#batch) {
-      this.#remember(b.key, b.service);
-      const w = this.#pending.get(b.key) ?? this.#stale.get(b.key);
-      if (w) {
-        this.#pending.delete(b.key);
-        this.#stale.delete(b.key);
-        for (const c of w.children) this.#edge(c.minute, b.service, c.service, c.calls, c.errors);
-      }
+    for (let i = 0; i < spans.length; i++) {
+      const id = spans[i]!.spanId;
+      const slot = slotOf(traceNos[i]!, id);
+      this.#recent.set(traceNos[i]!, id, services[i]!, slot);
+      if (this.#waitsAt[slot] === 0) continue;
+      const key = spanKey(traceNos[i]!, id);
+      const w = this.#pending.get(key) ?? this.#stale.get(key);
+      if (!w) continue;
+      this.#pending.delete(key);
+      this.#stale.delete(key);
+      this.#unwait(w);
+      for (const c of w.children) this.#edge(c.minute, services[i]!, c.service, c.calls, c.errors);
     }
-    for (const b of this.#batch) {
-      const pid = b.span.parentSpanId;
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i]!;
+      const pid = s.parentSpanId;
       if (!pid) continue;
-      const pk = spanKey(b.traceNo, pid);
-      const parent = this.#recent.get(pk) ?? this.#older.get(pk);
-      const minute = minuteOf(b.span.startUs);
-      const err = b.span.error ? 1 : 0;
+      const minute = minuteOf(s.startUs);
+      const err = s.error ? 1 : 0;
+      const parent = this.#recent.get(traceNos[i]!, pid);
       if (parent !== undefined) {
-        this.#edge(minute, parent, b.service, 1, err);
+        this.#edge(minute, parent, services[i]!, 1, err);
         continue;
       }
       // Usually the parent is still running: it ends, and is sent, after its children.
-      let w = this.#pending.get(pk) ?? this.#stale.get(pk);
+      const key = spanKey(traceNos[i]!, pid);
+      let w = this.#pending.get(key) ?? this.#stale.get(key);
       if (!w) {
-        w = { since: now, traceNo: b.traceNo, parentId: pid, children: [] };
-        this.#pending.set(pk, w);
+        const slot = slotOf(traceNos[i]!, pid);
+        w = { slot, since: now, traceNo: traceNos[i]!, parentId: pid, children: [] };
+        this.#pending.set(key, w);
+        if (this.#waitsAt[slot]! < 0xffff) this.#waitsAt[slot]!++;
       }
-      const c = w.children.find((x) => x.minute === minute && x.service === b.service);
+      const c = w.children.find((x) => x.minute === minute && x.service === services[i]);
       if (c) {
         c.calls++;
         c.errors += err;
-      } else w.children.push({ minute, service: b.service, calls: 1, errors: err });
+      } else w.children.push({ minute, service: services[i]!, calls: 1, errors: err });
     }
-    this.#batch = [];
+    this.#clearBatch();
     this.#expire(now);
     this.#write();
   }
@@ -194,12 +218,10 @@ export class Aggregates {
   #expire(now: number): void {
     while (this.#stale.size > 0) {
       const [k, w] = this.#stale.entries().next().value!;
-      if (
-        now - w.since < PENDING_GIVE_UP_MS &&
-        this.#stale.size + this.#pending.size <= MAX_PENDING
-      )
-        break;
+      const full = this.#stale.size + this.#pending.size > MAX_PENDING;
+      if (!full && now - w.since < PENDING_GIVE_UP_MS) break;
       this.#stale.delete(k);
+      this.#unwait(w);
     }
     let lookups = 0;
     for (const [k, w] of this.#pending) {
@@ -209,46 +231,60 @@ export class Aggregates {
       lookups++;
       const row = this.#st.parent.get(w.traceNo, w.parentId) as { name: string } | undefined;
       if (row) {
+        this.#unwait(w);
         for (const c of w.children) this.#edge(c.minute, row.name, c.service, c.calls, c.errors);
       } else if (!over) this.#stale.set(k, w);
+      else this.#unwait(w);
     }
   }
 
   #write(): void {
     const st = this.#st;
-    for (const e of this.#deps.values()) st.dep.run(e.minute, e.parent, e.child, e.calls, e.errors);
+    for (const [parent, children] of this.#deps) {
+      for (const [child, list] of children) {
+        for (const e of list) st.dep.run(e.minute, parent, child, e.calls, e.errors);
+      }
+    }
     this.#deps.clear();
-    for (const rows of this.#red.values()) {
-      for (const r of rows) {
-        const old = st.redGet.get(r.service, r.kind, r.minute, r.operation) as
-          | { calls: number; errors: number; hist: Uint8Array }
-          | undefined;
-        if (old) decodeHistogram(old.hist, r.hist);
-        st.redPut.run(
-          r.service,
-          r.kind,
-          r.minute,
-          r.operation,
-          r.calls + (old?.calls ?? 0),
-          r.errors + (old?.errors ?? 0),
-          encodeHistogram(r.hist),
-        );
+    for (const [service, ops] of this.#red) {
+      for (const [operation, rows] of ops) {
+        for (const r of rows) {
+          const old = st.redGet.get(service, r.kind, r.minute, operation) as
+            | { calls: number; errors: number; hist: Uint8Array }
+            | undefined;
+          if (old) decodeHistogram(old.hist, r.hist);
+          st.redPut.run(
+            service,
+            r.kind,
+            r.minute,
+            operation,
+            r.calls + (old?.calls ?? 0),
+            r.errors + (old?.errors ?? 0),
+            encodeHistogram(r.hist),
+          );
+        }
       }
     }
     this.#red.clear();
   }
 
+  #clearBatch(): void {
+    this.#spans = [];
+    this.#traceNos = [];
+    this.#services = [];
+  }
+
   /** Forgets a transaction that was rolled back. */
   discard(): void {
-    this.#batch = [];
+    this.#clearBatch();
     this.#deps.clear();
     this.#red.clear();
   }
 
   /** Drops the minutes that start before `cutoffMs` (age retention). */
   prune(cutoffMs: number): void {
-    this.#pruneDeps.run(cutoffMs);
-    this.#pruneRed.run(cutoffMs);
+    this.#st.pruneDep.run(cutoffMs);
+    this.#st.pruneRed.run(cutoffMs);
   }
 
   /** After a size trim: drops the minutes before the oldest stored span's, so the figures cover
