@@ -53,12 +53,20 @@ function request(n: number, t0Ms: number): Decoded {
 const spansOf = (r: Decoded) =>
   r.reduce((a, x) => a + x.scopes.reduce((b, s) => b + s.spans.length, 0), 0);
 
-export async function aggregateRows(notes: string[], rounds = 6, perRound = 40): Promise<BenchRow[]> {
+export async function aggregateRows(
+  notes: string[],
+  rounds = 6,
+  perRound = 40,
+): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "periscope-agg-bench-"));
   const t0 = Date.now() - 3600e3;
   const stores = {
     on: new TraceStore({ path: join(dir, "on.sqlite"), retentionIntervalMs: 0 }),
-    off: new TraceStore({ path: join(dir, "off.sqlite"), retentionIntervalMs: 0, aggregates: false }),
+    off: new TraceStore({
+      path: join(dir, "off.sqlite"),
+      retentionIntervalMs: 0,
+      aggregates: false,
+    }),
   };
   const cpu = { on: 0, off: 0 };
   let spans = 0;

@@ -89,7 +89,10 @@ test("system architecture, monitor, lookup, custom range, uploads, home page in 
     assert.ok(labels.includes("1 call, 100.0% errors"), labels.join(" | "));
     assert.equal(await graph.locator(".graph-edge.has-errors").count(), 1);
     const errorsOf = (from: string, to: string) =>
-      links.find((r) => r[0] === from && r[1] === to)?.slice(3).join(" ");
+      links
+        .find((r) => r[0] === from && r[1] === to)
+        ?.slice(3)
+        .join(" ");
     assert.equal(errorsOf("frontend", "payments"), "1 (100.0%)");
     assert.equal(errorsOf("cart", "db"), "0 (0.0%)");
     // The hostile trace's services call each other: their names are text, nothing runs.
@@ -110,69 +113,79 @@ test("system architecture, monitor, lookup, custom range, uploads, home page in 
     await graph.waitFor();
   });
 
-  await t.test("monitor: a service's RED charts and operations; a point opens its traces", async () => {
-    // Server spans of a service of their own, in the current minute: one call of two failed.
-    await sendTrace(otlp, "shop", [
-      { name: "GET /item", at: 0, ms: 30, kind: SpanKind.SERVER },
-      { name: XSS.img, parent: 0, at: 5, ms: 5, kind: SpanKind.SERVER },
-    ]);
-    await sendTrace(otlp, "shop", [
-      { name: "GET /item", at: 0, ms: 90, kind: SpanKind.SERVER, error: "out of stock" },
-    ]);
-    // And an hour of other calls, minute by minute (ending 3 minutes ago), so the charts have a shape.
-    await postOtlpJson(otlp, backdatedCalls("shop", Date.now() - 3 * 60e3, 57));
-    await page.goto(`${ui}/search`);
-    await page.getByRole("link", { name: "Monitor" }).click();
-    // The first service is picked; here a hostile name, shown as text.
-    await page.waitForURL(/\/monitor\?service=/);
-    await page.getByTestId("monitor-scope").waitFor();
-    assert.deepEqual(await injected(page), CLEAN);
-    await page.getByLabel("Service").selectOption("shop");
-    const table = page.getByTestId("ops-table");
-    await page.getByTestId("monitor-scope").filter({ hasText: "shop, all server operations" }).waitFor();
-    const rows = await table.locator("tbody tr").allInnerTexts();
-    const get = rows.find((r) => r.startsWith("GET /item"));
-    assert.ok(get, rows.join(" | "));
-    assert.match(get, /50\.0%/, "one of the two GET /item calls failed");
-    assert.ok(rows.some((r) => r.startsWith(XSS.img)), "a hostile operation name is a row");
-    for (const id of ["chart-latency", "chart-errors", "chart-calls"]) {
-      await page.getByTestId(id).locator("canvas").first().waitFor();
-    }
-    assert.deepEqual(await injected(page), CLEAN);
-    await shot(page, "monitor");
-
-    // Hover a chart from its right edge until its legend shows a value, and click there.
-    const clickPoint = async (testId: string, isValue: (v: string) => boolean) => {
-      const chart = page.getByTestId(testId);
-      const box = (await chart.locator(".u-over").boundingBox())!;
-      const y = box.y + box.height / 2;
-      for (let x = box.x + box.width - 1; x > box.x; x -= 3) {
-        await page.mouse.move(x, y);
-        const v = (await chart.locator(".u-series").nth(1).locator(".u-value").textContent()) ?? "";
-        if (isValue(v)) return void (await page.mouse.click(x, y));
+  await t.test(
+    "monitor: a service's RED charts and operations; a point opens its traces",
+    async () => {
+      // Server spans of a service of their own, in the current minute: one call of two failed.
+      await sendTrace(otlp, "shop", [
+        { name: "GET /item", at: 0, ms: 30, kind: SpanKind.SERVER },
+        { name: XSS.img, parent: 0, at: 5, ms: 5, kind: SpanKind.SERVER },
+      ]);
+      await sendTrace(otlp, "shop", [
+        { name: "GET /item", at: 0, ms: 90, kind: SpanKind.SERVER, error: "out of stock" },
+      ]);
+      // And an hour of other calls, minute by minute (ending 3 minutes ago), so the charts have a shape.
+      await postOtlpJson(otlp, backdatedCalls("shop", Date.now() - 3 * 60e3, 57));
+      await page.goto(`${ui}/search`);
+      await page.getByRole("link", { name: "Monitor" }).click();
+      // The first service is picked; here a hostile name, shown as text.
+      await page.waitForURL(/\/monitor\?service=/);
+      await page.getByTestId("monitor-scope").waitFor();
+      assert.deepEqual(await injected(page), CLEAN);
+      await page.getByLabel("Service").selectOption("shop");
+      const table = page.getByTestId("ops-table");
+      await page
+        .getByTestId("monitor-scope")
+        .filter({ hasText: "shop, all server operations" })
+        .waitFor();
+      const rows = await table.locator("tbody tr").allInnerTexts();
+      const get = rows.find((r) => r.startsWith("GET /item"));
+      assert.ok(get, rows.join(" | "));
+      assert.match(get, /50\.0%/, "one of the two GET /item calls failed");
+      assert.ok(
+        rows.some((r) => r.startsWith(XSS.img)),
+        "a hostile operation name is a row",
+      );
+      for (const id of ["chart-latency", "chart-errors", "chart-calls"]) {
+        await page.getByTestId(id).locator("canvas").first().waitFor();
       }
-      assert.fail(`no point with a value in ${testId}`);
-    };
-    await clickPoint("chart-calls", (v) => /^\d/.test(v) && v !== "0/s");
-    await page.waitForURL(/\/search\?/);
-    let u = new URL(page.url());
-    assert.equal(u.searchParams.get("service"), "shop");
-    assert.equal(u.searchParams.get("lookback"), "custom");
-    assert.equal(Number(u.searchParams.get("end")) - Number(u.searchParams.get("start")), 60e6);
-    await page.getByTestId("result-count").filter({ hasText: "2 traces" }).waitFor();
+      assert.deepEqual(await injected(page), CLEAN);
+      await shot(page, "monitor");
 
-    // One operation: the error chart's point opens the failed call's trace only.
-    await page.goBack();
-    await table.getByRole("button", { name: "GET /item" }).click();
-    await page.getByTestId("monitor-scope").filter({ hasText: "shop: GET /item" }).waitFor();
-    assert.equal(new URL(page.url()).searchParams.get("operation"), "GET /item");
-    await clickPoint("chart-errors", (v) => v === "50.0%");
-    await page.waitForURL(/\/search\?/);
-    u = new URL(page.url());
-    assert.equal(u.searchParams.get("operation"), "GET /item");
-    assert.deepEqual(JSON.parse(u.searchParams.get("tags") ?? "{}"), { error: "true" });
-    await page.getByTestId("result-count").filter({ hasText: "1 trace" }).waitFor();
-  });
+      // Hover a chart from its right edge until its legend shows a value, and click there.
+      const clickPoint = async (testId: string, isValue: (v: string) => boolean) => {
+        const chart = page.getByTestId(testId);
+        const box = (await chart.locator(".u-over").boundingBox())!;
+        const y = box.y + box.height / 2;
+        for (let x = box.x + box.width - 1; x > box.x; x -= 3) {
+          await page.mouse.move(x, y);
+          const v =
+            (await chart.locator(".u-series").nth(1).locator(".u-value").textContent()) ?? "";
+          if (isValue(v)) return void (await page.mouse.click(x, y));
+        }
+        assert.fail(`no point with a value in ${testId}`);
+      };
+      await clickPoint("chart-calls", (v) => /^\d/.test(v) && v !== "0/s");
+      await page.waitForURL(/\/search\?/);
+      let u = new URL(page.url());
+      assert.equal(u.searchParams.get("service"), "shop");
+      assert.equal(u.searchParams.get("lookback"), "custom");
+      assert.equal(Number(u.searchParams.get("end")) - Number(u.searchParams.get("start")), 60e6);
+      await page.getByTestId("result-count").filter({ hasText: "2 traces" }).waitFor();
+
+      // One operation: the error chart's point opens the failed call's trace only.
+      await page.goBack();
+      await table.getByRole("button", { name: "GET /item" }).click();
+      await page.getByTestId("monitor-scope").filter({ hasText: "shop: GET /item" }).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get("operation"), "GET /item");
+      await clickPoint("chart-errors", (v) => v === "50.0%");
+      await page.waitForURL(/\/search\?/);
+      u = new URL(page.url());
+      assert.equal(u.searchParams.get("operation"), "GET /item");
+      assert.deepEqual(JSON.parse(u.searchParams.get("tags") ?? "{}"), { error: "true" });
+      await page.getByTestId("result-count").filter({ hasText: "1 trace" }).waitFor();
+    },
+  );
 
   await t.test(
     "the top bar's trace-id box opens a trace, two open compare, junk gets a sentence",
