@@ -55,8 +55,8 @@ const spansOf = (r: Decoded) =>
 
 export async function aggregateRows(
   notes: string[],
-  rounds = 6,
-  perRound = 40,
+  rounds = 10,
+  requestsPerRound = 40,
 ): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "periscope-agg-bench-"));
   const t0 = Date.now() - 3600e3;
@@ -69,20 +69,28 @@ export async function aggregateRows(
     }),
   };
   const cpu = { on: 0, off: 0 };
+  // Per round, µs per span with and without: the machine's load moves between rounds, so the
+  // row gives medians of the rounds (each with both stores), the notes the totals.
+  const perRound: Array<{ on: number; off: number }> = [];
   let spans = 0;
   try {
     let n = 0;
     // A warm-up round each, not counted (JIT, first pages).
     for (let r = -1; r < rounds; r++) {
-      const reqs = Array.from({ length: perRound }, () => request(n++, t0));
+      const reqs = Array.from({ length: requestsPerRound }, () => request(n++, t0));
       const count = reqs.reduce((a, x) => a + spansOf(x), 0);
+      const round = { on: 0, off: 0 };
       for (const which of r % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)) {
         const c0 = process.cpuUsage();
         for (const q of reqs) stores[which].ingest(q);
         const c = process.cpuUsage(c0);
+        round[which] = (c.user + c.system) / count;
         if (r >= 0) cpu[which] += c.user + c.system;
       }
-      if (r >= 0) spans += count;
+      if (r >= 0) {
+        spans += count;
+        perRound.push(round);
+      }
     }
     const pending = stores.on.aggregatesPending;
     const edges = stores.on.reader
@@ -96,21 +104,23 @@ export async function aggregateRows(
     stores.off.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const on = cpu.on / spans;
-  const off = cpu.off / spans;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const on = median(perRound.map((x) => x.on));
+  const off = median(perRound.map((x) => x.off));
+  const ratio = median(perRound.map((x) => x.on / x.off));
   notes.push(
-    `aggregates: store ingest ${on.toFixed(2)} µs/span with them, ${off.toFixed(2)} µs/span without (${(on - off).toFixed(2)} µs/span added; decoding not included)`,
+    `aggregates: medians of ${rounds} rounds; over all rounds store ingest took ${(cpu.on / spans).toFixed(2)} µs/span with them, ${(cpu.off / spans).toFixed(2)} µs/span without (${((cpu.on - cpu.off) / spans).toFixed(2)} µs/span added; decoding not included); per-round ratios ${perRound.map((x) => (x.on / x.off).toFixed(2)).join(", ")}`,
   );
   return [
     {
-      what: "store ingest CPU per span with the ingest-time aggregates (service edges, per-minute RED rows) vs without, file store, same process, alternating",
+      what: "store ingest CPU per span with the ingest-time aggregates (service edges, per-minute RED rows) vs without, file store, same process, alternating rounds (medians)",
       peer: "no aggregates",
       ours: on,
       theirs: off,
       unit: "µs/span",
-      ratio: on / off,
+      ratio,
       goal: "<= 1.1x",
-      met: on / off <= 1.1,
+      met: ratio <= 1.1,
     },
   ];
 }

@@ -5,7 +5,7 @@
 // Its own tables, created if missing, so the span schema's version does not change for them.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { IngestSpan } from "../model.ts";
-import { RecentSpans, SLOTS, slotOf } from "./recent-spans.ts";
+import { RecentSpans, SLOTS } from "./recent-spans.ts";
 import { addDuration, decodeHistogram, encodeHistogram, type Histogram } from "./red-histogram.ts";
 
 export function applyAggregateSchema(db: DatabaseSync): void {
@@ -168,8 +168,8 @@ export class Aggregates {
     // Every span of the batch first: a child may come before its parent in the same batch.
     for (let i = 0; i < spans.length; i++) {
       const id = spans[i]!.spanId;
-      const slot = slotOf(traceNos[i]!, id);
-      this.#recent.set(traceNos[i]!, id, services[i]!, slot);
+      const slot = this.#recent.key(traceNos[i]!, id);
+      this.#recent.set(services[i]!);
       if (this.#waitsAt[slot] === 0) continue;
       const key = spanKey(traceNos[i]!, id);
       const w = this.#pending.get(key) ?? this.#stale.get(key);
@@ -185,7 +185,8 @@ export class Aggregates {
       if (!pid) continue;
       const minute = minuteOf(s.startUs);
       const err = s.error ? 1 : 0;
-      const parent = this.#recent.get(traceNos[i]!, pid);
+      const slot = this.#recent.key(traceNos[i]!, pid);
+      const parent = this.#recent.get();
       if (parent !== undefined) {
         this.#edge(minute, parent, services[i]!, 1, err);
         continue;
@@ -194,7 +195,6 @@ export class Aggregates {
       const key = spanKey(traceNos[i]!, pid);
       let w = this.#pending.get(key) ?? this.#stale.get(key);
       if (!w) {
-        const slot = slotOf(traceNos[i]!, pid);
         w = { slot, since: now, traceNo: traceNos[i]!, parentId: pid, children: [] };
         this.#pending.set(key, w);
         if (this.#waitsAt[slot]! < 0xffff) this.#waitsAt[slot]!++;

@@ -14,12 +14,15 @@ function fmix(x: number): number {
   return x ^ (x >>> 16);
 }
 
-/** The slot of a (trace number, span id); the span id is read as two 32-bit words. Each word
- * is mixed before the next joins (span ids and trace numbers often count up together). */
-export function slotOf(traceNo: number, id: Buffer): number {
-  const lo = id.length >= 4 ? id.readInt32LE(id.length - 4) : 0;
-  const hi = id.length >= 8 ? id.readInt32LE(id.length - 8) : id.length;
-  // The even slot of a pair: pairs are the table's buckets (see RecentSpans.set).
+/** 32-bit word of four bytes, little-endian, starting at `at` (0 where the id is shorter). */
+function word(id: Uint8Array, at: number): number {
+  if (at < 0) return 0;
+  return id[at]! | (id[at + 1]! << 8) | (id[at + 2]! << 16) | (id[at + 3]! << 24);
+}
+
+/** The bucket (its even slot) of a (trace number, span id). Each word is mixed before the next
+ * joins (span ids and trace numbers often count up together). */
+function bucket(traceNo: number, lo: number, hi: number): number {
   return (fmix(lo ^ fmix(hi ^ fmix(traceNo | 0))) >>> (32 - BITS)) & ~1;
 }
 
@@ -29,8 +32,28 @@ export class RecentSpans {
   #t = new Int32Array(SLOTS * 4);
   #names: string[] = [];
   #index = new Map<string, number>();
+  // The key `set` and `get` use, chosen by `key` (so a span's words are computed once).
+  #tn = 0;
+  #lo = 0;
+  #hi = 0;
+  #slot = 0;
 
-  set(traceNo: number, id: Buffer, service: string, slot = slotOf(traceNo, id)): void {
+  /** Chooses the span the next `set` or `get` is about; returns its bucket's slot. */
+  key(traceNo: number, id: Uint8Array): number {
+    // A span id's last four bytes and the four before them (no Buffer method calls, no
+    // allocation: this runs twice per span at ingest); an id under 8 bytes mixes in its length.
+    const n = id.length;
+    const lo = word(id, n - 4);
+    const hi = n >= 8 ? word(id, n - 8) : n;
+    this.#tn = traceNo | 0;
+    this.#lo = lo;
+    this.#hi = hi;
+    this.#slot = bucket(traceNo, lo, hi);
+    return this.#slot;
+  }
+
+  /** Remembers the chosen span's service. */
+  set(service: string): void {
     let s = this.#index.get(service);
     if (s === undefined) {
       // Unbounded distinct service names would grow this list: start over past 10,000.
@@ -39,28 +62,26 @@ export class RecentSpans {
       this.#index.set(service, s);
     }
     const t = this.#t;
-    const lo = id.length >= 4 ? id.readInt32LE(id.length - 4) : 0;
-    const hi = id.length >= 8 ? id.readInt32LE(id.length - 8) : id.length;
-    const at = slot * 4;
+    const at = this.#slot * 4;
     // Two ways per bucket (an even slot and the next): the newest first, the one it displaced
     // second, so the older of the two leaves.
-    if (t[at + 3] !== 0 && !(t[at] === (traceNo | 0) && t[at + 1] === lo && t[at + 2] === hi)) {
+    if (
+      t[at + 3] !== 0 &&
+      !(t[at] === this.#tn && t[at + 1] === this.#lo && t[at + 2] === this.#hi)
+    ) {
       t.copyWithin(at + 4, at, at + 4);
     }
-    t[at] = traceNo;
-    t[at + 1] = lo;
-    t[at + 2] = hi;
+    t[at] = this.#tn;
+    t[at + 1] = this.#lo;
+    t[at + 2] = this.#hi;
     t[at + 3] = s;
   }
 
-  /** The service of a recent span, if it is still in the table. */
-  get(traceNo: number, id: Buffer): string | undefined {
+  /** The chosen span's service, if it is still in the table. */
+  get(): string | undefined {
     const t = this.#t;
-    const lo = id.length >= 4 ? id.readInt32LE(id.length - 4) : 0;
-    const hi = id.length >= 8 ? id.readInt32LE(id.length - 8) : id.length;
-    const tn = traceNo | 0;
-    for (let at = slotOf(traceNo, id) * 4, end = at + 8; at < end; at += 4) {
-      if (t[at + 3] !== 0 && t[at] === tn && t[at + 1] === lo && t[at + 2] === hi)
+    for (let at = this.#slot * 4, end = at + 8; at < end; at += 4) {
+      if (t[at + 3] !== 0 && t[at] === this.#tn && t[at + 1] === this.#lo && t[at + 2] === this.#hi)
         return this.#names[t[at + 3]! - 1];
     }
     return undefined;
