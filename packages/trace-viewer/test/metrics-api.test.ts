@@ -138,6 +138,38 @@ for (const store of ["memory", "file"] as const) {
   });
 }
 
+test("Jaeger UI's Monitor requests, as its client writes them, read as its reducer reads them", async (t) => {
+  const v = await testViewer({ otlpGrpc: false });
+  t.after(() => v.close());
+  await seed(v.otlpHttpUrl);
+  // jaeger-ui's fetchMetrics: `service=NAME&` + query-string's sorted stringify of the payload
+  // its ServicesView builds (quantile 0.95 or 0.5/0.75, step 1 min, ratePer 10 min, spanKind).
+  const payload = `endTs=${T + 4 * 60e3}&lookback=3600000&ratePer=600000&spanKind=server&step=60000`;
+  const get = async (path: string) => (await getJson(`${v.uiUrl}/api/metrics/${path}`)).body;
+  for (const quantile of [0.5, 0.75, 0.95]) {
+    const m = await get(`latencies?service=shop&${payload}&quantile=${quantile}`);
+    // Its reducer: metrics[0].labels[0].value is the service, points' doubleValue.toFixed(2).
+    assert.equal(m.name, "service_latencies");
+    assert.equal(m.metrics[0].labels[0].value, "shop");
+    for (const p of m.metrics[0].metricPoints) {
+      assert.equal(typeof p.gaugeValue.doubleValue.toFixed(2), "string");
+      assert.ok(Number.isFinite(new Date(p.timestamp).getTime()));
+    }
+  }
+  const calls = await get(`calls?service=shop&groupByOperation=true&${payload}`);
+  assert.equal(calls.name, "service_operation_call_rate");
+  const ops = calls.metrics.map(
+    (m: any) => m.labels.find((l: any) => l.name === "operation").value,
+  );
+  assert.deepEqual(ops, ["GET", "SET"]);
+  // The last point's 10-minute window holds every call of the seed: 96 in 600 s.
+  const last = calls.metrics.map((m: any) => m.metricPoints.at(-1).gaugeValue.doubleValue);
+  assert.deepEqual(last, [66 / 600, 30 / 600]);
+  const errors = await get(`errors?service=shop&${payload}`);
+  assert.equal(errors.name, "service_error_rate");
+  assert.equal(errors.metrics[0].metricPoints.at(-1).gaugeValue.doubleValue, 15 / 96);
+});
+
 test("metrics API parameter errors are Jaeger's 400 envelope with a sentence", async (t) => {
   const v = await testViewer({ otlpGrpc: false });
   t.after(() => v.close());
