@@ -182,6 +182,7 @@ test("metrics API parameter errors are Jaeger's 400 envelope with a sentence", a
     ["calls?service=a&groupByOperation=maybe", /groupByOperation/],
     ["calls?service=a&step=soon", /step/],
     ["calls?service=a&lookback=-5", /lookback/],
+    ["calls?service=a&endTs=1h", /endTs.*integer/],
   ] as const) {
     const r = await getJson(`${api}/${q}`);
     assert.equal(r.status, 400, q);

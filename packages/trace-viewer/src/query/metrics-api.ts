@@ -61,6 +61,12 @@ function ms(q: URLSearchParams, name: string, fallback: number): number {
   return v;
 }
 
+/** A time in ms since the epoch (an integer, as Jaeger takes `endTs`); `now` when absent. */
+function time(q: URLSearchParams, name: string, now: number): number {
+  const raw = q.get(name);
+  return raw ? parseInteger(raw, name) : now;
+}
+
 /** Go's strconv.ParseBool, which Jaeger uses for groupByOperation. */
 function bool(q: URLSearchParams, name: string): boolean {
   const raw = q.get(name);
@@ -97,7 +103,7 @@ export function handleAggregates(
   now: number,
 ): Answer | null {
   if (path === "/api/dependencies") {
-    const endMs = ms(q, "endTs", now);
+    const endMs = time(q, "endTs", now);
     const lookback = ms(q, "lookback", 86400e3);
     const links = dependencyLinks(reader, endMs - lookback, endMs, q.get("service") || undefined);
     return json(200, envelope(links));
@@ -115,7 +121,7 @@ export function handleAggregates(
   const rq: RedQuery = {
     services,
     metric,
-    endTs: ms(q, "endTs", now),
+    endTs: time(q, "endTs", now),
     lookback: ms(q, "lookback", 3600e3),
     step: ms(q, "step", 5000),
     ratePer: ms(q, "ratePer", 600e3),
