@@ -1,11 +1,17 @@
 // The "205,000-span trace page" row of `npm run bench -- viewer`: a trace shaped like a long
 // mini-redis connection (one `connection` span, a span per command under it, some with a lock
 // span, an event or an error), sent over OTLP/HTTP protobuf, then opened in headless Chromium:
-// time until the page is interactive and the JS heap it keeps.
+// time until the page is interactive and the JS heap it keeps. `npm run bench -- viewer-big`
+// runs only these rows, against a viewer child process with a fresh file store.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import type http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
-import type { BenchRow } from "./harness.ts";
+import type { BenchResult, BenchRow } from "./harness.ts";
 import { kvString, Pb, post } from "./viewer-data.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./viewer-page.ts";
 
@@ -212,4 +218,36 @@ export async function bigTracePageRows(
       met: r.peakMb <= 300,
     },
   ];
+}
+
+/** Only the 205,000-span page rows: a viewer in a child process (file store, as users run it). */
+export async function run(): Promise<BenchResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), "periscope-viewer-big-"));
+  const script = `import { startViewer } from "@periscope/trace-viewer";
+const v = await startViewer({ ui: "127.0.0.1:0", otlpHttp: "127.0.0.1:0", otlpGrpc: false, jaegerCompact: false, jaegerBinary: false, jaegerHttp: false, zipkin: false, jaegerGrpc: false, dataDir: process.argv[1], maxBytes: 0, retentionMs: 0 });
+console.log(JSON.stringify({ ui: v.uiUrl, otlp: v.otlpHttpUrl }));
+process.once("SIGTERM", () => v.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, dataDir], {
+    cwd: join(import.meta.dirname, "..", ".."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const notes: string[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", resolve);
+      child.once("exit", (c) => reject(new Error(`viewer child exited (${c})`)));
+    });
+    const { ui, otlp } = JSON.parse(line) as { ui: string; otlp: string };
+    const rows = await bigTracePageRows(agent, Number(new URL(otlp).port), ui, notes);
+    notes.push(
+      "run alone (`npm run bench -- viewer-big`): the store holds only this trace, where `npm run bench -- viewer` has 1,000,000 other spans stored first",
+    );
+    return { name: "viewer-big", title: "Trace viewer: the 205,000-span trace page", rows, notes };
+  } finally {
+    agent.destroy();
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }

@@ -4,7 +4,8 @@
 // times Jaeger API searches with 1,000,000 spans stored; then stores a 200,000-span trace and
 // measures fetching it and what fetching and searching it does to other requests and ingest;
 // then the Zipkin and Jaeger receivers' CPU per span; then (when Chromium and the built UI are
-// there) how fast a 10,000-span trace page is interactive.
+// there) how fast a 10,000-span and a 205,000-span trace page are interactive; then what the
+// ingest-time aggregates add to the store's ingest CPU (viewer-aggregates.ts).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { decodeWire } from "@periscope/trace-viewer";
 import type { BenchResult, BenchRow } from "./harness.ts";
+import { aggregateRows } from "./viewer-aggregates.ts";
 import { bigTracePageRows } from "./viewer-big.ts";
 import { busyRows } from "./viewer-busy.ts";
 import {
@@ -208,6 +210,7 @@ export async function run(args: string[]): Promise<BenchResult> {
     } catch (e) {
       notes.push(`205,000-span trace page: not measured (${(e as Error).message.split("\n")[0]})`);
     }
+    rows.push(...(await aggregateRows(notes)));
     loader.agent.destroy();
   } finally {
     child.kill("SIGTERM");

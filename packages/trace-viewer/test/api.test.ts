@@ -247,9 +247,15 @@ test("dependencies between services", async (t) => {
   const v = await seeded(t);
   const endTs = Number(T0 / MS) + 10_000;
   const r = await getJson(`${v.uiUrl}/api/dependencies?endTs=${endTs}&lookback=60000`);
-  assert.deepEqual(r.body.data, [{ parent: "frontend", child: "redis", callCount: 1 }]);
-  const before = await getJson(
-    `${v.uiUrl}/api/dependencies?endTs=${Number(T0 / MS) - 1}&lookback=1000`,
-  );
+  // Jaeger's link shape, plus the errors among those calls.
+  assert.deepEqual(r.body.data, [
+    { parent: "frontend", child: "redis", callCount: 1, errorCount: 0 },
+  ]);
+  // Counted per minute: a window that ends before the span's minute does not see it.
+  const minute = Math.floor(Number(T0 / MS) / 60e3) * 60e3;
+  const before = await getJson(`${v.uiUrl}/api/dependencies?endTs=${minute - 1}&lookback=60000`);
   assert.deepEqual(before.body.data, []);
+  const bad = await getJson(`${v.uiUrl}/api/dependencies?endTs=soon`);
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.errors[0].msg, /endTs/);
 });

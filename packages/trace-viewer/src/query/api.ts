@@ -5,6 +5,7 @@ import { kindName, SPAN_KIND_NAMES } from "../model.ts";
 import type { StoreReader, TraceQuery, TraceSummary } from "../store/read.ts";
 import { type Answer, chunked, json, type QueryLimits } from "./answer.ts";
 import { jaegerTraceId } from "./jaeger-json.ts";
+import { handleAggregates } from "./metrics-api.ts";
 import {
   parseDuration,
   parseInteger,
@@ -109,12 +110,8 @@ function handleV1(path: string, q: URLSearchParams, ctx: QueryContext): Answer {
     if (!r.hasTrace(id)) return jaegerError(404, "trace not found");
     return jaegerTraces(ctx, [id], ctx.limits.maxSpans, []);
   }
-  if (path === "/api/dependencies") {
-    const endMs = q.get("endTs") ? parseInteger(q.get("endTs")!, "endTs") : ctx.clock();
-    const lookbackMs = q.get("lookback") ? parseInteger(q.get("lookback")!, "lookback") : 86400e3;
-    const deps = r.dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
-    return json(200, envelope(deps));
-  }
+  const aggregates = handleAggregates(path, q, r, ctx.clock());
+  if (aggregates) return aggregates;
   if (path === "/api/periscope/tail") return tail(q, ctx);
   return jaegerError(404, "no such API endpoint");
 }

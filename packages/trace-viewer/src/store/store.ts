@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type IngestResource, valueText } from "../model.ts";
+import { Aggregates } from "./aggregates.ts";
 import { StoreReader } from "./read.ts";
 import { livePageBytes, trimToSize, trimUnreferenced, walBytes } from "./retention.ts";
 import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./schema.ts";
@@ -23,6 +24,9 @@ export interface StoreOptions {
   /** Open a separate read-only connection for `reader` (default true; the writer thread, which
    * answers no queries, says false). */
   readConnection?: boolean;
+  /** Keep the ingest-time aggregates (System Architecture, Monitor); default true. Off only to
+   * measure what they cost. */
+  aggregates?: boolean;
 }
 
 export interface RetentionResult {
@@ -52,6 +56,7 @@ export class TraceStore {
   #scopes = new Map<string, number>();
   #traceNos = new Map<string, number>();
   #st: ReturnType<typeof prepareWriter>;
+  #agg: Aggregates | null;
   #closed = false;
   /** Live spans (kept in step with inserts and deletes; sizes the trims). */
   #spanCount: number;
@@ -80,6 +85,7 @@ export class TraceStore {
     this.reader = new StoreReader(this.#readDb);
     const db = this.#db;
     this.#st = prepareWriter(db);
+    this.#agg = opts.aggregates === false ? null : new Aggregates(db, this.#clock);
     this.#nextId = (this.#st.nextId.get() as { n: number }).n;
     this.#spanCount = Number(
       (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
@@ -152,6 +158,7 @@ export class TraceStore {
               scope,
               s.raw,
             );
+            this.#agg?.add(traceNo, r.service, s);
             // Tags are indexed once per trace and batch (a trace's spans mostly repeat the
             // same values); searches match tags at trace level, as Jaeger's Cassandra store does.
             let seen = seenByTrace.get(traceNo);
@@ -180,10 +187,12 @@ export class TraceStore {
       for (const x of used.ops) st.opLast.run(last, x);
       for (const x of used.res) st.resLast.run(last, x);
       for (const x of used.scopes) st.scopeLast.run(last, x);
+      this.#agg?.flush();
       this.#db.exec("COMMIT");
       this.#nextId = id;
     } catch (e) {
       this.#db.exec("ROLLBACK");
+      this.#agg?.discard();
       // Ids handed out inside the rolled-back transaction no longer exist.
       this.#clearCaches();
       throw e;
@@ -212,7 +221,10 @@ export class TraceStore {
       maxRows,
     );
     this.#spanCount -= r.deleted;
-    if (r.deleted > 0) this.#traceNos.clear();
+    if (r.deleted > 0) {
+      this.#traceNos.clear();
+      this.#agg?.pruneToStoredSpans();
+    }
     if (r.metadataDropped) this.#clearCaches();
     return r.deleted;
   }
@@ -300,6 +312,11 @@ export class TraceStore {
     return id;
   }
 
+  /** Children waiting for a parent span not seen yet (System Architecture's edges). */
+  get aggregatesPending(): number {
+    return this.#agg?.pendingParents ?? 0;
+  }
+
   /** Bytes counted against --max-size: live pages plus the WAL file. */
   usedBytes(): number {
     return livePageBytes(this.#db) + walBytes(this.path);
@@ -317,6 +334,7 @@ export class TraceStore {
     const budget = () => maxRows - out.deletedByAge - out.deletedBySize;
     if (this.#retentionMs > 0) {
       const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
+      this.#agg?.prune(cutoffUs / 1000);
       // Per service, so the (service, start) index finds the old spans.
       const del = db.prepare(
         "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT ?)",

@@ -9,6 +9,7 @@ import { saveUploads } from "./lib/uploads.ts";
 import { ComparePage } from "./pages/ComparePage.tsx";
 import { DependenciesPage } from "./pages/DependenciesPage.tsx";
 import { LiveTailPage } from "./pages/LiveTailPage.tsx";
+import { MonitorPage } from "./pages/MonitorPage.tsx";
 import { SearchPage } from "./pages/SearchPage.tsx";
 import { TracePage } from "./pages/TracePage.tsx";
 
@@ -38,6 +39,7 @@ export function App() {
   if (place.path === "/" || place.path === "/search") page = <SearchPage query={place.query} />;
   else if (place.path === "/tail") page = <LiveTailPage />;
   else if (place.path === "/dependencies") page = <DependenciesPage query={place.query} />;
+  else if (place.path === "/monitor") page = <MonitorPage query={place.query} />;
   else if (m?.[1]) {
     const id = decodeURIComponent(m[1]);
     const pair = id.split("...");
@@ -78,6 +80,7 @@ export function App() {
           )}
           {nav("/compare", "Compare", place.path === "/compare" || place.path.includes("..."))}
           {nav("/dependencies", "System Architecture", place.path === "/dependencies")}
+          {nav("/monitor", "Monitor", place.path === "/monitor")}
           {nav("/tail", "Live tail", place.path === "/tail")}
           {nav("/search?source=upload", "Uploaded", place.query.get("source") === "upload")}
         </nav>

@@ -1,6 +1,7 @@
 // /dependencies (Jaeger UI's System Architecture): the services that called each other in the
-// stored traces over a lookback, as a graph laid out by dagre, with call counts (and error
-// rates, where the viewer counts errors) on the edges; a service's panel links to its traces.
+// stored traces over a lookback (counted at ingest, per minute), as a graph laid out by dagre,
+// with call counts and error rates on the edges; a service's panel links to its traces and
+// its Monitor page.
 import { useEffect, useMemo, useState } from "react";
 import { type GraphEdgeView, type GraphNodeView, GraphView } from "../components/GraphView.tsx";
 import { type DependencyLink, getDependencies } from "../lib/api.ts";
@@ -116,6 +117,7 @@ export function DependenciesPage(props: { query: URLSearchParams }) {
             </span>
           ))}
           <Link to={`/search?service=${encodeURIComponent(selected)}`}>Find its traces</Link>
+          <Link to={`/monitor?service=${encodeURIComponent(selected)}`}>Its metrics</Link>
         </div>
       )}
       {links.length > 0 && (
