@@ -82,7 +82,7 @@ export function decodeStoredSpan(bytes: Uint8Array): {
   const parent = m.parentSpanId;
   return {
     spanId: hexOf(m.spanId),
-    parentSpanId: parent && parent.some((b) => b !== 0) ? hexOf(parent) : "",
+    parentSpanId: parent?.some((b) => b !== 0) ? hexOf(parent) : "",
     body: spanBodyFromMessage(m),
   };
 }

@@ -57,7 +57,6 @@ function idRuns(ids: Array<{ id: number }>): Array<[number, number]> {
   return runs;
 }
 
-
 export class StoreReader {
   #db: DatabaseSync;
   #stmts = new Map<string, StatementSync>();
