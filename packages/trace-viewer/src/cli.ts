@@ -26,6 +26,8 @@ options:
   --grpc-max-message SIZE  largest gRPC message accepted, OTLP/Jaeger (default 4MiB)
   --query-max-spans N    most spans one API answer holds (default 250000)
   --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
+  --max-clock-skew-adjustment DUR  largest move of a span by Jaeger's clock-skew adjuster,
+                         e.g. 1s; 0s moves nothing and warns instead (default 0s, as Jaeger)
   --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
                          read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
@@ -95,6 +97,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "jaeger-grpc": { type: "string" },
         "query-max-spans": { type: "string" },
         "query-timeout": { type: "string" },
+        "max-clock-skew-adjustment": { type: "string" },
         data: { type: "string" },
         "in-memory": { type: "boolean" },
         retention: { type: "string" },
@@ -126,10 +129,19 @@ export async function runViewerCli(argv: string[]): Promise<number> {
       jaegerHttp: off(values["jaeger-http"]),
       zipkin: off(values.zipkin),
       jaegerGrpc: off(values["jaeger-grpc"]),
-      queryLimits:
-        values["query-max-spans"] === undefined
-          ? undefined
-          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") },
+      queryLimits: {
+        ...(values["query-max-spans"] === undefined
+          ? {}
+          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") }),
+        ...(values["max-clock-skew-adjustment"] === undefined
+          ? {}
+          : {
+              maxClockSkewAdjustUs: parseDuration(
+                values["max-clock-skew-adjustment"],
+                "--max-clock-skew-adjustment",
+              ),
+            }),
+      },
       queryTimeoutMs:
         values["query-timeout"] === undefined
           ? undefined

@@ -9,13 +9,17 @@ import type { StoreReader } from "../store/read.ts";
 export interface Shape {
   raw: boolean;
   pretty: boolean;
+  /** The clock-skew adjuster's largest move (µs); 0 leaves times alone and only warns. */
+  maxSkewUs?: number;
 }
 
 // Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
 const text = (v: unknown, shape: Shape) => JSON.stringify(v, null, shape.pretty ? 2 : undefined);
 
+import { clockSkew } from "./clock-skew.ts";
 import {
   JaegerProcesses,
+  type JaegerSpan,
   jaegerTraceId,
   sortProcessTags,
   sortTags,
@@ -23,22 +27,34 @@ import {
 } from "./jaeger-json.ts";
 import { toOtlpSpan } from "./otlp-json.ts";
 
+/** Applies the clock-skew adjuster's move and warnings to a rendered span. */
+function adjustSpan(span: JaegerSpan, deltaUs: number, warnings: string[] | undefined): void {
+  if (deltaUs !== 0) {
+    span.startTime += deltaUs;
+    for (const l of span.logs) l.timestamp += deltaUs;
+  }
+  if (warnings) span.warnings = [...(span.warnings ?? []), ...warnings];
+}
+
 /** Spans still allowed in the answer; every streamed span takes one. */
 export interface SpanBudget {
   left: number;
 }
 
-/** Spans of one trace, deduplicated, at most `max`; returns how many were sent and if capped. */
+/**
+ * Spans of one trace, deduplicated, at most `max`, each with its position among the trace's
+ * stored spans (what the clock-skew pass counts); returns how many were sent and if capped.
+ */
 function* spansOf(
   reader: StoreReader,
   traceId: Buffer,
   max: number,
   shape: Shape,
-): Generator<StoredSpan, { sent: number; capped: boolean }> {
+): Generator<{ s: StoredSpan; at: number }, { sent: number; capped: boolean }> {
   const it = reader.traceSpans(traceId, max);
   const seen = new Set<string>();
   let sent = 0;
-  for (;;) {
+  for (let at = 0; ; at++) {
     const r = it.next();
     if (r.done) return { sent, capped: r.value };
     const s = r.value;
@@ -48,7 +64,7 @@ function* spansOf(
       seen.add(key);
     }
     sent++;
-    yield s;
+    yield { s, at };
   }
 }
 
@@ -67,6 +83,10 @@ export function* jaegerTrace(
   const traceID = jaegerTraceId(traceId.toString("hex"));
   const procs = new JaegerProcesses();
   yield `{"traceID":${text(traceID, shape)},"spans":[`;
+  // The adjuster needs the whole span tree first: one pass over ids and times, no bodies.
+  const skew = shape.raw
+    ? null
+    : clockSkew([...reader.traceTree(traceId, max)], shape.maxSkewUs ?? 0);
   const it = spansOf(reader, traceId, max, shape);
   let first = true;
   for (;;) {
@@ -78,8 +98,9 @@ export function* jaegerTrace(
       yield `],"processes":${text(processes, shape)},"warnings":${text(warnings, shape)}}`;
       return;
     }
-    const s = r.value;
+    const { s, at } = r.value;
     const span = toJaegerSpan(s, traceID, procs.pidFor(s));
+    if (skew) adjustSpan(span, skew.deltaUs[at] ?? 0, skew.warnings.get(at));
     yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
     first = false;
   }
@@ -109,7 +130,7 @@ export function* otlpResourceSpans(
         budget.left -= r.value.sent;
         break;
       }
-      const s = r.value;
+      const { s } = r.value;
       if (open && s.resourceId === resourceId && s.scopeId === scopeId) {
         yield `,${jsonText(toOtlpSpan(s))}`;
         continue;

@@ -1,7 +1,7 @@
 // Read side of the span store: search, trace fetch, services and operations, dependencies,
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { ResourceBody, ScopeBody, StoredSpan } from "../model.ts";
+import { type ResourceBody, type ScopeBody, type StoredSpan, valueText } from "../model.ts";
 import { decodeStoredSpan } from "../otlp/span-bytes.ts";
 import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
@@ -43,6 +43,27 @@ interface SpanRow {
 // about as much as the body itself.
 const SPAN_COLUMNS = "service_id, resource_id, scope_id, start_us, duration_us, body";
 
+const TREE_COLUMNS =
+  "lower(hex(span_id)) AS s, lower(hex(parent_id)) AS p, resource_id, start_us, duration_us";
+
+interface TreeRow {
+  s: string;
+  /** "" for no parent (hex of NULL). */
+  p: string;
+  resource_id: number;
+  start_us: number;
+  duration_us: number;
+}
+
+/** A span as the clock-skew adjuster sees it. */
+export interface TreeSpan {
+  spanId: string;
+  parentSpanId: string;
+  hostKey: string;
+  startUs: number;
+  durationUs: number;
+}
+
 /** Ids at most this far apart are read in one range scan (a run); see traceSpans. */
 const RUN_GAP = 16;
 
@@ -63,6 +84,7 @@ export class StoreReader {
   #serviceNames = new Map<number, string>();
   #resources = new Map<number, ResourceBody>();
   #scopes = new Map<number, ScopeBody>();
+  #hostKeys = new Map<number, string>();
 
   /** Entries each metadata cache keeps before it starts over (unique resources are unbounded). */
   static readonly CACHE_ENTRIES = 10_000;
@@ -126,9 +148,39 @@ export class StoreReader {
    * at most `max` of them; the generator returns whether spans were left out.
    */
   *traceSpans(traceId: Buffer, max: number): Generator<StoredSpan, boolean> {
+    const traceHex = traceId.toString("hex");
+    const it = this.#traceRows(traceId, max, SPAN_COLUMNS);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      yield this.#toSpan(r.value as unknown as SpanRow, traceHex);
+    }
+  }
+
+  /**
+   * What the clock-skew adjuster needs of each span that traceSpans(traceId, max) yields, in the
+   * same order, without the bodies: ids, host key of its resource, times.
+   */
+  *traceTree(traceId: Buffer, max: number): Generator<TreeSpan, boolean> {
+    const it = this.#traceRows(traceId, max, TREE_COLUMNS);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      const row = r.value as unknown as TreeRow;
+      yield {
+        spanId: row.s,
+        parentSpanId: !row.p || row.p === "0000000000000000" ? "" : row.p,
+        hostKey: this.hostKey(row.resource_id),
+        startUs: row.start_us,
+        durationUs: row.duration_us,
+      };
+    }
+  }
+
+  /** Rows of a trace's spans (see traceSpans), with the given columns. */
+  *#traceRows(traceId: Buffer, max: number, columns: string): Generator<object, boolean> {
     const no = this.#traceNo(traceId);
     if (no === undefined) return false;
-    const traceHex = traceId.toString("hex");
     // Spans come in arrival order (span id order), as Jaeger's stores return them, and the
     // oldest when capped. The count and id range come from the covering index.
     const span = this.stmt(
@@ -138,15 +190,15 @@ export class StoreReader {
     // A separate statement per call: a search streams one trace while it checks others.
     const range = this.#db.prepare(
       // `+trace_no`: a rowid range scan, never the trace index (which would return span id order).
-      `SELECT ${SPAN_COLUMNS} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?`,
+      `SELECT ${columns} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?`,
     );
     if (span.n > max) {
       const ids = this.stmt(
         "SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?",
       ).all(no, max) as Array<{ id: number }>;
       for (const { id } of ids) {
-        const r = range.get(id, id, no) as SpanRow | undefined;
-        if (r) yield this.#toSpan(r, traceHex);
+        const r = range.get(id, id, no);
+        if (r) yield r;
       }
       return true;
     }
@@ -162,10 +214,32 @@ export class StoreReader {
               "SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id",
             ).all(no) as Array<{ id: number }>,
           );
-    for (const [lo, hi] of runs) {
-      for (const r of range.iterate(lo, hi, no)) yield this.#toSpan(r as SpanRow, traceHex);
-    }
+    for (const [lo, hi] of runs) yield* range.iterate(lo, hi, no);
     return false;
+  }
+
+  /**
+   * Which host a resource's spans come from, for the clock-skew adjuster: `host.id`, else
+   * `host.ip` (its first entry if a list), else `host.name` (as Jaeger's adjuster), else the
+   * `ip` process tag Jaeger clients send; "" when unknown.
+   */
+  hostKey(resourceId: number): string {
+    let key = this.#hostKeys.get(resourceId);
+    if (key === undefined) {
+      const attrs = this.#resource(resourceId).attributes;
+      const find = (k: string) => attrs.find((kv) => kv.key === k)?.value;
+      key = "";
+      for (const k of ["host.id", "host.ip", "host.name", "ip"]) {
+        const v = find(k);
+        if (!v) continue;
+        const first = "arrayValue" in v ? v.arrayValue.values[0] : v;
+        if (first) key = valueText(first);
+        break;
+      }
+      if (this.#hostKeys.size >= StoreReader.CACHE_ENTRIES) this.#hostKeys.clear();
+      this.#hostKeys.set(resourceId, key);
+    }
+    return key;
   }
 
   #toSpan(r: SpanRow, traceHex: string): StoredSpan {
