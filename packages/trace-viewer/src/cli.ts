@@ -24,6 +24,8 @@ options:
                          go first; 0 = no cap (default 1GB on disk, 256MB in memory)
   --max-body SIZE        largest HTTP request accepted, OTLP/Jaeger/Zipkin (default 64MiB)
   --grpc-max-message SIZE  largest gRPC message accepted, OTLP/Jaeger (default 4MiB)
+  --grpc-max-in-flight SIZE  gRPC message bytes held at once over all streams until stored;
+                         more get RESOURCE_EXHAUSTED (default 64MiB)
   --query-max-spans N    most spans one API answer holds (default 250000)
   --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
   --max-clock-skew-adjustment DUR  largest move of a span by Jaeger's clock-skew adjuster,
@@ -105,6 +107,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "max-body": { type: "string" },
         "cors-origin": { type: "string", multiple: true },
         "grpc-max-message": { type: "string" },
+        "grpc-max-in-flight": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -165,6 +168,10 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         values["grpc-max-message"] === undefined
           ? undefined
           : parseSize(values["grpc-max-message"], "--grpc-max-message"),
+      maxGrpcInFlightBytes:
+        values["grpc-max-in-flight"] === undefined
+          ? undefined
+          : parseSize(values["grpc-max-in-flight"], "--grpc-max-in-flight"),
     };
   } catch (e) {
     console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);
