@@ -44,6 +44,8 @@ const body = {
     resource("a", [
       span("aaaaaaaaaaaaaaa1", "", T, 100_000n),
       span("aaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa1", T + 200_000n, 10_000n),
+      // Same id, other times: kept, outside the tree, with Jaeger's warning.
+      span("aaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa1", T + 300_000n, 1_000n),
     ]),
     resource("b", [
       span("bbbbbbbbbbbbbbb1", "aaaaaaaaaaaaaaa1", T - 5_000_000n, 20_000n, [T - 4_990_000n]),
@@ -53,8 +55,12 @@ const body = {
   ],
 };
 
+// The first span of each id.
 const byId = (trace: any) =>
-  Object.fromEntries(trace.spans.map((s: any) => [s.spanID, s])) as Record<string, any>;
+  Object.fromEntries(trace.spans.toReversed().map((s: any) => [s.spanID, s])) as Record<
+    string,
+    any
+  >;
 
 test("clock skew: moved within the allowed delta, warned past it or when off, raw skips", async (t) => {
   const moved = "This span's timestamps were adjusted by 5.04s";
@@ -105,6 +111,11 @@ test("clock skew: moved within the allowed delta, warned past it or when off, ra
     assert.equal(s.aaaaaaaaaaaaaaa2.warnings, null);
     assert.equal(s.aaaaaaaaaaaaaaa1.warnings, null);
     assert.deepEqual(s.bbbbbbbbbbbbbbb3.warnings, [missing]);
+    const twins = r.body.data[0].spans.filter((x: any) => x.spanID === "aaaaaaaaaaaaaaa2");
+    assert.deepEqual(
+      twins.map((x: any) => x.warnings),
+      [null, ["duplicate span IDs; skipping clock skew adjustment"]],
+    );
     // raw=true: the stored times, no adjuster warnings.
     const raw = byId((await getJson(`${v.uiUrl}/api/traces/${TRACE}?raw=true`)).body.data[0]);
     assert.equal(raw.bbbbbbbbbbbbbbb1.startTime, Number(T - 5_000_000n));

@@ -1,105 +1,142 @@
-// Jaeger's clock-skew adjuster: a child span from another host (or of unknown host) that does
-// not fit inside its parent is moved — start and log times, not its duration — so it does, by at
-// most the configured delta; spans it would move further, or would move while the adjuster is
-// off (delta 0, Jaeger's default), get a warning instead. Same rule and warnings as Jaeger's.
+// Jaeger's adjusters that need a trace's whole span tree, computed in one pass over ids and
+// times (no bodies) before the spans stream: exact duplicates to drop, and the clock-skew
+// adjuster — a child span from another host (or of unknown host) that does not fit inside its
+// parent is moved (start and log times, not its duration) so it does, by at most the configured
+// delta; spans it would move further, or would move while the adjuster is off (delta 0,
+// Jaeger's default), get Jaeger's warning instead. Kept in typed arrays by stream position, so
+// a 250,000-span trace costs a few tens of MB, not an object per span.
 import type { TreeSpan } from "../store/read.ts";
 
-export interface SkewResult {
-  /** Microseconds to add to the start and log times of the span at each position. */
-  deltaUs: Float64Array;
-  /** Warnings for the span at a position. */
-  warnings: Map<number, string[]>;
-}
+const DUPLICATE = 1;
+const MISSING_PARENT = 2;
+const ADJUSTED = 3;
+const EXCEEDED = 4;
+const DISABLED = 5;
 
-/**
- * Computes the adjustments for a trace's spans (in the order they will be streamed);
- * `maxDeltaUs` is the largest move allowed, 0 for none.
- */
-export function clockSkew(spans: TreeSpan[], maxDeltaUs: number): SkewResult {
-  const n = spans.length;
-  const deltaUs = new Float64Array(n);
-  const warnings = new Map<number, string[]>();
-  const warn = (i: number, w: string) => {
-    const list = warnings.get(i);
-    if (list) list.push(w);
-    else warnings.set(i, [w]);
-  };
-  const byId = new Map<string, number>();
-  const skip = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = spans[i]!;
-    const first = byId.get(s.spanId);
-    if (first === undefined) {
-      byId.set(s.spanId, i);
-      continue;
-    }
-    skip[i] = 1;
-    const f = spans[first]!;
-    // An exact copy is dropped by the duplicate adjuster before this one runs.
-    const copy =
-      f.hostKey === s.hostKey && f.startUs === s.startUs && f.durationUs === s.durationUs;
-    if (!copy) warn(i, "duplicate span IDs; skipping clock skew adjustment");
+export class TraceAdjustments {
+  /** 1 for a span that is an exact copy of an earlier one (dropped). */
+  readonly drop: Uint8Array;
+  readonly #code: Uint8Array;
+  readonly #delta: Float64Array;
+  readonly #parents: string[];
+  readonly #maxDeltaUs: number;
+
+  private constructor(n: number, maxDeltaUs: number, parents: string[]) {
+    this.drop = new Uint8Array(n);
+    this.#code = new Uint8Array(n);
+    this.#delta = new Float64Array(n);
+    this.#parents = parents;
+    this.#maxDeltaUs = maxDeltaUs;
   }
-  // Children as linked lists over positions; roots are spans without a parent in the trace.
-  const firstChild = new Int32Array(n).fill(-1);
-  const nextSibling = new Int32Array(n).fill(-1);
-  const roots: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (skip[i]) continue;
-    const s = spans[i]!;
-    if (!s.parentSpanId) {
-      roots.push(i);
-      continue;
-    }
-    const p = byId.get(s.parentSpanId);
-    if (p === undefined) {
-      warn(
-        i,
-        `parent span ID=${s.parentSpanId} is not in the trace; skipping clock skew adjustment`,
-      );
-      roots.push(i);
-    } else {
-      nextSibling[i] = firstChild[p]!;
-      firstChild[p] = i;
+
+  /** Microseconds to add to the start and log times of the span at a position. */
+  deltaUs(at: number): number {
+    return this.#code[at] === ADJUSTED ? this.#delta[at]! : 0;
+  }
+
+  /** The adjuster's warning for the span at a position, in Jaeger's words. */
+  warning(at: number): string | undefined {
+    const d = goDuration(this.#delta[at]!);
+    switch (this.#code[at]) {
+      case DUPLICATE:
+        return "duplicate span IDs; skipping clock skew adjustment";
+      case MISSING_PARENT:
+        return `parent span ID=${this.#parents[at]} is not in the trace; skipping clock skew adjustment`;
+      case ADJUSTED:
+        return `This span's timestamps were adjusted by ${d}`;
+      case EXCEEDED:
+        return `max clock skew adjustment delta of ${goDuration(this.#maxDeltaUs)} exceeded; not applying calculated delta of ${d}`;
+      case DISABLED:
+        return `clock skew adjustment disabled; not applying calculated delta of ${d}`;
+      default:
+        return undefined;
     }
   }
-  // Start times after adjustment: a child is compared with its parent's adjusted start.
-  const start = Float64Array.from(spans, (s) => s.startUs);
-  // Depth-first from each root without recursion (a chain of spans may be very deep). Each
-  // entry: the span, its parent (-1 for a root), and the skew (host key and delta) handed down.
-  const stack: Array<{ i: number; parent: number; host: string; delta: number }> = [];
-  for (const r of roots) {
-    stack.push({ i: r, parent: -1, host: spans[r]!.hostKey, delta: 0 });
-    while (stack.length > 0) {
-      const { i, parent, host, delta: inherited } = stack.pop()!;
-      const s = spans[i]!;
-      let skewHost = host;
-      let delta = inherited;
-      if (parent >= 0 && (s.hostKey !== host || s.hostKey === "")) {
-        // Another host: the parent is adjusted already, so compare with its adjusted times.
-        skewHost = s.hostKey;
-        delta = skewOf(start[i]!, s.durationUs, start[parent]!, spans[parent]!.durationUs);
+
+  /** Computes both adjusters for a trace's spans, given in the order they will be streamed. */
+  static of(spans: Iterable<TreeSpan>, maxDeltaUs: number): TraceAdjustments {
+    // Plain arrays of numbers (8 bytes an entry) while the count is unknown; no object per span.
+    const byId = new Map<string, number>();
+    const host: string[] = [];
+    const parents: string[] = [];
+    const start: number[] = [];
+    const duration: number[] = [];
+    const res: number[] = [];
+    const op: number[] = [];
+    const repeats: number[] = [];
+    for (const s of spans) {
+      const i = start.length;
+      host.push(s.hostKey);
+      parents.push(s.parentSpanId);
+      start.push(s.startUs);
+      duration.push(s.durationUs);
+      res.push(s.resourceId);
+      op.push(s.opId);
+      if (byId.has(s.spanId)) repeats.push(i, byId.get(s.spanId)!);
+      else byId.set(s.spanId, i);
+    }
+    const n = start.length;
+    const a = new TraceAdjustments(n, maxDeltaUs, parents);
+    for (let k = 0; k < repeats.length; k += 2) {
+      const i = repeats[k]!;
+      const f = repeats[k + 1]!;
+      // An exact copy (a sender's retry) is dropped; another span with the same id is kept,
+      // with Jaeger's warning, outside the tree.
+      const copy =
+        res[f] === res[i] &&
+        op[f] === op[i] &&
+        start[f] === start[i] &&
+        duration[f] === duration[i];
+      if (copy) a.drop[i] = 1;
+      else a.#code[i] = DUPLICATE;
+    }
+    // Children as linked lists over positions; roots are spans without a parent in the trace.
+    const firstChild = new Int32Array(n).fill(-1);
+    const nextSibling = new Int32Array(n).fill(-1);
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (a.drop[i] || a.#code[i] === DUPLICATE) continue;
+      const parent = a.#parents[i]!;
+      const p = parent ? byId.get(parent) : undefined;
+      if (p === undefined) {
+        if (parent) a.#code[i] = MISSING_PARENT;
+        roots.push(i);
+      } else {
+        nextSibling[i] = firstChild[p]!;
+        firstChild[p] = i;
       }
-      if (delta !== 0) {
-        if (Math.abs(delta) > maxDeltaUs) {
-          warn(
-            i,
-            maxDeltaUs === 0
-              ? `clock skew adjustment disabled; not applying calculated delta of ${goDuration(delta)}`
-              : `max clock skew adjustment delta of ${goDuration(maxDeltaUs)} exceeded; not applying calculated delta of ${goDuration(delta)}`,
-          );
-        } else {
-          start[i] = start[i]! + delta;
-          deltaUs[i] = delta;
-          warn(i, `This span's timestamps were adjusted by ${goDuration(delta)}`);
+    }
+    byId.clear();
+    // Depth-first from each root without recursion (a chain of spans may be very deep): the
+    // span, its parent (-1 for a root), and the skew (host and delta) its parent hands down.
+    const stack: Array<{ i: number; parent: number; host: string; delta: number }> = [];
+    for (const r of roots) {
+      stack.push({ i: r, parent: -1, host: host[r]!, delta: 0 });
+      while (stack.length > 0) {
+        const e = stack.pop()!;
+        const i = e.i;
+        let skewHost = e.host;
+        let delta = e.delta;
+        if (e.parent >= 0 && (host[i] !== e.host || host[i] === "")) {
+          // Another host: the parent is adjusted already; compare with its adjusted start.
+          skewHost = host[i]!;
+          delta = skewOf(start[i]!, duration[i]!, start[e.parent]!, duration[e.parent]!);
+        }
+        if (delta !== 0) {
+          a.#delta[i] = delta;
+          if (Math.abs(delta) > maxDeltaUs) a.#code[i] = maxDeltaUs === 0 ? DISABLED : EXCEEDED;
+          else {
+            a.#code[i] = ADJUSTED;
+            start[i] = start[i]! + delta;
+          }
+        }
+        for (let c = firstChild[i]!; c >= 0; c = nextSibling[c]!) {
+          stack.push({ i: c, parent: i, host: skewHost, delta });
         }
       }
-      for (let c = firstChild[i]!; c >= 0; c = nextSibling[c]!) {
-        stack.push({ i: c, parent: i, host: skewHost, delta });
-      }
     }
+    return a;
   }
-  return { deltaUs, warnings };
 }
 
 /** How far to move a child (start, duration) so it fits its parent, in microseconds. */
@@ -110,8 +147,8 @@ function skewOf(start: number, duration: number, parentStart: number, parentDura
     return start < parentStart ? parentStart - start : 0;
   }
   if (start >= parentStart && start + duration <= parentStart + parentDuration) return 0;
-  // Network latency assumed split evenly between request and response. Go's integer division
-  // truncates toward zero; both durations are whole microseconds.
+  // Network latency assumed split evenly between request and response (Go's integer division
+  // truncates toward zero; both durations are whole microseconds).
   const latency = Math.trunc((parentDuration - duration) / 2);
   return parentStart + latency - start;
 }

@@ -16,7 +16,7 @@ export interface Shape {
 // Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
 const text = (v: unknown, shape: Shape) => JSON.stringify(v, null, shape.pretty ? 2 : undefined);
 
-import { clockSkew } from "./clock-skew.ts";
+import { TraceAdjustments } from "./clock-skew.ts";
 import {
   JaegerProcesses,
   type JaegerSpan,
@@ -28,12 +28,12 @@ import {
 import { toOtlpSpan } from "./otlp-json.ts";
 
 /** Applies the clock-skew adjuster's move and warnings to a rendered span. */
-function adjustSpan(span: JaegerSpan, deltaUs: number, warnings: string[] | undefined): void {
+function adjustSpan(span: JaegerSpan, deltaUs: number, warning: string | undefined): void {
   if (deltaUs !== 0) {
     span.startTime += deltaUs;
     for (const l of span.logs) l.timestamp += deltaUs;
   }
-  if (warnings) span.warnings = [...(span.warnings ?? []), ...warnings];
+  if (warning) span.warnings = [...(span.warnings ?? []), warning];
 }
 
 /** Spans still allowed in the answer; every streamed span takes one. */
@@ -50,6 +50,7 @@ function* spansOf(
   traceId: Buffer,
   max: number,
   shape: Shape,
+  adjust: TraceAdjustments | null = null,
 ): Generator<{ s: StoredSpan; at: number }, { sent: number; capped: boolean }> {
   const it = reader.traceSpans(traceId, max);
   const seen = new Set<string>();
@@ -58,7 +59,9 @@ function* spansOf(
     const r = it.next();
     if (r.done) return { sent, capped: r.value };
     const s = r.value;
-    if (!shape.raw) {
+    if (adjust) {
+      if (adjust.drop[at]) continue;
+    } else if (!shape.raw) {
       const key = `${s.spanId}|${s.resourceId}|${s.startUs}|${s.durationUs}|${s.body.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -83,11 +86,11 @@ export function* jaegerTrace(
   const traceID = jaegerTraceId(traceId.toString("hex"));
   const procs = new JaegerProcesses();
   yield `{"traceID":${text(traceID, shape)},"spans":[`;
-  // The adjuster needs the whole span tree first: one pass over ids and times, no bodies.
-  const skew = shape.raw
+  // Duplicates and clock skew need the whole span tree first: one pass over ids and times.
+  const adjust = shape.raw
     ? null
-    : clockSkew([...reader.traceTree(traceId, max)], shape.maxSkewUs ?? 0);
-  const it = spansOf(reader, traceId, max, shape);
+    : TraceAdjustments.of(reader.traceTree(traceId, max), shape.maxSkewUs ?? 0);
+  const it = spansOf(reader, traceId, max, shape, adjust);
   let first = true;
   for (;;) {
     const r = it.next();
@@ -100,7 +103,7 @@ export function* jaegerTrace(
     }
     const { s, at } = r.value;
     const span = toJaegerSpan(s, traceID, procs.pidFor(s));
-    if (skew) adjustSpan(span, skew.deltaUs[at] ?? 0, skew.warnings.get(at));
+    if (adjust) adjustSpan(span, adjust.deltaUs(at), adjust.warning(at));
     yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
     first = false;
   }

@@ -44,22 +44,25 @@ interface SpanRow {
 const SPAN_COLUMNS = "service_id, resource_id, scope_id, start_us, duration_us, body";
 
 const TREE_COLUMNS =
-  "lower(hex(span_id)) AS s, lower(hex(parent_id)) AS p, resource_id, start_us, duration_us";
+  "lower(hex(span_id)) AS s, lower(hex(parent_id)) AS p, resource_id, op_id, start_us, duration_us";
 
 interface TreeRow {
   s: string;
   /** "" for no parent (hex of NULL). */
   p: string;
   resource_id: number;
+  op_id: number;
   start_us: number;
   duration_us: number;
 }
 
-/** A span as the clock-skew adjuster sees it. */
+/** A span as the adjusters that need the whole tree see it (query/clock-skew.ts). */
 export interface TreeSpan {
   spanId: string;
   parentSpanId: string;
   hostKey: string;
+  resourceId: number;
+  opId: number;
   startUs: number;
   durationUs: number;
 }
@@ -171,6 +174,8 @@ export class StoreReader {
         spanId: row.s,
         parentSpanId: !row.p || row.p === "0000000000000000" ? "" : row.p,
         hostKey: this.hostKey(row.resource_id),
+        resourceId: row.resource_id,
+        opId: row.op_id,
         startUs: row.start_us,
         durationUs: row.duration_us,
       };
