@@ -10,7 +10,7 @@ import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
 import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen.ts";
 import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
-import { QueryServer, writeAnswer } from "./query/serve.ts";
+import { QUERY_HEAP_MB, QueryServer, writeAnswer } from "./query/serve.ts";
 import { transformOtlpJson } from "./query/transform.ts";
 import { DEFAULT_GRPC_MAX_IN_FLIGHT, InFlightLimit } from "./receivers/grpc-budget.ts";
 import { BodyError, readBody } from "./receivers/http-body.ts";
@@ -196,6 +196,9 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       jaegerHttp: result.protocols.jaegerHttp || null,
       zipkin: result.protocols.zipkin || null,
       jaegerGrpc: result.protocols.jaegerGrpc || null,
+      // Query threads (file stores only): their heap cap, and the largest heap one answer used.
+      queryHeapLimitBytes: store.inMemory ? null : QUERY_HEAP_MB * 1024 ** 2,
+      queryHeapPeakBytes: store.inMemory ? null : queries.heapPeakBytes,
     });
     const queries = new QueryServer({
       path: store.inMemory ? null : dataPath,
