@@ -43,18 +43,11 @@ interface SpanRow {
 // about as much as the body itself.
 const SPAN_COLUMNS = "service_id, resource_id, scope_id, start_us, duration_us, body";
 
-const TREE_COLUMNS =
-  "lower(hex(span_id)) AS s, lower(hex(parent_id)) AS p, resource_id, op_id, start_us, duration_us";
-
-interface TreeRow {
-  s: string;
-  /** "" for no parent (hex of NULL). */
-  p: string;
-  resource_id: number;
-  op_id: number;
-  start_us: number;
-  duration_us: number;
-}
+// The tree pass reads 256 spans per row, joined into one text by SQLite: a row costs about a
+// microsecond and a half in node:sqlite whatever it holds, so this is a fraction of the cost
+// of one row per span.
+const TREE_COLUMNS = `group_concat(lower(hex(span_id)) || ',' || lower(hex(parent_id)) || ',' || resource_id || ',' || op_id || ',' || start_us || ',' || duration_us, ';' ORDER BY id) AS g`;
+const TREE_GROUP = " GROUP BY id >> 8";
 
 /** A span as the adjusters that need the whole tree see it (query/clock-skew.ts). */
 export interface TreeSpan {
@@ -165,25 +158,34 @@ export class StoreReader {
    * same order, without the bodies: ids, host key of its resource, times.
    */
   *traceTree(traceId: Buffer, max: number): Generator<TreeSpan, boolean> {
-    const it = this.#traceRows(traceId, max, TREE_COLUMNS);
+    const it = this.#traceRows(traceId, max, TREE_COLUMNS, TREE_GROUP);
     for (;;) {
       const r = it.next();
       if (r.done) return r.value;
-      const row = r.value as unknown as TreeRow;
-      yield {
-        spanId: row.s,
-        parentSpanId: !row.p || row.p === "0000000000000000" ? "" : row.p,
-        hostKey: this.hostKey(row.resource_id),
-        resourceId: row.resource_id,
-        opId: row.op_id,
-        startUs: row.start_us,
-        durationUs: row.duration_us,
-      };
+      for (const one of (r.value as { g: string }).g.split(";")) {
+        const [s = "", p = "", res, op, start, duration] = one.split(",");
+        const resourceId = Number(res);
+        yield {
+          spanId: s,
+          // "" for no parent (hex of NULL).
+          parentSpanId: p === "0000000000000000" ? "" : p,
+          hostKey: this.hostKey(resourceId),
+          resourceId,
+          opId: Number(op),
+          startUs: Number(start),
+          durationUs: Number(duration),
+        };
+      }
     }
   }
 
   /** Rows of a trace's spans (see traceSpans), with the given columns. */
-  *#traceRows(traceId: Buffer, max: number, columns: string): Generator<object, boolean> {
+  *#traceRows(
+    traceId: Buffer,
+    max: number,
+    columns: string,
+    group = "",
+  ): Generator<object, boolean> {
     const no = this.#traceNo(traceId);
     if (no === undefined) return false;
     // Spans come in arrival order (span id order), as Jaeger's stores return them, and the
@@ -195,7 +197,7 @@ export class StoreReader {
     // A separate statement per call: a search streams one trace while it checks others.
     const range = this.#db.prepare(
       // `+trace_no`: a rowid range scan, never the trace index (which would return span id order).
-      `SELECT ${columns} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?`,
+      `SELECT ${columns} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?${group}`,
     );
     if (span.n > max) {
       const ids = this.stmt(
