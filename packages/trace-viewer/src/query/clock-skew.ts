@@ -108,19 +108,28 @@ export class TraceAdjustments {
     }
     byId.clear();
     // Depth-first from each root without recursion (a chain of spans may be very deep): the
-    // span, its parent (-1 for a root), and the skew (host and delta) its parent hands down.
-    const stack: Array<{ i: number; parent: number; host: string; delta: number }> = [];
+    // span, its parent (-1 for a root), and the skew (host and delta) its parent hands down,
+    // in parallel stacks (each span is pushed once).
+    const stackSpan = new Int32Array(n);
+    const stackParent = new Int32Array(n);
+    const stackHost: string[] = new Array(n);
+    const stackDelta = new Float64Array(n);
     for (const r of roots) {
-      stack.push({ i: r, parent: -1, host: host[r]!, delta: 0 });
-      while (stack.length > 0) {
-        const e = stack.pop()!;
-        const i = e.i;
-        let skewHost = e.host;
-        let delta = e.delta;
-        if (e.parent >= 0 && (host[i] !== e.host || host[i] === "")) {
+      stackSpan[0] = r;
+      stackParent[0] = -1;
+      stackHost[0] = host[r]!;
+      stackDelta[0] = 0;
+      let top = 1;
+      while (top > 0) {
+        top--;
+        const i = stackSpan[top]!;
+        const parent = stackParent[top]!;
+        let skewHost = stackHost[top]!;
+        let delta = stackDelta[top]!;
+        if (parent >= 0 && (host[i] !== skewHost || host[i] === "")) {
           // Another host: the parent is adjusted already; compare with its adjusted start.
           skewHost = host[i]!;
-          delta = skewOf(start[i]!, duration[i]!, start[e.parent]!, duration[e.parent]!);
+          delta = skewOf(start[i]!, duration[i]!, start[parent]!, duration[parent]!);
         }
         if (delta !== 0) {
           a.#delta[i] = delta;
@@ -131,7 +140,11 @@ export class TraceAdjustments {
           }
         }
         for (let c = firstChild[i]!; c >= 0; c = nextSibling[c]!) {
-          stack.push({ i: c, parent: i, host: skewHost, delta });
+          stackSpan[top] = c;
+          stackParent[top] = i;
+          stackHost[top] = skewHost;
+          stackDelta[top] = delta;
+          top++;
         }
       }
     }
