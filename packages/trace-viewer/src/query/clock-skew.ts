@@ -19,14 +19,24 @@ export class TraceAdjustments {
   readonly #code: Uint8Array;
   readonly #delta: Float64Array;
   readonly #parents: string[];
+  readonly #ids: string[];
   readonly #maxDeltaUs: number;
 
-  private constructor(n: number, maxDeltaUs: number, parents: string[]) {
+  private constructor(n: number, maxDeltaUs: number, ids: string[], parents: string[]) {
     this.drop = new Uint8Array(n);
     this.#code = new Uint8Array(n);
     this.#delta = new Float64Array(n);
     this.#parents = parents;
+    this.#ids = ids;
     this.#maxDeltaUs = maxDeltaUs;
+  }
+
+  /**
+   * Whether the span streamed at a position is the one this pass saw there: spans committed
+   * between the two passes could shift a capped trace's order; adjustments then stop.
+   */
+  matches(at: number, spanId: string): boolean {
+    return this.#ids[at] === spanId;
   }
 
   /** Microseconds to add to the start and log times of the span at a position. */
@@ -58,6 +68,7 @@ export class TraceAdjustments {
     // Plain arrays of numbers (8 bytes an entry) while the count is unknown; no object per span.
     const byId = new Map<string, number>();
     const host: string[] = [];
+    const ids: string[] = [];
     const parents: string[] = [];
     const start: number[] = [];
     const duration: number[] = [];
@@ -67,6 +78,7 @@ export class TraceAdjustments {
     for (const s of spans) {
       const i = start.length;
       host.push(s.hostKey);
+      ids.push(s.spanId);
       parents.push(s.parentSpanId);
       start.push(s.startUs);
       duration.push(s.durationUs);
@@ -76,7 +88,7 @@ export class TraceAdjustments {
       else byId.set(s.spanId, i);
     }
     const n = start.length;
-    const a = new TraceAdjustments(n, maxDeltaUs, parents);
+    const a = new TraceAdjustments(n, maxDeltaUs, ids, parents);
     for (let k = 0; k < repeats.length; k += 2) {
       const i = repeats[k]!;
       const f = repeats[k + 1]!;

@@ -59,6 +59,7 @@ function* spansOf(
     const r = it.next();
     if (r.done) return { sent, capped: r.value };
     const s = r.value;
+    if (adjust && !adjust.matches(at, s.spanId)) adjust = null;
     if (adjust) {
       if (adjust.drop[at]) continue;
     } else if (!shape.raw) {
@@ -87,7 +88,7 @@ export function* jaegerTrace(
   const procs = new JaegerProcesses();
   yield `{"traceID":${text(traceID, shape)},"spans":[`;
   // Duplicates and clock skew need the whole span tree first: one pass over ids and times.
-  const adjust = shape.raw
+  let adjust = shape.raw
     ? null
     : TraceAdjustments.of(reader.traceTree(traceId, max), shape.maxSkewUs ?? 0);
   const it = spansOf(reader, traceId, max, shape, adjust);
@@ -102,6 +103,7 @@ export function* jaegerTrace(
       return;
     }
     const { s, at } = r.value;
+    if (adjust && !adjust.matches(at, s.spanId)) adjust = null;
     const span = toJaegerSpan(s, traceID, procs.pidFor(s));
     if (adjust) adjustSpan(span, adjust.deltaUs(at), adjust.warning(at));
     yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
