@@ -220,9 +220,15 @@ export async function writeAnswer(res: ServerResponse, a: Answer, head: boolean)
     for (const chunk of a.body) {
       if (res.destroyed) return;
       if (!res.write(chunk))
-        await new Promise((r) => {
-          res.once("drain", r);
-          res.once("close", r);
+        await new Promise<void>((r) => {
+          // Whichever comes first removes the other: a long answer waits many times.
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            r();
+          };
+          res.once("drain", done);
+          res.once("close", done);
         });
       else await new Promise((r) => setImmediate(r));
     }
