@@ -1,7 +1,8 @@
 // Streams traces out of the store as Jaeger v1 JSON or OTLP/JSON (v3), span by span, within a
 // span budget: a 200,000-span trace is never held whole, and a capped trace says so in Jaeger's
-// `warnings`. Unless `raw=true`, Jaeger's adjusters run as spans pass: exact duplicate spans (a
-// sender retrying a batch) are dropped, and tags and log fields are sorted.
+// `warnings`. Unless `raw=true`, Jaeger's adjusters run (v1): exact duplicate spans (a sender
+// retrying a batch) are dropped, clock skew is corrected or warned about (clock-skew.ts, from a
+// pass over the trace's ids and times first), and tags and log fields are sorted.
 import type { StoredSpan } from "../model.ts";
 import type { StoreReader } from "../store/read.ts";
 
