@@ -111,6 +111,28 @@ export async function busyRows(
     busyFor = performance.now() - t0;
     busyRates.push(spans / (busyFor / 1000));
   }
+  // One request naming the huge trace 300 times (it once grew the heap to 5 GB): then the
+  // largest heap any query thread used for one answer, over every read of this bench.
+  const repeated = await download(
+    `${ui}/api/traces?${Array.from({ length: 300 }, () => `traceID=${bigId}`).join("&")}`,
+  );
+  const info = (await (await fetch(`${ui}/api/periscope/info`)).json()) as {
+    queryHeapPeakBytes: number;
+    queryHeapLimitBytes: number;
+  };
+  const heapMb = info.queryHeapPeakBytes / 1024 ** 2;
+  const capMb = info.queryHeapLimitBytes / 1024 ** 2;
+  rows.push({
+    what: `query thread heap for one answer (peak used, sampled per 256 KiB chunk, over all reads above and one request naming the ${bigSpans.toLocaleString("en")}-span trace 300 times)`,
+    peer: "cap",
+    ours: heapMb,
+    theirs: capMb,
+    unit: "MB",
+    ratio: heapMb / capMb,
+    goal: `<= ${capMb} MB (the thread's enforced cap)`,
+    // Reads cut by the query timeout are the fetch row's failure, not this one's.
+    met: heapMb <= capMb && repeated.status === 200,
+  });
   const p99 = pct(servicesMs, 0.99);
   rows.push({
     what: "/api/services p99 while that trace is fetched and searched, ingest running",

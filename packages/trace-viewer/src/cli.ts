@@ -24,8 +24,12 @@ options:
                          go first; 0 = no cap (default 1GB on disk, 256MB in memory)
   --max-body SIZE        largest HTTP request accepted, OTLP/Jaeger/Zipkin (default 64MiB)
   --grpc-max-message SIZE  largest gRPC message accepted, OTLP/Jaeger (default 4MiB)
+  --grpc-max-in-flight SIZE  gRPC message bytes held at once over all streams until stored;
+                         more get RESOURCE_EXHAUSTED (default 64MiB)
   --query-max-spans N    most spans one API answer holds (default 250000)
   --query-timeout DUR    stop an API query running longer, e.g. 30s (default 30s)
+  --max-clock-skew-adjustment DUR  largest move of a span by Jaeger's clock-skew adjuster,
+                         e.g. 1s; 0s moves nothing and warns instead (default 0s, as Jaeger)
   --cors-origin ORIGIN   let web pages of ORIGIN (e.g. http://localhost:3000) send spans and
                          read the API; repeatable (default: no cross-origin access)
   -h, --help             this text`;
@@ -95,6 +99,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "jaeger-grpc": { type: "string" },
         "query-max-spans": { type: "string" },
         "query-timeout": { type: "string" },
+        "max-clock-skew-adjustment": { type: "string" },
         data: { type: "string" },
         "in-memory": { type: "boolean" },
         retention: { type: "string" },
@@ -102,6 +107,7 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         "max-body": { type: "string" },
         "cors-origin": { type: "string", multiple: true },
         "grpc-max-message": { type: "string" },
+        "grpc-max-in-flight": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -126,10 +132,19 @@ export async function runViewerCli(argv: string[]): Promise<number> {
       jaegerHttp: off(values["jaeger-http"]),
       zipkin: off(values.zipkin),
       jaegerGrpc: off(values["jaeger-grpc"]),
-      queryLimits:
-        values["query-max-spans"] === undefined
-          ? undefined
-          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") },
+      queryLimits: {
+        ...(values["query-max-spans"] === undefined
+          ? {}
+          : { maxSpans: parseCount(values["query-max-spans"], "--query-max-spans") }),
+        ...(values["max-clock-skew-adjustment"] === undefined
+          ? {}
+          : {
+              maxClockSkewAdjustUs: parseDuration(
+                values["max-clock-skew-adjustment"],
+                "--max-clock-skew-adjustment",
+              ),
+            }),
+      },
       queryTimeoutMs:
         values["query-timeout"] === undefined
           ? undefined
@@ -153,6 +168,10 @@ export async function runViewerCli(argv: string[]): Promise<number> {
         values["grpc-max-message"] === undefined
           ? undefined
           : parseSize(values["grpc-max-message"], "--grpc-max-message"),
+      maxGrpcInFlightBytes:
+        values["grpc-max-in-flight"] === undefined
+          ? undefined
+          : parseSize(values["grpc-max-in-flight"], "--grpc-max-in-flight"),
     };
   } catch (e) {
     console.error(`periscope viewer: ${(e as Error).message}\n\n${HELP}`);

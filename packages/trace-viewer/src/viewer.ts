@@ -10,8 +10,9 @@ import { type GuardOptions, guard, isLoopbackHost } from "./http-guard.ts";
 import { closeServer, fmtHost, listen, parseHostPort, portError } from "./listen.ts";
 import { DEFAULT_LIMITS, json, type QueryLimits } from "./query/answer.ts";
 import { jaegerError } from "./query/api.ts";
-import { QueryServer, writeAnswer } from "./query/serve.ts";
+import { QUERY_HEAP_MB, QueryServer, writeAnswer } from "./query/serve.ts";
 import { transformOtlpJson } from "./query/transform.ts";
+import { DEFAULT_GRPC_MAX_IN_FLIGHT, InFlightLimit } from "./receivers/grpc-budget.ts";
 import { BodyError, readBody } from "./receivers/http-body.ts";
 import { directSink, type IngestSink } from "./receivers/ingest.ts";
 import {
@@ -49,6 +50,9 @@ export interface ViewerOptions extends ProtocolOptions {
   maxBodyBytes?: number;
   /** Cap on one OTLP/gRPC message (bytes). Default 4 MiB, as the Collector. */
   maxGrpcMessageBytes?: number;
+  /** Cap on gRPC message bytes held at once over all streams of both gRPC receivers, until
+   * stored; more is refused with RESOURCE_EXHAUSTED. Default 64 MiB. */
+  maxGrpcInFlightBytes?: number;
   /** Web origins allowed to call the viewer's ports from a browser (CORS). Default: none. */
   corsOrigins?: string[];
   /** Directory of the built web UI. */
@@ -192,6 +196,9 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       jaegerHttp: result.protocols.jaegerHttp || null,
       zipkin: result.protocols.zipkin || null,
       jaegerGrpc: result.protocols.jaegerGrpc || null,
+      // Query threads (file stores only): their heap cap, and the largest heap one answer used.
+      queryHeapLimitBytes: store.inMemory ? null : QUERY_HEAP_MB * 1024 ** 2,
+      queryHeapPeakBytes: store.inMemory ? null : queries.heapPeakBytes,
     });
     const queries = new QueryServer({
       path: store.inMemory ? null : dataPath,
@@ -221,16 +228,15 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       closers.push(() => closeServer(httpServer));
       result.otlpHttpUrl = `http://${fmtHost(a.host)}:${p}`;
     }
+    const grpc = {
+      sink: new InFlightLimit(sink, options.maxGrpcInFlightBytes ?? DEFAULT_GRPC_MAX_IN_FLIGHT),
+      maxMessageBytes: options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+    };
     if (options.otlpGrpc !== false && options.otlpGrpc !== null) {
       const a = parseHostPort(options.otlpGrpc ?? "127.0.0.1:4317", "--otlp-grpc");
       let g: GrpcReceiver;
       try {
-        g = await startGrpcReceiver(
-          a.host,
-          a.port,
-          sink,
-          options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
-        );
+        g = await startGrpcReceiver(a.host, a.port, grpc.sink, grpc.maxMessageBytes);
       } catch (e) {
         throw portError(e, "--otlp-grpc", a.host, a.port);
       }
@@ -242,7 +248,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<RunningV
       sink,
       corsOrigins,
       maxBody,
-      options.maxGrpcMessageBytes ?? DEFAULT_GRPC_MAX_MESSAGE,
+      grpc,
       closers,
     );
   } catch (e) {

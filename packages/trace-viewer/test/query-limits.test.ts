@@ -91,6 +91,10 @@ test("file store: a big answer streams from a worker while ingest and small quer
   assert.equal(whole.status, 200);
   assert.equal(whole.body.data[0].spans.length, n);
   assert.equal(whole.headers.get("content-length"), null, "streamed, not one string");
+  // The query thread reports the heap the answer used, under its enforced cap.
+  const info = (await getJson(`${v.uiUrl}/api/periscope/info`)).body;
+  assert.equal(info.queryHeapLimitBytes, 256 * 1024 ** 2);
+  assert.ok(info.queryHeapPeakBytes > 0 && info.queryHeapPeakBytes < info.queryHeapLimitBytes);
 
   // A client that asks for the trace and then reads nothing: the worker waits on backpressure.
   const { port } = new URL(v.uiUrl);

@@ -68,7 +68,24 @@ export function encodeSpan(
   return SpanMessage.encode(msg).finish();
 }
 
-/** Decodes a stored span back into its body. */
-export function decodeSpanBody(bytes: Uint8Array): SpanBody {
-  return spanBodyFromMessage(SpanMessage.decode(bytes));
+/** Decodes a stored span: its body and its span and parent ids in hex (a zero parent is none,
+ * as at ingest). */
+export function decodeStoredSpan(bytes: Uint8Array): {
+  spanId: string;
+  parentSpanId: string;
+  body: SpanBody;
+} {
+  const m = SpanMessage.decode(bytes) as unknown as {
+    spanId?: Uint8Array;
+    parentSpanId?: Uint8Array;
+  };
+  const parent = m.parentSpanId;
+  return {
+    spanId: hexOf(m.spanId),
+    parentSpanId: parent?.some((b) => b !== 0) ? hexOf(parent) : "",
+    body: spanBodyFromMessage(m),
+  };
 }
+
+const hexOf = (b: Uint8Array | undefined) =>
+  b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex") : "";

@@ -16,12 +16,16 @@ export interface QueryLimits {
   searchSpansPerTrace: number;
   /** Most trace ids one request may look up (after removing repeats). */
   maxTraceIds: number;
+  /** Largest move of the clock-skew adjuster (µs); 0, Jaeger's default, moves nothing and
+   * warns instead (`--max-clock-skew-adjustment`). */
+  maxClockSkewAdjustUs: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
   maxSpans: 250_000,
   searchSpansPerTrace: 10_000,
   maxTraceIds: 100,
+  maxClockSkewAdjustUs: 0,
 };
 
 /** Characters per written chunk: large enough to amortise a write, small enough to stay cheap. */

@@ -60,7 +60,11 @@ export function handleQuery(url: URL, context: QueryContext): Answer {
   const path = url.pathname;
   const v3 = path.startsWith("/api/v3/");
   const q = url.searchParams;
-  const shape = { raw: q.get("raw") === "true", pretty: q.get("prettyPrint") === "true" };
+  const shape = {
+    raw: q.get("raw") === "true",
+    pretty: q.get("prettyPrint") === "true",
+    maxSkewUs: context.limits.maxClockSkewAdjustUs,
+  };
   const ctx = { ...context, shape };
   try {
     const a = v3 ? handleV3(path, q, ctx) : handleV1(path, q, ctx);

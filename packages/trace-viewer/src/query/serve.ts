@@ -49,8 +49,17 @@ const HEADERS = {
 
 const ext = extname(fileURLToPath(import.meta.url));
 
+/**
+ * Old-generation heap of one query thread (MB). One request's heap is bounded by the span
+ * budget (--query-max-spans; a 200,000-span answer runs in a 64 MB old space); this cap makes
+ * the bound hard: a query needing more ends its thread (500) and the viewer carries on.
+ */
+export const QUERY_HEAP_MB = 256;
+
 export class QueryServer {
   #o: QueryServerOptions;
+  /** Largest used heap a query thread reported over one answer (bytes). */
+  heapPeakBytes = 0;
   #slots: Slot[] = [];
   #queue: Job[] = [];
   #nextId = 1;
@@ -108,6 +117,7 @@ export class QueryServer {
     const init: WorkerInit = { path: this.#o.path!, limits: this.#o.limits };
     const worker = new Worker(new URL(`./worker${ext}`, import.meta.url), {
       workerData: init,
+      resourceLimits: { maxOldGenerationSizeMb: QUERY_HEAP_MB },
       // Flags for the main script only (the viewer started with `node --input-type=module -e`)
       // would stop the worker from loading.
       ...(process.execArgv.some((a) => a.startsWith("--input-type"))
@@ -144,7 +154,10 @@ export class QueryServer {
       else res.once("drain", ack);
     } else {
       if (m.type === "fail") res.destroy();
-      else res.end();
+      else {
+        this.heapPeakBytes = Math.max(this.heapPeakBytes, m.heapBytes);
+        res.end();
+      }
       this.#release(slot);
     }
   }
@@ -207,9 +220,15 @@ export async function writeAnswer(res: ServerResponse, a: Answer, head: boolean)
     for (const chunk of a.body) {
       if (res.destroyed) return;
       if (!res.write(chunk))
-        await new Promise((r) => {
-          res.once("drain", r);
-          res.once("close", r);
+        await new Promise<void>((r) => {
+          // Whichever comes first removes the other: a long answer waits many times.
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            r();
+          };
+          res.once("drain", done);
+          res.once("close", done);
         });
       else await new Promise((r) => setImmediate(r));
     }

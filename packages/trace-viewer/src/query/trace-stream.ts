@@ -1,7 +1,8 @@
 // Streams traces out of the store as Jaeger v1 JSON or OTLP/JSON (v3), span by span, within a
 // span budget: a 200,000-span trace is never held whole, and a capped trace says so in Jaeger's
-// `warnings`. Unless `raw=true`, Jaeger's adjusters run as spans pass: exact duplicate spans (a
-// sender retrying a batch) are dropped, and tags and log fields are sorted.
+// `warnings`. Unless `raw=true`, Jaeger's adjusters run (v1): exact duplicate spans (a sender
+// retrying a batch) are dropped, clock skew is corrected or warned about (clock-skew.ts, from a
+// pass over the trace's ids and times first), and tags and log fields are sorted.
 import type { StoredSpan } from "../model.ts";
 import type { StoreReader } from "../store/read.ts";
 
@@ -9,13 +10,17 @@ import type { StoreReader } from "../store/read.ts";
 export interface Shape {
   raw: boolean;
   pretty: boolean;
+  /** The clock-skew adjuster's largest move (µs); 0 leaves times alone and only warns. */
+  maxSkewUs?: number;
 }
 
 // Pieces are plain JSON; chunked() escapes each chunk once (cheaper than once per span).
 const text = (v: unknown, shape: Shape) => JSON.stringify(v, null, shape.pretty ? 2 : undefined);
 
+import { TraceAdjustments } from "./clock-skew.ts";
 import {
   JaegerProcesses,
+  type JaegerSpan,
   jaegerTraceId,
   sortProcessTags,
   sortTags,
@@ -23,32 +28,48 @@ import {
 } from "./jaeger-json.ts";
 import { toOtlpSpan } from "./otlp-json.ts";
 
+/** Applies the clock-skew adjuster's move and warnings to a rendered span. */
+function adjustSpan(span: JaegerSpan, deltaUs: number, warning: string | undefined): void {
+  if (deltaUs !== 0) {
+    span.startTime += deltaUs;
+    for (const l of span.logs) l.timestamp += deltaUs;
+  }
+  if (warning) span.warnings = [...(span.warnings ?? []), warning];
+}
+
 /** Spans still allowed in the answer; every streamed span takes one. */
 export interface SpanBudget {
   left: number;
 }
 
-/** Spans of one trace, deduplicated, at most `max`; returns how many were sent and if capped. */
+/**
+ * Spans of one trace, deduplicated, at most `max`, each with its position among the trace's
+ * stored spans (what the clock-skew pass counts); returns how many were sent and if capped.
+ */
 function* spansOf(
   reader: StoreReader,
   traceId: Buffer,
   max: number,
   shape: Shape,
-): Generator<StoredSpan, { sent: number; capped: boolean }> {
+  adjust: TraceAdjustments | null = null,
+): Generator<{ s: StoredSpan; at: number }, { sent: number; capped: boolean }> {
   const it = reader.traceSpans(traceId, max);
   const seen = new Set<string>();
   let sent = 0;
-  for (;;) {
+  for (let at = 0; ; at++) {
     const r = it.next();
     if (r.done) return { sent, capped: r.value };
     const s = r.value;
-    if (!shape.raw) {
+    if (adjust && !adjust.matches(at, s.spanId)) adjust = null;
+    if (adjust) {
+      if (adjust.drop[at]) continue;
+    } else if (!shape.raw) {
       const key = `${s.spanId}|${s.resourceId}|${s.startUs}|${s.durationUs}|${s.body.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
     }
     sent++;
-    yield s;
+    yield { s, at };
   }
 }
 
@@ -67,7 +88,11 @@ export function* jaegerTrace(
   const traceID = jaegerTraceId(traceId.toString("hex"));
   const procs = new JaegerProcesses();
   yield `{"traceID":${text(traceID, shape)},"spans":[`;
-  const it = spansOf(reader, traceId, max, shape);
+  // Duplicates and clock skew need the whole span tree first: one pass over ids and times.
+  let adjust = shape.raw
+    ? null
+    : TraceAdjustments.of(reader.traceTree(traceId, max), shape.maxSkewUs ?? 0);
+  const it = spansOf(reader, traceId, max, shape, adjust);
   let first = true;
   for (;;) {
     const r = it.next();
@@ -78,8 +103,10 @@ export function* jaegerTrace(
       yield `],"processes":${text(processes, shape)},"warnings":${text(warnings, shape)}}`;
       return;
     }
-    const s = r.value;
+    const { s, at } = r.value;
+    if (adjust && !adjust.matches(at, s.spanId)) adjust = null;
     const span = toJaegerSpan(s, traceID, procs.pidFor(s));
+    if (adjust) adjustSpan(span, adjust.deltaUs(at), adjust.warning(at));
     yield (first ? "" : ",") + text(shape.raw ? span : sortTags(span), shape);
     first = false;
   }
@@ -109,7 +136,7 @@ export function* otlpResourceSpans(
         budget.left -= r.value.sent;
         break;
       }
-      const s = r.value;
+      const { s } = r.value;
       if (open && s.resourceId === resourceId && s.scopeId === scopeId) {
         yield `,${jsonText(toOtlpSpan(s))}`;
         continue;

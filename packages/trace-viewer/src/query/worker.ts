@@ -4,6 +4,7 @@
 import { readlinkSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { DatabaseSync } from "node:sqlite";
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { StoreReader } from "../store/read.ts";
 import type { QueryLimits } from "./answer.ts";
@@ -22,7 +23,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "head"; id: number; status: number; single: boolean }
   | { type: "chunk"; id: number; data: string }
-  | { type: "end"; id: number }
+  | { type: "end"; id: number; heapBytes: number }
   | { type: "fail"; id: number; message: string };
 
 const init = workerData as WorkerInit;
@@ -39,7 +40,11 @@ const db = new DatabaseSync(init.path, { readOnly: true });
 db.exec("PRAGMA busy_timeout = 5000");
 const reader = new StoreReader(db);
 const port = parentPort!;
-let current: { id: number; it: Iterator<string> } | null = null;
+let current: { id: number; it: Iterator<string>; heap: number } | null = null;
+
+/** Used heap now: sampled after every chunk, its peak is reported with the answer's end (the
+ * bench's per-request heap row; the thread's heap is capped by the main thread). */
+const usedHeap = () => getHeapStatistics().used_heap_size;
 
 const post = (m: FromWorker) => port.postMessage(m);
 
@@ -48,9 +53,10 @@ function step(): void {
   if (!c) return;
   try {
     const r = c.it.next();
+    c.heap = Math.max(c.heap, usedHeap());
     if (r.done) {
       current = null;
-      post({ type: "end", id: c.id });
+      post({ type: "end", id: c.id, heapBytes: c.heap });
     } else {
       post({ type: "chunk", id: c.id, data: r.value });
     }
@@ -66,16 +72,16 @@ port.on("message", (m: ToWorker) => {
     const a = handleQuery(new URL(m.url), { reader, clock: () => m.now, limits: init.limits });
     post({ type: "head", id: m.id, status: a.status, single: Array.isArray(a.body) });
     if (m.head) {
-      post({ type: "end", id: m.id });
+      post({ type: "end", id: m.id, heapBytes: usedHeap() });
       return;
     }
-    current = { id: m.id, it: a.body[Symbol.iterator]() };
+    current = { id: m.id, it: a.body[Symbol.iterator](), heap: usedHeap() };
     step();
   } else if (m.type === "ack" && current?.id === m.id) {
     step();
   } else if (m.type === "cancel" && current?.id === m.id) {
     current.it.return?.();
     current = null;
-    post({ type: "end", id: m.id });
+    post({ type: "end", id: m.id, heapBytes: usedHeap() });
   }
 });

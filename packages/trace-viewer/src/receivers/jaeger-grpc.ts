@@ -2,6 +2,7 @@
 // @grpc/grpc-js; messages stay raw bytes until the writer decodes them (jaeger-grpc-decode.ts).
 import * as grpc from "@grpc/grpc-js";
 import { OtlpDecodeError } from "../otlp/decode.ts";
+import { GrpcBudgetError } from "./grpc-budget.ts";
 import type { IngestSink } from "./ingest.ts";
 import { bindGrpc, MAX_STREAMS_PER_CONNECTION } from "./otlp-grpc.ts";
 
@@ -36,10 +37,12 @@ export async function startJaegerGrpc(
           (e: unknown) =>
             e instanceof OtlpDecodeError
               ? callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message })
-              : callback({
-                  code: grpc.status.UNAVAILABLE,
-                  details: `PERISCOPE_VIEWER_STORE: the batch was not stored (${(e as Error).message}); retry later`,
-                }),
+              : e instanceof GrpcBudgetError
+                ? callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: e.message })
+                : callback({
+                    code: grpc.status.UNAVAILABLE,
+                    details: `PERISCOPE_VIEWER_STORE: the batch was not stored (${(e as Error).message}); retry later`,
+                  }),
         );
       },
     },

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { OtlpDecodeError } from "../otlp/decode.ts";
 import { encodeExportResponse } from "../otlp/schema.ts";
+import { GrpcBudgetError } from "./grpc-budget.ts";
 import type { IngestSink } from "./ingest.ts";
 
 const identity = (b: Buffer) => b;
@@ -53,6 +54,8 @@ export async function startGrpcReceiver(
         (e: unknown) => {
           if (e instanceof OtlpDecodeError) {
             callback({ code: grpc.status.INVALID_ARGUMENT, details: e.message });
+          } else if (e instanceof GrpcBudgetError) {
+            callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: e.message });
           } else {
             callback({
               code: grpc.status.UNAVAILABLE,

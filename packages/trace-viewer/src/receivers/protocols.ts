@@ -64,7 +64,8 @@ export async function startProtocolReceivers(
   sink: IngestSink,
   corsOrigins: string[],
   maxBodyBytes: number,
-  maxGrpcMessageBytes: number,
+  /** The gRPC receivers' sink (with the in-flight cap shared with OTLP/gRPC) and message cap. */
+  grpc: { sink: IngestSink; maxMessageBytes: number },
   closers: Array<() => Promise<void>>,
 ): Promise<ProtocolAddresses> {
   const out: ProtocolAddresses = {
@@ -110,7 +111,7 @@ export async function startProtocolReceivers(
   }
   if (on(o.jaegerGrpc)) {
     const a = parseHostPort(o.jaegerGrpc ?? "127.0.0.1:14250", "--jaeger-grpc");
-    const g = await startJaegerGrpc(a.host, a.port, sink, maxGrpcMessageBytes).catch(
+    const g = await startJaegerGrpc(a.host, a.port, grpc.sink, grpc.maxMessageBytes).catch(
       (e: unknown) => {
         throw portError(e, "--jaeger-grpc", a.host, a.port);
       },

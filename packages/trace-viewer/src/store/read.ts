@@ -1,8 +1,8 @@
 // Read side of the span store: search, trace fetch, services and operations, dependencies,
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { ResourceBody, ScopeBody, StoredSpan } from "../model.ts";
-import { decodeSpanBody } from "../otlp/span-bytes.ts";
+import { type ResourceBody, type ScopeBody, type StoredSpan, valueText } from "../model.ts";
+import { decodeStoredSpan } from "../otlp/span-bytes.ts";
 import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
 
@@ -31,19 +31,48 @@ export interface TraceSummary {
 }
 
 interface SpanRow {
-  trace_id: Uint8Array;
-  span_id: Uint8Array;
-  parent_id: Uint8Array | null;
   service_id: number;
   resource_id: number;
   scope_id: number;
   start_us: number;
   duration_us: number;
-  error: number;
   body: Uint8Array;
 }
 
-const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "");
+// The span and parent ids are read from the body (decoded anyway): each blob column read costs
+// about as much as the body itself.
+const SPAN_COLUMNS = "service_id, resource_id, scope_id, start_us, duration_us, body";
+
+// The tree pass reads 256 spans per row, joined into one text by SQLite: a row costs about a
+// microsecond and a half in node:sqlite whatever it holds, so this is a fraction of the cost
+// of one row per span.
+const TREE_COLUMNS = `group_concat(lower(hex(span_id)) || ',' || lower(hex(parent_id)) || ',' || resource_id || ',' || op_id || ',' || start_us || ',' || duration_us, ';' ORDER BY id) AS g`;
+const TREE_GROUP = " GROUP BY id >> 8";
+
+/** A span as the adjusters that need the whole tree see it (query/clock-skew.ts). */
+export interface TreeSpan {
+  spanId: string;
+  parentSpanId: string;
+  hostKey: string;
+  resourceId: number;
+  opId: number;
+  startUs: number;
+  durationUs: number;
+}
+
+/** Ids at most this far apart are read in one range scan (a run); see traceSpans. */
+const RUN_GAP = 16;
+
+/** Sorted ids as [first, last] runs whose neighbours are at most RUN_GAP apart. */
+function idRuns(ids: Array<{ id: number }>): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const { id } of ids) {
+    const last = runs.at(-1);
+    if (last && id - last[1] <= RUN_GAP) last[1] = id;
+    else runs.push([id, id]);
+  }
+  return runs;
+}
 
 export class StoreReader {
   #db: DatabaseSync;
@@ -51,6 +80,7 @@ export class StoreReader {
   #serviceNames = new Map<number, string>();
   #resources = new Map<number, ResourceBody>();
   #scopes = new Map<number, ScopeBody>();
+  #hostKeys = new Map<number, string>();
 
   /** Entries each metadata cache keeps before it starts over (unique resources are unbounded). */
   static readonly CACHE_ENTRIES = 10_000;
@@ -114,41 +144,117 @@ export class StoreReader {
    * at most `max` of them; the generator returns whether spans were left out.
    */
   *traceSpans(traceId: Buffer, max: number): Generator<StoredSpan, boolean> {
-    const no = this.#traceNo(traceId);
-    if (no === undefined) return false;
-    // Spans come in arrival order, as Jaeger's stores return them, and the oldest when capped.
-    // Ids are sorted first from the covering index (sorting whole rows of a 200,000-span trace
-    // cost as much as reading them), then rows are read by id, in table order.
-    const total = (
-      this.stmt("SELECT count(*) AS n FROM spans WHERE trace_no = ?").get(no) as { n: number }
-    ).n;
-    const capped = total > max;
-    const ids = (
-      capped
-        ? this.stmt("SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?").all(
-            no,
-            max,
-          )
-        : this.stmt(
-            "SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id",
-          ).all(no)
-    ) as Array<{ id: number }>;
-    // A separate statement per call: a search streams one trace while it checks others.
-    const row = this.#db.prepare(
-      "SELECT trace_id, span_id, parent_id, service_id, resource_id, scope_id, start_us, duration_us, error, body FROM spans WHERE id = ?",
-    );
-    for (const { id } of ids) {
-      const r = row.get(id) as SpanRow | undefined;
-      if (r) yield this.#toSpan(r);
+    const traceHex = traceId.toString("hex");
+    const it = this.#traceRows(traceId, max, SPAN_COLUMNS);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      yield this.#toSpan(r.value as unknown as SpanRow, traceHex);
     }
-    return capped;
   }
 
-  #toSpan(r: SpanRow): StoredSpan {
+  /**
+   * What the clock-skew adjuster needs of each span that traceSpans(traceId, max) yields, in the
+   * same order, without the bodies: ids, host key of its resource, times.
+   */
+  *traceTree(traceId: Buffer, max: number): Generator<TreeSpan, boolean> {
+    const it = this.#traceRows(traceId, max, TREE_COLUMNS, TREE_GROUP);
+    for (;;) {
+      const r = it.next();
+      if (r.done) return r.value;
+      for (const one of (r.value as { g: string }).g.split(";")) {
+        const [s = "", p = "", res, op, start, duration] = one.split(",");
+        const resourceId = Number(res);
+        yield {
+          spanId: s,
+          // "" for no parent (hex of NULL).
+          parentSpanId: p === "0000000000000000" ? "" : p,
+          hostKey: this.hostKey(resourceId),
+          resourceId,
+          opId: Number(op),
+          startUs: Number(start),
+          durationUs: Number(duration),
+        };
+      }
+    }
+  }
+
+  /** Rows of a trace's spans (see traceSpans), with the given columns. */
+  *#traceRows(
+    traceId: Buffer,
+    max: number,
+    columns: string,
+    group = "",
+  ): Generator<object, boolean> {
+    const no = this.#traceNo(traceId);
+    if (no === undefined) return false;
+    // Spans come in arrival order (span id order), as Jaeger's stores return them, and the
+    // oldest when capped. The count and id range come from the covering index.
+    const span = this.stmt(
+      "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM spans INDEXED BY spans_trace WHERE trace_no = ?",
+    ).get(no) as { n: number; lo: number | null; hi: number | null };
+    if (span.n === 0 || span.lo === null || span.hi === null) return false;
+    // A separate statement per call: a search streams one trace while it checks others.
+    const range = this.#db.prepare(
+      // `+trace_no`: a rowid range scan, never the trace index (which would return span id order).
+      `SELECT ${columns} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?${group}`,
+    );
+    if (span.n > max) {
+      const ids = this.stmt(
+        "SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?",
+      ).all(no, max) as Array<{ id: number }>;
+      for (const { id } of ids) {
+        const r = range.get(id, id, no);
+        if (r) yield r;
+      }
+      return true;
+    }
+    // Reading rows one rowid lookup at a time cost more than everything else of a fetch; a
+    // trace's spans mostly arrive together, so they are read as runs of neighbouring ids, each
+    // one range scan of the table (rows of other traces in a run are skipped inside SQLite).
+    // A trace spread thinly over the table has its ids listed first to find the runs.
+    const runs: Array<[number, number]> =
+      span.n * RUN_GAP >= span.hi - span.lo + 1
+        ? [[span.lo, span.hi]]
+        : idRuns(
+            this.stmt(
+              "SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id",
+            ).all(no) as Array<{ id: number }>,
+          );
+    for (const [lo, hi] of runs) yield* range.iterate(lo, hi, no);
+    return false;
+  }
+
+  /**
+   * Which host a resource's spans come from, for the clock-skew adjuster: `host.id`, else
+   * `host.ip` (its first entry if a list), else `host.name` (as Jaeger's adjuster), else the
+   * `ip` process tag Jaeger clients send; "" when unknown.
+   */
+  hostKey(resourceId: number): string {
+    let key = this.#hostKeys.get(resourceId);
+    if (key === undefined) {
+      const attrs = this.#resource(resourceId).attributes;
+      const find = (k: string) => attrs.find((kv) => kv.key === k)?.value;
+      key = "";
+      for (const k of ["host.id", "host.ip", "host.name", "ip"]) {
+        const v = find(k);
+        if (!v) continue;
+        const first = "arrayValue" in v ? v.arrayValue.values[0] : v;
+        if (first) key = valueText(first);
+        break;
+      }
+      if (this.#hostKeys.size >= StoreReader.CACHE_ENTRIES) this.#hostKeys.clear();
+      this.#hostKeys.set(resourceId, key);
+    }
+    return key;
+  }
+
+  #toSpan(r: SpanRow, traceHex: string): StoredSpan {
+    const span = decodeStoredSpan(r.body);
     return {
-      traceId: hex(r.trace_id),
-      spanId: hex(r.span_id),
-      parentSpanId: hex(r.parent_id),
+      traceId: traceHex,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
       service: this.#serviceName(r.service_id),
       resourceId: r.resource_id,
       resource: this.#resource(r.resource_id),
@@ -156,7 +262,7 @@ export class StoreReader {
       scope: this.#scope(r.scope_id),
       startUs: r.start_us,
       durationUs: r.duration_us,
-      body: decodeSpanBody(r.body),
+      body: span.body,
     };
   }
 

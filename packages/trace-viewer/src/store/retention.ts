@@ -6,7 +6,7 @@ import { statSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { ResourceBody } from "../model.ts";
 import { valueText } from "../model.ts";
-import { MAX_TAG_VALUE, TAG_SLOTS, walReserve } from "./schema.ts";
+import { MAX_TAG_VALUE, TAG_BUCKET_BITS, walReserve } from "./schema.ts";
 
 const num = (db: DatabaseSync, sql: string) =>
   Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
@@ -42,7 +42,10 @@ export function pageBudget(path: string, maxBytes: number): number {
  * oldest live span id. Returns whether metadata rows went (the writer's id caches are then stale).
  */
 export function trimUnreferenced(db: DatabaseSync, minLiveSpan: number): boolean {
-  db.prepare("DELETE FROM trace_tags WHERE id < ?").run(minLiveSpan * TAG_SLOTS);
+  // Whole buckets older than the oldest live trace's (a search checks that candidates live).
+  db.exec(
+    `DELETE FROM trace_tags WHERE bucket < (SELECT coalesce(min(trace_no), 0) FROM spans) >> ${TAG_BUCKET_BITS}`,
+  );
   db.exec("DELETE FROM traces WHERE no < (SELECT coalesce(min(trace_no), 0) FROM spans)");
   let dropped = 0;
   // Resource tags are keyed by (key, value, resource): delete them through the resource's body.

@@ -2,10 +2,9 @@
 // a committed batch is in the WAL before the receiver answers, so it survives kill -9).
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = "5";
+export const SCHEMA_VERSION = "6";
 
-/** Tag rows written with span N get ids N * TAG_SLOTS + i, so retention drops them by id range
- * and a tag search walks them newest first. */
+/** Most tag rows one span adds (its first attributes; the rest are stored, not indexed). */
 export const TAG_SLOTS = 1024;
 
 /** Values longer than this are stored but not indexed as tags (an exact-match search on them
@@ -98,10 +97,11 @@ export function applySchema(db: DatabaseSync, inMemory: boolean, maxBytes = 0): 
     CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
     CREATE INDEX IF NOT EXISTS spans_service_duration
       ON spans (service_id, (trace_no >> ${TAG_BUCKET_BITS}), duration_us);
+    -- One b-tree (no rowid table plus index): a tag pair is written once per trace, whichever
+    -- batch repeats it, and retention drops whole buckets older than the oldest live trace.
     CREATE TABLE IF NOT EXISTS trace_tags (
-      id INTEGER PRIMARY KEY, trace_no INTEGER NOT NULL, bucket INTEGER NOT NULL,
-      key TEXT NOT NULL, value TEXT NOT NULL);
-    CREATE INDEX IF NOT EXISTS trace_tags_kv ON trace_tags (bucket, key, value);
+      bucket INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, trace_no INTEGER NOT NULL,
+      PRIMARY KEY (bucket, key, value, trace_no)) WITHOUT ROWID;
   `);
   if (!row) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
 }

@@ -110,7 +110,7 @@ export function findTraceIds(r: StoreReader, q: TraceQuery): Buffer[] {
   // Buckets hold 2^TAG_BUCKET_BITS consecutive traces; probing them newest first keeps the
   // answer in recency order and stops as soon as enough traces matched.
   const candidates = r.stmt(
-    "SELECT trace_no AS n FROM trace_tags WHERE bucket = ? AND key = ? AND value = ? ORDER BY id DESC",
+    "SELECT trace_no AS n FROM trace_tags WHERE bucket = ? AND key = ? AND value = ? ORDER BY trace_no DESC",
   );
   const check = r.stmt(
     `SELECT s.trace_id AS t FROM spans s INDEXED BY spans_trace WHERE s.trace_no = ? AND ${where.join(" AND ")} LIMIT 1`,

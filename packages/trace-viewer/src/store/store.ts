@@ -166,16 +166,15 @@ export class TraceStore {
               seen = new Set();
               seenByTrace.set(traceNo, seen);
             }
-            let slot = id * TAG_SLOTS;
-            const end = slot + TAG_SLOTS;
+            let slots = TAG_SLOTS;
             for (const kv of s.body.attributes) {
-              if (slot >= end) break;
+              if (slots-- <= 0) break;
               const text = valueText(kv.value);
               if (text.length > MAX_TAG_VALUE) continue;
               const pair = `${kv.key}\u0000${text}`;
               if (seen.has(pair)) continue;
               seen.add(pair);
-              st.tag.run(slot++, traceNo, traceNo >> TAG_BUCKET_BITS, kv.key, text);
+              st.tag.run(traceNo >> TAG_BUCKET_BITS, kv.key, text, traceNo);
             }
             id++;
             stored++;
@@ -394,7 +393,7 @@ function prepareWriter(db: DatabaseSync) {
       "INSERT INTO spans (id, trace_no, trace_id, span_id, parent_id, service_id, op_id, start_us, duration_us, error, kind, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     tag: db.prepare(
-      "INSERT INTO trace_tags (id, trace_no, bucket, key, value) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO trace_tags (bucket, key, value, trace_no) VALUES (?, ?, ?, ?)",
     ),
     traceGet: db.prepare("SELECT no FROM traces WHERE trace_id = ?"),
     traceAdd: db.prepare("INSERT INTO traces (trace_id) VALUES (?)"),
