@@ -206,7 +206,7 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function idleCpu(changedPerSecond: number, seconds: number): Promise<number | string> {
+export async function idleCpu(changedPerSecond: number, seconds: number): Promise<number | string> {
   if (spawnSync("tmux", ["-V"]).status !== 0) return "tmux not installed";
   if (!existsSync("/proc/self/stat")) return "no /proc";
   const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
