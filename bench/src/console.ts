@@ -301,6 +301,7 @@ export async function run(args: string[]): Promise<BenchResult> {
   if (on("retained")) rows.push(...(await retainedTasks(arg("--retained-tasks", 50_000), notes)));
   if (on("redis"))
     rows.push(await miniRedis(arg("--rounds", 5), arg("--requests", 100_000), notes));
+  if (on("tui")) rows.push(...(await tuiCpu(arg("--tui-rounds", 3), notes)));
   notes.push(
     `Load average at the end: ${loadavg()
       .map((x) => x.toFixed(2))
