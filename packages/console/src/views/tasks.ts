@@ -1,4 +1,6 @@
 // The tasks table (the console's home screen) with the warnings pane above it.
+
+import { formatBytes } from "../bytes.ts";
 import { TASK_COLUMNS } from "../columns.ts";
 import { formatDuration } from "../duration.ts";
 import { ALL_LINTS, lintSummary } from "../lints.ts";
@@ -169,6 +171,16 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
     [`scheduled (${counts.scheduled})`, (x) => s.fg(x, "yellow")],
     [` idle (${counts.idle}) done (${counts.done})`],
   ];
+  const kept = state.serverWarnings?.retained;
+  if (kept !== undefined) {
+    const of = kept.budgetBytes === undefined ? "" : ` of ${formatBytes(kept.budgetBytes)}`;
+    title.push([` retained ${formatBytes(kept.bytes)}${of}`]);
+    if (kept.droppedForBudget > 0)
+      title.push([
+        `, ${kept.droppedForBudget.toLocaleString("en")} dropped for budget`,
+        (x) => s.fg(x, "yellow"),
+      ]);
+  }
   if (ui.tree) title.push([" [tree]"]);
   if (ui.filter || ui.editingFilter) {
     title.push([` filter: ${ui.filter}${ui.editingFilter ? "_" : ""}`, (x) => s.fg(x, "cyan")]);
