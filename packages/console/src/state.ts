@@ -367,9 +367,10 @@ export class ConsoleState {
   /** Forgets what completed longer than --retain-for ago (by server time). */
   retain(): void {
     const horizon = this.now - this.retainForNs;
-    for (const [id, t] of this.tasks) {
-      if (t.droppedAt !== undefined && t.droppedAt < horizon && id !== this.pinned) {
-        this.tasks.delete(id);
+    // Values, not entries: an entry array per task per update is most of what this costs.
+    for (const t of this.tasks.values()) {
+      if (t.droppedAt !== undefined && t.droppedAt < horizon && t.spanId !== this.pinned) {
+        this.tasks.delete(t.spanId);
       }
     }
     for (const [id, r] of this.resources) {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ALL_LINTS, ConsoleState, Replay, resolveLints } from "@periscope/console";
-import { Update } from "@periscope/console-api";
+import { type Attribute, Update } from "@periscope/console-api";
 import { details, miniRedisTasks, resourceUpdate, taskUpdate, ts } from "./fixtures.ts";
 
 function state(retainForNs = 6e9) {
@@ -310,7 +310,7 @@ test("the server's long-poll warnings name the task and settle its lint", () => 
 });
 
 test("the server's retained bytes, budget and drops for the budget are read with their units", () => {
-  const warnings = (attributes: { field: object; unit?: string }[]) => {
+  const warnings = (attributes: Attribute[]) => {
     const s = state();
     s.apply(
       Update.fromPartial({
@@ -325,7 +325,7 @@ test("the server's retained bytes, budget and drops for the budget are read with
     );
     return s.serverWarnings?.retained;
   };
-  const u64 = (name: string, v: bigint, unit: string) => ({
+  const u64 = (name: string, v: bigint, unit: string): Attribute => ({
     field: { strName: name, u64Val: v, metadataId: undefined },
     unit,
   });
@@ -349,7 +349,12 @@ test("the server's retained bytes, budget and drops for the budget are read with
   assert.equal(warnings([u64("long_polls", 1n, "polls")]), undefined);
   // A string where a count belongs is ignored, not shown as NaN.
   assert.equal(
-    warnings([{ field: { strName: "retained.bytes", strVal: "lots", metadataId: undefined } }]),
+    warnings([
+      {
+        field: { strName: "retained.bytes", strVal: "lots", metadataId: undefined },
+        unit: "KiB",
+      },
+    ]),
     undefined,
   );
 });
