@@ -65,8 +65,9 @@ export function lineChange(prev: string, next: string): LineChange {
       endNext > i &&
       endPrev >= i &&
       safeBoundary(prev, endPrev) === endPrev &&
-      visibleWidth(next.slice(0, endNext)) === visibleWidth(prev.slice(0, endPrev)) &&
-      styleOf(next.slice(0, endNext)) === styleOf(prev.slice(0, endPrev))
+      // The head is common to both, so comparing the middles is enough.
+      visibleWidth(next.slice(i, endNext)) === visibleWidth(prev.slice(i, endPrev)) &&
+      styleOf(next.slice(i, endNext)) === styleOf(prev.slice(i, endPrev))
     ) {
       return { col, style, text: next.slice(i, endNext), toEnd: false };
     }

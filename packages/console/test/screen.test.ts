@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Screen } from "@periscope/console";
+import stringWidth from "string-width";
+import { widthOf } from "../src/width.ts";
 
 function sink() {
   const writes: string[] = [];
@@ -125,4 +127,20 @@ test("a changed line rewrites only its changed cells, and the screen ends up as 
   screen.draw(["│ 12 connection  \x1b[32m10s\x1b[0m  3ms  src/server.ts:88:5 peer=127.0.0.1 │"]);
   screen.draw(["│ 12 connection  \x1b[32m11s\x1b[0m  3ms  src/server.ts:88:5 peer=127.0.0.1 │"]);
   assert.equal(writes.at(-1), "\x1b[1;19H\x1b[32m1\x1b[0m");
+});
+
+test("widths of table text agree with string-width, fast path or not", () => {
+  const samples = [
+    "abc",
+    "│ ▶ ⏸ … ─┐",
+    "中文 x",
+    "é",
+    "e\u0301",
+    "👍🏽",
+    "⚠ 3",
+    "a\u200db",
+    "▁▂▃█",
+    "Ω≈∞→",
+  ];
+  for (const s of samples) assert.equal(widthOf(s), stringWidth(s), JSON.stringify(s));
 });

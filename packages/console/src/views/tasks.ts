@@ -65,8 +65,8 @@ function widths(rows: TaskRow[]): Widths {
     if (t.idText.length > w.id) w.id = t.idText.length;
     const n = widthOf(prefix) + widthOf(t.name);
     if (n > w.name) w.name = n;
-    const p = String(t.polls).length;
-    if (p > w.polls) w.polls = p;
+    // Digits without a string per row (this runs over every task each update).
+    for (let p = 10 ** w.polls; t.polls >= p; p *= 10) w.polls++;
     if (t.kind.length > w.kind) w.kind = widthOf(t.kind);
     if (t.location.length > w.location) w.location = widthOf(t.location);
   }
