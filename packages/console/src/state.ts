@@ -74,6 +74,8 @@ export class ConsoleState {
   pinned: bigint | undefined;
   #epochSeconds: bigint | undefined;
   /** Tasks whose stats changed since the last lint pass. */
+  /** Set once any task has completed: until then retain() has no task to look at. */
+  #anyDone = false;
   #changed = new Set<Task>();
   #lintedWithWakers = false;
   #taskSeq = 0;
@@ -236,6 +238,7 @@ export class ConsoleState {
     const prevBusy = t.busy;
     t.createdAt = this.rel(s.createdAt) ?? t.createdAt;
     t.droppedAt = this.rel(s.droppedAt);
+    if (t.droppedAt !== undefined) this.#anyDone = true;
     t.wakes = num(s.wakes);
     t.wakerClones = num(s.wakerClones);
     t.wakerDrops = num(s.wakerDrops);
@@ -367,12 +370,14 @@ export class ConsoleState {
   /** Forgets what completed longer than --retain-for ago (by server time). */
   retain(): void {
     const horizon = this.now - this.retainForNs;
-    // Values, not entries: an entry array per task per update is most of what this costs.
-    for (const t of this.tasks.values()) {
-      if (t.droppedAt !== undefined && t.droppedAt < horizon && t.spanId !== this.pinned) {
-        this.tasks.delete(t.spanId);
+    // Values, not entries: an entry array per task per update is most of what this costs; and
+    // none of it until some task has completed.
+    if (this.#anyDone)
+      for (const t of this.tasks.values()) {
+        if (t.droppedAt !== undefined && t.droppedAt < horizon && t.spanId !== this.pinned) {
+          this.tasks.delete(t.spanId);
+        }
       }
-    }
     for (const [id, r] of this.resources) {
       if (r.droppedAt !== undefined && r.droppedAt < horizon) this.resources.delete(id);
     }
