@@ -139,6 +139,8 @@ export class RowCache {
   /** The last sorted tasks, and the sort and filter they were sorted by. */
   #order: Task[] = [];
   #orderKey = "";
+  #orderState: ConsoleState | undefined;
+  #orderSet = -1;
   #tasks: TaskRow[] = [];
   #resKey = "";
   #resources: Resource[] = [];
@@ -161,19 +163,22 @@ export class RowCache {
   }
 
   /**
-   * The tasks to sort, in the last sorted order when the sort and filter are the same (new ones
-   * after): between two updates few tasks move, and the sort (a merge sort that finds runs)
-   * then costs about one comparison per task instead of n log n.
+   * The tasks to sort: with no filter and the same tasks as last time, in the last sorted order.
+   * Between two updates few tasks move, and the sort (a merge sort that finds runs) then costs
+   * about one comparison per task instead of n log n.
    */
   #taskInput(state: ConsoleState, f: string, key: string): Task[] {
-    const prev = key === this.#orderKey ? this.#order : [];
+    const same =
+      f === "" &&
+      key === this.#orderKey &&
+      state === this.#orderState &&
+      state.taskSetVersion === this.#orderSet;
     this.#orderKey = key;
-    const out = prev.filter((t) => state.tasks.get(t.spanId) === t && filterMatches(t.search, f));
-    const kept = out.length;
-    if (kept === state.tasks.size) return out;
-    const seen = new Set(out);
-    for (const t of state.tasks.values())
-      if (!seen.has(t) && filterMatches(t.search, f)) out.push(t);
+    this.#orderState = state;
+    this.#orderSet = state.taskSetVersion;
+    if (same) return this.#order;
+    const out: Task[] = [];
+    for (const t of state.tasks.values()) if (filterMatches(t.search, f)) out.push(t);
     return out;
   }
 

@@ -49,6 +49,8 @@ function durNs(d: Duration | undefined): number {
 
 export class ConsoleState {
   readonly tasks = new Map<bigint, Task>();
+  /** Counts tasks added to and removed from `tasks`, so a sorted list can tell it is still whole. */
+  taskSetVersion = 0;
   readonly resources = new Map<bigint, Resource>();
   readonly asyncOps = new Map<bigint, AsyncOp>();
   readonly metas = new Map<bigint, Meta>();
@@ -220,6 +222,7 @@ export class ConsoleState {
         continue;
       }
       this.tasks.set(task.spanId, task);
+      this.taskSetVersion++;
       this.#changed.add(task);
     }
     for (const [id, stats] of u.statsUpdate) {
@@ -376,6 +379,7 @@ export class ConsoleState {
       for (const t of this.tasks.values()) {
         if (t.droppedAt !== undefined && t.droppedAt < horizon && t.spanId !== this.pinned) {
           this.tasks.delete(t.spanId);
+          this.taskSetVersion++;
         }
       }
     for (const [id, r] of this.resources) {
