@@ -112,14 +112,26 @@ function sortBy<T extends { seq: number }>(
   key: (x: T) => Key,
   descending: boolean,
 ): T[] {
-  const keyed = items.map((x) => ({ x, k: key(x) }));
+  // Keys and positions in flat arrays rather than an object per row: this runs over every task
+  // on each update, and the objects were a good part of the console's garbage.
+  const n = items.length;
+  const keys = new Array<Key>(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    keys[i] = key(items[i] as T);
+    order[i] = i;
+  }
   const dir = descending ? -1 : 1;
-  keyed.sort((a, b) => {
-    if (a.k < b.k) return -dir;
-    if (a.k > b.k) return dir;
-    return a.x.seq - b.x.seq;
+  order.sort((a, b) => {
+    const ka = keys[a] as Key;
+    const kb = keys[b] as Key;
+    if (ka < kb) return -dir;
+    if (ka > kb) return dir;
+    return (items[a] as T).seq - (items[b] as T).seq;
   });
-  return keyed.map((e) => e.x);
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[order[i] as number] as T;
+  return out;
 }
 
 /**

@@ -47,7 +47,7 @@ export function truncate(s: string, width: number, ellipsis = "…"): string {
   if (ASCII.test(s)) {
     return s.length <= width ? s : s.slice(0, Math.max(0, width - 1)) + ellipsis.slice(0, width);
   }
-  if (stringWidth(s) <= width) return s;
+  if (widthOf(s) <= width) return s;
   let out = "";
   let used = 0;
   for (const { segment } of segmenter.segment(s)) {
