@@ -206,7 +206,11 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function idleCpu(changedPerSecond: number, seconds: number): Promise<number | string> {
+export async function idleCpu(
+  changedPerSecond: number,
+  seconds: number,
+  nodeFlags = "",
+): Promise<number | string> {
   if (spawnSync("tmux", ["-V"]).status !== 0) return "tmux not installed";
   if (!existsSync("/proc/self/stat")) return "no /proc";
   const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -225,7 +229,7 @@ async function idleCpu(changedPerSecond: number, seconds: number): Promise<numbe
       String(WIDTH),
       "-y",
       String(HEIGHT),
-      `exec '${process.execPath}' '${bin}' console ${server.address}`,
+      `exec '${process.execPath}' ${nodeFlags} '${bin}' console ${server.address}`,
     );
     const pid = Number(tmux("display", "-p", "-t", "bench", "#{pane_pid}"));
     const end = Date.now() + 20_000;
@@ -238,7 +242,13 @@ async function idleCpu(changedPerSecond: number, seconds: number): Promise<numbe
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const used = (cpuTicks(pid) - t0) / hz;
-    return (used / ((performance.now() - w0) / 1000)) * 100;
+    const pct = (used / ((performance.now() - w0) / 1000)) * 100;
+    // A graceful exit, so a profiler given in nodeFlags writes its profile.
+    if (nodeFlags !== "") {
+      process.kill(pid, "SIGINT");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return pct;
   } finally {
     spawnSync("tmux", ["-L", socket, "kill-server"]);
     server.close();

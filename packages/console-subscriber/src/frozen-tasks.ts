@@ -10,7 +10,6 @@ import {
   Chunk,
   CLONES,
   CREATED,
-  chunkBytes,
   DROPS,
   exact,
   F_POLL_HIST,
@@ -46,6 +45,7 @@ import {
   WIDTHS,
 } from "./frozen-chunk.ts";
 import { type Columns, newColumns, pack } from "./frozen-pack.ts";
+import { FrozenRows } from "./frozen-rows.ts";
 import {
   Blob,
   differs,
@@ -56,37 +56,25 @@ import {
   writeHist,
   writeValues,
 } from "./row-values.ts";
-import { StaticTable } from "./static-table.ts";
 import { TaskEntity } from "./task-entity.ts";
 
-export class FrozenTasks {
-  #chunks: Chunk[] = [];
-  /** First live row of the first chunk. */
-  #head = 0;
-  #size = 0;
-  /** Rows added since the last `takeUnpublished` (at the end of the store). */
-  #unpublished = 0;
-  readonly #statics = new StaticTable();
+export class FrozenTasks extends FrozenRows {
   /** The V2 header every poll-time (scheduled-time) histogram here has, from the first one. */
   #pollHeader: Uint8Array | undefined;
   #schedHeader: Uint8Array | undefined;
 
-  get size(): number {
-    return this.#size;
-  }
-
   /** Stores a completed task; `unsent` when no delta has announced it yet. */
   add(t: TaskEntity, unsent: boolean): void {
-    let c = this.#chunks[this.#chunks.length - 1];
+    let c = this.chunks[this.chunks.length - 1];
     if (c === undefined || c.n === CHUNK) {
       c = new Chunk();
       c.baseId = exact(t.id);
       c.dropBase = t.droppedAt;
-      this.#chunks.push(c);
+      this.chunks.push(c);
     }
     const r = c.n++;
-    this.#size++;
-    this.#unpublished++;
+    this.count++;
+    this.unpublished++;
     const tidBig = asU64(t.fields["task.id"]);
     const tid = tidBig !== undefined && tidBig <= 0x7fffffffn ? Number(tidBig) : -1;
     if (r === 0 && tid >= 0) c.baseTid = tid;
@@ -118,7 +106,7 @@ export class FrozenTasks {
 
   /** Writes the row's differing values and its histograms to the chunk's blob. */
   #rest(c: Chunk, cols: Columns, r: number, t: TaskEntity): void {
-    const info = this.#statics.get(cols.u[r * U32 + STATIC] as number);
+    const info = this.statics.get(cols.u[r * U32 + STATIC] as number);
     const poll = t.pollHist?.encodeV2();
     const sched = t.schedHist?.encodeV2();
     this.#pollHeader ??= poll?.slice(0, V2_HEADER);
@@ -190,7 +178,7 @@ export class FrozenTasks {
       t.longPolls > U8_MAX
     )
       return false;
-    const st = this.#statics.intern(t, tid >= 0);
+    const st = this.statics.intern(t, tid >= 0);
     if (st < 0) return false;
     cols.dropped[r] = d;
     const i = r * I32;
@@ -229,7 +217,7 @@ export class FrozenTasks {
     const o = r * U32;
     const s = cols.s;
     const q = r * U8;
-    const info = this.#statics.get(u[o + STATIC] as number);
+    const info = this.statics.get(u[o + STATIC] as number);
     const tidDelta = cols.i[r * I32 + TID] as number;
     const extra = cols.extra?.[r] ?? 0;
     const flags = s[q + FLAGS] as number;
@@ -296,11 +284,11 @@ export class FrozenTasks {
   *entities(): Iterable<TaskEntity> {
     // Packed chunks are decoded one after another into the same scratch columns.
     let scratch: Columns | undefined;
-    for (let i = 0; i < this.#chunks.length; i++) {
-      const c = this.#chunks[i] as Chunk;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i] as Chunk;
       if (c.cols === undefined) scratch ??= newColumns(CHUNK, I32, U32, U8);
       const cols = read(c, scratch);
-      for (let r = i === 0 ? this.#head : 0; r < c.n; r++) yield this.#entity(c, cols, r);
+      for (let r = i === 0 ? this.head : 0; r < c.n; r++) yield this.#entity(c, cols, r);
     }
   }
 
@@ -309,12 +297,12 @@ export class FrozenTasks {
    * published: the aggregator sends them in the next delta.
    */
   *takeUnpublished(): Iterable<[TaskEntity, boolean]> {
-    let left = Math.min(this.#unpublished, this.#size);
-    this.#unpublished = 0;
-    for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
-      const c = this.#chunks[i] as Chunk;
+    let left = Math.min(this.unpublished, this.count);
+    this.unpublished = 0;
+    for (let i = this.chunks.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.chunks[i] as Chunk;
       const cols = open(c);
-      const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
+      const from = Math.max(i === 0 ? this.head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++) {
         const q = r * U8 + FLAGS;
@@ -328,12 +316,12 @@ export class FrozenTasks {
 
   /** With nobody consuming deltas: the rows added since the last delta count as announced. */
   discardUnpublished(): void {
-    let left = Math.min(this.#unpublished, this.#size);
-    this.#unpublished = 0;
-    for (let i = this.#chunks.length - 1; i >= 0 && left > 0; i--) {
-      const c = this.#chunks[i] as Chunk;
+    let left = Math.min(this.unpublished, this.count);
+    this.unpublished = 0;
+    for (let i = this.chunks.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.chunks[i] as Chunk;
       const s = open(c).s;
-      const from = Math.max(i === 0 ? this.#head : 0, c.n - left);
+      const from = Math.max(i === 0 ? this.head : 0, c.n - left);
       left -= c.n - from;
       for (let r = from; r < c.n; r++)
         s[r * U8 + FLAGS] = (s[r * U8 + FLAGS] as number) & ~F_UNSENT;
@@ -346,9 +334,9 @@ export class FrozenTasks {
    * for a first chunk that expiry has begun to read row by row.
    */
   #packPublished(): void {
-    if (this.#unpublished !== 0) return;
-    for (let i = this.#head > 0 ? 1 : 0; i < this.#chunks.length; i++) {
-      const c = this.#chunks[i] as Chunk;
+    if (this.unpublished !== 0) return;
+    for (let i = this.head > 0 ? 1 : 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i] as Chunk;
       const cols = c.cols;
       if (cols === undefined || c.n < CHUNK) continue;
       let min = Number.POSITIVE_INFINITY;
@@ -369,9 +357,9 @@ export class FrozenTasks {
 
   /** A frozen task by span id (a scan: only task-details requests for completed tasks ask). */
   find(id: bigint): TaskEntity | undefined {
-    for (let i = 0; i < this.#chunks.length; i++) {
-      const c = this.#chunks[i] as Chunk;
-      const from = i === 0 ? this.#head : 0;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i] as Chunk;
+      const from = i === 0 ? this.head : 0;
       if (c.wide !== undefined) for (const [r, t] of c.wide) if (r >= from && t.id === id) return t;
       const want = exact(id) - c.baseId;
       if (!(want >= -0x7fffffff && want <= 0x7fffffff)) continue;
@@ -384,93 +372,5 @@ export class FrozenTasks {
       }
     }
     return undefined;
-  }
-
-  /**
-   * Forgets rows completed more than `retentionMs` before `now`, then the oldest beyond `maxRows`,
-   * then, while the rows' estimated bytes pass `budgetBytes`, the oldest rows (counted in
-   * `droppedForBudget`); with
-   * `keepUnpublished`, rows not yet sent in a delta stay (their dropped_at goes out first, as
-   * upstream).
-   */
-  expire(
-    now: number,
-    retentionMs: number,
-    keepUnpublished: boolean,
-    budgetBytes = Infinity,
-    maxRows = Infinity,
-  ): void {
-    for (let c = this.#headChunk(); c !== undefined; c = this.#headChunk()) {
-      if (keepUnpublished && this.#size <= this.#unpublished) return;
-      // A packed chunk is opened only once its first row is due.
-      if (c.cols === undefined && now - c.dropBase <= retentionMs) break;
-      if (now - (open(c).dropped[this.#head] as number) <= retentionMs) break;
-      this.#dropHead(c);
-    }
-    for (
-      let c = this.#headChunk();
-      c !== undefined && this.#size > maxRows;
-      c = this.#headChunk()
-    ) {
-      if (keepUnpublished && this.#size <= this.#unpublished) return;
-      open(c);
-      this.#dropHead(c);
-    }
-    if (!(this.bytes > budgetBytes)) return;
-    // Rows go one by one, as `bytes` counts them.
-    let bytes = this.bytes;
-    for (let c = this.#headChunk(); c !== undefined && bytes > budgetBytes; c = this.#headChunk()) {
-      if (keepUnpublished && this.#size <= this.#unpublished) return;
-      bytes -= chunkBytes(c) / c.n;
-      open(c);
-      this.#dropHead(c);
-      this.droppedForBudget++;
-    }
-  }
-
-  /** Completed tasks forgotten before their retention ended, to stay within the byte budget. */
-  droppedForBudget = 0;
-
-  /** The first chunk with a row left (emptied full chunks are let go), or undefined. */
-  #headChunk(): Chunk | undefined {
-    for (;;) {
-      const c = this.#chunks[0];
-      if (c === undefined) return undefined;
-      if (this.#head < c.n) return c;
-      if (c.n < CHUNK) return undefined; // the chunk still being filled
-      this.#chunks.shift();
-      this.#head = 0;
-    }
-  }
-
-  /** Forgets the oldest row (its chunk open). */
-  #dropHead(c: Chunk): void {
-    const cols = c.cols as Columns;
-    if (((cols.s[this.#head * U8 + FLAGS] as number) & F_WIDE) !== 0) c.wide?.delete(this.#head);
-    else this.#statics.release(cols.u[this.#head * U32 + STATIC] as number);
-    c.hists?.delete(this.#head);
-    this.#head++;
-    this.#size--;
-    if (this.#unpublished > this.#size) this.#unpublished = this.#size;
-  }
-
-  /** Bytes held by the rows' columns and blobs, open and packed (histograms in maps and wide rows aside). */
-  get columnBytes(): number {
-    let n = 0;
-    for (const c of this.#chunks) n += chunkBytes(c) - c.heavy;
-    return n;
-  }
-
-  /**
-   * Estimated heap bytes of everything retained: the columns, the blobs, the shared static info,
-   * and (estimated) the rows kept whole and histograms kept apart. The first chunk counts in
-   * proportion to its rows left: its memory goes when its last row does.
-   */
-  get bytes(): number {
-    let n = this.#statics.bytes;
-    for (const c of this.#chunks) n += chunkBytes(c);
-    const head = this.#chunks[0];
-    if (head !== undefined && this.#head > 0) n -= (chunkBytes(head) * this.#head) / head.n;
-    return n;
   }
 }

@@ -3,7 +3,7 @@
 import type { FieldValue, Metadata } from "@periscope/tracing";
 import { Interest, LevelFilter } from "@periscope/tracing";
 import type { Context, Filter, Layer } from "@periscope/tracing-subscriber";
-import type { Clock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { classify, Role } from "./conventions.ts";
 import {
   AsyncOpEntity,
@@ -66,10 +66,15 @@ export class ConsoleLayer implements Layer {
   /** The doubles of live tasks; a task gives its slot back when it is frozen (or dropped). */
   readonly #slots = new TaskSlots();
   readonly #startedAt: number;
+  /** Whether the clock is the performance clock, on whose scale callers pass `at`. */
+  readonly #hostClock: boolean;
+  #lastId: bigint | undefined;
+  #lastE: Entity | undefined;
 
   constructor(cfg: LayerConfig) {
     this.#cfg = cfg;
     this.#startedAt = cfg.clock.now();
+    this.#hostClock = cfg.clock === systemClock;
     this.filter = {
       callsiteEnabled: (meta) =>
         this.#role(meta) === Role.NONE ? Interest.NEVER : Interest.ALWAYS,
@@ -182,29 +187,43 @@ export class ConsoleLayer implements Layer {
     else if (entity.kind === "task") entity.release();
   }
 
-  onEnter(id: bigint, ctx: Context): void {
+  /** The entity of a span id, through a one-entry cache: a poll's exit follows its enter. */
+  #lookup(id: bigint): Entity | undefined {
+    if (id === this.#lastId) return this.#lastE;
     const e = this.#byId.get(id);
-    if (e === undefined) return;
-    if (e.kind !== "resource") {
-      const now = this.#cfg.clock.now();
-      // The root is run by the event loop, never woken: the gaps between its polls are idle
-      // time, not time spent waiting to be polled.
-      if (startPoll(e, now) && e.kind === "task" && !e.isRoot && !Number.isNaN(e.lastPollStarted)) {
-        const since = Math.max(nanToNegInf(e.lastWake), nanToNegInf(e.lastPollEnded));
-        if (since !== Number.NEGATIVE_INFINITY) {
-          const ms = Math.max(0, now - since);
-          e.scheduledMs += ms;
-          recordScheduledDuration(e, Math.round(ms * 1e6), this.#cfg.scheduledDurationMaxNs);
-        }
-      }
-      if (e.kind === "asyncOp" && e.taskId === undefined) e.taskId = this.#currentTask(ctx)?.id;
-      this.#dirty(e);
+    if (e !== undefined) {
+      this.#lastId = id;
+      this.#lastE = e;
     }
-    this.#stack.push(e);
+    return e;
   }
 
-  onExit(id: bigint, _ctx: Context): void {
-    const e = this.#byId.get(id);
+  onEnter(id: bigint, ctx: Context, at?: number): void {
+    const e = this.#lookup(id);
+    if (e === undefined) return;
+    this.#stack.push(e);
+    if (e.kind === "resource") return;
+    // One clock read per poll boundary: the runtime passes the instant it read for the exit
+    // of one poll and the start of the next (performance.now() scale, so only with that clock).
+    const now = at !== undefined && this.#hostClock ? at : this.#cfg.clock.now();
+    if (e.kind === "task") {
+      const ms = e.startPoll(now);
+      if (ms >= 0) {
+        e.scheduledMs += ms;
+        recordScheduledDuration(e, Math.round(ms * 1e6), this.#cfg.scheduledDurationMaxNs);
+      }
+    } else {
+      startPoll(e, now);
+      if (e.taskId === undefined) e.taskId = this.#currentTask(ctx)?.id;
+    }
+    if (!e.dirty) {
+      e.dirty = true;
+      this.#cfg.sinks.markDirty(e);
+    }
+  }
+
+  onExit(id: bigint, _ctx: Context, at?: number): void {
+    const e = this.#lookup(id);
     if (e === undefined) return;
     const stack = this.#stack;
     if (stack[stack.length - 1] === e) stack.pop();
@@ -213,21 +232,26 @@ export class ConsoleLayer implements Layer {
       if (i >= 0) stack.splice(i, 1);
     }
     if (e.kind === "resource") return;
-    const now = this.#cfg.clock.now();
-    const ms = endPoll(e, now);
-    if (ms !== undefined && e.kind === "task") {
-      recordPollDuration(e, Math.round(ms * 1e6), this.#cfg.pollDurationMaxNs);
-      // The root's polls during start-up are module loading and top-level code, run once:
-      // recorded in its histogram, not reported as blocking the event loop.
-      if (
-        ms >= this.#cfg.longPollThresholdMs &&
-        !(e.isRoot && now - this.#startedAt < STARTUP_MS)
-      ) {
-        e.longPolls++;
-        this.#cfg.sinks.longPoll(e, ms, now);
+    const now = at !== undefined && this.#hostClock ? at : this.#cfg.clock.now();
+    if (e.kind === "task") {
+      const ms = e.endPoll(now);
+      if (ms >= 0) {
+        recordPollDuration(e, Math.round(ms * 1e6), this.#cfg.pollDurationMaxNs);
+        // The root's polls during start-up are module loading and top-level code, run once:
+        // recorded in its histogram, not reported as blocking the event loop.
+        if (
+          ms >= this.#cfg.longPollThresholdMs &&
+          !(e.isRoot && now - this.#startedAt < STARTUP_MS)
+        ) {
+          e.longPolls++;
+          this.#cfg.sinks.longPoll(e, ms, now);
+        }
       }
+    } else endPoll(e, now);
+    if (!e.dirty) {
+      e.dirty = true;
+      this.#cfg.sinks.markDirty(e);
     }
-    this.#dirty(e);
   }
 
   /**
@@ -246,6 +270,10 @@ export class ConsoleLayer implements Layer {
     const e = this.#byId.get(id);
     if (e === undefined) return;
     this.#byId.delete(id);
+    if (this.#lastId === id) {
+      this.#lastId = undefined;
+      this.#lastE = undefined;
+    }
     if (!Number.isNaN(e.droppedAt)) return;
     e.droppedAt = this.#cfg.clock.now();
     this.#dirty(e);
@@ -257,6 +285,7 @@ export class ConsoleLayer implements Layer {
       readonly metadata: Metadata;
       readonly fields: Record<string, FieldValue>;
       readonly parent: bigint | undefined;
+      readonly at?: number;
     },
     ctx: Context,
   ): void {
@@ -270,7 +299,8 @@ export class ConsoleLayer implements Layer {
       else if (op === "waker.drop") task.wakerDrops++;
       else if (op === "waker.wake" || op === "waker.wake_by_ref") {
         if (op === "waker.wake") task.wakerDrops++;
-        const now = this.#cfg.clock.now();
+        const at = event.at;
+        const now = at !== undefined && this.#hostClock ? at : this.#cfg.clock.now();
         if (!(task.lastWake >= now)) task.lastWake = now;
         task.wakes++;
         if (this.#stack.includes(task)) task.selfWakes++;
@@ -320,10 +350,6 @@ export class ConsoleLayer implements Layer {
       }
     }
   }
-}
-
-function nanToNegInf(x: number): number {
-  return Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x;
 }
 
 /** Returns true when this enter starts a poll (not a nested re-enter). */

@@ -156,6 +156,39 @@ export class TaskEntity implements EntityBase {
     this.#f = own;
   }
 
+  /**
+   * A poll starts at `now`: returns the time it waited to be scheduled (ms, since its last wake
+   * or the end of its last poll), or -1 for a nested enter or the root (run by the event loop,
+   * never woken: the gaps between its polls are idle time). Works on the doubles in place: the
+   * per-poll path, where a getter per field shows.
+   */
+  startPoll(now: number): number {
+    if (this.current++ > 0) return -1;
+    this.polls++;
+    const f = this.#f;
+    const o = this.#o;
+    if (Number.isNaN(f[o + FIRST_POLL] as number)) f[o + FIRST_POLL] = now;
+    f[o + LAST_START] = now;
+    if (this.isRoot) return -1;
+    // Scheduled time runs from the later of the last wake and the last poll's end.
+    let since = f[o + LAST_END] as number;
+    const wake = f[o + LAST_WAKE] as number;
+    if (wake > since || Number.isNaN(since)) since = wake;
+    return since >= 0 || since < 0 ? Math.max(0, now - since) : -1;
+  }
+
+  /** A poll ends at `now`: returns its duration in ms, or -1 when this exit ends no poll. */
+  endPoll(now: number): number {
+    if (this.current === 0) return -1;
+    if (--this.current > 0) return -1;
+    const f = this.#f;
+    const o = this.#o;
+    const ms = Math.max(0, now - (f[o + LAST_START] as number));
+    f[o + LAST_END] = now;
+    f[o + BUSY] = (f[o + BUSY] as number) + ms;
+    return ms;
+  }
+
   /** Monotonic ms. */
   get createdAt(): number {
     return this.#f[this.#o + CREATED] as number;

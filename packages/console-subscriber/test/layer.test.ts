@@ -23,6 +23,7 @@ import {
   STATE,
   taskSpan,
   View,
+  WAKER,
   wake,
 } from "./helpers.ts";
 
@@ -346,4 +347,39 @@ test("a completed task reads back identically once stored compactly", () => {
   assert.equal(one.totalCount, 1);
   assert.ok(one.max >= 4_000_000 && one.max < 4_100_000);
   s.c.close();
+});
+
+test("with the performance clock, the instants callers pass to enter, exit and wakes are used as given", () => {
+  // The runtime reads the clock once per poll boundary and passes it on; the layer then reads none.
+  const c = builder().with({ serve: false, timer: false, eventLoopMetrics: false }).spawn();
+  const reg = registry().with(c.layer, c.filter);
+  reg.init();
+  const s = { c, raw: [] as Update[], view: new View() };
+  const a = taskSpan("passed");
+  const id = a.id as bigint;
+  const t0 = performance.now() + 10_000;
+  WAKER.event({ op: "waker.wake_by_ref", "task.id": id }, undefined, undefined, t0);
+  reg.enter(id, t0 + 2);
+  reg.exit(id, t0 + 5);
+  watch(s);
+  const st = s.raw[0]?.taskUpdate?.statsUpdate.get(id);
+  assert.equal(durMs(st?.pollStats?.busyTime), 3, "busy = exit - enter, as passed");
+  assert.equal(durMs(st?.scheduledTime), 2, "scheduled = enter - wake, as passed");
+  c.close();
+});
+
+test("with another clock, passed instants are ignored: the layer reads its own", () => {
+  const s = setup();
+  const a = taskSpan("manual");
+  const id = a.id as bigint;
+  const reg = a.subscriber as unknown as {
+    enter(id: bigint, at?: number): void;
+    exit(id: bigint, at?: number): void;
+  };
+  reg.enter(id, 123_456);
+  s.clock.advance(4);
+  reg.exit(id, 1);
+  watch(s);
+  const st = s.raw[0]?.taskUpdate?.statsUpdate.get(id);
+  assert.equal(durMs(st?.pollStats?.busyTime), 4);
 });

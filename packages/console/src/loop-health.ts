@@ -1,10 +1,17 @@
 // What a Periscope server carries beyond console-api, as attributes of two synthetic resources:
 // node::EventLoop (delay percentiles, utilization) and periscope::Warnings (long polls). Other
 // servers (a Rust program) have neither, and the header and warnings pane then leave them out.
-import type { LoopHealth, Resource, ServerLongPoll, ServerWarnings } from "./model.ts";
+import type {
+  LoopHealth,
+  Resource,
+  ServerLongPoll,
+  ServerRetained,
+  ServerWarnings,
+} from "./model.ts";
 import { sanitize } from "./sanitize.ts";
 
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 };
+const UNIT_BYTES: Record<string, number> = { B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
 
 type Attrs = Resource["attrs"];
 
@@ -46,6 +53,24 @@ function longPoll(attrs: Attrs, prefix: string): ServerLongPoll | undefined {
   };
 }
 
+function bytes(attrs: Attrs, name: string): number | undefined {
+  const a = num(attrs, name);
+  return a === undefined || !Number.isFinite(a.n) ? undefined : a.n * (UNIT_BYTES[a.unit] ?? 1);
+}
+
+function retained(attrs: Attrs): ServerRetained | undefined {
+  const held = bytes(attrs, "retained.bytes");
+  if (held === undefined) return undefined;
+  const budget = bytes(attrs, "retained.budget");
+  const dropped = num(attrs, "retained.dropped_for_budget")?.n ?? 0;
+  return {
+    bytes: held,
+    // The server sends 0 for no budget.
+    budgetBytes: budget === undefined || budget <= 0 ? undefined : budget,
+    droppedForBudget: Number.isFinite(dropped) ? dropped : 0,
+  };
+}
+
 export function readServerWarnings(resources: Iterable<Resource>): ServerWarnings | undefined {
   for (const r of resources) {
     if (r.concreteType !== "periscope::Warnings") continue;
@@ -54,6 +79,7 @@ export function readServerWarnings(resources: Iterable<Resource>): ServerWarning
       thresholdNs: ns(r.attrs, "long_poll.threshold"),
       last: longPoll(r.attrs, "last_long_poll"),
       worst: longPoll(r.attrs, "worst_long_poll"),
+      retained: retained(r.attrs),
     };
   }
   return undefined;

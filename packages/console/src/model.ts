@@ -125,10 +125,21 @@ export interface ServerLongPoll {
   location: string;
 }
 
+/** What the server's retained completed tasks hold against its byte budget. */
+export interface ServerRetained {
+  bytes: number;
+  /** undefined: no budget. */
+  budgetBytes: number | undefined;
+  /** Completed tasks forgotten before their retention ended, to stay within the budget. */
+  droppedForBudget: number;
+}
+
 /** Lints the server computed itself; a Rust server sends none. */
 export interface ServerWarnings {
   longPolls: number;
   thresholdNs: number | undefined;
   last: ServerLongPoll | undefined;
   worst: ServerLongPoll | undefined;
+  /** From a server that reports its retained bytes (older Periscope servers do not). */
+  retained: ServerRetained | undefined;
 }

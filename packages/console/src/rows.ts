@@ -112,14 +112,26 @@ function sortBy<T extends { seq: number }>(
   key: (x: T) => Key,
   descending: boolean,
 ): T[] {
-  const keyed = items.map((x) => ({ x, k: key(x) }));
+  // Keys and positions in flat arrays rather than an object per row: this runs over every task
+  // on each update, and the objects were a good part of the console's garbage.
+  const n = items.length;
+  const keys = new Array<Key>(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    keys[i] = key(items[i] as T);
+    order[i] = i;
+  }
   const dir = descending ? -1 : 1;
-  keyed.sort((a, b) => {
-    if (a.k < b.k) return -dir;
-    if (a.k > b.k) return dir;
-    return a.x.seq - b.x.seq;
+  order.sort((a, b) => {
+    const ka = keys[a] as Key;
+    const kb = keys[b] as Key;
+    if (ka < kb) return -dir;
+    if (ka > kb) return dir;
+    return (items[a] as T).seq - (items[b] as T).seq;
   });
-  return keyed.map((e) => e.x);
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = items[order[i] as number] as T;
+  return out;
 }
 
 /**
@@ -136,6 +148,11 @@ export function filterMatches(search: string, filter: string): boolean {
 
 export class RowCache {
   #taskKey = "";
+  /** The last sorted tasks, and the sort and filter they were sorted by. */
+  #order: Task[] = [];
+  #orderKey = "";
+  #orderState: ConsoleState | undefined;
+  #orderSet = -1;
   #tasks: TaskRow[] = [];
   #resKey = "";
   #resources: Resource[] = [];
@@ -146,11 +163,35 @@ export class RowCache {
     const k = `${state.version}|${sort.column}|${sort.descending}|${filter}|${tree}`;
     if (k === this.#taskKey) return this.#tasks;
     const f = filter.toLowerCase();
-    const all = [...state.tasks.values()].filter((t) => filterMatches(t.search, f));
-    const sorted = sortBy(all, (t) => taskKey(t, sort.column, state.now), sort.descending);
+    const sorted = sortBy(
+      this.#taskInput(state, f, `${sort.column}|${sort.descending}|${f}`),
+      (t) => taskKey(t, sort.column, state.now),
+      sort.descending,
+    );
+    this.#order = sorted;
     this.#tasks = tree ? treeOrder(sorted, sym) : sorted.map((task) => ({ task, prefix: "" }));
     this.#taskKey = k;
     return this.#tasks;
+  }
+
+  /**
+   * The tasks to sort: with no filter and the same tasks as last time, in the last sorted order.
+   * Between two updates few tasks move, and the sort (a merge sort that finds runs) then costs
+   * about one comparison per task instead of n log n.
+   */
+  #taskInput(state: ConsoleState, f: string, key: string): Task[] {
+    const same =
+      f === "" &&
+      key === this.#orderKey &&
+      state === this.#orderState &&
+      state.taskSetVersion === this.#orderSet;
+    this.#orderKey = key;
+    this.#orderState = state;
+    this.#orderSet = state.taskSetVersion;
+    if (same) return this.#order;
+    const out: Task[] = [];
+    for (const t of state.tasks.values()) if (filterMatches(t.search, f)) out.push(t);
+    return out;
   }
 
   resources(state: ConsoleState, sort: TableSort, filter: string): Resource[] {

@@ -1,5 +1,6 @@
-// The line-diff renderer: keeps the last frame and writes only the lines that changed, in one
-// write, so an idle console with 10,000 tasks costs a few hundred bytes a second.
+// The line-diff renderer: keeps the last frame and writes only the lines that changed, and of
+// those only the changed cells (line-diff.ts), in one write.
+import { lineChange } from "./line-diff.ts";
 
 export interface Output {
   write(s: string): unknown;
@@ -47,8 +48,14 @@ export class Screen {
     let buf = "";
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as string;
-      if (this.#prev[i] === line) continue;
-      buf += `\x1b[${i + 1};1H${line}\x1b[0m\x1b[K`;
+      const prev = this.#prev[i];
+      if (prev === line) continue;
+      if (prev === undefined) {
+        buf += `\x1b[${i + 1};1H${line}\x1b[0m\x1b[K`;
+        continue;
+      }
+      const c = lineChange(prev, line);
+      buf += `\x1b[${i + 1};${c.col}H${c.style}${c.text}\x1b[0m${c.toEnd ? "\x1b[K" : ""}`;
     }
     for (let i = lines.length; i < this.#prev.length; i++) buf += `\x1b[${i + 1};1H\x1b[K`;
     this.#prev = lines;

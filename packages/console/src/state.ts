@@ -49,6 +49,8 @@ function durNs(d: Duration | undefined): number {
 
 export class ConsoleState {
   readonly tasks = new Map<bigint, Task>();
+  /** Counts tasks added to and removed from `tasks`, so a sorted list can tell it is still whole. */
+  taskSetVersion = 0;
   readonly resources = new Map<bigint, Resource>();
   readonly asyncOps = new Map<bigint, AsyncOp>();
   readonly metas = new Map<bigint, Meta>();
@@ -74,6 +76,8 @@ export class ConsoleState {
   pinned: bigint | undefined;
   #epochSeconds: bigint | undefined;
   /** Tasks whose stats changed since the last lint pass. */
+  /** Set once any task has completed: until then retain() has no task to look at. */
+  #anyDone = false;
   #changed = new Set<Task>();
   #lintedWithWakers = false;
   #taskSeq = 0;
@@ -218,6 +222,7 @@ export class ConsoleState {
         continue;
       }
       this.tasks.set(task.spanId, task);
+      this.taskSetVersion++;
       this.#changed.add(task);
     }
     for (const [id, stats] of u.statsUpdate) {
@@ -236,6 +241,7 @@ export class ConsoleState {
     const prevBusy = t.busy;
     t.createdAt = this.rel(s.createdAt) ?? t.createdAt;
     t.droppedAt = this.rel(s.droppedAt);
+    if (t.droppedAt !== undefined) this.#anyDone = true;
     t.wakes = num(s.wakes);
     t.wakerClones = num(s.wakerClones);
     t.wakerDrops = num(s.wakerDrops);
@@ -367,11 +373,15 @@ export class ConsoleState {
   /** Forgets what completed longer than --retain-for ago (by server time). */
   retain(): void {
     const horizon = this.now - this.retainForNs;
-    for (const [id, t] of this.tasks) {
-      if (t.droppedAt !== undefined && t.droppedAt < horizon && id !== this.pinned) {
-        this.tasks.delete(id);
+    // Values, not entries: an entry array per task per update is most of what this costs; and
+    // none of it until some task has completed.
+    if (this.#anyDone)
+      for (const t of this.tasks.values()) {
+        if (t.droppedAt !== undefined && t.droppedAt < horizon && t.spanId !== this.pinned) {
+          this.tasks.delete(t.spanId);
+          this.taskSetVersion++;
+        }
       }
-    }
     for (const [id, r] of this.resources) {
       if (r.droppedAt !== undefined && r.droppedAt < horizon) this.resources.delete(id);
     }

@@ -5,8 +5,40 @@ import stringWidth from "string-width";
 const ASCII = /^[\x20-\x7e]*$/;
 const segmenter = new Intl.Segmenter();
 
+/** Widths of single code points that are always a grapheme of their own (see `simple`). */
+const cellWidths = new Map<number, number>();
+
+/**
+ * Latin, punctuation, arrows, box drawing, shapes and symbols: ranges with no combining marks,
+ * joiners, variation selectors or surrogates, so each code unit is a whole grapheme and the
+ * string's width is the sum of theirs. Table rows are made of these (│ ▶ ⏸ …).
+ */
+function simple(c: number): boolean {
+  return (
+    (c >= 0x20 && c < 0x7f) ||
+    (c >= 0xa0 && c < 0x300) ||
+    (c >= 0x2010 && c < 0x2028) ||
+    (c >= 0x2030 && c < 0x205f) ||
+    (c >= 0x2100 && c < 0x2c00)
+  );
+}
+
 export function widthOf(s: string): number {
-  return ASCII.test(s) ? s.length : stringWidth(s);
+  if (ASCII.test(s)) return s.length;
+  // Per code unit from a cache, which string-width's grapheme segmentation would cost per call
+  // (it showed in the console's idle CPU, measuring table rows every frame).
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!simple(c)) return stringWidth(s);
+    let w = cellWidths.get(c);
+    if (w === undefined) {
+      w = stringWidth(String.fromCharCode(c));
+      cellWidths.set(c, w);
+    }
+    n += w;
+  }
+  return n;
 }
 
 /** Cuts `s` to at most `width` cells, ending with `ellipsis` when something was cut. */
@@ -15,7 +47,7 @@ export function truncate(s: string, width: number, ellipsis = "…"): string {
   if (ASCII.test(s)) {
     return s.length <= width ? s : s.slice(0, Math.max(0, width - 1)) + ellipsis.slice(0, width);
   }
-  if (stringWidth(s) <= width) return s;
+  if (widthOf(s) <= width) return s;
   let out = "";
   let used = 0;
   for (const { segment } of segmenter.segment(s)) {

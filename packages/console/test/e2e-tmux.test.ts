@@ -55,6 +55,8 @@ test("periscope console in tmux: tasks, r for resources, Enter for percentiles, 
   let text = await waitFor(/Tasks \(5\)/);
   assert.match(text, /connected/);
   assert.match(text, /loop delay p50 1\.1ms/, "event-loop health in the header");
+  // The server's retained bytes against its budget, next to the task counts.
+  assert.match(text, /retained 8\.0 MiB of 32 MiB, 1,234 dropped for budget/);
   assert.match(text, /connection/);
   assert.match(text, /listener/);
   assert.equal(

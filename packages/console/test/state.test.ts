@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ALL_LINTS, ConsoleState, Replay, resolveLints } from "@periscope/console";
-import { Update } from "@periscope/console-api";
+import { type Attribute, Update } from "@periscope/console-api";
 import { details, miniRedisTasks, resourceUpdate, taskUpdate, ts } from "./fixtures.ts";
 
 function state(retainForNs = 6e9) {
@@ -304,6 +304,57 @@ test("the server's long-poll warnings name the task and settle its lint", () => 
       durationNs: 230e6,
       location: "src/server.ts:88:5",
     },
+    retained: undefined,
   });
   assert.ok(s.tasks.get(2n)?.warnings.includes("long-poll"));
+});
+
+test("the server's retained bytes, budget and drops for the budget are read with their units", () => {
+  const warnings = (attributes: Attribute[]) => {
+    const s = state();
+    s.apply(
+      Update.fromPartial({
+        now: ts(10_000),
+        resourceUpdate: {
+          newResources: [
+            { id: { id: 9n }, concreteType: "periscope::Warnings", kind: { other: "warnings" } },
+          ],
+          statsUpdate: new Map([[9n, { createdAt: ts(0), droppedAt: undefined, attributes }]]),
+        },
+      }),
+    );
+    return s.serverWarnings?.retained;
+  };
+  const u64 = (name: string, v: bigint, unit: string): Attribute => ({
+    field: { strName: name, u64Val: v, metadataId: undefined },
+    unit,
+  });
+  assert.deepEqual(
+    warnings([
+      u64("retained.bytes", 2048n, "KiB"),
+      u64("retained.budget", 32n, "MiB"),
+      u64("retained.dropped_for_budget", 7n, "tasks"),
+    ]),
+    { bytes: 2 * 2 ** 20, budgetBytes: 32 * 2 ** 20, droppedForBudget: 7 },
+  );
+  // A budget of 0 is none; a server that sends no retained bytes (older, or Rust) shows nothing.
+  assert.deepEqual(
+    warnings([u64("retained.bytes", 5n, "KiB"), u64("retained.budget", 0n, "KiB")]),
+    {
+      bytes: 5 * 1024,
+      budgetBytes: undefined,
+      droppedForBudget: 0,
+    },
+  );
+  assert.equal(warnings([u64("long_polls", 1n, "polls")]), undefined);
+  // A string where a count belongs is ignored, not shown as NaN.
+  assert.equal(
+    warnings([
+      {
+        field: { strName: "retained.bytes", strVal: "lots", metadataId: undefined },
+        unit: "KiB",
+      },
+    ]),
+    undefined,
+  );
 });

@@ -2,7 +2,9 @@
 // a task from the outside, entered where its work begins and finished when it ends.
 import { type Fields, type FieldValue, Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
-import { bindResource, ensurePolls, finishTask, switchSlice, wake, waker } from "./polls.ts";
+import { finishTask, wake, waker } from "./poll-emit.ts";
+import { ensurePolls } from "./polls.ts";
+import { bindResource, switchSlice } from "./slices.ts";
 import { nextTaskId, Task } from "./task-state.ts";
 
 export interface OpenTaskOptions {

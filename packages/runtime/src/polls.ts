@@ -2,12 +2,25 @@
 // to back, are entered and exited on its span, and wakes are waker events, as tokio's scheduler does.
 import { createHook, executionAsyncResource } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
-import { globalDefault, type Subscriber } from "@periscope/tracing";
-import { SPAWN, WAKER } from "./callsites.ts";
+import { globalDefault } from "@periscope/tracing";
+import { SPAWN } from "./callsites.ts";
 import { displayPath } from "./location.ts";
+import { closeTask, endPoll, enterPoll, exitPoll, pollNow, wake, waker } from "./poll-emit.ts";
+import {
+  BOUND,
+  FIRST_RUN,
+  type PollMode,
+  polls,
+  SETTLED,
+  type Tagged,
+  WAITER,
+} from "./poll-state.ts";
 import { nextTaskId, Task, taskStore } from "./task-state.ts";
 
-/**
+export type { PollMode };
+
+/*
+ * The modes (PollMode):
  * - "promise-hooks": V8 promise hooks for await resumptions (with precise wakes from `settled`)
  *   plus async_hooks before/after with `trackPromises: false` for callbacks (nodejs/node#61415,
  *   early 2026; feature-detected, present in the pinned Node 24).
@@ -15,7 +28,6 @@ import { nextTaskId, Task, taskStore } from "./task-state.ts";
  *   recorded when a slice starts.
  * - "sync": no hooks: only a task's first synchronous run is a poll, and there is no root task.
  */
-export type PollMode = "promise-hooks" | "async-hooks" | "sync";
 
 export interface RuntimeOptions {
   /** "auto" (default) picks promise-hooks where trackPromises exists, else async-hooks. */
@@ -24,41 +36,11 @@ export interface RuntimeOptions {
   root?: boolean;
 }
 
-const WAITER = Symbol("periscope.runtime.waiter");
-/**
- * On the promise of a task's first job, set by spawn: the job's async context is still the
- * caller's (run() enters the task's own context inside the job, which saves two context-frame
- * copies per task), so the hooks learn whose slice it is from this tag.
- */
-export const FIRST_RUN = Symbol("periscope.runtime.firstRun");
-/** Marks a settled promise: chaining on it wakes nobody later. */
-const SETTLED = 0;
-/** On an async resource (a parser, a handle): its callbacks are polls of this task. */
-const BOUND = Symbol("periscope.runtime.bound");
-interface Tagged {
-  [WAITER]?: Task | typeof SETTLED | undefined;
-  [FIRST_RUN]?: Task | undefined;
-  [BOUND]?: Task | undefined;
-}
-/** Set once anything was bound: until then a callback slice costs no resource lookup. */
-let anyBound = false;
-
-let installed: PollMode | undefined;
 let disposers: (() => void)[] = [];
 let rootEnabled = true;
 let root: Task | undefined;
-
-// The poll stack: slices can nest (runInAsyncScope, re-entrant emitters), so each before pushes
-// and each after pops; enter/exit are emitted only when the task actually changes.
-const stack: (Task | undefined)[] = [];
-const emitted: boolean[] = [];
-
-// Coalescing: a task's slices that run back to back, with no other slice in between, are one
-// poll, as a tokio poll runs until the task yields. The exit is held until the next slice starts,
-// or until an immediate queued behind the current microtask drain runs, so it is stamped on time.
-let coalesce = false;
-let pendingExit: Task | undefined;
 let flushImmediate: NodeJS.Immediate | undefined;
+const { stack, emitted } = polls;
 
 /** Whether this Node can exclude promises from an async_hooks hook (trackPromises: false). */
 export function supportsTrackPromises(): boolean {
@@ -107,22 +89,22 @@ export function configureRuntime(opts: RuntimeOptions = {}): PollMode {
 
 /** The mode in force, or undefined before the first instrumented spawn. */
 export function pollMode(): PollMode | undefined {
-  return installed;
+  return polls.installed;
 }
 
 /** Installs hooks on first use by an enabled task span. */
 export function ensurePolls(): void {
-  if (installed === undefined) install(resolveMode(undefined));
+  if (polls.installed === undefined) install(resolveMode(undefined));
 }
 
 function uninstall(): void {
   flushPending();
-  coalesce = false;
+  polls.coalesce = false;
   for (const d of disposers) d();
   // Slices in progress will not see their after hook: let their tasks close normally.
   for (const t of stack) if (t !== undefined && t.onStack > 0) t.onStack--;
   disposers = [];
-  installed = undefined;
+  polls.installed = undefined;
   stack.length = 0;
   emitted.length = 0;
 }
@@ -130,12 +112,12 @@ function uninstall(): void {
 function install(mode: PollMode): void {
   try {
     installHooks(mode);
-    installed = mode;
+    polls.installed = mode;
   } catch {
     // Hooks unavailable here: fall back honestly to first-run polls only.
     for (const d of disposers) d();
     disposers = [];
-    installed = "sync";
+    polls.installed = "sync";
   }
 }
 
@@ -157,12 +139,12 @@ function installHooks(mode: PollMode): void {
       () => (stop as () => void)(),
       () => hook.disable(),
     );
-    coalesce = true;
+    polls.coalesce = true;
   } else if (mode === "async-hooks") {
     const hook = createHook({ before: safeBefore, after: safeAfter });
     hook.enable();
     disposers.push(() => hook.disable());
-    coalesce = true;
+    polls.coalesce = true;
   }
 }
 
@@ -200,7 +182,7 @@ function safeBefore(x?: unknown): void {
     const job =
       typeof x === "object" && x !== null
         ? (x as Tagged)
-        : installed === "async-hooks" || anyBound
+        : polls.installed === "async-hooks" || polls.anyBound
           ? (executionAsyncResource() as Tagged | undefined)
           : undefined;
     onBefore(job?.[FIRST_RUN], typeof x === "number" ? job?.[BOUND] : undefined);
@@ -242,16 +224,16 @@ function onSettled(promise: Promise<unknown>): void {
   if (t.done || t.woken || t.onStack > 0) return;
   // Settled between slices (e.g. from a finalizer) while the task's exit is held: end its poll
   // first, so the wake is not taken for a self-wake.
-  if (pendingExit === t) flushPending();
+  if (polls.pendingExit === t) flushPending();
   wake(t);
 }
 
 function onBefore(first: Task | undefined, bound: Task | undefined): void {
   const t =
     first !== undefined && !first.done && first.spanId !== undefined ? first : sliceOwner(bound);
-  const pending = pendingExit;
+  const pending = polls.pendingExit;
   if (pending !== undefined) {
-    pendingExit = undefined;
+    polls.pendingExit = undefined;
     if (t === pending && stack.length === 0) {
       // The same task again, straight after its last slice: the poll goes on.
       t.onStack++;
@@ -259,14 +241,17 @@ function onBefore(first: Task | undefined, bound: Task | undefined): void {
       emitted.push(true);
       return;
     }
-    endPoll(pending);
   }
   const top = stack.length === 0 ? undefined : stack[stack.length - 1];
+  const enters = t !== undefined && t !== top;
+  // One clock read for this boundary: the held exit and the enter happen at the same instant.
+  const at = pending !== undefined || enters ? pollNow() : 0;
+  if (pending !== undefined) endPoll(pending, at);
   let e = false;
   if (t !== undefined) {
     t.onStack++;
-    if (t !== top) {
-      enterPoll(t);
+    if (enters) {
+      enterPoll(t, at);
       e = true;
     }
   }
@@ -280,12 +265,12 @@ function onAfter(): void {
   const e = emitted.pop();
   if (t === undefined) return;
   t.onStack--;
-  if (e && coalesce && stack.length === 0) {
-    pendingExit = t;
+  if (e && polls.coalesce && stack.length === 0) {
+    polls.pendingExit = t;
     if (flushImmediate === undefined) flushImmediate = setImmediate(flushPending);
     return;
   }
-  if (e) exitPoll(t);
+  if (e) exitPoll(t, pollNow());
   if (t.done && t.onStack === 0) closeTask(t);
 }
 
@@ -295,7 +280,7 @@ function unwind(): void {
     const e = emitted.pop();
     if (t === undefined) continue;
     t.onStack--;
-    if (e) exitPoll(t);
+    if (e) exitPoll(t, pollNow());
     if (t.done && t.onStack === 0) closeTask(t);
   }
 }
@@ -305,16 +290,10 @@ function flushPending(): void {
     clearImmediate(flushImmediate);
     flushImmediate = undefined;
   }
-  const t = pendingExit;
+  const t = polls.pendingExit;
   if (t === undefined) return;
-  pendingExit = undefined;
-  endPoll(t);
-}
-
-/** Exits a poll whose exit was held, and closes the task if it finished meanwhile. */
-function endPoll(t: Task): void {
-  exitPoll(t);
-  if (t.done && t.onStack === 0) closeTask(t);
+  polls.pendingExit = undefined;
+  endPoll(t, pollNow());
 }
 
 /**
@@ -332,41 +311,6 @@ function sliceOwner(bound: Task | undefined): Task | undefined {
   if (!rootEnabled) return undefined;
   const res = executionAsyncResource() as { [INTERNAL]?: boolean } | undefined;
   return res?.[INTERNAL] === true ? undefined : rootTask();
-}
-
-/**
- * The rest of the slice running now belongs to `t` (its context and its poll), as if a callback
- * of `t` had started here: for work that becomes a task in the middle of someone else's callback
- * (an HTTP request parsed in a connection's callback). Outside any hooked slice (the main
- * module's first run) only the context changes: there is no end of slice to close a poll at.
- */
-export function switchSlice(t: Task): void {
-  taskStore.enterWith(t);
-  if (t.spanId === undefined || t.done) return;
-  ensurePolls();
-  const i = stack.length - 1;
-  if (i < 0 || installed === "sync") return;
-  const top = stack[i];
-  if (top === t) return;
-  if (top !== undefined) {
-    top.onStack--;
-    if (emitted[i]) exitPoll(top);
-    if (top.done && top.onStack === 0) closeTask(top);
-  }
-  t.onStack++;
-  enterPoll(t);
-  stack[i] = t;
-  emitted[i] = true;
-}
-
-/** The callbacks of async resource `resource` (outside any task's context) are polls of `t`. */
-export function bindResource(resource: object, t: Task): void {
-  try {
-    (resource as Tagged)[BOUND] = t;
-    anyBound = true;
-  } catch {
-    // a frozen resource: its callbacks stay the root's
-  }
 }
 
 function rootTask(): Task | undefined {
@@ -395,64 +339,6 @@ function makeRoot(): Task {
   const t = new Task(id, "root", span, true);
   waker(t, "waker.clone");
   return t;
-}
-
-// ---- emission ----
-
-function enterPoll(t: Task): void {
-  // The root is the event loop's own work, never woken: it records no wakes (one event fewer
-  // per slice of non-task code).
-  if (!t.woken && !t.isRoot) wake(t);
-  t.woken = false;
-  const sub = t.span.subscriber as Subscriber;
-  try {
-    sub.enter(t.spanId as bigint);
-  } catch {
-    // a failing subscriber loses its own data only
-  }
-}
-
-function exitPoll(t: Task): void {
-  const sub = t.span.subscriber as Subscriber;
-  try {
-    sub.exit(t.spanId as bigint);
-  } catch {
-    // as above
-  }
-}
-
-/** Records that `t` was woken (wake_by_ref keeps the task's waker count unchanged). */
-export function wake(t: Task): void {
-  t.woken = true;
-  waker(t, "waker.wake_by_ref");
-}
-
-export function waker(t: Task, op: string): void {
-  if (t.spanId !== undefined) wakerFor(t.spanId, op);
-}
-
-/** A waker event for the task whose span id is `spanId` (tokio: `task.id` is the span id). */
-export function wakerFor(spanId: bigint, op: string): void {
-  if (WAKER.enabled()) WAKER.event({ op, "task.id": spanId });
-}
-
-/** The task finished: the span closes now, or when its poll in progress exits. */
-export function finishTask(t: Task): void {
-  if (t.done) return;
-  t.done = true;
-  if (t.lostToken !== undefined) t.lostToken.finished = true;
-  if (t.onStack === 0) closeTask(t);
-}
-
-function closeTask(t: Task): void {
-  if (t.spanId === undefined) return;
-  if (pendingExit === t) {
-    pendingExit = undefined;
-    exitPoll(t);
-  }
-  waker(t, "waker.drop");
-  t.spanId = undefined;
-  t.span.close();
 }
 
 /** The poll stack's depth; for tests. */

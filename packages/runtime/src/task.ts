@@ -6,7 +6,9 @@ import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { invalidArgument, JoinError } from "./errors.ts";
 import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
-import { ensurePolls, FIRST_RUN, finishTask, wake, waker, wakerFor } from "./polls.ts";
+import { finishTask, wake, waker, wakerFor } from "./poll-emit.ts";
+import { FIRST_RUN } from "./poll-state.ts";
+import { ensurePolls } from "./polls.ts";
 import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
 
 export interface SpawnOptions {

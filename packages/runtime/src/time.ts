@@ -2,7 +2,7 @@
 // with its async op and a `duration` state in ms, cancellable by AbortSignal (or the task's).
 import { type Clock, realClock } from "./clock.ts";
 import { abortReason, invalidArgument, RuntimeError } from "./errors.ts";
-import { wake } from "./polls.ts";
+import { wake } from "./poll-emit.ts";
 import { Resource } from "./resource.ts";
 import { currentTask, outsideTask } from "./task-state.ts";
 import { armCancel, Waiter } from "./waitqueue.ts";

@@ -73,8 +73,9 @@ export interface Layer {
   onRecord?(id: bigint, values: Fields, ctx: Context): void;
   onFollowsFrom?(id: bigint, follows: bigint, ctx: Context): void;
   onEvent?(event: EventRecord, ctx: Context): void;
-  onEnter?(id: bigint, ctx: Context): void;
-  onExit?(id: bigint, ctx: Context): void;
+  /** `at`: the instant on the `performance.now()` scale, when the caller read it (see Subscriber.enter). */
+  onEnter?(id: bigint, ctx: Context, at?: number): void;
+  onExit?(id: bigint, ctx: Context, at?: number): void;
   /** Called once the last handle and the last child of the span are gone. */
   onClose?(id: bigint, ctx: Context): void;
   /** Called by the registry when the layer is added; a place to start timers or servers. */

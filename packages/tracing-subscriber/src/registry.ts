@@ -261,7 +261,7 @@ export class Registry implements Subscriber, Context {
     }
   }
 
-  enter(id: bigint): void {
+  enter(id: bigint, at?: number): void {
     const list = this.#onEnter;
     if (list.length === 0) return;
     const data = this.#get(id);
@@ -270,14 +270,14 @@ export class Registry implements Subscriber, Context {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
         e.filter?.onEnter?.(id, e.ctx);
-        e.layer.onEnter?.(id, e.ctx);
+        e.layer.onEnter?.(id, e.ctx, at);
       } catch {
         // as above
       }
     }
   }
 
-  exit(id: bigint): void {
+  exit(id: bigint, at?: number): void {
     const list = this.#onExit;
     if (list.length === 0) return;
     const data = this.#get(id);
@@ -285,7 +285,7 @@ export class Registry implements Subscriber, Context {
     for (const e of list) {
       if (e.bit !== 0 && (data.mask & e.bit) === 0) continue;
       try {
-        e.layer.onExit?.(id, e.ctx);
+        e.layer.onExit?.(id, e.ctx, at);
         e.filter?.onExit?.(id, e.ctx);
       } catch {
         // as above

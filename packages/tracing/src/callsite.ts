@@ -1,6 +1,6 @@
 // Callsites: a span or event declared once, with its interest cached. A disabled callsite costs
 // one compare against the global max-level hint and one load of its cached interest.
-import { now } from "./clock.ts";
+import { fromPerformance, now } from "./clock.ts";
 import { currentSubscriber, type Registered, registerCallsite, state } from "./dispatch.ts";
 import type { Level } from "./level.ts";
 import type { Fields, Kind, Metadata } from "./metadata.ts";
@@ -59,9 +59,10 @@ export class Callsite implements Registered {
   }
 
   /** Emits an event for this (event) callsite if it is enabled. */
-  event(fields: Fields = {}, message?: string, parent?: ParentOption): void {
+  /** `at`: the instant on the `performance.now()` scale, if the caller has just read it. */
+  event(fields: Fields = {}, message?: string, parent?: ParentOption, at?: number): void {
     if (!this.enabled()) return;
-    dispatchEvent(this.metadata, message, fields, parent);
+    dispatchEvent(this.metadata, message, fields, parent, at);
   }
 }
 
@@ -75,6 +76,7 @@ class DispatchedEvent implements EventRecord {
   readonly message: string | undefined;
   readonly fields: Fields;
   readonly parent: bigint | undefined;
+  readonly at: number | undefined;
   #timestamp: number | undefined;
 
   constructor(
@@ -82,15 +84,17 @@ class DispatchedEvent implements EventRecord {
     message: string | undefined,
     fields: Fields,
     parent: bigint | undefined,
+    at: number | undefined,
   ) {
     this.metadata = metadata;
     this.message = message;
     this.fields = fields;
     this.parent = parent;
+    this.at = at;
   }
 
   get timestamp(): number {
-    this.#timestamp ??= now();
+    this.#timestamp ??= this.at === undefined ? now() : fromPerformance(this.at);
     return this.#timestamp;
   }
 }
@@ -101,6 +105,7 @@ export function dispatchEvent(
   message: string | undefined,
   fields: Fields,
   parent: ParentOption,
+  at?: number,
 ): void {
   const sub = currentSubscriber();
   let pid: bigint | undefined;
@@ -109,7 +114,7 @@ export function dispatchEvent(
     if (p !== undefined && p.subscriber === sub) pid = p.id;
   }
   try {
-    sub.event(new DispatchedEvent(metadata, message, fields, pid));
+    sub.event(new DispatchedEvent(metadata, message, fields, pid, at));
   } catch {
     // A subscriber that throws loses its own data; the program goes on.
   }

@@ -17,3 +17,8 @@ export type Clock = () => number;
 export function now(): number {
   return origin + perf.now();
 }
+
+/** An instant read from `performance.now()`, in epoch milliseconds on the same scale as now(). */
+export function fromPerformance(at: number): number {
+  return origin + at;
+}

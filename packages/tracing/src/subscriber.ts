@@ -25,6 +25,11 @@ export interface EventRecord {
    * dispatcher's events read the clock when this is first read: read it while handling the event.
    */
   readonly timestamp: number;
+  /**
+   * The instant on the `performance.now()` scale when the emitter already read it (the runtime's
+   * waker events at a poll's start), so a subscriber need not read the clock again.
+   */
+  readonly at?: number;
 }
 
 /**
@@ -43,8 +48,13 @@ export interface Subscriber {
   record(id: bigint, values: Fields): void;
   recordFollowsFrom(id: bigint, follows: bigint): void;
   event(event: EventRecord): void;
-  enter(id: bigint): void;
-  exit(id: bigint): void;
+  /**
+   * `at`, when given, is the instant on the `performance.now()` scale, read once by a caller that
+   * exits one span and enters the next at the same boundary (the runtime's poll accounting), so
+   * subscribers that time spans need not read the clock again.
+   */
+  enter(id: bigint, at?: number): void;
+  exit(id: bigint, at?: number): void;
   /** Adds a reference to a live span (another handle, or a child). */
   cloneSpan(id: bigint): bigint;
   /** Drops a reference; returns true when that was the last one and the span closed. */

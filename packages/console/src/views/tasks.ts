@@ -1,4 +1,6 @@
 // The tasks table (the console's home screen) with the warnings pane above it.
+
+import { formatBytes } from "../bytes.ts";
 import { TASK_COLUMNS } from "../columns.ts";
 import { formatDuration } from "../duration.ts";
 import { ALL_LINTS, lintSummary } from "../lints.ts";
@@ -61,10 +63,10 @@ function widths(rows: TaskRow[]): Widths {
   const w: Widths = { id: 2, name: 4, polls: 5, kind: 4, location: 8 };
   for (const { task: t, prefix } of rows) {
     if (t.idText.length > w.id) w.id = t.idText.length;
-    const n = widthOf(prefix) + widthOf(t.name);
+    const n = (prefix === "" ? 0 : nameWidth(prefix)) + nameWidth(t.name);
     if (n > w.name) w.name = n;
-    const p = String(t.polls).length;
-    if (p > w.polls) w.polls = p;
+    // Digits without a string per row (this runs over every task each update).
+    for (let p = 10 ** w.polls; t.polls >= p; p *= 10) w.polls++;
     if (t.kind.length > w.kind) w.kind = widthOf(t.kind);
     if (t.location.length > w.location) w.location = widthOf(t.location);
   }
@@ -77,6 +79,31 @@ function widths(rows: TaskRow[]): Widths {
   };
   widthMemo.set(rows, out);
   return out;
+}
+
+// Per row list too (a new list comes with each update, and with it a new `now`).
+const countMemo = new WeakMap<TaskRow[], Record<TaskState, number>>();
+
+function stateCounts(rows: TaskRow[], now: number): Record<TaskState, number> {
+  const hit = countMemo.get(rows);
+  if (hit) return hit;
+  const counts: Record<TaskState, number> = { running: 0, scheduled: 0, idle: 0, done: 0 };
+  for (const r of rows) counts[stateAt(r.task, now)]++;
+  countMemo.set(rows, counts);
+  return counts;
+}
+
+/** Names repeat across thousands of tasks: their widths are looked up, not measured per row. */
+const nameWidths = new Map<string, number>();
+
+function nameWidth(s: string): number {
+  let w = nameWidths.get(s);
+  if (w === undefined) {
+    if (nameWidths.size >= 10_000) nameWidths.clear();
+    w = widthOf(s);
+    nameWidths.set(s, w);
+  }
+  return w;
 }
 
 /** "12 (connection)", or the id alone for an unnamed task. */
@@ -159,8 +186,7 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
   const page = Math.max(1, boxHeight - 3);
   ui.tasks.follow(rows, (r) => r.task.spanId, page);
 
-  const counts: Record<TaskState, number> = { running: 0, scheduled: 0, idle: 0, done: 0 };
-  for (const r of rows) counts[stateAt(r.task, state.now)]++;
+  const counts = stateCounts(rows, state.now);
   const title: Seg[] = [
     [`Tasks (${rows.length})`, (x) => s.bold(x)],
     [" "],
@@ -169,6 +195,16 @@ export function tasksView(sc: Scene, width: number, height: number): string[] {
     [`scheduled (${counts.scheduled})`, (x) => s.fg(x, "yellow")],
     [` idle (${counts.idle}) done (${counts.done})`],
   ];
+  const kept = state.serverWarnings?.retained;
+  if (kept !== undefined) {
+    const of = kept.budgetBytes === undefined ? "" : ` of ${formatBytes(kept.budgetBytes)}`;
+    title.push([` retained ${formatBytes(kept.bytes)}${of}`]);
+    if (kept.droppedForBudget > 0)
+      title.push([
+        `, ${kept.droppedForBudget.toLocaleString("en")} dropped for budget`,
+        (x) => s.fg(x, "yellow"),
+      ]);
+  }
   if (ui.tree) title.push([" [tree]"]);
   if (ui.filter || ui.editingFilter) {
     title.push([` filter: ${ui.filter}${ui.editingFilter ? "_" : ""}`, (x) => s.fg(x, "cyan")]);
