@@ -6,7 +6,6 @@ import {
   PollOp as PollOpCodec,
   Resource as ResourceCodec,
   ResourceStats as ResourceStatsCodec,
-  Task as TaskCodec,
   type TaskDetails,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
@@ -17,6 +16,7 @@ import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
 import type { BoundedQueue, PollOpItem, QueueItem } from "./queue.ts";
+import { encodeTask } from "./task-encoder.ts";
 import type { TaskEntity } from "./task-entity.ts";
 import { encodeTaskStats } from "./task-stats-encoder.ts";
 import { encodeUpdates, type Item, MAX_MESSAGE_BYTES, Section } from "./update-encoder.ts";
@@ -174,7 +174,8 @@ export class Aggregator implements LayerSinks {
     if (!this.hasConsumers()) this.discardDelta();
     else this.drain();
     const max = this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    const now = this.#cfg.protos.ts(this.#cfg.clock.now());
+    const nowMono = this.#cfg.clock.now();
+    const now = this.#cfg.protos.ts(nowMono);
     const metadata = [...this.#cfg.metas.all];
     let first = true;
     let items: Item[] = [];
@@ -198,7 +199,7 @@ export class Aggregator implements LayerSinks {
       return out;
     };
     for (const e of this.#everything()) {
-      const it = this.#item(e, true);
+      const it = this.#item(e, true, nowMono);
       items.push(it);
       size += (it.created?.length ?? 0) + it.stats.length + 32;
       if (size >= partBytes) yield* flush();
@@ -220,6 +221,7 @@ export class Aggregator implements LayerSinks {
     const p = this.#cfg.protos;
     const q = this.#cfg.queue;
     const items: Item[] = [];
+    const now = this.#cfg.clock.now();
     const dirty = this.#dirty;
     this.#dirty = [];
     const dirtyTasks = this.#dirtyTasks;
@@ -227,21 +229,21 @@ export class Aggregator implements LayerSinks {
     // Resources first: async ops and poll ops refer to them.
     for (const e of dirty) {
       if (e.kind !== "resource" || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
     for (const k of dirtyTasks) {
       const e = this.tasks.get(k);
       if (e === undefined || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
-    for (const [e, unsent] of this.frozen.takeUnpublished()) items.push(this.#item(e, unsent));
+    for (const [e, unsent] of this.frozen.takeUnpublished()) items.push(this.#item(e, unsent, now));
     for (const e of dirty) {
       if (e.kind !== "asyncOp" || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
@@ -259,7 +261,7 @@ export class Aggregator implements LayerSinks {
     const newMeta = this.#cfg.metas.takePending();
     const out = encodeUpdates(
       {
-        now: p.ts(this.#cfg.clock.now()),
+        now: p.ts(now),
         metadata: newMeta.length > 0 ? newMeta : undefined,
         items,
         pollOps,
@@ -296,14 +298,15 @@ export class Aggregator implements LayerSinks {
     this.#cfg.metas.takePending();
   }
 
-  #item(e: Entity, created: boolean): Item {
+  /** `now`: the publish's monotonic time (the root mid-poll is sent as a poll ending then). */
+  #item(e: Entity, created: boolean, now: number): Item {
     const p = this.#cfg.protos;
     if (e.kind === "task") {
       return {
         section: Section.TASK,
         id: e.id,
-        created: created ? TaskCodec.encode(p.task(e)).finish() : undefined,
-        stats: encodeTaskStats(e, this.#cfg.clock.timeOrigin, p),
+        created: created ? encodeTask(e) : undefined,
+        stats: encodeTaskStats(e, this.#cfg.clock.timeOrigin, now, p),
       };
     }
     if (e.kind === "resource") {
