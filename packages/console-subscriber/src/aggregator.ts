@@ -24,6 +24,8 @@ import type { EventLoopMonitor, Warnings } from "./warnings.ts";
 
 /** Poll ops kept between publishes at most; more are counted as dropped async-op events. */
 const MAX_POLL_OPS = 10_000;
+/** Completed tasks encoded as they freeze, at most, between deltas (a paused watcher gets none). */
+const MAX_FROZEN_ITEMS = 50_000;
 
 export interface AggregatorConfig {
   queue: BoundedQueue;
@@ -55,6 +57,13 @@ export class Aggregator implements LayerSinks {
   /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
   #dropped: Entity[] = [];
   #droppedHead = 0;
+  /**
+   * Tasks completed since the last delta, encoded as they froze while someone consumes deltas:
+   * the delta sends these rather than rebuilding each task from its frozen row. Used only when
+   * it holds every row frozen since (`#frozenSince`); else the delta reads the rows back.
+   */
+  #frozenItems: Item[] = [];
+  #frozenSince = 0;
   #pollOps: PollOpItem[] = [];
   #droppedPollOps = 0;
   #warnings: Warnings | undefined;
@@ -96,7 +105,7 @@ export class Aggregator implements LayerSinks {
     // until the next publish. The frozen store remembers it still has to be sent.
     if (this.tasks.get(e.id) === e) {
       this.tasks.delete(e.id);
-      this.frozen.add(e, e.unsent);
+      this.#freeze(e, e.unsent);
     }
   }
   longPoll(task: TaskEntity, ms: number): void {
@@ -139,7 +148,7 @@ export class Aggregator implements LayerSinks {
     const k = idKey(e.id);
     if (e.kind === "task") {
       // Completed while queued: straight to compact storage, announced in the next delta.
-      if (!Number.isNaN(e.droppedAt)) this.frozen.add(e, true);
+      if (!Number.isNaN(e.droppedAt)) this.#freeze(e, true);
       else {
         this.tasks.set(e.id, e);
         this.#dirtyTasks.push(e.id);
@@ -150,6 +159,19 @@ export class Aggregator implements LayerSinks {
     else this.asyncOps.set(k, e);
     // New entities start dirty; markDirty only fires on a clean -> dirty change, so list it here.
     this.#dirty.push(e);
+  }
+
+  /** Into compact storage; encoded first for the next delta while someone consumes deltas. */
+  #freeze(e: TaskEntity, unsent: boolean): void {
+    if (
+      this.#frozenItems.length === this.#frozenSince &&
+      this.#frozenSince < MAX_FROZEN_ITEMS &&
+      this.hasConsumers()
+    )
+      // Completed, its stats final: encoded now or at the delta, the bytes are the same.
+      this.#frozenItems.push(this.#item(e, unsent, e.droppedAt));
+    this.#frozenSince++;
+    this.frozen.add(e, unsent);
   }
 
   /** Refreshes sampled data (event loop) before a publish. */
@@ -240,7 +262,14 @@ export class Aggregator implements LayerSinks {
       e.dirty = false;
       e.unsent = false;
     }
-    for (const [e, unsent] of this.frozen.takeUnpublished()) items.push(this.#item(e, unsent, now));
+    if (this.#frozenItems.length === this.#frozenSince) {
+      for (const it of this.#frozenItems) items.push(it);
+      this.frozen.discardUnpublished();
+    } else
+      for (const [e, unsent] of this.frozen.takeUnpublished())
+        items.push(this.#item(e, unsent, now));
+    this.#frozenItems = [];
+    this.#frozenSince = 0;
     for (const e of dirty) {
       if (e.kind !== "asyncOp" || !e.dirty) continue;
       items.push(this.#item(e, e.unsent, now));
@@ -292,6 +321,8 @@ export class Aggregator implements LayerSinks {
       e.unsent = false;
     }
     this.frozen.discardUnpublished();
+    this.#frozenItems = [];
+    this.#frozenSince = 0;
     this.#dirty = [];
     this.#dirtyTasks = [];
     this.#pollOps = [];
