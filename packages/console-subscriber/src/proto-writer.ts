@@ -92,6 +92,14 @@ export class ProtoWriter {
     this.end(start);
   }
 
+  /** Length-delimited bytes. */
+  bytes(b: Uint8Array): void {
+    this.varint(b.length);
+    this.#room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** Starts a nested message or string: reserves one length byte; returns where it is. */
   begin(): number {
     this.byte(0);
