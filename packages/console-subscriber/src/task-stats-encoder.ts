@@ -95,16 +95,20 @@ function counter(tag: number, n: number): void {
   varint(n);
 }
 
+/** What split() leaves: no tuple per stamp (six stamps a task, every publish). */
+let secs = 0;
+let nanos = 0;
+
 /** Seconds and nanos of an epoch time in ms, exactly as console-api's timestampFromMs. */
-function split(ms: number): [number, number] {
-  const whole = Math.floor(ms / 1000);
-  return [whole, Math.min(999_999_999, Math.max(0, Math.round((ms - whole * 1000) * 1e6)))];
+function split(ms: number): void {
+  secs = Math.floor(ms / 1000);
+  nanos = Math.min(999_999_999, Math.max(0, Math.round((ms - secs * 1000) * 1e6)));
 }
 
 /** Timestamp{seconds = 1, nanos = 2} as a nested field. */
 function stamp(tag: number, ms: number): void {
-  const [s, ns] = split(ms);
-  pair(tag, s, ns);
+  split(ms);
+  pair(tag, secs, nanos);
 }
 
 function pair(tag: number, s: number, ns: number): void {
@@ -117,8 +121,8 @@ function pair(tag: number, s: number, ns: number): void {
 /** Encoded body size of a Timestamp plus one (its length byte), or 0 for NaN (field absent). */
 function stampSize(mono: number, timeOrigin: number): number {
   if (Number.isNaN(mono)) return 0;
-  const [s, ns] = split(timeOrigin + mono);
-  return 1 + (s !== 0 ? 1 + varintSize(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
+  split(timeOrigin + mono);
+  return 1 + (secs !== 0 ? 1 + varintSize(secs) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
 /** Encoded size of a Duration with its length byte. */
