@@ -24,7 +24,7 @@ import type { EventLoopMonitor, Warnings } from "./warnings.ts";
 
 /** Poll ops kept between publishes at most; more are counted as dropped async-op events. */
 const MAX_POLL_OPS = 10_000;
-/** Completed tasks encoded as they freeze, at most, between deltas (a paused watcher gets none). */
+/** Completed tasks encoded as they freeze between two deltas, at most (about 250 bytes each). */
 const MAX_FROZEN_ITEMS = 50_000;
 
 export interface AggregatorConfig {
@@ -132,6 +132,17 @@ export class Aggregator implements LayerSinks {
   /** Moves everything queued into the entity maps. Cheap; also run when the queue is half full. */
   drain(): void {
     this.#cfg.queue.drain((item) => this.#take(item));
+  }
+
+  /**
+   * Drains while every watcher is paused: the deltas wait, so the tasks encoded as they froze are
+   * let go (the delta after resuming reads the rows back) and no more are encoded until then.
+   */
+  drainPaused(): void {
+    this.drain();
+    this.#frozenItems = [];
+    // Marks the batch incomplete: #freeze encodes no more and the next delta reads the rows.
+    this.#frozenSince++;
   }
 
   #take(item: QueueItem): void {
