@@ -1,5 +1,6 @@
 // `npm run bench [-- NAME...]`: runs bench/src/NAME.ts modules, prints each table, stores the
 // result in bench/results/NAME.json and regenerates docs/benchmarks.md from all stored results.
+// `npm run bench -- docs` only regenerates docs/benchmarks.md (after a merge of results, say).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ const root = join(import.meta.dirname, "..", "..");
 const resultsDir = join(import.meta.dirname, "..", "results");
 
 const [first, ...rest] = process.argv.slice(2);
-const names = first ? [first] : ALL;
+const names = first === "docs" ? [] : first ? [first] : ALL;
 const args = first ? rest : [];
 
 function fmt(n: number): string {

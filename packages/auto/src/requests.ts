@@ -16,8 +16,10 @@ interface ConnState {
   task: OpenTask;
   /** Requests not yet answered: a connection that closes first aborts them. */
   open: Set<ReqState>;
-  /** The HTTP parser's async resource, bound to this task once seen. */
+  /** The HTTP parser's async resource once seen: bound to this task between requests. */
   parser: object | undefined;
+  /** The request the parser is bound to while it is open (the newest one). */
+  parsing: ReqState | undefined;
 }
 
 interface ReqState {
@@ -26,6 +28,7 @@ interface ReqState {
   start: number;
   route: string | undefined;
   done: boolean;
+  conn: ConnState | undefined;
 }
 
 type WithConn = { [CONN]?: ConnState };
@@ -81,7 +84,7 @@ function onSocket(msg: unknown): void {
       fields:
         local === undefined ? { "peer.addr": peer } : { "peer.addr": peer, "local.addr": local },
     });
-    const st: ConnState = { task, open: new Set(), parser: undefined };
+    const st: ConnState = { task, open: new Set(), parser: undefined, parsing: undefined };
     (socket as WithConn)[CONN] = st;
     // Accepting the connection (and the server's connection listeners) is its first poll.
     task.enter();
@@ -107,17 +110,27 @@ function onRequestStart(msg: unknown): void {
         conn === undefined ? { method, path } : { method, path, "conn.task.id": conn.task.id },
       parent: conn?.task,
     });
-    const st: ReqState = { task, method, start: performance.now(), route: undefined, done: false };
+    const st: ReqState = {
+      task,
+      method,
+      start: performance.now(),
+      route: undefined,
+      done: false,
+      conn,
+    };
     (request as WithReq)[REQ] = st;
     if (conn !== undefined) {
       conn.open.add(st);
-      // The parser's callbacks between requests (reading, parsing) are the connection's polls.
+      // The parser's callbacks while a request is open (the rest of its message, its body) are
+      // that request's polls, run back to back with its handler as one poll; between requests
+      // (reading, parsing the next headers) they are the connection's.
       if (conn.parser === undefined) {
         const parser = executionAsyncResource();
-        if (parser !== undefined && parser !== null) {
-          conn.parser = parser;
-          conn.task.bind(parser);
-        }
+        if (parser !== undefined && parser !== null) conn.parser = parser;
+      }
+      if (conn.parser !== undefined) {
+        task.bind(conn.parser);
+        conn.parsing = st;
       }
     }
     // The handler runs in this callback, after this message: from here on it is the request's.
@@ -132,6 +145,11 @@ function finishRequest(st: ReqState, status: number | string): void {
   st.done = true;
   st.task.record({ status, duration: roughDuration(performance.now() - st.start) });
   st.task.finish();
+  const conn = st.conn;
+  if (conn !== undefined && conn.parsing === st) {
+    conn.parsing = undefined;
+    if (conn.parser !== undefined) conn.task.bind(conn.parser);
+  }
 }
 
 function onResponseFinish(msg: unknown): void {

@@ -9,8 +9,23 @@ const TOKEN = /^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_-]{16,}$/;
 /** A path longer than this is cut: names are shown in a console column and kept per task. */
 const MAX_PATH = 120;
 
+/** Recent URLs and their collapsed paths: a service sees the same few URLs again and again. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 1024;
+
 /** `/users/42/orders/9f1c...` → `/users/:id/orders/:id`; the query string is dropped. */
 export function collapsePath(url: string): string {
+  let out = recent.get(url);
+  if (out === undefined) {
+    out = collapse(url);
+    // Unbounded URLs (ids, queries) must not grow it: start over when full.
+    if (recent.size >= RECENT_MAX) recent.clear();
+    if (url.length <= MAX_PATH) recent.set(url, out);
+  }
+  return out;
+}
+
+function collapse(url: string): string {
   let path = url;
   const q = path.search(/[?#]/);
   if (q >= 0) path = path.slice(0, q);
@@ -24,7 +39,24 @@ export function collapsePath(url: string): string {
   return out.length > MAX_PATH ? `${out.slice(0, MAX_PATH)}…` : out;
 }
 
+/** Recent names by method then route, so each request does not build (and flatten) its own. */
+const names = new Map<string, Map<string, string>>();
+
 /** A task name as `METHOD route`. */
 export function requestName(method: string | undefined, route: string): string {
-  return `${method ?? "GET"} ${route}`;
+  const m = method ?? "GET";
+  let byRoute = names.get(m);
+  if (byRoute === undefined) {
+    // Methods are few, but a client may send any token: bounded as above.
+    if (names.size >= 64) names.clear();
+    byRoute = new Map();
+    names.set(m, byRoute);
+  }
+  let name = byRoute.get(route);
+  if (name === undefined) {
+    name = `${m} ${route}`;
+    if (byRoute.size >= RECENT_MAX) byRoute.clear();
+    byRoute.set(route, name);
+  }
+  return name;
 }

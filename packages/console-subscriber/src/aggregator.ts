@@ -6,7 +6,6 @@ import {
   PollOp as PollOpCodec,
   Resource as ResourceCodec,
   ResourceStats as ResourceStatsCodec,
-  Task as TaskCodec,
   type TaskDetails,
 } from "@periscope/console-api";
 import type { Clock } from "./clock.ts";
@@ -17,6 +16,7 @@ import type { LayerSinks } from "./layer.ts";
 import type { MetadataRegistry } from "./metadata.ts";
 import type { ProtoBuilder } from "./protos.ts";
 import type { BoundedQueue, PollOpItem, QueueItem } from "./queue.ts";
+import { encodeTask } from "./task-encoder.ts";
 import type { TaskEntity } from "./task-entity.ts";
 import { encodeTaskStats } from "./task-stats-encoder.ts";
 import { encodeUpdates, type Item, MAX_MESSAGE_BYTES, Section } from "./update-encoder.ts";
@@ -24,6 +24,8 @@ import type { EventLoopMonitor, Warnings } from "./warnings.ts";
 
 /** Poll ops kept between publishes at most; more are counted as dropped async-op events. */
 const MAX_POLL_OPS = 10_000;
+/** Completed tasks encoded as they freeze between two deltas, at most (about 250 bytes each). */
+const MAX_FROZEN_ITEMS = 50_000;
 
 export interface AggregatorConfig {
   queue: BoundedQueue;
@@ -55,6 +57,13 @@ export class Aggregator implements LayerSinks {
   /** Closed entities in closing order, for retention; `#droppedHead` is the next to expire. */
   #dropped: Entity[] = [];
   #droppedHead = 0;
+  /**
+   * Tasks completed since the last delta, encoded as they froze while someone consumes deltas:
+   * the delta sends these rather than rebuilding each task from its frozen row. Used only when
+   * it holds every row frozen since (`#frozenSince`); else the delta reads the rows back.
+   */
+  #frozenItems: Item[] = [];
+  #frozenSince = 0;
   #pollOps: PollOpItem[] = [];
   #droppedPollOps = 0;
   #warnings: Warnings | undefined;
@@ -96,7 +105,7 @@ export class Aggregator implements LayerSinks {
     // until the next publish. The frozen store remembers it still has to be sent.
     if (this.tasks.get(e.id) === e) {
       this.tasks.delete(e.id);
-      this.frozen.add(e, e.unsent);
+      this.#freeze(e, e.unsent);
     }
   }
   longPoll(task: TaskEntity, ms: number): void {
@@ -125,6 +134,17 @@ export class Aggregator implements LayerSinks {
     this.#cfg.queue.drain((item) => this.#take(item));
   }
 
+  /**
+   * Drains while every watcher is paused: the deltas wait, so the tasks encoded as they froze are
+   * let go (the delta after resuming reads the rows back) and no more are encoded until then.
+   */
+  drainPaused(): void {
+    this.drain();
+    this.#frozenItems = [];
+    // Marks the batch incomplete: #freeze encodes no more and the next delta reads the rows.
+    this.#frozenSince++;
+  }
+
   #take(item: QueueItem): void {
     if (item.kind === "pollOp") {
       if (!this.hasConsumers()) return;
@@ -139,7 +159,7 @@ export class Aggregator implements LayerSinks {
     const k = idKey(e.id);
     if (e.kind === "task") {
       // Completed while queued: straight to compact storage, announced in the next delta.
-      if (!Number.isNaN(e.droppedAt)) this.frozen.add(e, true);
+      if (!Number.isNaN(e.droppedAt)) this.#freeze(e, true);
       else {
         this.tasks.set(e.id, e);
         this.#dirtyTasks.push(e.id);
@@ -150,6 +170,19 @@ export class Aggregator implements LayerSinks {
     else this.asyncOps.set(k, e);
     // New entities start dirty; markDirty only fires on a clean -> dirty change, so list it here.
     this.#dirty.push(e);
+  }
+
+  /** Into compact storage; encoded first for the next delta while someone consumes deltas. */
+  #freeze(e: TaskEntity, unsent: boolean): void {
+    if (
+      this.#frozenItems.length === this.#frozenSince &&
+      this.#frozenSince < MAX_FROZEN_ITEMS &&
+      this.hasConsumers()
+    )
+      // Completed, its stats final: encoded now or at the delta, the bytes are the same.
+      this.#frozenItems.push(this.#item(e, unsent, e.droppedAt));
+    this.#frozenSince++;
+    this.frozen.add(e, unsent);
   }
 
   /** Refreshes sampled data (event loop) before a publish. */
@@ -174,7 +207,8 @@ export class Aggregator implements LayerSinks {
     if (!this.hasConsumers()) this.discardDelta();
     else this.drain();
     const max = this.#cfg.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    const now = this.#cfg.protos.ts(this.#cfg.clock.now());
+    const nowMono = this.#cfg.clock.now();
+    const now = this.#cfg.protos.ts(nowMono);
     const metadata = [...this.#cfg.metas.all];
     let first = true;
     let items: Item[] = [];
@@ -198,7 +232,7 @@ export class Aggregator implements LayerSinks {
       return out;
     };
     for (const e of this.#everything()) {
-      const it = this.#item(e, true);
+      const it = this.#item(e, true, nowMono);
       items.push(it);
       size += (it.created?.length ?? 0) + it.stats.length + 32;
       if (size >= partBytes) yield* flush();
@@ -220,6 +254,7 @@ export class Aggregator implements LayerSinks {
     const p = this.#cfg.protos;
     const q = this.#cfg.queue;
     const items: Item[] = [];
+    const now = this.#cfg.clock.now();
     const dirty = this.#dirty;
     this.#dirty = [];
     const dirtyTasks = this.#dirtyTasks;
@@ -227,21 +262,28 @@ export class Aggregator implements LayerSinks {
     // Resources first: async ops and poll ops refer to them.
     for (const e of dirty) {
       if (e.kind !== "resource" || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
     for (const k of dirtyTasks) {
       const e = this.tasks.get(k);
       if (e === undefined || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
-    for (const [e, unsent] of this.frozen.takeUnpublished()) items.push(this.#item(e, unsent));
+    if (this.#frozenItems.length === this.#frozenSince) {
+      for (const it of this.#frozenItems) items.push(it);
+      this.frozen.discardUnpublished();
+    } else
+      for (const [e, unsent] of this.frozen.takeUnpublished())
+        items.push(this.#item(e, unsent, now));
+    this.#frozenItems = [];
+    this.#frozenSince = 0;
     for (const e of dirty) {
       if (e.kind !== "asyncOp" || !e.dirty) continue;
-      items.push(this.#item(e, e.unsent));
+      items.push(this.#item(e, e.unsent, now));
       e.dirty = false;
       e.unsent = false;
     }
@@ -259,7 +301,7 @@ export class Aggregator implements LayerSinks {
     const newMeta = this.#cfg.metas.takePending();
     const out = encodeUpdates(
       {
-        now: p.ts(this.#cfg.clock.now()),
+        now: p.ts(now),
         metadata: newMeta.length > 0 ? newMeta : undefined,
         items,
         pollOps,
@@ -290,20 +332,23 @@ export class Aggregator implements LayerSinks {
       e.unsent = false;
     }
     this.frozen.discardUnpublished();
+    this.#frozenItems = [];
+    this.#frozenSince = 0;
     this.#dirty = [];
     this.#dirtyTasks = [];
     this.#pollOps = [];
     this.#cfg.metas.takePending();
   }
 
-  #item(e: Entity, created: boolean): Item {
+  /** `now`: the publish's monotonic time (the root mid-poll is sent as a poll ending then). */
+  #item(e: Entity, created: boolean, now: number): Item {
     const p = this.#cfg.protos;
     if (e.kind === "task") {
       return {
         section: Section.TASK,
         id: e.id,
-        created: created ? TaskCodec.encode(p.task(e)).finish() : undefined,
-        stats: encodeTaskStats(e, this.#cfg.clock.timeOrigin, p),
+        created: created ? encodeTask(e) : undefined,
+        stats: encodeTaskStats(e, this.#cfg.clock.timeOrigin, now, p),
       };
     }
     if (e.kind === "resource") {

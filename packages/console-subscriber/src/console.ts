@@ -133,7 +133,7 @@ export class ConsoleSubscriber {
       agg.sample();
       const consumers = agg.hasConsumers();
       // Paused with nobody left to resume for: forget changes rather than hoard them.
-      if (this.paused && consumers) agg.drain();
+      if (this.paused && consumers) agg.drainPaused();
       else if (consumers) {
         const parts = agg.delta();
         this.#server?.publishUpdates(parts);

@@ -16,8 +16,12 @@ export interface PollOpItem {
 
 export type QueueItem = Entity | PollOpItem;
 
-/** Queue length that triggers an early aggregation (or half the capacity, if smaller). */
-const FLUSH_AT = 2048;
+/**
+ * Queue length that triggers an early aggregation (or half the capacity, if smaller). Small, so
+ * each one is short: with a task per request, 2,048 made every early publish stall the event
+ * loop for 16 ms at the median (a hello-world's p99); 256 gives 1.8 ms, for the same total.
+ */
+const FLUSH_AT = 256;
 
 export class BoundedQueue {
   readonly capacity: number;

@@ -14,15 +14,17 @@ let pos = 0;
 export function encodeTaskStats(
   e: TaskEntity,
   timeOrigin: number,
+  now: number,
   protos: ProtoBuilder,
 ): Uint8Array {
+  // The root mid-poll is always our own work (this code runs in that slice), so it is sent as a
+  // poll that ends `now` (as ProtoBuilder's #rootPollStats), not as running forever.
+  const rootPolling = e.isRoot && e.current > 0;
+  const busyMs = rootPolling ? e.busyMs + Math.max(0, now - e.lastPollStarted) : e.busyMs;
   // Beyond 2^53 (counters, or durations over ~104 days in ns) numbers are not exact: ts-proto.
-  const busyNs = Math.max(0, Math.round(e.busyMs * 1e6));
+  const busyNs = Math.max(0, Math.round(busyMs * 1e6));
   const schedNs = Math.max(0, Math.round(e.scheduledMs * 1e6));
-  // The root mid-poll is sent as a poll that ends now (ProtoBuilder's #rootPollStats): one
-  // entity, so it keeps the generated path too.
   if (
-    (e.isRoot && e.current > 0) ||
     !(busyNs <= Number.MAX_SAFE_INTEGER && schedNs <= Number.MAX_SAFE_INTEGER) ||
     !(e.wakes + e.wakerClones + e.wakerDrops + e.selfWakes + e.polls <= Number.MAX_SAFE_INTEGER) ||
     !(timeOrigin >= 0)
@@ -38,8 +40,9 @@ export function encodeTaskStats(
   // PollStats (field 7): its length first, so it is written once.
   const first = stampSize(e.firstPoll, timeOrigin);
   const started = stampSize(e.lastPollStarted, timeOrigin);
-  // Absent while a poll is in progress, as upstream documents.
-  const ended = e.current > 0 ? 0 : stampSize(e.lastPollEnded, timeOrigin);
+  // Absent while a poll is in progress, as upstream documents (but for the root, above).
+  const endedAt = rootPolling ? now : e.current > 0 ? Number.NaN : e.lastPollEnded;
+  const ended = stampSize(endedAt, timeOrigin);
   const busy = durationSize(busyNs);
   const pollLen =
     (e.polls !== 0 ? 1 + varintSize(e.polls) : 0) +
@@ -53,7 +56,7 @@ export function encodeTaskStats(
   counter(8, e.polls);
   if (first > 0) stamp(26, timeOrigin + e.firstPoll);
   if (started > 0) stamp(34, timeOrigin + e.lastPollStarted);
-  if (ended > 0) stamp(42, timeOrigin + e.lastPollEnded);
+  if (ended > 0) stamp(42, timeOrigin + endedAt);
   duration(50, busyNs);
   counter(64, e.selfWakes);
   duration(74, schedNs);
@@ -92,16 +95,20 @@ function counter(tag: number, n: number): void {
   varint(n);
 }
 
+/** What split() leaves: no tuple per stamp (six stamps a task, every publish). */
+let secs = 0;
+let nanos = 0;
+
 /** Seconds and nanos of an epoch time in ms, exactly as console-api's timestampFromMs. */
-function split(ms: number): [number, number] {
-  const whole = Math.floor(ms / 1000);
-  return [whole, Math.min(999_999_999, Math.max(0, Math.round((ms - whole * 1000) * 1e6)))];
+function split(ms: number): void {
+  secs = Math.floor(ms / 1000);
+  nanos = Math.min(999_999_999, Math.max(0, Math.round((ms - secs * 1000) * 1e6)));
 }
 
 /** Timestamp{seconds = 1, nanos = 2} as a nested field. */
 function stamp(tag: number, ms: number): void {
-  const [s, ns] = split(ms);
-  pair(tag, s, ns);
+  split(ms);
+  pair(tag, secs, nanos);
 }
 
 function pair(tag: number, s: number, ns: number): void {
@@ -114,8 +121,8 @@ function pair(tag: number, s: number, ns: number): void {
 /** Encoded body size of a Timestamp plus one (its length byte), or 0 for NaN (field absent). */
 function stampSize(mono: number, timeOrigin: number): number {
   if (Number.isNaN(mono)) return 0;
-  const [s, ns] = split(timeOrigin + mono);
-  return 1 + (s !== 0 ? 1 + varintSize(s) : 0) + (ns !== 0 ? 1 + varintSize(ns) : 0);
+  split(timeOrigin + mono);
+  return 1 + (secs !== 0 ? 1 + varintSize(secs) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
 /** Encoded size of a Duration with its length byte. */

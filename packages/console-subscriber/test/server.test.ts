@@ -161,11 +161,20 @@ test("pause stops updates, WatchState reports it, resume brings the missed chang
   const before = view.updates;
   const t = taskSpan("while-paused");
   t.inScope(() => {});
+  // One that completes while paused: frozen meanwhile, it must still arrive, completed.
+  const done = taskSpan("done-while-paused");
+  done.inScope(() => {});
+  done.close();
   await sleep(250);
   assert.equal(view.updates, before, "no updates while paused");
   assert.equal(view.taskNamed("while-paused"), undefined);
   await new Promise<void>((res, rej) => cl.resume({}, (e) => (e ? rej(e) : res())));
   await until(() => view.taskNamed("while-paused") !== undefined, 5000, "task after resume");
+  await until(
+    () => view.taskNamed("done-while-paused")?.stats?.droppedAt !== undefined,
+    5000,
+    "completed task after resume",
+  );
   assert.equal(states.at(-1), Temporality.LIVE);
   st.cancel();
   t.close();
