@@ -24,16 +24,20 @@ export const SELF_WAKES = 4;
 export const LONG_POLLS = 5;
 export const FLAGS = 6;
 export const U8 = 7;
-// Int32 columns: span id and task id as deltas from the chunk's first row.
+// Int32 columns: span id, task id and the parent task's span id as deltas from the chunk's first
+// row (the parent is kept so that a console connecting later still gets Task.parents).
 export const ID = 0;
 export const TID = 1;
-export const I32 = 2;
+export const PARENT = 2;
+export const I32 = 3;
 export const WIDTHS = { i32: I32, u32: U32, u8: U8 };
 /** A row's bytes in an open chunk. */
 export const ROW_BYTES = I32 * 4 + 8 + U32 * 4 + U8;
 
 export const NONE = 0xffffffff;
 export const NO_TID = -0x80000000;
+/** In the parent column: the task has no parent (other than the root). */
+export const NO_PARENT = -0x80000000;
 export const U8_MAX = 0xff;
 /** In the lazy last-poll-start column: the same as the first poll (always so for one poll). */
 export const SAME = 0xfffffffe;

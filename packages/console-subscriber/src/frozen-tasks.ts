@@ -25,6 +25,7 @@ import {
   LAST_END,
   LAST_WAKE,
   LONG_POLLS,
+  NO_PARENT,
   NO_TID,
   NONE,
   nsOf,
@@ -36,6 +37,7 @@ import {
   SCHED,
   SELF_WAKES,
   STATIC,
+  PARENT,
   TID,
   U8,
   U8_MAX,
@@ -146,6 +148,9 @@ export class FrozenTasks extends FrozenRows {
     // Number arithmetic, not bigint: a bigint difference is an allocation per task.
     const idDelta = exact(t.id) - c.baseId;
     if (!(idDelta >= -0x7fffffff && idDelta <= 0x7fffffff)) return false;
+    const parentDelta = t.parent === undefined ? NO_PARENT : exact(t.parent) - c.baseId;
+    if (!(parentDelta === NO_PARENT || (parentDelta >= -0x7fffffff && parentDelta <= 0x7fffffff)))
+      return false;
     if (t.pollOutliers > 0 || t.schedOutliers > 0 || t.current > 0) return false;
     const d = onNs(c.dropBase, t.droppedAt);
     const created = before(d, t.createdAt);
@@ -184,6 +189,7 @@ export class FrozenTasks extends FrozenRows {
     const i = r * I32;
     cols.i[i + ID] = idDelta;
     cols.i[i + TID] = tid >= 0 ? tid - c.baseTid : NO_TID;
+    cols.i[i + PARENT] = parentDelta;
     const u = cols.u;
     const o = r * U32;
     u[o + CREATED] = created;
@@ -242,6 +248,8 @@ export class FrozenTasks extends FrozenRows {
       fields,
       info.location,
     );
+    const parentDelta = cols.i[r * I32 + PARENT] as number;
+    if (parentDelta !== NO_PARENT) t.parent = BigInt(c.baseId + parentDelta);
     t.dirty = false;
     t.unsent = false;
     t.droppedAt = d;

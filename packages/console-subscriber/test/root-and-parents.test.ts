@@ -69,3 +69,37 @@ test("a task spawned inside another task's poll carries it in parents; the root 
   void sub;
   c.close();
 });
+
+test("a completed task keeps its parent: in the delta, and for a console that connects later", () => {
+  const { clock, c, view } = setup();
+  const root = rootSpan();
+  const conn = root.inScope(() => taskSpan("connection"));
+  // Requests complete before any publish, so they are sent from their retained rows.
+  const requests = [1, 2, 3].map((n) => {
+    const req = conn.inScope(() => taskSpan(`request-${n}`));
+    req.inScope(() => clock.advance(1));
+    req.close();
+    return req;
+  });
+  c.tick();
+  const late = new View();
+  const off = c.onUpdate((parts) => {
+    for (const p of parts) late.apply(Update.decode(p));
+  });
+  for (const [i, req] of requests.entries()) {
+    for (const [who, v] of [
+      ["live", view],
+      ["late", late],
+    ] as const) {
+      const t = v.taskNamed(`request-${i + 1}`);
+      assert.ok(t?.stats?.droppedAt !== undefined, `${who}: request-${i + 1} completed`);
+      assert.deepEqual(
+        t?.task.parents.map((p) => p.id),
+        [conn.id],
+        `${who}: parent of ${req.id}`,
+      );
+    }
+  }
+  off();
+  c.close();
+});
