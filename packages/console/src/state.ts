@@ -2,7 +2,6 @@
 // and async ops, keeps completed ones for --retain-for, and lints tasks after every update.
 import type {
   AsyncOpUpdate,
-  Duration,
   ResourceUpdate,
   TaskDetails as TaskDetailsMsg,
   TaskStats,
@@ -10,9 +9,17 @@ import type {
   Timestamp,
   Update,
 } from "@periscope/console-api";
-import { decodeAttribute, decodeField, formatLocation, type Meta } from "./fields.ts";
+import {
+  applyAsyncOpStats,
+  applyResourceStats,
+  durNs,
+  newAsyncOp,
+  newResource,
+} from "./entity-decode.ts";
+import { decodeField, formatLocation, type Meta } from "./fields.ts";
 import { decodeHistogram } from "./histogram.ts";
-import { type LintContext, lintTask } from "./lints.ts";
+import { summariseLints } from "./lint-summary.ts";
+import type { LintContext } from "./lints.ts";
 import { readLoopHealth, readServerWarnings } from "./loop-health.ts";
 import type {
   AsyncOp,
@@ -41,10 +48,6 @@ export const DEFAULT_RETAIN_NS = 6e9;
 
 function num(v: bigint | number | undefined): number {
   return v === undefined ? 0 : Number(v);
-}
-
-function durNs(d: Duration | undefined): number {
-  return d ? Number(d.seconds) * 1e9 + d.nanos : 0;
 }
 
 export class ConsoleState {
@@ -268,41 +271,13 @@ export class ConsoleState {
   #applyResources(u: ResourceUpdate): void {
     for (const r of u.newResources) {
       if (!r.id || this.resources.has(r.id.id)) continue;
-      const meta = r.metadata ? this.metas.get(r.metadata.id) : undefined;
-      const kind =
-        r.kind?.known === 0 ? "Timer" : r.kind?.other !== undefined ? sanitize(r.kind.other) : "";
-      const res: Resource = {
-        spanId: r.id.id,
-        seq: ++this.#resourceSeq,
-        parentSpanId: r.parentResourceId?.id,
-        kind,
-        concreteType: sanitize(r.concreteType),
-        target: meta?.target ?? "",
-        location: formatLocation(r.location),
-        visibility: r.isInternal ? "internal" : "public",
-        createdAt: this.now,
-        droppedAt: undefined,
-        attributes: [],
-        attributesText: "",
-        attrs: new Map(),
-        search: "",
-      };
-      res.search = `${res.kind} ${res.concreteType} ${res.target} ${res.location}`.toLowerCase();
+      const res = newResource(r, this.metas, ++this.#resourceSeq, this.now);
       this.resources.set(res.spanId, res);
     }
     for (const [id, s] of u.statsUpdate) {
       const res = this.resources.get(id);
       if (!res) continue;
-      res.createdAt = this.rel(s.createdAt) ?? res.createdAt;
-      res.droppedAt = this.rel(s.droppedAt);
-      const attrs = s.attributes
-        .map((a) => decodeAttribute(a, this.metas))
-        .filter((a) => a !== undefined);
-      res.attributes = attrs.map((a) => a.text);
-      res.attrs = new Map(attrs.map((a) => [a.name, { value: a.value, unit: a.unit }]));
-      res.attributesText = res.attributes.join(" ");
-      res.search =
-        `${res.kind} ${res.concreteType} ${res.target} ${res.location} ${res.attributesText}`.toLowerCase();
+      applyResourceStats(res, s, this.metas, (t) => this.rel(t));
       this.resourceTracks.set(id, trackResource(res, this.resourceTracks.get(id), this.now));
     }
     this.droppedEvents += num(u.droppedEvents);
@@ -311,39 +286,12 @@ export class ConsoleState {
   #applyAsyncOps(u: AsyncOpUpdate): void {
     for (const o of u.newAsyncOps) {
       if (!o.id || this.asyncOps.has(o.id.id)) continue;
-      this.asyncOps.set(o.id.id, {
-        spanId: o.id.id,
-        seq: ++this.#opSeq,
-        parentSpanId: o.parentAsyncOpId?.id,
-        resourceSpanId: o.resourceId?.id,
-        source: sanitize(o.source),
-        taskSpanId: undefined,
-        createdAt: this.now,
-        droppedAt: undefined,
-        polls: 0,
-        busy: 0,
-        lastPollStarted: undefined,
-        lastPollEnded: undefined,
-        attributes: [],
-        attributesText: "",
-      });
+      this.asyncOps.set(o.id.id, newAsyncOp(o, ++this.#opSeq, this.now));
     }
     for (const [id, s] of u.statsUpdate) {
       const op = this.asyncOps.get(id);
       if (!op) continue;
-      op.createdAt = this.rel(s.createdAt) ?? op.createdAt;
-      op.droppedAt = this.rel(s.droppedAt);
-      op.taskSpanId = s.taskId?.id ?? op.taskSpanId;
-      if (s.pollStats) {
-        op.polls = num(s.pollStats.polls);
-        op.busy = durNs(s.pollStats.busyTime);
-        op.lastPollStarted = this.rel(s.pollStats.lastPollStarted);
-        op.lastPollEnded = this.rel(s.pollStats.lastPollEnded);
-      }
-      op.attributes = s.attributes
-        .map((a) => decodeAttribute(a, this.metas)?.text)
-        .filter((a): a is string => a !== undefined);
-      op.attributesText = op.attributes.join(" ");
+      applyAsyncOpStats(op, s, this.metas, (t) => this.rel(t));
     }
     this.droppedEvents += num(u.droppedEvents);
   }
@@ -407,42 +355,22 @@ export class ConsoleState {
     return { now: this.now, tracksWakers: this.tracksWakers };
   }
 
-  /**
-   * Lints what can have changed: tasks with new stats, and running or scheduled ones whose
-   * verdict moves with time. Everything, when the server first shows it tracks wakers.
-   */
+  /** Lints what can have changed; everything when the server first shows it tracks wakers. */
   #lintAll(): void {
     const cx = this.lintContext();
     const all = cx.tracksWakers !== this.#lintedWithWakers;
     this.#lintedWithWakers = cx.tracksWakers;
-    const counts = new Map<LintId, number>();
-    const examples = new Map<LintId, Task>();
-    for (const t of this.tasks.values()) {
-      if (all || this.#changed.has(t) || (t.droppedAt === undefined && isActive(t))) {
-        t.warnings = this.lints.length === 0 ? [] : lintTask(t, this.lints, cx);
-      }
-      for (const w of t.warnings) {
-        counts.set(w, (counts.get(w) ?? 0) + 1);
-        const ex = examples.get(w);
-        if (
-          !ex ||
-          (w === "long-poll" ? t.longestPollAtLeast > ex.longestPollAtLeast : t.seq < ex.seq)
-        ) {
-          examples.set(w, t);
-        }
-      }
-    }
+    const { counts, examples } = summariseLints(
+      this.tasks.values(),
+      this.#changed,
+      all,
+      this.lints,
+      cx,
+    );
     this.#changed.clear();
     this.lintCounts = counts;
     this.lintExamples = examples;
   }
-}
-
-/** Running or scheduled: the states whose durations grow between updates. */
-function isActive(t: Task): boolean {
-  const lps = t.lastPollStarted;
-  if (lps !== undefined && (t.lastPollEnded === undefined || lps > t.lastPollEnded)) return true;
-  return t.lastWake !== undefined && (lps === undefined || t.lastWake > lps);
 }
 
 function completedPolls(t: Task): number {
