@@ -1,11 +1,7 @@
-// `npm run bench -- console`, memory part: peak RSS of a process that spawns 1,000,000 short tasks
-// (retention 10 s) with the console on and off, under two heap sizings, each pair in one run.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { type BenchRow, stopChild } from "./harness.ts";
+import { type BenchRow, childResult } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -75,29 +71,7 @@ const SIZINGS = [
 ] as const;
 
 function runChild(flags: readonly string[], env: Record<string, string>): Promise<ChildResult> {
-  const p: ChildProcess = spawn(
-    process.execPath,
-    [...flags, "--input-type=module", "-e", TASKS_CHILD],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const line = new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    p.once("exit", (code) => reject(new Error(`child exited with ${code} before reporting`)));
-  });
-  return line.then(
-    async (l) => {
-      await stopChild(p);
-      return JSON.parse(l) as ChildResult;
-    },
-    async (e: unknown) => {
-      await stopChild(p);
-      throw e;
-    },
-  );
+  return childResult([...flags, "--input-type=module", "-e", TASKS_CHILD], root, env);
 }
 
 const mb = (x: number): number => x / 2 ** 20;

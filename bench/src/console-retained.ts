@@ -1,10 +1,5 @@
-// `npm run bench -- console`, retained-task part: the heap one retained completed task costs all-in
-// (rows, fields, name, location, histograms), for connection-like and request-like tasks against an
-// empty task in the same run, and the heap under PERISCOPE_CONSOLE_RETAIN_BYTES against none.
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { type BenchRow, median, stopChild } from "./harness.ts";
+import { type BenchRow, childResult, median } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -77,29 +72,7 @@ interface ChildResult {
 }
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
-  const p: ChildProcess = spawn(
-    process.execPath,
-    ["--expose-gc", "--input-type=module", "-e", CHILD],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const line = new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    p.once("exit", (code) => reject(new Error(`child exited with ${code} before reporting`)));
-  });
-  return line.then(
-    async (l) => {
-      await stopChild(p);
-      return JSON.parse(l) as ChildResult;
-    },
-    async (e: unknown) => {
-      await stopChild(p);
-      throw e;
-    },
-  );
+  return childResult(["--expose-gc", "--input-type=module", "-e", CHILD], root, env);
 }
 
 /**

@@ -1,9 +1,5 @@
-// `npm run bench -- console`, spawn part: spawn + complete of an empty task with the console on
-// (locations on, and off) against the console off, each in its own process, alternating.
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { type BenchRow, median, stopChild } from "./harness.ts";
+import { type BenchRow, childResult, median } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -35,21 +31,9 @@ process.stdout.write(JSON.stringify({ ns }) + "\\n");
 process.exit(0);
 `;
 
-function runChild(env: Record<string, string>): Promise<number> {
-  const p: ChildProcess = spawn(process.execPath, ["--input-type=module", "-e", SPAWN_CHILD], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
-    rl.once("line", (l) => {
-      rl.close();
-      resolve(l);
-    });
-    p.once("exit", (code) => reject(new Error(`spawn child exited with ${code} before reporting`)));
-  });
-  return line.finally(() => stopChild(p)).then((l) => (JSON.parse(l) as { ns: number }).ns);
+async function runChild(env: Record<string, string>): Promise<number> {
+  return (await childResult<{ ns: number }>(["--input-type=module", "-e", SPAWN_CHILD], root, env))
+    .ns;
 }
 
 export async function spawnCost(

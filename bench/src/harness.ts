@@ -1,6 +1,7 @@
 // Shared shape of a benchmark result and small timing helpers used by every bench module.
 // A bench compares us with a peer in the same run; the ratio is what docs/benchmarks.md reports.
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
 export interface BenchRow {
   /** What is measured, e.g. "disabled event". */
@@ -34,6 +35,31 @@ export function stopChild(p: ChildProcess): Promise<void> {
     p.once("exit", () => resolve());
     p.kill("SIGKILL");
   });
+}
+
+/**
+ * Runs `node ARGS` in `cwd` with `env` added, reads the first line it prints as JSON, then kills
+ * it: how the benches that need a fresh process per measurement get their figure back.
+ */
+export function childResult<T>(
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<T> {
+  const p: ChildProcess = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: p.stdout as NodeJS.ReadableStream });
+    rl.once("line", (l) => {
+      rl.close();
+      resolve(l);
+    });
+    p.once("exit", (code) => reject(new Error(`child exited with ${code} before reporting`)));
+  });
+  return line.finally(() => stopChild(p)).then((l) => JSON.parse(l) as T);
 }
 
 export type BenchModule = { run: (args: string[]) => Promise<BenchResult> };
