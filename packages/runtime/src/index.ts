@@ -3,7 +3,7 @@
 export { BroadcastReceiver, BroadcastSender, broadcast, LaggedError } from "./broadcast.ts";
 export { type Clock, ManualClock, realClock } from "./clock.ts";
 export { ClosedError, JoinError, RuntimeError, type RuntimeErrorCode } from "./errors.ts";
-export { type Caller, callerLocation, type Location } from "./location.ts";
+export { type Caller, callerLocation, type Location, siteTable } from "./location.ts";
 export {
   channel,
   Receiver,
@@ -33,7 +33,7 @@ export {
 } from "./resource.ts";
 export { RwLock, RwLockReadGuard, RwLockWriteGuard } from "./rwlock.ts";
 export { type AcquireOptions, MAX_PERMITS, Semaphore, SemaphorePermit } from "./semaphore.ts";
-export { JoinHandle, type SpawnOptions, spawn, type TaskFn } from "./task.ts";
+export { JoinHandle, type SpawnOptions, spawn, spawnAt, type TaskFn } from "./task.ts";
 export { currentTask, type Task } from "./task-state.ts";
 export {
   Interval,

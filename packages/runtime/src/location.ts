@@ -2,6 +2,7 @@
 // call, read as V8 call sites, with file names converted once and cached.
 import { relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { invalidArgument } from "./errors.ts";
 
 export interface Location {
   readonly file: string;
@@ -108,4 +109,21 @@ export function displayPath(file: string): string {
     }
   }
   return path.startsWith(cwd) ? relative(cwd, path) : path;
+}
+
+/**
+ * The call sites of one module, as @periscope/auto's load-time transform records them: `url` is
+ * the module's import.meta.url, `lineCols` its sites' lines and 1-based columns, in pairs. Made
+ * once per module, so a transformed spawn() reads a ready Location instead of capturing a stack.
+ */
+export function siteTable(url: string, lineCols: readonly number[]): readonly Location[] {
+  if (typeof url !== "string" || !Array.isArray(lineCols) || lineCols.length % 2 !== 0)
+    throw invalidArgument("siteTable() needs a module URL and an even list of lines and columns");
+  const file = displayPath(url);
+  const sites: Location[] = [];
+  for (let i = 0; i < lineCols.length; i += 2)
+    sites.push(
+      Object.freeze({ file, line: lineCols[i] as number, col: lineCols[i + 1] as number }),
+    );
+  return Object.freeze(sites);
 }

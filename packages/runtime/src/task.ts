@@ -5,7 +5,7 @@ import type { Fields, Subscriber } from "@periscope/tracing";
 import { Span } from "@periscope/tracing";
 import { SPAWN } from "./callsites.ts";
 import { invalidArgument, JoinError } from "./errors.ts";
-import { type Caller, callerLocation, locationsEnabled } from "./location.ts";
+import { type Caller, callerLocation, type Location, locationsEnabled } from "./location.ts";
 import { finishTask, wake, waker, wakerFor } from "./poll-emit.ts";
 import { FIRST_RUN } from "./poll-state.ts";
 import { ensurePolls } from "./polls.ts";
@@ -123,6 +123,23 @@ export class JoinHandle<T> implements PromiseLike<T> {
  * inside the caller, so the caller's poll and the task's first poll do not overlap.
  */
 export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> {
+  return spawnTask(fn, opts, undefined);
+}
+
+/**
+ * spawn() with its call site's location already known: what @periscope/auto's load-time
+ * transform writes in place of `spawn(...)` (see its README, "Spawn locations"), so no stack is
+ * captured. A `caller` option still wins (its location can only be captured).
+ */
+export function spawnAt<T>(site: Location, fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> {
+  return spawnTask(fn, opts, opts.caller === undefined ? site : undefined);
+}
+
+function spawnTask<T>(
+  fn: TaskFn<T>,
+  opts: SpawnOptions,
+  site: Location | undefined,
+): JoinHandle<T> {
   if (typeof fn !== "function")
     throw invalidArgument(`spawn() needs a function to run as the task, got ${typeof fn}`);
   const id = nextTaskId();
@@ -133,7 +150,9 @@ export function spawn<T>(fn: TaskFn<T>, opts: SpawnOptions = {}): JoinHandle<T> 
     // transitions, one hidden class shared by every task span's fields.
     let fields: Fields;
     if (locationsEnabled) {
-      const loc = callerLocation(opts.caller ?? spawn);
+      // A stack capture costs microseconds (most of a spawn with the console on): only when the
+      // transform did not give the site. spawnTask is hidden too, so the frame left is the caller.
+      const loc = site ?? callerLocation(opts.caller ?? spawn);
       fields =
         opts.fields === undefined
           ? {
