@@ -16,6 +16,11 @@ export interface AutoConfig {
   otlpRuntime: boolean;
   /** Node handles (timers, sockets, servers, ...) as resources (PERISCOPE_AUTO_HANDLES, default on). */
   handles: boolean;
+  /**
+   * Spawn locations from a load-time rewrite of spawn() calls instead of a stack capture per
+   * spawn (PERISCOPE_AUTO_SPAWN_SITES, default on).
+   */
+  spawnSites: boolean;
 }
 
 /** Every variable, for the README's table and for `periscope run`. */
@@ -25,6 +30,7 @@ export const AUTO_ENV = {
   log: "PERISCOPE_LOG",
   otlpRuntime: "PERISCOPE_OTLP_RUNTIME",
   handles: "PERISCOPE_AUTO_HANDLES",
+  spawnSites: "PERISCOPE_AUTO_SPAWN_SITES",
 } as const;
 
 const OFF = new Set(["0", "false", "off", "no"]);
@@ -62,5 +68,6 @@ export function configFromEnv(env: Env, warn: (m: string) => void): AutoConfig {
     otlp: otlpWanted(env),
     otlpRuntime: flag(env, AUTO_ENV.otlpRuntime, false, warn),
     handles: flag(env, AUTO_ENV.handles, true, warn),
+    spawnSites: flag(env, AUTO_ENV.spawnSites, true, warn),
   };
 }

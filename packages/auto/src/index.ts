@@ -6,6 +6,8 @@ import { start } from "./start.ts";
 export { AUTO_ENV, type AutoConfig, configFromEnv } from "./env.ts";
 export { roughDuration, routeMatched } from "./requests.ts";
 export { collapsePath } from "./routes.ts";
+export { registerSpawnSites } from "./spawn-hooks.ts";
+export { transformSpawnCalls } from "./spawn-sites.ts";
 export { type AutoHandle, running, start } from "./start.ts";
 
 // `periscope attach` leaves its options here before loading this module into a running process.

@@ -16,6 +16,7 @@ import { instrumentHttp2 } from "./http2.ts";
 import { type Otlp, startOtlp } from "./otlp.ts";
 import { instrumentOutgoing } from "./outgoing.ts";
 import { ignoreConnectionsTo, instrumentRequests } from "./requests.ts";
+import { registerSpawnSites } from "./spawn-hooks.ts";
 
 export interface AutoHandle {
   readonly config: Readonly<AutoConfig>;
@@ -99,6 +100,9 @@ export function start(opts: { env?: Env; via?: string } = {}): AutoHandle {
   for (const [layer, filter] of layers) reg.with(layer, filter);
   reg.init();
   configureRuntime();
+  // Spawn locations from the call sites, not a stack capture per spawn (README, "Spawn locations"):
+  // modules loaded from now on (with --import: all of the program's own).
+  if (consoleSub !== undefined && config.spawnSites) registerSpawnSites();
   const stops = [instrumentRequests(), instrumentHttp2(), instrumentOutgoing()];
   if (consoleSub !== undefined) {
     consoleSub.ready.then(

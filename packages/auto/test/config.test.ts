@@ -19,6 +19,7 @@ test("defaults: console on 127.0.0.1:6669, no logs, no OTLP, handles on", () => 
     otlp: false,
     otlpRuntime: false,
     handles: true,
+    spawnSites: true,
   });
   assert.deepEqual(warnings, []);
 });

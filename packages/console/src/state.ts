@@ -18,7 +18,7 @@ import {
 } from "./entity-decode.ts";
 import { decodeField, formatLocation, type Meta } from "./fields.ts";
 import { decodeHistogram } from "./histogram.ts";
-import { summariseLints } from "./lint-summary.ts";
+import { LintTracker } from "./lint-summary.ts";
 import type { LintContext } from "./lints.ts";
 import { readLoopHealth, readServerWarnings } from "./loop-health.ts";
 import type {
@@ -83,6 +83,7 @@ export class ConsoleState {
   #anyDone = false;
   #changed = new Set<Task>();
   #lintedWithWakers = false;
+  readonly #linted = new LintTracker();
   #taskSeq = 0;
   #resourceSeq = 0;
   #opSeq = 0;
@@ -360,8 +361,10 @@ export class ConsoleState {
     const cx = this.lintContext();
     const all = cx.tracksWakers !== this.#lintedWithWakers;
     this.#lintedWithWakers = cx.tracksWakers;
-    const { counts, examples } = summariseLints(
-      this.tasks.values(),
+    const tasks = this.tasks;
+    const { counts, examples } = this.#linted.update(
+      tasks.values(),
+      (t) => tasks.get(t.spanId) === t,
       this.#changed,
       all,
       this.lints,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ALL_LINTS, ConsoleState, Replay, resolveLints } from "@periscope/console";
 import { type Attribute, Update } from "@periscope/console-api";
+import { lintTask } from "../src/lints.ts";
 import { details, miniRedisTasks, resourceUpdate, taskUpdate, ts } from "./fixtures.ts";
 
 function state(retainForNs = 6e9) {
@@ -142,6 +143,75 @@ test("lints: never-yielded and long-poll from a running poll and from busy-time 
   );
   assert.deepEqual(s.tasks.get(2n)?.warnings, ["long-poll"]);
   assert.equal(s.tasks.get(2n)?.longestPollAtLeast, 80e6);
+});
+
+test("lints between updates: running tasks age into warnings, others keep theirs, gone tasks leave the counts", () => {
+  const s = new ConsoleState({ retainForNs: 1e9, lints: ALL_LINTS });
+  s.apply(
+    taskUpdate(2000, [
+      // running for 10 ms: nothing yet
+      { id: 1, createdMs: 1990, polls: 1, busyMs: 0, lastPollStartedMs: 1990 },
+      // woke itself 3 times in 4: self-wakes, and scheduled (a wake after its last poll)
+      {
+        id: 2,
+        createdMs: 0,
+        polls: 4,
+        busyMs: 1,
+        wakes: 4,
+        selfWakes: 3,
+        lastPollStartedMs: 5,
+        lastPollEndedMs: 6,
+        lastWakeMs: 7,
+      },
+      {
+        id: 3,
+        createdMs: 0,
+        polls: 4,
+        busyMs: 1,
+        wakes: 4,
+        selfWakes: 3,
+        lastPollStartedMs: 5,
+        lastPollEndedMs: 6,
+        droppedMs: 1900,
+      },
+    ]),
+  );
+  assert.deepEqual(s.tasks.get(1n)?.warnings, []);
+  assert.equal(s.lintCounts.get("self-wakes"), 2);
+  // An update that names none of them: task 1 is still running, 2 s later.
+  s.apply(taskUpdate(3995, [], true));
+  assert.deepEqual(s.tasks.get(1n)?.warnings, ["never-yielded", "long-poll"]);
+  assert.equal(s.lintCounts.get("never-yielded"), 1);
+  assert.equal(s.lintExamples.get("long-poll")?.spanId, 1n);
+  // Task 3 completed at 1.9 s and is gone past --retain-for (1 s): it no longer counts.
+  assert.equal(s.tasks.has(3n), false);
+  assert.equal(s.lintCounts.get("self-wakes"), 1);
+  assert.equal(s.lintExamples.get("self-wakes")?.spanId, 2n);
+  // The counts are what linting every task from scratch gives.
+  const fresh = new Map<string, number>();
+  for (const t of s.tasks.values())
+    for (const w of lintTask(t, ALL_LINTS, s.lintContext())) fresh.set(w, (fresh.get(w) ?? 0) + 1);
+  assert.deepEqual(new Map(s.lintCounts), fresh);
+  // Task 1's poll ends: it is no longer running, and its warnings go with the update.
+  s.apply(
+    taskUpdate(
+      4000,
+      [
+        {
+          id: 1,
+          createdMs: 1990,
+          polls: 1,
+          busyMs: 5,
+          lastPollStartedMs: 1990,
+          lastPollEndedMs: 1995,
+        },
+      ],
+      true,
+    ),
+  );
+  assert.deepEqual(s.tasks.get(1n)?.warnings, []);
+  assert.equal(s.lintCounts.get("never-yielded"), undefined);
+  assert.equal(s.lintCounts.get("long-poll"), undefined);
 });
 
 test("-W and -A choose lints as tokio-console does", () => {
