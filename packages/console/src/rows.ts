@@ -107,10 +107,11 @@ function opKey(o: AsyncOp, column: number, now: number): Key {
 }
 
 /** Sorts by precomputed keys; ties fall back to the sequential id so the order is stable. */
-function sortBy<T extends { seq: number }>(
+function sortBy<T>(
   items: T[],
   key: (x: T) => Key,
   descending: boolean,
+  seq: (x: T) => number = (x) => (x as { seq: number }).seq,
 ): T[] {
   // Keys and positions in flat arrays rather than an object per row: this runs over every task
   // on each update, and the objects were a good part of the console's garbage.
@@ -127,7 +128,7 @@ function sortBy<T extends { seq: number }>(
     const kb = keys[b] as Key;
     if (ka < kb) return -dir;
     if (ka > kb) return dir;
-    return (items[a] as T).seq - (items[b] as T).seq;
+    return seq(items[a] as T) - seq(items[b] as T);
   });
   const out = new Array<T>(n);
   for (let i = 0; i < n; i++) out[i] = items[order[i] as number] as T;
@@ -149,7 +150,7 @@ export function filterMatches(search: string, filter: string): boolean {
 export class RowCache {
   #taskKey = "";
   /** The last sorted tasks, and the sort and filter they were sorted by. */
-  #order: Task[] = [];
+  #order: TaskRow[] = [];
   #orderKey = "";
   #orderState: ConsoleState | undefined;
   #orderSet = -1;
@@ -163,23 +164,31 @@ export class RowCache {
     const k = `${state.version}|${sort.column}|${sort.descending}|${filter}|${tree}`;
     if (k === this.#taskKey) return this.#tasks;
     const f = filter.toLowerCase();
+    // Rows, not tasks, are sorted: the rows of the last sort are reused as they are (a task is
+    // updated in place), so an update allocates no row per task.
     const sorted = sortBy(
       this.#taskInput(state, f, `${sort.column}|${sort.descending}|${f}`),
-      (t) => taskKey(t, sort.column, state.now),
+      (r) => taskKey(r.task, sort.column, state.now),
       sort.descending,
+      (r) => r.task.seq,
     );
     this.#order = sorted;
-    this.#tasks = tree ? treeOrder(sorted, sym) : sorted.map((task) => ({ task, prefix: "" }));
+    this.#tasks = tree
+      ? treeOrder(
+          sorted.map((r) => r.task),
+          sym,
+        )
+      : sorted;
     this.#taskKey = k;
     return this.#tasks;
   }
 
   /**
-   * The tasks to sort: with no filter and the same tasks as last time, in the last sorted order.
+   * The rows to sort: with no filter and the same tasks as last time, in the last sorted order.
    * Between two updates few tasks move, and the sort (a merge sort that finds runs) then costs
    * about one comparison per task instead of n log n.
    */
-  #taskInput(state: ConsoleState, f: string, key: string): Task[] {
+  #taskInput(state: ConsoleState, f: string, key: string): TaskRow[] {
     const same =
       f === "" &&
       key === this.#orderKey &&
@@ -189,8 +198,9 @@ export class RowCache {
     this.#orderState = state;
     this.#orderSet = state.taskSetVersion;
     if (same) return this.#order;
-    const out: Task[] = [];
-    for (const t of state.tasks.values()) if (filterMatches(t.search, f)) out.push(t);
+    const out: TaskRow[] = [];
+    for (const t of state.tasks.values())
+      if (filterMatches(t.search, f)) out.push({ task: t, prefix: "" });
     return out;
   }
 
