@@ -11,14 +11,23 @@ import { FIXTURES } from "./helpers.ts";
 
 const root = join(FIXTURES, "..", "..", "..", "..");
 
-function run(calls: string, transform: boolean): { locs: string[]; rewritten: boolean } {
+function run(
+  calls: string,
+  transform: boolean | string,
+  env: Record<string, string> = {},
+): { locs: string[]; rewritten: boolean } {
+  const hook = typeof transform === "string" ? transform : "@periscope/auto/spawn-sites";
   const args = [
     "--conditions=periscope-source",
-    ...(transform ? ["--import", "@periscope/auto/spawn-sites"] : []),
+    ...(transform ? ["--import", hook] : []),
     join(FIXTURES, "spawn-sites-app.mjs"),
     `./${calls}`,
   ];
-  const out = execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+  const out = execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, PERISCOPE_CONSOLE_BIND: "127.0.0.1:0", ...env },
+  });
   return JSON.parse(out.trim().split("\n").pop() as string);
 }
 
@@ -33,6 +42,18 @@ for (const calls of ["spawn-sites-calls.mjs", "spawn-sites-calls.ts"]) {
     assert.deepEqual(transformed.locs, captured.locs);
   });
 }
+
+test("--import @periscope/auto applies the transform; PERISCOPE_AUTO_SPAWN_SITES=0 leaves it off", () => {
+  // (auto's own tasks, such as the main module's load, are left out: the calls' tasks compared)
+  const mine = (xs: string[]) => xs.filter((l) => l.includes("spawn-sites-calls.mjs"));
+  const captured = mine(run("spawn-sites-calls.mjs", false).locs);
+  const auto = run("spawn-sites-calls.mjs", "@periscope/auto");
+  assert.equal(auto.rewritten, true);
+  assert.deepEqual(mine(auto.locs), captured);
+  const off = run("spawn-sites-calls.mjs", "@periscope/auto", { PERISCOPE_AUTO_SPAWN_SITES: "0" });
+  assert.equal(off.rewritten, false);
+  assert.deepEqual(mine(off.locs), captured);
+});
 
 test("a module that shadows spawn is left to the capture (same locations)", () => {
   const captured = run("spawn-sites-shadow.mjs", false);

@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { JoinError, type JoinHandle, pollMode, spawn } from "@periscope/runtime";
+import {
+  JoinError,
+  type JoinHandle,
+  pollMode,
+  RuntimeError,
+  siteTable,
+  spawn,
+  spawnAt,
+} from "@periscope/runtime";
 import { record } from "./recorder.ts";
 
 const rec = record();
@@ -20,7 +28,7 @@ test("a task gets a runtime.spawn span with tokio's fields, closed when it ends"
   assert.equal(s.fields["task.name"], "answer");
   assert.equal(s.fields.user, "ann");
   assert.equal(s.fields["loc.file"], "packages/runtime/test/spawn.test.ts");
-  assert.equal(s.fields["loc.line"], 12);
+  assert.equal(s.fields["loc.line"], 20);
   assert.equal(typeof s.fields["loc.col"], "number");
   assert.equal(s.parent, undefined);
   await delay(1);
@@ -282,6 +290,37 @@ test("a helper that spawns for its caller can pass itself as `caller`", async ()
     here.includes(`:${Number(s?.fields["loc.line"]) + 3}:`),
     `${String(s?.fields["loc.line"])} vs ${here}`,
   );
+});
+
+test("spawnAt records the site it is given (no capture); a `caller` still captures", async () => {
+  const [site] = siteTable(new URL("./spawn.test.ts", import.meta.url).href, [7, 3]);
+  assert.deepEqual(site, { file: "packages/runtime/test/spawn.test.ts", line: 7, col: 3 });
+  const h = spawnAt(site as NonNullable<typeof site>, async () => 2, { name: "at" });
+  assert.equal(await h, 2);
+  const s = rec.spans.get(rec.taskSpan(h.id));
+  assert.equal(s?.fields["task.name"], "at");
+  assert.deepEqual(
+    [s?.fields["loc.file"], s?.fields["loc.line"], s?.fields["loc.col"]],
+    ["packages/runtime/test/spawn.test.ts", 7, 3],
+  );
+  function helper(): JoinHandle<number> {
+    return spawnAt(site as NonNullable<typeof site>, async () => 3, { caller: helper });
+  }
+  const line = Number(new Error().stack?.split("\n")[1]?.split(":").at(-2)) + 1;
+  const g = helper();
+  await g;
+  assert.equal(rec.spans.get(rec.taskSpan(g.id))?.fields["loc.line"], line);
+  assert.throws(
+    () => spawnAt(site as NonNullable<typeof site>, 5 as never),
+    (e: unknown) => e instanceof RuntimeError,
+  );
+});
+
+test("siteTable needs a URL and pairs of numbers", () => {
+  assert.throws(() => siteTable("file:///a.js", [1]), RuntimeError);
+  assert.throws(() => siteTable(5 as never, []), RuntimeError);
+  assert.deepEqual(siteTable("file:///elsewhere/a.js", []), []);
+  assert.equal(Object.isFrozen(siteTable("file:///elsewhere/a.js", [1, 2])[0]), true);
 });
 
 test("callbacks of a resource tagged Symbol.for('periscope.internal') are no root polls", async () => {
