@@ -36,8 +36,25 @@ function walk(n: AnyNode, visit: (n: AnyNode) => void): void {
   while (stack.length > 0) {
     const x = stack.pop() as AnyNode;
     visit(x);
-    stack.push(...children(x));
+    for (const c of children(x)) stack.push(c);
   }
+}
+
+/** What the rewrite looks at, gathered in one walk of the module (the walk costs what the parse does). */
+interface Gathered {
+  decls: Ident[];
+  calls: AnyNode[];
+  consts: AnyNode[];
+}
+
+function gather(program: AnyNode): Gathered {
+  const g: Gathered = { decls: [], calls: [], consts: [] };
+  walk(program, (n) => {
+    if (n.type === "CallExpression") g.calls.push(n);
+    else if (n.type === "VariableDeclaration" && n.kind === "const") g.consts.push(n);
+    declared(n, g.decls);
+  });
+  return g;
 }
 
 /** The identifiers a binding pattern declares. */
@@ -52,35 +69,31 @@ function patternNames(p: AnyNode | null | undefined, out: Ident[]): void {
   else if (p.type === "AssignmentPattern") patternNames(p.left as AnyNode, out);
 }
 
-/** Every identifier the module declares anywhere (imports, variables, functions, classes, params). */
-function declarations(program: AnyNode): Ident[] {
-  const out: Ident[] = [];
-  walk(program, (n) => {
-    switch (n.type) {
-      case "ImportSpecifier":
-      case "ImportDefaultSpecifier":
-      case "ImportNamespaceSpecifier":
-        out.push(n.local as Ident);
-        break;
-      case "VariableDeclarator":
-        patternNames(n.id as AnyNode, out);
-        break;
-      case "FunctionDeclaration":
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-        if (n.id) out.push(n.id as Ident);
-        for (const p of n.params as AnyNode[]) patternNames(p, out);
-        break;
-      case "ClassDeclaration":
-      case "ClassExpression":
-        if (n.id) out.push(n.id as Ident);
-        break;
-      case "CatchClause":
-        patternNames(n.param as AnyNode | null, out);
-        break;
-    }
-  });
-  return out;
+/** The identifiers node `n` declares (imports, variables, functions, classes, params, catch). */
+function declared(n: AnyNode, out: Ident[]): void {
+  switch (n.type) {
+    case "ImportSpecifier":
+    case "ImportDefaultSpecifier":
+    case "ImportNamespaceSpecifier":
+      out.push(n.local as Ident);
+      break;
+    case "VariableDeclarator":
+      patternNames(n.id as AnyNode, out);
+      break;
+    case "FunctionDeclaration":
+    case "FunctionExpression":
+    case "ArrowFunctionExpression":
+      if (n.id) out.push(n.id as Ident);
+      for (const p of n.params as AnyNode[]) patternNames(p, out);
+      break;
+    case "ClassDeclaration":
+    case "ClassExpression":
+      if (n.id) out.push(n.id as Ident);
+      break;
+    case "CatchClause":
+      patternNames(n.param as AnyNode | null, out);
+      break;
+  }
 }
 
 const isRuntime = (s: unknown): boolean => isNode(s) && s.type === "Literal" && s.value === RUNTIME;
@@ -92,7 +105,10 @@ const nameOf = (n: AnyNode): string | undefined =>
  * await import(...)`) and to the runtime's namespace (`import * as rt`, `const rt = await
  * import(...)`), each with the one declaration that binds it.
  */
-function runtimeBindings(program: AnyNode): { fns: Map<string, Ident>; nss: Map<string, Ident> } {
+function runtimeBindings(
+  program: AnyNode,
+  consts: AnyNode[],
+): { fns: Map<string, Ident>; nss: Map<string, Ident> } {
   const fns = new Map<string, Ident>();
   const nss = new Map<string, Ident>();
   for (const st of program.body as AnyNode[]) {
@@ -104,8 +120,7 @@ function runtimeBindings(program: AnyNode): { fns: Map<string, Ident>; nss: Map<
         fns.set(local.name, local);
     }
   }
-  walk(program, (n) => {
-    if (n.type !== "VariableDeclaration" || n.kind !== "const") return;
+  for (const n of consts) {
     for (const d of n.declarations as AnyNode[]) {
       const init = d.init as AnyNode | null;
       const imp = init?.type === "AwaitExpression" ? (init.argument as AnyNode) : undefined;
@@ -120,7 +135,7 @@ function runtimeBindings(program: AnyNode): { fns: Map<string, Ident>; nss: Map<
               fns.set((v as unknown as Ident).name, v as unknown as Ident);
         }
     }
-  });
+  }
   return { fns, nss };
 }
 
@@ -160,9 +175,10 @@ export function transformSpawnCalls(source: string): string | undefined {
   } catch {
     return undefined;
   }
-  const { fns, nss } = runtimeBindings(program);
+  const g = gather(program);
+  const { fns, nss } = runtimeBindings(program, g.consts);
   if (fns.size === 0 && nss.size === 0) return undefined;
-  for (const d of declarations(program)) {
+  for (const d of g.decls) {
     for (const m of [fns, nss]) {
       const own = m.get(d.name);
       if (own !== undefined && own !== d) m.delete(d.name);
@@ -170,8 +186,8 @@ export function transformSpawnCalls(source: string): string | undefined {
   }
   const edits: Edit[] = [];
   const lineCols: number[] = [];
-  walk(program, (n) => {
-    if (n.type !== "CallExpression" || n.optional) return;
+  for (const n of g.calls) {
+    if (n.optional) continue;
     const callee = n.callee as AnyNode;
     let at: AnyNode | undefined;
     if (callee.type === "Identifier" && fns.has(callee.name as string)) at = callee;
@@ -184,7 +200,7 @@ export function transformSpawnCalls(source: string): string | undefined {
       nameOf(callee.property as AnyNode) === "spawn"
     )
       at = callee.property as AnyNode;
-    if (at?.loc == null) return;
+    if (at?.loc == null) continue;
     const site = lineCols.length / 2;
     lineCols.push(at.loc.start.line, at.loc.start.column + 1);
     const args = n.arguments as AnyNode[];
@@ -199,7 +215,7 @@ export function transformSpawnCalls(source: string): string | undefined {
       end: first === undefined ? n.end - 1 : first.start,
       text: `${PREFIX}s(${site})${first === undefined ? "" : ", "}`,
     });
-  });
+  }
   if (edits.length === 0) return undefined;
   // In source order; at one position an insertion goes before a replacement (a spawn call as
   // another's first argument).
