@@ -37,7 +37,11 @@ export async function spawnCost(
       const out = await runChild({ ...env, BENCH_TASKS: String(tasks) }, args);
       // The hooked child must really have been rewritten, or its row would measure the capture.
       if (out.rewritten !== (k === "sites"))
-        throw new Error(`spawn bench child (${k}): rewritten=${out.rewritten}`);
+        throw new Error(
+          k === "sites"
+            ? "spawn bench: the spawn-site hook did not rewrite the child (no module.registerHooks in this Node?)"
+            : `spawn bench: the ${k} child was rewritten without the hook`,
+        );
       cpu[k].push(out.cpuNs);
       wall[k].push(out.ns);
     }
