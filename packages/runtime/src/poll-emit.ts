@@ -24,9 +24,11 @@ export function enterPoll(t: Task, at: number): void {
     if (polls.rootFirst < 0) {
       polls.rootFirst = at;
       polls.rootBusy = 0;
+      polls.rootDepth = 0;
       polls.rootTask = t;
     }
-    polls.rootAt = at;
+    // A root slice nested in a task's inside a root slice (re-entrant emitters) is the outer one.
+    if (polls.rootDepth++ === 0) polls.rootAt = at;
     return;
   }
   // The root is the event loop's own work, never woken: it records no wakes (one event fewer
@@ -43,7 +45,8 @@ export function enterPoll(t: Task, at: number): void {
 
 export function exitPoll(t: Task, at: number): void {
   if (t.isRoot && polls.rootPerTurn) {
-    if (polls.rootFirst >= 0) polls.rootBusy += at - polls.rootAt;
+    if (polls.rootFirst >= 0 && polls.rootDepth > 0 && --polls.rootDepth === 0)
+      polls.rootBusy += at - polls.rootAt;
     return;
   }
   const sub = t.span.subscriber as Subscriber;

@@ -55,4 +55,6 @@ export const polls = {
   rootFirst: -1,
   rootBusy: 0,
   rootAt: 0,
+  /** Root slices entered and not yet exited (nested ones count once). */
+  rootDepth: 0,
 };
