@@ -18,6 +18,19 @@ export function pollNow(): number {
 }
 
 export function enterPoll(t: Task, at: number): void {
+  if (t.isRoot && polls.rootPerTurn) {
+    // Held: the turn's root slices become one poll in flushRoot (half the subscriber calls of a
+    // server whose every socket callback only wakes its connection's task).
+    if (polls.rootFirst < 0) {
+      polls.rootFirst = at;
+      polls.rootBusy = 0;
+      polls.rootDepth = 0;
+      polls.rootTask = t;
+    }
+    // A root slice nested in a task's inside a root slice (re-entrant emitters) is the outer one.
+    if (polls.rootDepth++ === 0) polls.rootAt = at;
+    return;
+  }
   // The root is the event loop's own work, never woken: it records no wakes (one event fewer
   // per slice of non-task code).
   if (!t.woken && !t.isRoot) wake(t, at);
@@ -31,9 +44,33 @@ export function enterPoll(t: Task, at: number): void {
 }
 
 export function exitPoll(t: Task, at: number): void {
+  if (t.isRoot && polls.rootPerTurn) {
+    if (polls.rootFirst >= 0 && polls.rootDepth > 0 && --polls.rootDepth === 0)
+      polls.rootBusy += at - polls.rootAt;
+    return;
+  }
   const sub = t.span.subscriber as Subscriber;
   try {
     sub.exit(t.spanId as bigint, at);
+  } catch {
+    // as above
+  }
+}
+
+/**
+ * Tells the root's held slices as one poll: entered at the first slice's start, exited after
+ * their summed duration, so its busy time is exact and its polls count turns.
+ */
+export function flushRoot(): void {
+  const t = polls.rootTask;
+  const first = polls.rootFirst;
+  polls.rootFirst = -1;
+  polls.rootTask = undefined;
+  if (first < 0 || t === undefined || t.spanId === undefined) return;
+  const sub = t.span.subscriber as Subscriber;
+  try {
+    sub.enter(t.spanId, first);
+    sub.exit(t.spanId, first + polls.rootBusy);
   } catch {
     // as above
   }

@@ -24,6 +24,11 @@ export type PollMode = "promise-hooks" | "async-hooks" | "sync";
 
 export const polls = {
   installed: undefined as PollMode | undefined,
+  /**
+   * Spawned tasks whose first job (tagged FIRST_RUN) has not run yet: while none is pending, the
+   * promise before hook skips the tag's read (a megamorphic load on every promise job).
+   */
+  firstRuns: 0,
   /** Set once anything was bound: until then a callback slice costs no resource lookup. */
   anyBound: false,
   /**
@@ -39,4 +44,17 @@ export const polls = {
    */
   coalesce: false,
   pendingExit: undefined as Task | undefined,
+  /**
+   * Root polls per turn ("turn", the default): the root's slices in one turn of the event loop
+   * are summed and told as one poll when the turn's flush runs (see poll-emit.ts). `rootFirst` is
+   * the first slice's start (-1: none this turn), `rootBusy` the sum so far, `rootAt` the start
+   * of the slice in progress.
+   */
+  rootPerTurn: false,
+  rootTask: undefined as Task | undefined,
+  rootFirst: -1,
+  rootBusy: 0,
+  rootAt: 0,
+  /** Root slices entered and not yet exited (nested ones count once). */
+  rootDepth: 0,
 };

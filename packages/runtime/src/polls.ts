@@ -1,21 +1,17 @@
 // Poll accounting: a task's slices of code (promise jobs, callbacks), coalesced while they run back
 // to back, are entered and exited on its span, and wakes are waker events, as tokio's scheduler does.
-import { createHook, executionAsyncResource } from "node:async_hooks";
+import { createHook } from "node:async_hooks";
 import { promiseHooks } from "node:v8";
-import { globalDefault } from "@periscope/tracing";
-import { SPAWN } from "./callsites.ts";
-import { displayPath } from "./location.ts";
-import { closeTask, endPoll, enterPoll, exitPoll, pollNow, wake, waker } from "./poll-emit.ts";
 import {
-  BOUND,
-  FIRST_RUN,
-  type PollMode,
-  polls,
-  SETTLED,
-  type Tagged,
-  WAITER,
-} from "./poll-state.ts";
-import { nextTaskId, Task, taskStore } from "./task-state.ts";
+  flushPending,
+  safeAfter,
+  safeBefore,
+  safeInit,
+  safePromiseBefore,
+  safeSettled,
+} from "./poll-hooks.ts";
+import { rootConfig } from "./poll-root.ts";
+import { type PollMode, polls } from "./poll-state.ts";
 
 export type { PollMode };
 
@@ -34,12 +30,17 @@ export interface RuntimeOptions {
   polls?: PollMode | "auto";
   /** Count work outside any spawned task under an implicit root task (default true). */
   root?: boolean;
+  /**
+   * How the root's slices become polls: "turn" (default) sums a turn's root slices into one poll
+   * told at the turn's end; "slice" tells each run of root slices as its own poll, as tasks'.
+   */
+  rootPolls?: RootPolls;
 }
 
+/** See RuntimeOptions.rootPolls. */
+export type RootPolls = "turn" | "slice";
+
 let disposers: (() => void)[] = [];
-let rootEnabled = true;
-let root: Task | undefined;
-let flushImmediate: NodeJS.Immediate | undefined;
 const { stack, emitted } = polls;
 
 /** Whether this Node can exclude promises from an async_hooks hook (trackPromises: false). */
@@ -78,10 +79,21 @@ function resolveMode(requested: PollMode | "auto" | undefined): PollMode {
   return want as PollMode;
 }
 
+function resolveRootPolls(requested: RootPolls | undefined): RootPolls {
+  const want = requested ?? process.env.PERISCOPE_RUNTIME_ROOT_POLLS ?? "turn";
+  if (want === "turn" || want === "slice") return want;
+  process.emitWarning(
+    `PERISCOPE_RUNTIME_ROOT_POLLS=${JSON.stringify(want).slice(0, 40)} is not one of turn, slice; using turn`,
+    { code: "PERISCOPE_INVALID_ARGUMENT" },
+  );
+  return "turn";
+}
+
 /** (Re)configures poll accounting; returns the mode now in force. */
 export function configureRuntime(opts: RuntimeOptions = {}): PollMode {
   uninstall();
-  rootEnabled = opts.root ?? process.env.PERISCOPE_RUNTIME_ROOT !== "0";
+  rootConfig.enabled = opts.root ?? process.env.PERISCOPE_RUNTIME_ROOT !== "0";
+  polls.rootPerTurn = resolveRootPolls(opts.rootPolls) === "turn";
   const mode = resolveMode(opts.polls);
   install(mode);
   return mode;
@@ -94,7 +106,9 @@ export function pollMode(): PollMode | undefined {
 
 /** Installs hooks on first use by an enabled task span. */
 export function ensurePolls(): void {
-  if (polls.installed === undefined) install(resolveMode(undefined));
+  if (polls.installed !== undefined) return;
+  polls.rootPerTurn = resolveRootPolls(undefined) === "turn";
+  install(resolveMode(undefined));
 }
 
 function uninstall(): void {
@@ -125,7 +139,7 @@ function installHooks(mode: PollMode): void {
   if (mode === "promise-hooks") {
     const stop = promiseHooks.createHook({
       init: safeInit,
-      before: safeBefore,
+      before: safePromiseBefore,
       after: safeAfter,
       settled: safeSettled,
     });
@@ -146,199 +160,6 @@ function installHooks(mode: PollMode): void {
     disposers.push(() => hook.disable());
     polls.coalesce = true;
   }
-}
-
-// ---- hooks: never throw (a throwing async hook kills the process), never allocate ----
-
-function safeInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  try {
-    onInit(promise, parent);
-  } catch {
-    // instrumentation never throws into the program
-  }
-}
-function safeSettled(promise: Promise<unknown>): void {
-  try {
-    onSettled(promise);
-  } catch {
-    // as above
-  }
-}
-function safeBefore(x?: unknown): void {
-  try {
-    if (
-      flushImmediate !== undefined &&
-      typeof x === "number" &&
-      executionAsyncResource() === flushImmediate
-    ) {
-      // Our own flush: invisible to the poll stack. It runs straight from the event loop, so
-      // anything still on the stack lost its after hook (a callback that threw): unwind it.
-      if (stack.length > 0) unwind();
-      stack.push(undefined);
-      emitted.push(false);
-      return;
-    }
-    // promiseHooks pass the job's promise; async_hooks an id, with the promise as the resource.
-    const job =
-      typeof x === "object" && x !== null
-        ? (x as Tagged)
-        : polls.installed === "async-hooks" || polls.anyBound
-          ? (executionAsyncResource() as Tagged | undefined)
-          : undefined;
-    onBefore(job?.[FIRST_RUN], typeof x === "number" ? job?.[BOUND] : undefined);
-  } catch {
-    // as above
-  }
-}
-function safeAfter(): void {
-  try {
-    onAfter();
-  } catch {
-    // as above
-  }
-}
-
-function onInit(_promise: Promise<unknown>, parent: Promise<unknown> | undefined): void {
-  // `await p` / `p.then()` inside a task: when p settles, that task is woken. A settled p is
-  // never tagged, so long-lived resolved promises do not keep the last task that awaited them.
-  if (parent === undefined || (parent as Tagged)[WAITER] === SETTLED) return;
-  const t = taskStore.getStore();
-  if (t === undefined || t.spanId === undefined) return;
-  try {
-    (parent as Tagged)[WAITER] = t;
-  } catch {
-    // a frozen promise (modules are strict): it cannot report its wake, the next slice will
-  }
-}
-
-function onSettled(promise: Promise<unknown>): void {
-  const t = (promise as Tagged)[WAITER];
-  try {
-    (promise as Tagged)[WAITER] = SETTLED;
-  } catch {
-    // frozen, as above
-  }
-  if (t === undefined || t === SETTLED) return;
-  // A promise the task settles during its own slice (an inner async function returning) is a
-  // future completing within the poll in tokio's terms, not a wake: the next slice records one.
-  if (t.done || t.woken || t.onStack > 0) return;
-  // Settled between slices (e.g. from a finalizer) while the task's exit is held: end its poll
-  // first, so the wake is not taken for a self-wake.
-  if (polls.pendingExit === t) flushPending();
-  wake(t);
-}
-
-function onBefore(first: Task | undefined, bound: Task | undefined): void {
-  const t =
-    first !== undefined && !first.done && first.spanId !== undefined ? first : sliceOwner(bound);
-  const pending = polls.pendingExit;
-  if (pending !== undefined) {
-    polls.pendingExit = undefined;
-    if (t === pending && stack.length === 0) {
-      // The same task again, straight after its last slice: the poll goes on.
-      t.onStack++;
-      stack.push(t);
-      emitted.push(true);
-      return;
-    }
-  }
-  const top = stack.length === 0 ? undefined : stack[stack.length - 1];
-  const enters = t !== undefined && t !== top;
-  // One clock read for this boundary: the held exit and the enter happen at the same instant.
-  const at = pending !== undefined || enters ? pollNow() : 0;
-  if (pending !== undefined) endPoll(pending, at);
-  let e = false;
-  if (t !== undefined) {
-    t.onStack++;
-    if (enters) {
-      enterPoll(t, at);
-      e = true;
-    }
-  }
-  stack.push(t);
-  emitted.push(e);
-}
-
-function onAfter(): void {
-  if (stack.length === 0) return;
-  const t = stack.pop();
-  const e = emitted.pop();
-  if (t === undefined) return;
-  t.onStack--;
-  if (e && polls.coalesce && stack.length === 0) {
-    polls.pendingExit = t;
-    if (flushImmediate === undefined) flushImmediate = setImmediate(flushPending);
-    return;
-  }
-  if (e) exitPoll(t, pollNow());
-  if (t.done && t.onStack === 0) closeTask(t);
-}
-
-function unwind(): void {
-  while (stack.length > 0) {
-    const t = stack.pop();
-    const e = emitted.pop();
-    if (t === undefined) continue;
-    t.onStack--;
-    if (e) exitPoll(t, pollNow());
-    if (t.done && t.onStack === 0) closeTask(t);
-  }
-}
-
-function flushPending(): void {
-  if (flushImmediate !== undefined) {
-    clearImmediate(flushImmediate);
-    flushImmediate = undefined;
-  }
-  const t = polls.pendingExit;
-  if (t === undefined) return;
-  polls.pendingExit = undefined;
-  endPoll(t, pollNow());
-}
-
-/**
- * On a timer or other async resource: its callbacks are instrumentation's own work (the console
- * subscriber's publish timer), not the program's, so they are no slice of the root. Without this
- * the root would be mid-poll at every publish, and so always shown running.
- */
-export const INTERNAL = Symbol.for("periscope.internal");
-
-/** The task a slice belongs to: its own, or the root for work outside tasks and after a task ended. */
-function sliceOwner(bound: Task | undefined): Task | undefined {
-  const t = taskStore.getStore();
-  if (t !== undefined && !t.done && t.spanId !== undefined) return t;
-  if (bound !== undefined && !bound.done && bound.spanId !== undefined) return bound;
-  if (!rootEnabled) return undefined;
-  const res = executionAsyncResource() as { [INTERNAL]?: boolean } | undefined;
-  return res?.[INTERNAL] === true ? undefined : rootTask();
-}
-
-function rootTask(): Task | undefined {
-  const r = root;
-  if (r !== undefined && r.span.subscriber === globalDefault())
-    return r.spanId === undefined ? undefined : r;
-  if (r === undefined && !SPAWN.enabled()) return undefined;
-  if (r !== undefined) r.span.close();
-  root = makeRoot();
-  return root.spanId === undefined ? undefined : root;
-}
-
-function makeRoot(): Task {
-  const id = nextTaskId();
-  const span = SPAWN.span(
-    {
-      kind: "root",
-      "task.name": "root",
-      "task.id": id,
-      "loc.file": process.argv[1] === undefined ? "<main>" : displayPath(process.argv[1]),
-      "loc.line": 1,
-      "loc.col": 1,
-    },
-    null,
-  );
-  const t = new Task(id, "root", span, true);
-  waker(t, "waker.clone");
-  return t;
 }
 
 /** The poll stack's depth; for tests. */

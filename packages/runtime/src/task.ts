@@ -7,7 +7,7 @@ import { SPAWN } from "./callsites.ts";
 import { invalidArgument, JoinError } from "./errors.ts";
 import { type Caller, callerLocation, type Location, locationsEnabled } from "./location.ts";
 import { finishTask, wake, waker, wakerFor } from "./poll-emit.ts";
-import { FIRST_RUN } from "./poll-state.ts";
+import { FIRST_RUN, polls } from "./poll-state.ts";
 import { ensurePolls } from "./polls.ts";
 import { type LostToken, nextTaskId, Task, taskStore } from "./task-state.ts";
 
@@ -187,7 +187,10 @@ function spawnTask<T>(
   task.startFn = fn;
   task.startHandle = handle;
   const first = Promise.resolve(task).then(start);
-  if (task.spanId !== undefined) (first as { [FIRST_RUN]?: Task })[FIRST_RUN] = task;
+  if (task.spanId !== undefined) {
+    (first as { [FIRST_RUN]?: Task })[FIRST_RUN] = task;
+    polls.firstRuns++;
+  }
   return handle;
 }
 
@@ -196,6 +199,8 @@ function start(task: Task): void {
   const handle = task.startHandle as JoinHandle<unknown>;
   task.startFn = undefined;
   task.startHandle = undefined;
+  // After the before hook read the tag (see polls.firstRuns).
+  if (task.spanId !== undefined) polls.firstRuns--;
   run(task, fn, handle);
 }
 

@@ -39,14 +39,16 @@ export class Recorder implements Layer {
     this.spans.set(attrs.id, info);
     this.log.push({ kind: "new", id: attrs.id, ...info, at: performance.now() });
   }
-  onEnter(id: bigint): void {
+  // The instant the runtime passes (`at`) when it has one, as the console does: the root's
+  // polls are told at the end of their turn with the instants they happened at.
+  onEnter(id: bigint, _ctx?: unknown, at?: number): void {
     this.entered.push(id);
-    this.push("enter", id);
+    this.push("enter", id, at);
   }
-  onExit(id: bigint): void {
+  onExit(id: bigint, _ctx?: unknown, at?: number): void {
     const i = this.entered.lastIndexOf(id);
     if (i >= 0) this.entered.splice(i, 1);
-    this.push("exit", id);
+    this.push("exit", id, at);
   }
   onClose(id: bigint): void {
     this.push("close", id);
@@ -72,7 +74,7 @@ export class Recorder implements Layer {
       at: performance.now(),
     });
   }
-  private push(kind: Rec["kind"], id: bigint): void {
+  private push(kind: Rec["kind"], id: bigint, at?: number): void {
     const s = this.spans.get(id);
     this.log.push({
       kind,
@@ -80,7 +82,7 @@ export class Recorder implements Layer {
       name: s?.name ?? "?",
       target: s?.target ?? "?",
       fields: {},
-      at: performance.now(),
+      at: at ?? performance.now(),
     });
   }
 
