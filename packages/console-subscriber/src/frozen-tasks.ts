@@ -2,7 +2,7 @@
 // task, layout in frozen-chunk.ts) instead of objects, so a million short tasks fit; a full chunk
 // whose rows have all been published is packed (frozen-pack.ts), to about 16 bytes a row. Rows are
 // in completion order; what differs between rows of one spawn site goes in a blob (row-values.ts).
-import { asU64 } from "./fields.ts";
+import type { FieldValue } from "@periscope/tracing";
 import {
   BUSY,
   before,
@@ -77,8 +77,7 @@ export class FrozenTasks extends FrozenRows {
     const r = c.n++;
     this.count++;
     this.unpublished++;
-    const tidBig = asU64(t.fields["task.id"]);
-    const tid = tidBig !== undefined && tidBig <= 0x7fffffffn ? Number(tidBig) : -1;
+    const tid = smallTaskId(t.fields["task.id"]);
     if (r === 0 && tid >= 0) c.baseTid = tid;
     // The last chunk is never packed: only full ones are.
     const cols = c.cols as Columns;
@@ -381,4 +380,14 @@ export class FrozenTasks extends FrozenRows {
     }
     return undefined;
   }
+}
+
+/**
+ * The task.id field when it is an integer in [0, 2^31), else -1 (the row keeps it in its values).
+ * Without asU64's BigInt of a number: an allocation per frozen task.
+ */
+function smallTaskId(v: FieldValue | undefined): number {
+  if (typeof v === "number") return Number.isInteger(v) && v >= 0 && v <= 0x7fffffff ? v : -1;
+  if (typeof v === "bigint") return v >= 0n && v <= 0x7fffffffn ? Number(v) : -1;
+  return -1;
 }

@@ -276,7 +276,9 @@ export class ConsoleLayer implements Layer {
     }
     if (!Number.isNaN(e.droppedAt)) return;
     e.droppedAt = this.#cfg.clock.now();
-    this.#dirty(e);
+    // A completed task is frozen by markDropped (now, or as the queue is drained) and announced
+    // from the frozen store: listing it as dirty too only made the next delta look it up again.
+    if (e.kind !== "task") this.#dirty(e);
     this.#cfg.sinks.markDropped(e);
   }
 
