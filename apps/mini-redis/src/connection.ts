@@ -13,6 +13,7 @@ import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
 import type { Shared } from "./session.ts";
+import { isSharedRead, ownCopy } from "./socket-read.ts";
 import { SubscriberTask } from "./subscriber-task.ts";
 import {
   commandSpansEnabled,
@@ -94,14 +95,6 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     this.messages = new SubscriberTask(this.peer, (frame) => this.push(frame));
     this.lastInteraction = shared.clock.now();
     this.tracksIdle = shared.timeout > 0;
-    // Socket callbacks run in the context the socket was accepted in, not in the task: they only
-    // queue the read and wake the task, which does the work (so the console counts it as the
-    // connection task's polls, as tokio's per-connection task does its own reads).
-    socket.on("data", (chunk: Buffer) => {
-      if (this.closing || this.dead) return;
-      if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
-      this.reads.put(chunk);
-    });
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
       debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message }, this.span);
@@ -113,6 +106,19 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     // The server runs with allowHalfOpen, so the client's FIN does not end our side behind our
     // back: the task sends the replies to its last commands first, then closes.
     socket.on("end", () => this.reads.put(null));
+  }
+
+  /**
+   * A read from the socket (see socket-read.ts; called by the server). Socket callbacks run in
+   * the context the socket was accepted in, not in the task: they only queue the read and wake
+   * the task, which does the work (so the console counts it as the connection task's polls, as
+   * tokio's per-connection task does its own reads). A read in the shared buffer is valid until
+   * this callback's microtasks are done: a waiting task parses it then, a busy one gets a copy.
+   */
+  onBytes(chunk: Buffer): void {
+    if (this.closing || this.dead) return;
+    if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
+    this.reads.put(this.reads.waiting || !isSharedRead(chunk) ? chunk : ownCopy(chunk));
   }
 
   /**
@@ -135,7 +141,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         // Input after QUIT or an error is ignored.
       } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
         // Back-pressure: the client has not read what we sent. Read no more until it does.
-        this.reads.putBack(chunk);
+        this.reads.putBack(isSharedRead(chunk) ? ownCopy(chunk) : chunk);
         this.socket.pause();
         await this.drained();
         if (!this.closing) this.socket.resume();
@@ -178,7 +184,8 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     // The parser copied what it still needs. A big read's memory goes back now: a client
     // streaming a huge value would otherwise leave up to V8's external-memory margin (64 MB)
     // of spent reads behind. Small reads are left to the garbage collector, which is cheaper.
-    if (chunk.length >= RELEASE_READS_FROM) release(chunk);
+    // The shared read buffer is never released: the next read goes into it.
+    if (chunk.length >= RELEASE_READS_FROM && !isSharedRead(chunk)) release(chunk);
   }
 
   /**

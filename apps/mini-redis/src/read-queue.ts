@@ -10,6 +10,11 @@ export class ReadQueue {
   /** Set while the task waits (the queue is then empty). */
   private waiter: ((item: ReadItem) => void) | undefined;
 
+  /** Whether the task waits for a read (so one handed over now is handled at once). */
+  get waiting(): boolean {
+    return this.waiter !== undefined;
+  }
+
   get size(): number {
     return this.items.length;
   }
