@@ -8,7 +8,7 @@ import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type LimitReached, OutputLimitState } from "./output-limit.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
-import { ReadQueue } from "./read-queue.ts";
+import { type ReadItem, ReadQueue } from "./read-queue.ts";
 import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
@@ -132,7 +132,12 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         await this.makeRoom();
         continue;
       }
-      const chunk = this.reads.size > 0 ? this.reads.take() : await this.reads.wait();
+      let chunk: ReadItem;
+      if (this.reads.size > 0) chunk = this.reads.take();
+      else {
+        await this.reads.wait();
+        chunk = this.reads.takeHandedOver();
+      }
       if (chunk === undefined) {
         // Woken with nothing to read: the socket closed.
       } else if (chunk === null) {
