@@ -8,11 +8,12 @@ import { type Flushable, scheduleFlush } from "./flusher.ts";
 import { type LimitReached, OutputLimitState } from "./output-limit.ts";
 import { type CommandSink, RequestParser } from "./parse.ts";
 import type { Subscriber } from "./pubsub.ts";
-import { ReadQueue } from "./read-queue.ts";
+import { type ReadItem, ReadQueue } from "./read-queue.ts";
 import { release } from "./release.ts";
 import { ReplyWriter } from "./reply.ts";
 import { type CommandHost, runCommand } from "./run-command.ts";
 import type { Shared } from "./session.ts";
+import { isSharedRead, ownCopy } from "./socket-read.ts";
 import { SubscriberTask } from "./subscriber-task.ts";
 import {
   commandSpansEnabled,
@@ -94,14 +95,6 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     this.messages = new SubscriberTask(this.peer, (frame) => this.push(frame));
     this.lastInteraction = shared.clock.now();
     this.tracksIdle = shared.timeout > 0;
-    // Socket callbacks run in the context the socket was accepted in, not in the task: they only
-    // queue the read and wake the task, which does the work (so the console counts it as the
-    // connection task's polls, as tokio's per-connection task does its own reads).
-    socket.on("data", (chunk: Buffer) => {
-      if (this.closing || this.dead) return;
-      if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
-      this.reads.put(chunk);
-    });
     socket.on("error", (err) => {
       // Resets and broken pipes are how clients usually leave; nothing to report above debug.
       debugEvent(T_CONN, "connection error", { peer: this.peer, error: err.message }, this.span);
@@ -116,6 +109,19 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
   }
 
   /**
+   * A read from the socket (see socket-read.ts; called by the server). Socket callbacks run in
+   * the context the socket was accepted in, not in the task: they only queue the read and wake
+   * the task, which does the work (so the console counts it as the connection task's polls, as
+   * tokio's per-connection task does its own reads). A read in the shared buffer is valid until
+   * this callback's microtasks are done: a waiting task parses it then, a busy one gets a copy.
+   */
+  onBytes(chunk: Buffer): void {
+    if (this.closing || this.dead) return;
+    if (this.tracksIdle) this.lastInteraction = this.shared.clock.now();
+    this.reads.put(this.reads.waiting || !isSharedRead(chunk) ? chunk : ownCopy(chunk));
+  }
+
+  /**
    * The connection task (spawned by the server, one per client): handles each read in turn
    * until the socket is closed. Reads that arrived together are handled back to back, in one
    * poll.
@@ -126,7 +132,12 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         await this.makeRoom();
         continue;
       }
-      const chunk = this.reads.size > 0 ? this.reads.take() : await this.reads.wait();
+      let chunk: ReadItem;
+      if (this.reads.size > 0) chunk = this.reads.take();
+      else {
+        await this.reads.wait();
+        chunk = this.reads.takeHandedOver();
+      }
       if (chunk === undefined) {
         // Woken with nothing to read: the socket closed.
       } else if (chunk === null) {
@@ -135,7 +146,7 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
         // Input after QUIT or an error is ignored.
       } else if (this.channels.size === 0 && this.socket.writableLength > HIGH_WATER) {
         // Back-pressure: the client has not read what we sent. Read no more until it does.
-        this.reads.putBack(chunk);
+        this.reads.putBack(isSharedRead(chunk) ? ownCopy(chunk) : chunk);
         this.socket.pause();
         await this.drained();
         if (!this.closing) this.socket.resume();
@@ -178,7 +189,8 @@ export class Connection implements CommandHost, CommandSink, Flushable, Subscrib
     // The parser copied what it still needs. A big read's memory goes back now: a client
     // streaming a huge value would otherwise leave up to V8's external-memory margin (64 MB)
     // of spent reads behind. Small reads are left to the garbage collector, which is cheaper.
-    if (chunk.length >= RELEASE_READS_FROM) release(chunk);
+    // The shared read buffer is never released: the next read goes into it.
+    if (chunk.length >= RELEASE_READS_FROM && !isSharedRead(chunk)) release(chunk);
   }
 
   /**

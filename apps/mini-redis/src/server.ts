@@ -11,6 +11,7 @@ import { DEFAULT_PUBSUB_LIMITS } from "./output-limit.ts";
 import { DEFAULT_LIMITS } from "./parse.ts";
 import { PubSub } from "./pubsub.ts";
 import type { Shared } from "./session.ts";
+import { adoptSocket } from "./socket-read.ts";
 import type { ServerMetrics } from "./telemetry.ts";
 import { debugEvent, errorEvent, infoEvent, T_SERVER, warnEvent } from "./trace.ts";
 
@@ -133,16 +134,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // allowHalfOpen: when a client half-closes, we decide when our side ends (after flushing the
   // replies to its last commands), not Node. No Nagle: replies are small and latency matters
   // more than packet count, as in Redis. Keep-alive probes after 300 s of silence find
-  // clients that vanished without a FIN, as Redis's `tcp-keepalive 300` does.
+  // clients that vanished without a FIN, as Redis's `tcp-keepalive 300` does. pauseOnConnect:
+  // an accepted socket does not start reading, so that it can be served by one that reads into
+  // a shared buffer (socket-read.ts).
   const netOptions = {
+    pauseOnConnect: true,
     noDelay: true,
     allowHalfOpen: true,
     keepAlive: true,
     keepAliveInitialDelay: 300_000,
   };
-  const server = net.createServer(netOptions, (socket) => {
+  const server = net.createServer(netOptions, (accepted) => {
     if (closing) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
     // The connection limit. tokio's mini-redis makes the 251st client wait (a semaphore permit
@@ -152,19 +156,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const permit = limit.tryAcquire();
     if (permit === undefined) {
       warnEvent(T_SERVER, "max number of clients reached, rejecting connection", {
-        peer: `${socket.remoteAddress}:${socket.remotePort}`,
+        peer: `${accepted.remoteAddress}:${accepted.remotePort}`,
         max_clients: shared.maxClients,
       });
       // Read and drop whatever it sends (closing with unread input would reset the connection
       // and could lose the error), and cut it off if it does not leave.
-      socket.on("error", () => {});
-      socket.on("end", () => socket.destroy());
-      socket.resume();
-      socket.end(MAX_CLIENTS_REPLY);
-      setTimeout(() => socket.destroy(), 2000).unref();
+      accepted.on("error", () => {});
+      accepted.on("end", () => accepted.destroy());
+      accepted.resume();
+      accepted.end(MAX_CLIENTS_REPLY);
+      setTimeout(() => accepted.destroy(), 2000).unref();
       return;
     }
-    const conn = new Connection(socket, shared, nextId++, onClosed);
+    // Reads start on a later turn of the event loop, once `conn` is set.
+    const socket = adoptSocket(accepted, server, (bytes) => conn.onBytes(bytes));
+    const conn: Connection = new Connection(socket, shared, nextId++, onClosed);
     permits.set(conn, permit);
     shared.metrics?.connections.add(1);
     connections.add(conn);
