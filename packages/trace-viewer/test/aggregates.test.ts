@@ -209,7 +209,7 @@ test("RED rows per service, kind, minute and operation, merged across commits", 
 });
 
 test("aggregates go with retention by age and with the size cap's trims", (t) => {
-  let now = T + 8 * 86400e3;
+  const now = T + 8 * 86400e3;
   const store = new TraceStore({
     path: ":memory:",
     clock: () => now,

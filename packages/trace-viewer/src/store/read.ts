@@ -3,7 +3,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ResourceBody, type ScopeBody, type StoredSpan, valueText } from "../model.ts";
 import { decodeStoredSpan } from "../otlp/span-bytes.ts";
-import { ChunkCols, chunkBodies } from "./chunk.ts";
+import { bloomHas, ChunkCols, chunkBodies } from "./chunk.ts";
 import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
 
@@ -65,6 +65,11 @@ export class StoreReader {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    // Tag searches test the chunks' Bloom filters inside SQLite (search.ts), so a trace that
+    // lacks a tag costs no round trip to JavaScript.
+    db.function("bloom_has", { deterministic: true }, (bloom, a, b) =>
+      bloom instanceof Uint8Array && bloomHas(bloom, Number(a), Number(b)) ? 1 : 0,
+    );
   }
 
   /** A prepared statement, cached by its SQL. */

@@ -77,7 +77,7 @@ export function findTraceIds(r: StoreReader, q: TraceQuery): Buffer[] {
       if (!op) return [];
       f.opIds = new Set([op.id]);
     }
-    sql = "FROM chunks INDEXED BY chunks_service_start WHERE %W ORDER BY start_max DESC";
+    sql = "FROM chunks c INDEXED BY chunks_service_start WHERE %W ORDER BY start_max DESC";
   } else {
     if (q.operation) {
       const ops = r.stmt("SELECT id FROM operations WHERE name = ?").all(q.operation) as Array<{
@@ -86,7 +86,7 @@ export function findTraceIds(r: StoreReader, q: TraceQuery): Buffer[] {
       if (ops.length === 0) return [];
       f.opIds = new Set(ops.map((o) => o.id));
     }
-    sql = "FROM chunks WHERE %W ORDER BY id DESC";
+    sql = "FROM chunks c WHERE %W ORDER BY id DESC";
   }
   if (q.minDurationUs !== undefined) {
     where.push("dur_max >= ?");
@@ -110,6 +110,12 @@ export function findTraceIds(r: StoreReader, q: TraceQuery): Buffer[] {
       resourceSets.push(new Set(ids.map((x) => x.id)));
     } else {
       traceTags.push([k, v]);
+      // Some chunk of the trace may hold the pair (its Bloom filter says so): tested in SQLite,
+      // then checked on the spans (hasTags).
+      where.push(
+        "EXISTS (SELECT 1 FROM chunks t INDEXED BY chunks_trace WHERE t.trace_no = c.trace_no AND bloom_has(t.bloom, ?, ?))",
+      );
+      args.push(...hashPair(tagKey(k, v)));
     }
   }
   // Columns are read only when a span-level condition needs them: a chunk wholly inside the
