@@ -13,6 +13,15 @@ import { applySchema, MAX_TAG_VALUE, TAG_SLOTS } from "./schema.ts";
 
 const NO_PARENT = new Uint8Array(8);
 
+/** A chunk being filled by the open transaction, and the row values it is written with. */
+interface OpenChunk {
+  b: ChunkBuilder;
+  svc: number;
+  res: number;
+  scope: number;
+  traceNo: number;
+}
+
 export interface StoreOptions {
   /** Database file, or ":memory:". */
   path: string;
@@ -53,11 +62,14 @@ export class TraceStore {
   #maxBytes: number;
   #timer: NodeJS.Timeout | undefined;
   #services = new Map<string, number>();
-  #ops = new Map<string, number>();
-  #opKinds = new Set<string>();
+  #ops = new Map<number, Map<string, number>>();
+  #opCount = 0;
+  #opKinds = new Set<number>();
   #resources = new Map<string, number>();
   #scopes = new Map<string, number>();
   #traceNos = new Map<string, number>();
+  #lastTrace: Buffer | undefined;
+  #lastTraceNo = 0;
   #st: ReturnType<typeof prepareWriter>;
   #agg: Aggregates | null;
   #closed = false;
@@ -133,16 +145,14 @@ export class TraceStore {
       let id = this.#nextId;
       firstId = id;
       // Chunks in the order their first span arrived, keyed by resource, scope and trace.
-      const chunks = new Map<
-        string,
-        { b: ChunkBuilder; svc: number; res: number; scope: number; traceNo: number }
-      >();
+      const chunks = new Map<string, OpenChunk>();
       const used = {
         services: new Set<number>(),
         ops: new Set<number>(),
         res: new Set<number>(),
         scopes: new Set<number>(),
       };
+      let open: OpenChunk | undefined;
       for (const r of requests.flat()) {
         const svc = this.#serviceId(r.service);
         const res = this.#resourceId(svc, r);
@@ -155,11 +165,16 @@ export class TraceStore {
             const op = this.#opId(svc, s.body.name, s.body.kind);
             used.ops.add(op);
             const traceNo = this.#traceNo(s.traceId);
-            const key = `${res}:${scope}:${traceNo}`;
-            let c = chunks.get(key);
-            if (!c) {
-              c = { b: new ChunkBuilder(), svc, res, scope, traceNo };
-              chunks.set(key, c);
+            // A trace's spans mostly come one after another: the last chunk is tried first.
+            let c = open;
+            if (!c || c.traceNo !== traceNo || c.res !== res || c.scope !== scope) {
+              const key = `${res}:${scope}:${traceNo}`;
+              c = chunks.get(key);
+              if (!c) {
+                c = { b: new ChunkBuilder(), svc, res, scope, traceNo };
+                chunks.set(key, c);
+              }
+              open = c;
             }
             c.b.add(
               {
@@ -244,7 +259,7 @@ export class TraceStore {
     this.#spanCount -= r.deleted;
     this.#chunkCount -= r.chunks;
     if (r.deleted > 0) {
-      this.#traceNos.clear();
+      this.#clearTraceNos();
       this.#agg?.pruneToStoredSpans();
     }
     if (r.metadataDropped) this.#clearCaches();
@@ -253,11 +268,21 @@ export class TraceStore {
 
   #clearCaches(): void {
     this.#services.clear();
-    this.#ops.clear();
+    this.#clearOps();
     this.#opKinds.clear();
     this.#resources.clear();
     this.#scopes.clear();
+    this.#clearTraceNos();
+  }
+
+  #clearOps(): void {
+    this.#ops.clear();
+    this.#opCount = 0;
+  }
+
+  #clearTraceNos(): void {
     this.#traceNos.clear();
+    this.#lastTrace = undefined;
   }
 
   #serviceId(name: string): number {
@@ -274,6 +299,7 @@ export class TraceStore {
   // Spans are indexed by a small trace number handed out in arrival order rather than by the
   // random 128-bit id, so index inserts land near the end of the b-tree instead of anywhere.
   #traceNo(traceId: Buffer): number {
+    if (this.#lastTrace?.equals(traceId)) return this.#lastTraceNo;
     const key = traceId.toString("latin1");
     let no = this.#traceNos.get(key);
     if (no === undefined) {
@@ -282,19 +308,27 @@ export class TraceStore {
       if (this.#traceNos.size >= 100_000) this.#traceNos.clear();
       this.#traceNos.set(key, no);
     }
+    this.#lastTrace = traceId;
+    this.#lastTraceNo = no;
     return no;
   }
 
+  // Per service, then by name, and kinds as numbers: no key string is built per span.
   #opId(svc: number, name: string, kind: number): number {
-    const key = `${svc}\u0000${name}`;
-    let id = this.#ops.get(key);
+    let names = this.#ops.get(svc);
+    if (!names) {
+      names = new Map();
+      this.#ops.set(svc, names);
+    }
+    let id = names.get(name);
     if (id === undefined) {
       const row = this.#st.opGet.get(svc, name) as { id: number } | undefined;
       id = row ? row.id : Number(this.#st.opAdd.run(svc, name).lastInsertRowid);
-      if (this.#ops.size >= 100_000) this.#ops.clear();
-      this.#ops.set(key, id);
+      if (this.#opCount++ >= 100_000) this.#clearOps();
+      this.#ops.set(svc, names);
+      names.set(name, id);
     }
-    const kk = `${id}:${kind}`;
+    const kk = id * 8 + kind;
     if (!this.#opKinds.has(kk)) {
       if (this.#opKinds.size >= 100_000) this.#opKinds.clear();
       this.#st.kindAdd.run(id, kind);
@@ -384,7 +418,7 @@ export class TraceStore {
       const row = db.prepare("SELECT min(id) AS m FROM chunks").get() as { m: number | null };
       const low = row.m ?? this.#nextId;
       if (trimUnreferenced(db, low)) this.#clearCaches();
-      this.#traceNos.clear();
+      this.#clearTraceNos();
       db.exec("PRAGMA incremental_vacuum");
     }
     if (this.#maxBytes > 0 && budget() > 0) {
