@@ -249,8 +249,8 @@ export class StoreReader {
     const span = decodeStoredSpan(raw);
     return {
       traceId: traceHex,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
+      spanId: cols.spanHex(i),
+      parentSpanId: cols.parentHex(i),
       service: this.#serviceName(c.service_id),
       resourceId: c.resource_id,
       resource: this.#resource(c.resource_id),

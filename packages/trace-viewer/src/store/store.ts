@@ -13,6 +13,18 @@ import { applySchema, MAX_TAG_VALUE, TAG_SLOTS } from "./schema.ts";
 
 const NO_PARENT = new Uint8Array(8);
 
+/** Whether two 16-byte ids are equal (four word compares: Buffer.equals is a native call). */
+function sameId(a: Buffer, b: Buffer): boolean {
+  return (
+    a.length === b.length &&
+    a.length === 16 &&
+    a.readUInt32LE(0) === b.readUInt32LE(0) &&
+    a.readUInt32LE(4) === b.readUInt32LE(4) &&
+    a.readUInt32LE(8) === b.readUInt32LE(8) &&
+    a.readUInt32LE(12) === b.readUInt32LE(12)
+  );
+}
+
 /** A chunk being filled by the open transaction, and the row values it is written with. */
 interface OpenChunk {
   b: ChunkBuilder;
@@ -299,12 +311,13 @@ export class TraceStore {
   // Spans are indexed by a small trace number handed out in arrival order rather than by the
   // random 128-bit id, so index inserts land near the end of the b-tree instead of anywhere.
   #traceNo(traceId: Buffer): number {
-    if (this.#lastTrace?.equals(traceId)) return this.#lastTraceNo;
+    if (this.#lastTrace && sameId(this.#lastTrace, traceId)) return this.#lastTraceNo;
     const key = traceId.toString("latin1");
     let no = this.#traceNos.get(key);
     if (no === undefined) {
-      const row = this.#st.traceGet.get(traceId) as { no: number } | undefined;
-      no = row ? row.no : Number(this.#st.traceAdd.run(traceId).lastInsertRowid);
+      // One statement for a trace new or seen before (the cache forgot it): the no-op update
+      // makes RETURNING answer for an existing row too.
+      no = (this.#st.traceNo.get(traceId) as { no: number }).no;
       if (this.#traceNos.size >= 100_000) this.#traceNos.clear();
       this.#traceNos.set(key, no);
     }
@@ -455,8 +468,9 @@ function prepareWriter(db: DatabaseSync) {
     chunk: db.prepare(
       "INSERT INTO chunks (id, trace_no, service_id, resource_id, scope_id, n, start_min, start_max, dur_max, errors, bloom, cols, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    traceGet: db.prepare("SELECT no FROM traces WHERE trace_id = ?"),
-    traceAdd: db.prepare("INSERT INTO traces (trace_id) VALUES (?)"),
+    traceNo: db.prepare(
+      "INSERT INTO traces (trace_id) VALUES (?) ON CONFLICT (trace_id) DO UPDATE SET trace_id = excluded.trace_id RETURNING no",
+    ),
     svcLast: db.prepare("UPDATE services SET last_span = ? WHERE id = ?"),
     opLast: db.prepare("UPDATE operations SET last_span = ? WHERE id = ?"),
     resLast: db.prepare("UPDATE resources SET last_span = ? WHERE id = ?"),
