@@ -2,7 +2,7 @@
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ResourceBody, type ScopeBody, type StoredSpan, valueText } from "../model.ts";
-import { decodeStoredSpan } from "../otlp/span-bytes.ts";
+import { decodeStoredBody } from "../otlp/span-bytes.ts";
 import { bloomHas, ChunkCols, chunkBodies } from "./chunk.ts";
 import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
@@ -246,7 +246,7 @@ export class StoreReader {
   }
 
   #toSpan(c: ChunkRow, cols: ChunkCols, i: number, raw: Uint8Array, traceHex: string): StoredSpan {
-    const span = decodeStoredSpan(raw);
+    const body = decodeStoredBody(raw);
     return {
       traceId: traceHex,
       spanId: cols.spanHex(i),
@@ -258,7 +258,7 @@ export class StoreReader {
       scope: this.#scope(c.scope_id),
       startUs: cols.startUs(i),
       durationUs: cols.durationUs(i),
-      body: span.body,
+      body,
     };
   }
 

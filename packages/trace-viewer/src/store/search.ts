@@ -3,7 +3,7 @@
 // the query from its columns, tags against the chunks' Bloom filters and then the spans
 // themselves, and stops at the limit.
 import { type AnyValue, SPAN_KIND_NAMES, valueText } from "../model.ts";
-import { decodeStoredSpan } from "../otlp/span-bytes.ts";
+import { decodeStoredBody } from "../otlp/span-bytes.ts";
 import { bloomHas, ChunkCols, chunkBodies, hashPair, tagKey } from "./chunk.ts";
 import type { StoreReader, TraceQuery } from "./read.ts";
 
@@ -185,7 +185,7 @@ function hasTags(r: StoreReader, traceNo: number, tags: Array<[string, string]>)
     has(r.resourceAttributes(c.resource_id));
     for (const raw of chunkBodies(c.body)) {
       if (missing.size === 0 || budget-- <= 0) break;
-      has(decodeStoredSpan(raw).body.attributes);
+      has(decodeStoredBody(raw).attributes);
     }
     if (missing.size === 0) return true;
     if (budget <= 0) break;
