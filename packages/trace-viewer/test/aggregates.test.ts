@@ -209,7 +209,7 @@ test("RED rows per service, kind, minute and operation, merged across commits", 
 });
 
 test("aggregates go with retention by age and with the size cap's trims", (t) => {
-  let now = T + 8 * 86400e3;
+  const now = T + 8 * 86400e3;
   const store = new TraceStore({
     path: ":memory:",
     clock: () => now,
@@ -261,7 +261,7 @@ test("aggregates go with retention by age and with the size cap's trims", (t) =>
       capped.ingest(req(spans));
     }
     const minutes = redRows(capped).map((r) => r.minute);
-    const oldest = capped.reader.stmt("SELECT min(start_us) AS s FROM spans").get() as {
+    const oldest = capped.reader.stmt("SELECT min(start_min) AS s FROM chunks").get() as {
       s: number;
     };
     assert.ok(minutes.length > 0);

@@ -271,7 +271,8 @@ test("retention works in bounded steps, and the timer finishes the job in the ba
     retentionIntervalMs: 0,
   });
   try {
-    store.ingest(spansAt("svc", 1, NOW_MS - 2 * DAY_MS, 250));
+    // Five traces of 50 spans, so five chunks: a step deletes whole chunks.
+    for (let t = 1; t <= 5; t++) store.ingest(spansAt("svc", t, NOW_MS - 2 * DAY_MS, 50));
     const first = store.enforceRetention(100);
     assert.equal(first.deletedByAge, 100);
     assert.equal(first.more, true);

@@ -68,24 +68,7 @@ export function encodeSpan(
   return SpanMessage.encode(msg).finish();
 }
 
-/** Decodes a stored span: its body and its span and parent ids in hex (a zero parent is none,
- * as at ingest). */
-export function decodeStoredSpan(bytes: Uint8Array): {
-  spanId: string;
-  parentSpanId: string;
-  body: SpanBody;
-} {
-  const m = SpanMessage.decode(bytes) as unknown as {
-    spanId?: Uint8Array;
-    parentSpanId?: Uint8Array;
-  };
-  const parent = m.parentSpanId;
-  return {
-    spanId: hexOf(m.spanId),
-    parentSpanId: parent?.some((b) => b !== 0) ? hexOf(parent) : "",
-    body: spanBodyFromMessage(m),
-  };
+/** Decodes a stored span's body only (the store keeps its ids elsewhere: store/chunk.ts). */
+export function decodeStoredBody(bytes: Uint8Array): SpanBody {
+  return spanBodyFromMessage(SpanMessage.decode(bytes));
 }
-
-const hexOf = (b: Uint8Array | undefined) =>
-  b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex") : "";

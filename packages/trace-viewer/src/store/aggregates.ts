@@ -5,6 +5,7 @@
 // Its own tables, created if missing, so the span schema's version does not change for them.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { IngestSpan } from "../model.ts";
+import { COL_BYTES } from "./chunk.ts";
 import { RecentSpans, SLOTS } from "./recent-spans.ts";
 import { addDuration, decodeHistogram, encodeHistogram, type Histogram } from "./red-histogram.ts";
 
@@ -106,9 +107,9 @@ export class Aggregates {
         "INSERT OR REPLACE INTO red_minutes (service, kind, minute, operation, calls, errors, hist) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       parent: db.prepare(
-        "SELECT s.name AS name FROM spans p JOIN services s ON s.id = p.service_id WHERE p.trace_no = ? AND p.span_id = ?",
+        "SELECT s.name AS name, c.cols AS cols FROM chunks c JOIN services s ON s.id = c.service_id WHERE c.trace_no = ?",
       ),
-      oldest: db.prepare("SELECT start_us AS s FROM spans ORDER BY id LIMIT 1"),
+      oldest: db.prepare("SELECT start_min AS s FROM chunks ORDER BY id LIMIT 1"),
       pruneDep: db.prepare("DELETE FROM dep_minutes WHERE minute < ?"),
       pruneRed: db.prepare("DELETE FROM red_minutes WHERE minute < ?"),
     };
@@ -229,13 +230,27 @@ export class Aggregates {
       if (!over && (now - w.since < PENDING_WAIT_MS || lookups >= LOOKUPS_PER_FLUSH)) break;
       this.#pending.delete(k);
       lookups++;
-      const row = this.#st.parent.get(w.traceNo, w.parentId) as { name: string } | undefined;
+      const row = this.#storedParent(w.traceNo, w.parentId);
       if (row) {
         this.#unwait(w);
         for (const c of w.children) this.#edge(c.minute, row.name, c.service, c.calls, c.errors);
       } else if (!over) this.#stale.set(k, w);
       else this.#unwait(w);
     }
+  }
+
+  /** The service of a stored span, found in its trace's chunk columns. */
+  #storedParent(traceNo: number, spanId: Uint8Array): { name: string } | undefined {
+    for (const r of this.#st.parent.iterate(traceNo) as Iterable<{
+      name: string;
+      cols: Uint8Array;
+    }>) {
+      const cols = Buffer.from(r.cols.buffer, r.cols.byteOffset, r.cols.byteLength);
+      for (let at = cols.indexOf(spanId); at >= 0; at = cols.indexOf(spanId, at + 1)) {
+        if (at % COL_BYTES === 0) return { name: r.name };
+      }
+    }
+    return undefined;
   }
 
   #write(): void {

@@ -2,7 +2,8 @@
 // summaries and the live-tail cursor. Runs on a read-only connection; nothing here writes.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ResourceBody, type ScopeBody, type StoredSpan, valueText } from "../model.ts";
-import { decodeStoredSpan } from "../otlp/span-bytes.ts";
+import { decodeStoredBody } from "../otlp/span-bytes.ts";
+import { bloomHas, ChunkCols, chunkBodies } from "./chunk.ts";
 import { livePageBytes } from "./retention.ts";
 import { findTraceIds } from "./search.ts";
 
@@ -30,24 +31,15 @@ export interface TraceSummary {
   services: Array<{ name: string; spanCount: number; errorSpanCount: number }>;
 }
 
-interface SpanRow {
+/** A chunk of a trace as the trace reads see it (store/chunk.ts). */
+interface ChunkRow {
+  id: number;
   service_id: number;
   resource_id: number;
   scope_id: number;
-  start_us: number;
-  duration_us: number;
-  body: Uint8Array;
+  cols: Uint8Array;
+  body?: Uint8Array;
 }
-
-// The span and parent ids are read from the body (decoded anyway): each blob column read costs
-// about as much as the body itself.
-const SPAN_COLUMNS = "service_id, resource_id, scope_id, start_us, duration_us, body";
-
-// The tree pass reads 256 spans per row, joined into one text by SQLite: a row costs about a
-// microsecond and a half in node:sqlite whatever it holds, so this is a fraction of the cost
-// of one row per span.
-const TREE_COLUMNS = `group_concat(lower(hex(span_id)) || ',' || lower(hex(parent_id)) || ',' || resource_id || ',' || op_id || ',' || start_us || ',' || duration_us, ';' ORDER BY id) AS g`;
-const TREE_GROUP = " GROUP BY id >> 8";
 
 /** A span as the adjusters that need the whole tree see it (query/clock-skew.ts). */
 export interface TreeSpan {
@@ -58,20 +50,6 @@ export interface TreeSpan {
   opId: number;
   startUs: number;
   durationUs: number;
-}
-
-/** Ids at most this far apart are read in one range scan (a run); see traceSpans. */
-const RUN_GAP = 16;
-
-/** Sorted ids as [first, last] runs whose neighbours are at most RUN_GAP apart. */
-function idRuns(ids: Array<{ id: number }>): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  for (const { id } of ids) {
-    const last = runs.at(-1);
-    if (last && id - last[1] <= RUN_GAP) last[1] = id;
-    else runs.push([id, id]);
-  }
-  return runs;
 }
 
 export class StoreReader {
@@ -87,6 +65,11 @@ export class StoreReader {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    // Tag searches test the chunks' Bloom filters inside SQLite (search.ts), so a trace that
+    // lacks a tag costs no round trip to JavaScript.
+    db.function("bloom_has", { deterministic: true }, (bloom, a, b) =>
+      bloom instanceof Uint8Array && bloomHas(bloom, Number(a), Number(b)) ? 1 : 0,
+    );
   }
 
   /** A prepared statement, cached by its SQL. */
@@ -102,7 +85,7 @@ export class StoreReader {
   /** Services that still have spans. */
   services(): string[] {
     const rows = this.stmt(
-      "SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM spans WHERE service_id = s.id) ORDER BY name",
+      "SELECT name FROM services s WHERE EXISTS (SELECT 1 FROM chunks INDEXED BY chunks_service_start WHERE service_id = s.id) ORDER BY name",
     ).all() as Array<{ name: string }>;
     return rows.map((r) => r.name);
   }
@@ -130,7 +113,8 @@ export class StoreReader {
   hasTrace(traceId: Buffer): boolean {
     const no = this.#traceNo(traceId);
     return (
-      no !== undefined && !!this.stmt("SELECT 1 FROM spans WHERE trace_no = ? LIMIT 1").get(no)
+      no !== undefined &&
+      !!this.stmt("SELECT 1 FROM chunks INDEXED BY chunks_trace WHERE trace_no = ? LIMIT 1").get(no)
     );
   }
 
@@ -145,11 +129,17 @@ export class StoreReader {
    */
   *traceSpans(traceId: Buffer, max: number): Generator<StoredSpan, boolean> {
     const traceHex = traceId.toString("hex");
-    const it = this.#traceRows(traceId, max, SPAN_COLUMNS);
+    const it = this.#traceChunks(traceId, max, true);
     for (;;) {
       const r = it.next();
       if (r.done) return r.value;
-      yield this.#toSpan(r.value as unknown as SpanRow, traceHex);
+      const [c, keep] = r.value;
+      const cols = new ChunkCols(c.cols);
+      let i = 0;
+      for (const raw of chunkBodies(c.body!)) {
+        if (!keep || keep.has(i)) yield this.#toSpan(c, cols, i, raw, traceHex);
+        i++;
+      }
     }
   }
 
@@ -158,71 +148,77 @@ export class StoreReader {
    * same order, without the bodies: ids, host key of its resource, times.
    */
   *traceTree(traceId: Buffer, max: number): Generator<TreeSpan, boolean> {
-    const it = this.#traceRows(traceId, max, TREE_COLUMNS, TREE_GROUP);
+    const it = this.#traceChunks(traceId, max, false);
     for (;;) {
       const r = it.next();
       if (r.done) return r.value;
-      for (const one of (r.value as { g: string }).g.split(";")) {
-        const [s = "", p = "", res, op, start, duration] = one.split(",");
-        const resourceId = Number(res);
+      const [c, keep] = r.value;
+      const cols = new ChunkCols(c.cols);
+      const hostKey = this.hostKey(c.resource_id);
+      for (let i = 0; i < cols.n; i++) {
+        if (keep && !keep.has(i)) continue;
         yield {
-          spanId: s,
-          // "" for no parent (hex of NULL).
-          parentSpanId: p === "0000000000000000" ? "" : p,
-          hostKey: this.hostKey(resourceId),
-          resourceId,
-          opId: Number(op),
-          startUs: Number(start),
-          durationUs: Number(duration),
+          spanId: cols.spanHex(i),
+          parentSpanId: cols.parentHex(i),
+          hostKey,
+          resourceId: c.resource_id,
+          opId: cols.opId(i),
+          startUs: cols.startUs(i),
+          durationUs: cols.durationUs(i),
         };
       }
     }
   }
 
-  /** Rows of a trace's spans (see traceSpans), with the given columns. */
-  *#traceRows(
+  /**
+   * The chunks of a trace in arrival order (as Jaeger's stores return spans), each with the
+   * indexes of its spans to keep when the trace holds more than `max` (then the `max` that
+   * started first are kept); the generator returns whether spans were left out.
+   */
+  *#traceChunks(
     traceId: Buffer,
     max: number,
-    columns: string,
-    group = "",
-  ): Generator<object, boolean> {
+    withBody: boolean,
+  ): Generator<[ChunkRow, Set<number> | null], boolean> {
     const no = this.#traceNo(traceId);
     if (no === undefined) return false;
-    // Spans come in arrival order (span id order), as Jaeger's stores return them, and the
-    // oldest when capped. The count and id range come from the covering index.
-    const span = this.stmt(
-      "SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM spans INDEXED BY spans_trace WHERE trace_no = ?",
-    ).get(no) as { n: number; lo: number | null; hi: number | null };
-    if (span.n === 0 || span.lo === null || span.hi === null) return false;
-    // A separate statement per call: a search streams one trace while it checks others.
-    const range = this.#db.prepare(
-      // `+trace_no`: a rowid range scan, never the trace index (which would return span id order).
-      `SELECT ${columns} FROM spans WHERE id BETWEEN ? AND ? AND +trace_no = ?${group}`,
-    );
-    if (span.n > max) {
-      const ids = this.stmt(
-        "SELECT id FROM spans WHERE trace_no = ? ORDER BY start_us, id LIMIT ?",
-      ).all(no, max) as Array<{ id: number }>;
-      for (const { id } of ids) {
-        const r = range.get(id, id, no);
-        if (r) yield r;
+    const total = (
+      this.stmt(
+        "SELECT coalesce(sum(n), 0) AS n FROM chunks INDEXED BY chunks_trace WHERE trace_no = ?",
+      ).get(no) as { n: number }
+    ).n;
+    if (total === 0) return false;
+    let keep: Map<number, Set<number>> | null = null;
+    if (total > max) {
+      const all: Array<[number, number, number]> = [];
+      for (const c of this.stmt(
+        "SELECT id, cols FROM chunks INDEXED BY chunks_trace WHERE trace_no = ?",
+      ).iterate(no) as Iterable<{ id: number; cols: Uint8Array }>) {
+        const cols = new ChunkCols(c.cols);
+        for (let i = 0; i < cols.n; i++) all.push([cols.startUs(i), c.id, i]);
       }
-      return true;
+      all.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+      keep = new Map();
+      for (const [, id, i] of all.slice(0, max)) {
+        let set = keep.get(id);
+        if (!set) keep.set(id, (set = new Set()));
+        set.add(i);
+      }
     }
-    // Reading rows one rowid lookup at a time cost more than everything else of a fetch; a
-    // trace's spans mostly arrive together, so they are read as runs of neighbouring ids, each
-    // one range scan of the table (rows of other traces in a run are skipped inside SQLite).
-    // A trace spread thinly over the table has its ids listed first to find the runs.
-    const runs: Array<[number, number]> =
-      span.n * RUN_GAP >= span.hi - span.lo + 1
-        ? [[span.lo, span.hi]]
-        : idRuns(
-            this.stmt(
-              "SELECT id FROM spans INDEXED BY spans_trace WHERE trace_no = ? ORDER BY id",
-            ).all(no) as Array<{ id: number }>,
-          );
-    for (const [lo, hi] of runs) yield* range.iterate(lo, hi, no);
-    return false;
+    // A separate statement per call: a search streams one trace while it checks others.
+    const rows = this.#db
+      .prepare(
+        `SELECT id, service_id, resource_id, scope_id, cols${withBody ? ", body" : ""} FROM chunks INDEXED BY chunks_trace WHERE trace_no = ? ORDER BY id`,
+      )
+      .iterate(no) as Iterable<ChunkRow>;
+    for (const c of rows) {
+      if (!keep) yield [c, null];
+      else {
+        const set = keep.get(c.id);
+        if (set) yield [c, set];
+      }
+    }
+    return keep !== null;
   }
 
   /**
@@ -249,21 +245,34 @@ export class StoreReader {
     return key;
   }
 
-  #toSpan(r: SpanRow, traceHex: string): StoredSpan {
-    const span = decodeStoredSpan(r.body);
+  #toSpan(c: ChunkRow, cols: ChunkCols, i: number, raw: Uint8Array, traceHex: string): StoredSpan {
+    const body = decodeStoredBody(raw);
     return {
       traceId: traceHex,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      service: this.#serviceName(r.service_id),
-      resourceId: r.resource_id,
-      resource: this.#resource(r.resource_id),
-      scopeId: r.scope_id,
-      scope: this.#scope(r.scope_id),
-      startUs: r.start_us,
-      durationUs: r.duration_us,
-      body: span.body,
+      spanId: cols.spanHex(i),
+      parentSpanId: cols.parentHex(i),
+      service: this.#serviceName(c.service_id),
+      resourceId: c.resource_id,
+      resource: this.#resource(c.resource_id),
+      scopeId: c.scope_id,
+      scope: this.#scope(c.scope_id),
+      startUs: cols.startUs(i),
+      durationUs: cols.durationUs(i),
+      body,
     };
+  }
+
+  /** A resource's attributes (tag searches match them too). */
+  resourceAttributes(id: number): ResourceBody["attributes"] {
+    return this.#resource(id).attributes;
+  }
+
+  /** The 16-byte id of a trace number (search and the live tail find trace numbers). */
+  traceIdOf(no: number): Buffer | undefined {
+    const row = this.stmt("SELECT trace_id FROM traces WHERE no = ?").get(no) as
+      | { trace_id: Uint8Array }
+      | undefined;
+    return row ? Buffer.from(row.trace_id) : undefined;
   }
 
   #traceNo(traceId: Buffer): number | undefined {
@@ -310,84 +319,116 @@ export class StoreReader {
   summary(traceId: Buffer): TraceSummary | null {
     const no = this.#traceNo(traceId);
     if (no === undefined) return null;
-    const rows = this.stmt(
-      "SELECT parent_id, service_id, op_id, start_us, duration_us, error FROM spans WHERE trace_no = ? ORDER BY start_us, id",
-    ).all(no) as Array<{
-      parent_id: Uint8Array | null;
-      service_id: number;
-      op_id: number;
-      start_us: number;
-      duration_us: number;
-      error: number;
-    }>;
-    if (rows.length === 0) return null;
-    const root = rows.find((r) => r.parent_id === null) ?? rows[0]!;
     const perService = new Map<number, { spanCount: number; errorSpanCount: number }>();
     let start = Number.POSITIVE_INFINITY;
     let end = 0;
     let errors = 0;
-    for (const r of rows) {
-      start = Math.min(start, r.start_us);
-      end = Math.max(end, r.start_us + r.duration_us);
-      errors += r.error;
-      const s = perService.get(r.service_id) ?? { spanCount: 0, errorSpanCount: 0 };
-      s.spanCount++;
-      s.errorSpanCount += r.error;
-      perService.set(r.service_id, s);
+    let count = 0;
+    // The root: the earliest span without a parent, else the earliest span.
+    let root: { start: number; orphan: boolean; service: number; op: number } | null = null;
+    for (const c of this.stmt(
+      "SELECT service_id, cols FROM chunks INDEXED BY chunks_trace WHERE trace_no = ? ORDER BY id",
+    ).iterate(no) as Iterable<{ service_id: number; cols: Uint8Array }>) {
+      const cols = new ChunkCols(c.cols);
+      const s = perService.get(c.service_id) ?? { spanCount: 0, errorSpanCount: 0 };
+      perService.set(c.service_id, s);
+      for (let i = 0; i < cols.n; i++) {
+        const st = cols.startUs(i);
+        const err = cols.error(i) ? 1 : 0;
+        start = Math.min(start, st);
+        end = Math.max(end, st + cols.durationUs(i));
+        errors += err;
+        count++;
+        s.spanCount++;
+        s.errorSpanCount += err;
+        const orphan = cols.parentHex(i) === "";
+        if (!root || (orphan && !root.orphan) || (orphan === root.orphan && st < root.start)) {
+          root = { start: st, orphan, service: c.service_id, op: cols.opId(i) };
+        }
+      }
     }
-    const op = this.stmt("SELECT name FROM operations WHERE id = ?").get(root.op_id) as
+    if (!root) return null;
+    const op = this.stmt("SELECT name FROM operations WHERE id = ?").get(root.op) as
       | { name: string }
       | undefined;
     return {
       traceId: traceId.toString("hex"),
-      rootServiceName: this.#serviceName(root.service_id),
+      rootServiceName: this.#serviceName(root.service),
       rootOperationName: op?.name ?? "",
       startUs: start,
       endUs: end,
-      spanCount: rows.length,
+      spanCount: count,
       errorSpanCount: errors,
       services: [...perService].map(([id, s]) => ({ name: this.#serviceName(id), ...s })),
     };
   }
 
-  /** Caller -> callee service pairs of spans that started in [startUs, endUs]. */
+  /** Caller -> callee service pairs of spans that started in [startUs, endUs], by a scan of every
+   * stored span (the API answers from the ingest-time aggregates; tests keep this as the oracle). */
   dependencies(
     startUs: number,
     endUs: number,
   ): Array<{ parent: string; child: string; callCount: number }> {
-    return this.stmt(
-      `SELECT ps.name AS parent, cs.name AS child, count(*) AS callCount
-       FROM spans c
-       JOIN spans p ON p.trace_no = c.trace_no AND p.span_id = c.parent_id
-       JOIN services ps ON ps.id = p.service_id
-       JOIN services cs ON cs.id = c.service_id
-       WHERE c.service_id IN (SELECT id FROM services) AND c.start_us >= ? AND c.start_us <= ?
-         AND c.parent_id IS NOT NULL AND p.service_id != c.service_id
-       GROUP BY ps.name, cs.name ORDER BY ps.name, cs.name`,
-    ).all(startUs, endUs) as Array<{ parent: string; child: string; callCount: number }>;
+    const counts = new Map<string, number>();
+    let traceNo = -1;
+    let owner = new Map<string, number>();
+    let children: Array<[string, number]> = [];
+    const finish = () => {
+      for (const [parent, svc] of children) {
+        const p = owner.get(parent);
+        if (p === undefined || p === svc) continue;
+        const k = `${this.#serviceName(p)}\u0000${this.#serviceName(svc)}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+    };
+    for (const c of this.stmt(
+      "SELECT trace_no, service_id, cols FROM chunks ORDER BY trace_no",
+    ).iterate() as Iterable<{ trace_no: number; service_id: number; cols: Uint8Array }>) {
+      if (c.trace_no !== traceNo) {
+        finish();
+        traceNo = c.trace_no;
+        owner = new Map();
+        children = [];
+      }
+      const cols = new ChunkCols(c.cols);
+      for (let i = 0; i < cols.n; i++) {
+        owner.set(cols.spanHex(i), c.service_id);
+        const p = cols.parentHex(i);
+        const st = cols.startUs(i);
+        if (p && st >= startUs && st <= endUs) children.push([p, c.service_id]);
+      }
+    }
+    finish();
+    return [...counts]
+      .map(([k, callCount]) => {
+        const [parent = "", child = ""] = k.split("\u0000");
+        return { parent, child, callCount };
+      })
+      .sort((a, b) => (a.parent + "\u0000" + a.child < b.parent + "\u0000" + b.child ? -1 : 1));
   }
 
-  /** The newest span id, the cursor of the live tail. */
+  /** The newest chunk id, the cursor of the live tail. */
   lastId(): number {
-    const row = this.stmt("SELECT coalesce(max(id), 0) AS m FROM spans").get() as { m: number };
+    const row = this.stmt("SELECT coalesce(max(id), 0) AS m FROM chunks").get() as { m: number };
     return row.m;
   }
 
-  /** Traces that got spans after span id `since` (newest first), optionally of one service. */
+  /** Traces that got spans after chunk id `since` (newest first), optionally of one service. */
   tracesSince(since: number, limit: number, service?: string): Buffer[] {
     const args: Array<number | string> = [since];
-    let sql = "SELECT s.trace_no AS n, s.trace_id AS t FROM spans s WHERE s.id > ?";
+    let sql = "SELECT trace_no AS n FROM chunks WHERE id > ?";
     if (service) {
-      sql += " AND s.service_id = (SELECT id FROM services WHERE name = ?)";
+      sql += " AND service_id = (SELECT id FROM services WHERE name = ?)";
       args.push(service);
     }
-    sql += " ORDER BY s.id DESC";
+    sql += " ORDER BY id DESC";
     const seen = new Set<number>();
     const out: Buffer[] = [];
-    for (const row of this.stmt(sql).iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
+    for (const row of this.stmt(sql).iterate(...args) as Iterable<{ n: number }>) {
       if (seen.has(row.n)) continue;
       seen.add(row.n);
-      out.push(Buffer.from(row.t));
+      const id = this.traceIdOf(row.n);
+      if (id) out.push(id);
       if (out.length >= limit) break;
     }
     return out;
@@ -395,7 +436,9 @@ export class StoreReader {
 
   /** Span count (and the live-tail cursor) for the info endpoint. */
   stats(): { spanCount: number; lastId: number } {
-    const row = this.stmt("SELECT count(*) AS n FROM spans").get() as { n: number };
+    const row = this.stmt(
+      "SELECT coalesce(sum(n), 0) AS n FROM chunks INDEXED BY chunks_trace",
+    ).get() as { n: number };
     return { spanCount: row.n, lastId: this.lastId() };
   }
 

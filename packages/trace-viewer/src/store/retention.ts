@@ -1,12 +1,12 @@
 // Retention rules of the span store: what counts against --max-size (the database's pages and
 // the WAL), the oldest-first trim run right after each commit (never touching the batch just
 // committed), and the cleanup of metadata rows (services, operations, resources, scopes) and
-// tag rows whose spans are all gone.
+// trace numbers whose chunks are all gone.
 import { statSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import type { ResourceBody } from "../model.ts";
 import { valueText } from "../model.ts";
-import { MAX_TAG_VALUE, TAG_BUCKET_BITS, walReserve } from "./schema.ts";
+import { MAX_TAG_VALUE, walReserve } from "./schema.ts";
 
 const num = (db: DatabaseSync, sql: string) =>
   Number(Object.values(db.prepare(sql).get() ?? {})[0] ?? 0);
@@ -38,15 +38,13 @@ export function pageBudget(path: string, maxBytes: number): number {
 }
 
 /**
- * Deletes the tag rows, trace numbers and metadata rows no live span refers to any more, given the
- * oldest live span id. Returns whether metadata rows went (the writer's id caches are then stale).
+ * Deletes the trace numbers and metadata rows no live chunk refers to any more, given the
+ * oldest live chunk id. Returns whether metadata rows went (the writer's id caches are then stale).
  */
 export function trimUnreferenced(db: DatabaseSync, minLiveSpan: number): boolean {
-  // Whole buckets older than the oldest live trace's (a search checks that candidates live).
   db.exec(
-    `DELETE FROM trace_tags WHERE bucket < (SELECT coalesce(min(trace_no), 0) FROM spans) >> ${TAG_BUCKET_BITS}`,
+    "DELETE FROM traces WHERE no < (SELECT coalesce(min(trace_no), 0) FROM chunks INDEXED BY chunks_trace)",
   );
-  db.exec("DELETE FROM traces WHERE no < (SELECT coalesce(min(trace_no), 0) FROM spans)");
   let dropped = 0;
   // Resource tags are keyed by (key, value, resource): delete them through the resource's body.
   const stale = db
@@ -76,37 +74,43 @@ export function trimUnreferenced(db: DatabaseSync, minLiveSpan: number): boolean
 }
 
 export interface SizeTrim {
+  /** Spans deleted, and the chunks that held them. */
   deleted: number;
+  chunks: number;
   metadataDropped: boolean;
 }
 
 /**
- * Deletes the oldest spans (by arrival) while the pages exceed their budget, aiming 2% under it,
- * but never a span with id >= `protectFrom` (the batch just acknowledged). Each round is one
- * transaction; `spanCount` estimates how many spans a byte is worth.
+ * Deletes the oldest chunks (by arrival) while the pages exceed their budget, aiming 2% under it,
+ * but never a chunk with id >= `protectFrom` (the group just acknowledged). Each round is one
+ * transaction; `chunkCount` estimates how many chunks a byte is worth; `maxRows` bounds the
+ * chunks deleted.
  */
 export function trimToSize(
   db: DatabaseSync,
   path: string,
   maxBytes: number,
   protectFrom: number,
-  spanCount: number,
+  chunkCount: number,
   maxRows = Number.POSITIVE_INFINITY,
 ): SizeTrim {
-  const out: SizeTrim = { deleted: 0, metadataDropped: false };
-  for (let round = 0; round < 8 && out.deleted < maxRows; round++) {
+  const out: SizeTrim = { deleted: 0, chunks: 0, metadataDropped: false };
+  for (let round = 0; round < 8 && out.chunks < maxRows; round++) {
     const budget = pageBudget(path, maxBytes);
     const used = livePageBytes(db);
     if (used <= budget) break;
-    const minId = num(db, "SELECT coalesce(min(id), 0) FROM spans");
-    const live = spanCount - out.deleted;
+    const minId = num(db, "SELECT coalesce(min(id), 0) FROM chunks");
+    const live = chunkCount - out.chunks;
     if (live <= 0 || minId >= protectFrom) break;
     const want = Math.ceil((live * (used - budget * 0.98)) / used);
-    const upto = Math.min(minId + Math.max(1, Math.min(want, maxRows - out.deleted)), protectFrom);
+    const upto = Math.min(minId + Math.max(1, Math.min(want, maxRows - out.chunks)), protectFrom);
     db.exec("BEGIN IMMEDIATE");
     try {
-      const n = Number(db.prepare("DELETE FROM spans WHERE id < ?").run(upto).changes);
-      out.deleted += n;
+      const rows = db.prepare("DELETE FROM chunks WHERE id < ? RETURNING n").all(upto) as Array<{
+        n: number;
+      }>;
+      out.chunks += rows.length;
+      for (const r of rows) out.deleted += r.n;
       if (trimUnreferenced(db, upto)) out.metadataDropped = true;
       db.exec("COMMIT");
     } catch (e) {

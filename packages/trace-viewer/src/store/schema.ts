@@ -2,22 +2,14 @@
 // a committed batch is in the WAL before the receiver answers, so it survives kill -9).
 import type { DatabaseSync } from "node:sqlite";
 
-export const SCHEMA_VERSION = "6";
+export const SCHEMA_VERSION = "7";
 
-/** Most tag rows one span adds (its first attributes; the rest are stored, not indexed). */
+/** Most attributes of one span indexed as tags (the rest are stored, not indexed). */
 export const TAG_SLOTS = 1024;
 
 /** Values longer than this are stored but not indexed as tags (an exact-match search on them
  * would be rare, and the index would grow with every log line put in an attribute). */
 export const MAX_TAG_VALUE = 256;
-
-/**
- * The tag index is keyed by (trace_no >> TAG_BUCKET_BITS, key, value), the duration index by
- * (service, trace_no >> TAG_BUCKET_BITS, duration). Without the bucket, one
- * batch's tag rows land all over the index and each commit rewrites hundreds of pages; with it
- * they land in the newest bucket's few pages. A search probes buckets newest first.
- */
-export const TAG_BUCKET_BITS = 8;
 
 /** Bytes of the size cap set aside for the WAL: 1/8 of the cap, at most 128 MiB. */
 export function walReserve(maxBytes: number): number {
@@ -77,31 +69,26 @@ export function applySchema(db: DatabaseSync, inMemory: boolean, maxBytes = 0): 
     CREATE INDEX IF NOT EXISTS resources_last ON resources (last_span);
     CREATE INDEX IF NOT EXISTS scopes_last ON scopes (last_span);
     CREATE TABLE IF NOT EXISTS traces (no INTEGER PRIMARY KEY, trace_id BLOB NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS spans (
+    -- One row per chunk: the spans of one trace from one resource and scope of one committed
+    -- group (store/chunk.ts has the blobs' layout). The id is the arrival order: trace reads,
+    -- the live tail and retention go by it. start_max orders searches newest first.
+    CREATE TABLE IF NOT EXISTS chunks (
       id INTEGER PRIMARY KEY,
       trace_no INTEGER NOT NULL,
-      trace_id BLOB NOT NULL,
-      span_id BLOB NOT NULL,
-      parent_id BLOB,
       service_id INTEGER NOT NULL,
-      op_id INTEGER NOT NULL,
-      start_us INTEGER NOT NULL,
-      duration_us INTEGER NOT NULL,
-      error INTEGER NOT NULL,
-      kind INTEGER NOT NULL,
       resource_id INTEGER NOT NULL,
       scope_id INTEGER NOT NULL,
+      n INTEGER NOT NULL,
+      start_min INTEGER NOT NULL,
+      start_max INTEGER NOT NULL,
+      dur_max INTEGER NOT NULL,
+      errors INTEGER NOT NULL,
+      bloom BLOB NOT NULL,
+      cols BLOB NOT NULL,
       body BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_no, span_id);
-    CREATE INDEX IF NOT EXISTS spans_service_start ON spans (service_id, start_us);
-    CREATE INDEX IF NOT EXISTS spans_op_start ON spans (op_id, start_us);
-    CREATE INDEX IF NOT EXISTS spans_service_duration
-      ON spans (service_id, (trace_no >> ${TAG_BUCKET_BITS}), duration_us);
-    -- One b-tree (no rowid table plus index): a tag pair is written once per trace, whichever
-    -- batch repeats it, and retention drops whole buckets older than the oldest live trace.
-    CREATE TABLE IF NOT EXISTS trace_tags (
-      bucket INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, trace_no INTEGER NOT NULL,
-      PRIMARY KEY (bucket, key, value, trace_no)) WITHOUT ROWID;
+    -- (trace_no, n) covers both a trace's chunks and the span count.
+    CREATE INDEX IF NOT EXISTS chunks_trace ON chunks (trace_no, n);
+    CREATE INDEX IF NOT EXISTS chunks_service_start ON chunks (service_id, start_max);
   `);
   if (!row) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
 }

@@ -1,11 +1,49 @@
-// Trace search over the store's indexes: walks the time index newest first, or probes the
-// bucketed tag and duration indexes bucket by bucket within the window, and stops at the limit.
+// Trace search over the chunks: walks a service's chunks newest first through the (service,
+// start) index (all chunks by arrival when no service is given), checks each chunk's spans against
+// the query from its columns, tags against the chunks' Bloom filters and then the spans
+// themselves, and stops at the limit.
 import { type AnyValue, SPAN_KIND_NAMES, valueText } from "../model.ts";
+import { decodeStoredBody } from "../otlp/span-bytes.ts";
+import { bloomHas, ChunkCols, chunkBodies, hashPair, tagKey } from "./chunk.ts";
 import type { StoreReader, TraceQuery } from "./read.ts";
-import { TAG_BUCKET_BITS as BUCKET_BITS } from "./schema.ts";
 
-/** Spans of one candidate trace a multi-tag search looks through. */
+/** Spans of one candidate trace a tag search decodes at most (only chunks whose Bloom filter
+ * may hold a missing tag are decoded). */
 const TAG_CHECK_SPANS = 20_000;
+
+interface Filter {
+  startUs: number;
+  endUs: number;
+  opIds: Set<number> | null;
+  minDur: number | undefined;
+  maxDur: number | undefined;
+  error: boolean | undefined;
+  kind: number | undefined;
+}
+
+/** Whether some span of the chunk matches the span-level conditions. */
+function anySpan(cols: ChunkCols, f: Filter): boolean {
+  for (let i = 0; i < cols.n; i++) {
+    const st = cols.startUs(i);
+    if (st < f.startUs || st > f.endUs) continue;
+    if (f.opIds && !f.opIds.has(cols.opId(i))) continue;
+    const d = cols.durationUs(i);
+    if (f.minDur !== undefined && d < f.minDur) continue;
+    if (f.maxDur !== undefined && d > f.maxDur) continue;
+    if (f.error !== undefined && cols.error(i) !== f.error) continue;
+    if (f.kind !== undefined && cols.kind(i) !== f.kind) continue;
+    return true;
+  }
+  return false;
+}
+
+interface ChunkHit {
+  id: number;
+  trace_no: number;
+  resource_id: number;
+  start_min: number;
+  start_max: number;
+}
 
 /**
  * Trace ids (16 bytes) of the newest traces that have a span matching service, operation,
@@ -13,152 +51,126 @@ const TAG_CHECK_SPANS = 20_000;
  * trace level, resource attributes on the matching span).
  */
 export function findTraceIds(r: StoreReader, q: TraceQuery): Buffer[] {
-  const where: string[] = [];
-  const args: Array<string | number> = [];
-  let driver = "s.start_us";
-  let index = "";
-  let serviceId = 0;
+  const f: Filter = {
+    startUs: q.startUs,
+    endUs: q.endUs,
+    opIds: null,
+    minDur: q.minDurationUs,
+    maxDur: q.maxDurationUs,
+    error: undefined,
+    kind: undefined,
+  };
+  const where = ["start_max >= ?", "start_min <= ?"];
+  const args: Array<string | number> = [q.startUs, q.endUs];
+  let sql: string;
   if (q.service) {
     const svc = r.stmt("SELECT id FROM services WHERE name = ?").get(q.service) as
       | { id: number }
       | undefined;
     if (!svc) return [];
+    where.unshift("service_id = ?");
+    args.unshift(svc.id);
     if (q.operation) {
       const op = r
         .stmt("SELECT id FROM operations WHERE service_id = ? AND name = ?")
         .get(svc.id, q.operation) as { id: number } | undefined;
       if (!op) return [];
-      where.push("s.op_id = ?");
-      args.push(op.id);
-      index = "INDEXED BY spans_op_start";
-    } else {
-      index = "INDEXED BY spans_service_start";
+      f.opIds = new Set([op.id]);
     }
-    where.push("s.service_id = ?");
-    args.push(svc.id);
-    serviceId = svc.id;
+    sql = "FROM chunks c INDEXED BY chunks_service_start WHERE %W ORDER BY start_max DESC";
   } else {
-    driver = "s.id";
     if (q.operation) {
-      where.push("s.op_id IN (SELECT id FROM operations WHERE name = ?)");
-      args.push(q.operation);
+      const ops = r.stmt("SELECT id FROM operations WHERE name = ?").all(q.operation) as Array<{
+        id: number;
+      }>;
+      if (ops.length === 0) return [];
+      f.opIds = new Set(ops.map((o) => o.id));
     }
+    sql = "FROM chunks c WHERE %W ORDER BY id DESC";
   }
-  where.push("s.start_us >= ?", "s.start_us <= ?");
-  args.push(q.startUs, q.endUs);
   if (q.minDurationUs !== undefined) {
-    where.push("s.duration_us >= ?");
+    where.push("dur_max >= ?");
     args.push(q.minDurationUs);
   }
-  if (q.maxDurationUs !== undefined) {
-    where.push("s.duration_us <= ?");
-    args.push(q.maxDurationUs);
-  }
+  const resourceSets: Array<Set<number>> = [];
   const traceTags: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(q.tags ?? {})) {
     // Jaeger derives these two tags from the span itself; they live in columns, not in tags.
     if (k === "error" && (v === "true" || v === "false")) {
-      where.push(`s.error = ${v === "true" ? 1 : 0}`);
+      f.error = v === "true";
+      if (f.error) where.push("errors > 0");
     } else if (k === "span.kind" && SPAN_KIND_NAMES.indexOf(v) > 0) {
-      where.push("s.kind = ?");
-      args.push(SPAN_KIND_NAMES.indexOf(v));
+      f.kind = SPAN_KIND_NAMES.indexOf(v);
     } else if (
       r.stmt("SELECT 1 FROM resource_tags WHERE key = ? AND value = ? LIMIT 1").get(k, v)
     ) {
-      where.push(
-        "s.resource_id IN (SELECT resource_id FROM resource_tags WHERE key = ? AND value = ?)",
-      );
-      args.push(k, v);
+      const ids = r
+        .stmt("SELECT resource_id AS id FROM resource_tags WHERE key = ? AND value = ?")
+        .all(k, v) as Array<{ id: number }>;
+      resourceSets.push(new Set(ids.map((x) => x.id)));
     } else {
       traceTags.push([k, v]);
+      // Some chunk of the trace may hold the pair (its Bloom filter says so): tested in SQLite,
+      // then checked on the spans (hasTags).
+      where.push(
+        "EXISTS (SELECT 1 FROM chunks t INDEXED BY chunks_trace WHERE t.trace_no = c.trace_no AND bloom_has(t.bloom, ?, ?))",
+      );
+      args.push(...hashPair(tagKey(k, v)));
     }
   }
+  // Columns are read only when a span-level condition needs them: a chunk wholly inside the
+  // window with no other condition matches as it is.
+  const spanLevel =
+    f.opIds !== null ||
+    f.minDur !== undefined ||
+    f.maxDur !== undefined ||
+    f.error !== undefined ||
+    f.kind !== undefined;
+  const walk = r.stmt(
+    `SELECT id, trace_no, resource_id, start_min, start_max ${sql.replace("%W", where.join(" AND "))}`,
+  );
+  const colsOf = r.stmt("SELECT cols FROM chunks WHERE id = ?");
   const out: Buffer[] = [];
-  const seen = new Set<number>();
-  const take = (n: number, t: Uint8Array) => {
-    if (seen.has(n)) return false;
-    seen.add(n);
-    out.push(Buffer.from(t));
-    return out.length >= q.limit;
-  };
-  if (traceTags.length === 0 && !(serviceId && q.minDurationUs !== undefined)) {
-    // Walk the time index newest first and stop once enough distinct traces are seen, so a
-    // search costs about limit * spans-per-trace rows however many spans are stored.
-    const st = r.stmt(
-      `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s ${index} WHERE ${where.join(" AND ")} ORDER BY ${driver} DESC`,
-    );
-    for (const row of st.iterate(...args) as Iterable<{ n: number; t: Uint8Array }>) {
-      if (take(row.n, row.t)) break;
+  // Traces answered, or ruled out by their tags (tags are a property of the whole trace).
+  const decided = new Set<number>();
+  for (const c of walk.iterate(...args) as Iterable<ChunkHit>) {
+    if (decided.has(c.trace_no)) continue;
+    if (!resourceSets.every((set) => set.has(c.resource_id))) continue;
+    if (spanLevel || c.start_min < f.startUs || c.start_max > f.endUs) {
+      const row = colsOf.get(c.id) as { cols: Uint8Array };
+      if (!anySpan(new ChunkCols(row.cols), f)) continue;
     }
-    return out;
-  }
-  // Bucketed indexes (tags, durations) are probed bucket by bucket, newest first, within the
-  // trace numbers that the time window covers.
-  const [lo, hi] = bucketRange(r, serviceId, q.startUs, q.endUs);
-  if (traceTags.length === 0) {
-    const st = r.stmt(
-      `SELECT s.trace_no AS n, s.trace_id AS t FROM spans s INDEXED BY spans_service_duration WHERE (s.trace_no >> ${BUCKET_BITS}) = ? AND ${where.join(" AND ")} ORDER BY s.start_us DESC`,
-    );
-    for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
-      for (const row of st.iterate(bucket, ...args) as Iterable<{ n: number; t: Uint8Array }>) {
-        if (take(row.n, row.t)) break;
-      }
-    }
-    return out;
-  }
-  const [k0, v0] = traceTags[0]!;
-  // Buckets hold 2^TAG_BUCKET_BITS consecutive traces; probing them newest first keeps the
-  // answer in recency order and stops as soon as enough traces matched.
-  const candidates = r.stmt(
-    "SELECT trace_no AS n FROM trace_tags WHERE bucket = ? AND key = ? AND value = ? ORDER BY trace_no DESC",
-  );
-  const check = r.stmt(
-    `SELECT s.trace_id AS t FROM spans s INDEXED BY spans_trace WHERE s.trace_no = ? AND ${where.join(" AND ")} LIMIT 1`,
-  );
-  for (let bucket = hi; bucket >= lo && out.length < q.limit; bucket--) {
-    for (const row of candidates.iterate(bucket, k0, v0) as Iterable<{ n: number }>) {
-      if (seen.has(row.n)) continue;
-      seen.add(row.n);
-      const hit = check.get(row.n, ...args) as { t: Uint8Array } | undefined;
-      if (!hit) continue;
-      if (traceTags.length > 1 && !hasTags(r, Buffer.from(hit.t), traceTags.slice(1))) continue;
-      seen.delete(row.n);
-      if (take(row.n, hit.t)) break;
-    }
+    decided.add(c.trace_no);
+    if (traceTags.length > 0 && !hasTags(r, c.trace_no, traceTags)) continue;
+    const id = r.traceIdOf(c.trace_no);
+    if (!id) continue;
+    out.push(id);
+    if (out.length >= q.limit) break;
   }
   return out;
 }
 
-/** Buckets of the trace numbers whose spans start in [startUs, endUs], one bucket of margin. */
-function bucketRange(
-  r: StoreReader,
-  serviceId: number,
-  startUs: number,
-  endUs: number,
-): [number, number] {
-  if (!serviceId) {
-    const all = r
-      .stmt("SELECT coalesce(min(no), 0) AS lo, coalesce(max(no), -1) AS hi FROM traces")
-      .get() as { lo: number; hi: number };
-    return [all.lo >> BUCKET_BITS, all.hi < 0 ? -1 : all.hi >> BUCKET_BITS];
+/**
+ * Whether the trace carries every tag on some span (or its resource). The chunks' Bloom filters
+ * rule most traces out without decoding; only chunks that may hold a missing tag are decoded, at
+ * most TAG_CHECK_SPANS spans, so a search never costs a whole 200,000-span trace per candidate.
+ */
+function hasTags(r: StoreReader, traceNo: number, tags: Array<[string, string]>): boolean {
+  const hashed = tags.map(([k, v]) => hashPair(tagKey(k, v)));
+  const blooms = r
+    .stmt("SELECT id, bloom FROM chunks INDEXED BY chunks_trace WHERE trace_no = ?")
+    .all(traceNo) as Array<{ id: number; bloom: Uint8Array }>;
+  const maybe = new Set<number>();
+  for (const [a, b] of hashed) {
+    let found = false;
+    for (const c of blooms) {
+      if (bloomHas(c.bloom, a, b)) {
+        found = true;
+        maybe.add(c.id);
+      }
+    }
+    if (!found) return false;
   }
-  const edge = (dir: string) =>
-    r
-      .stmt(
-        `SELECT trace_no AS n FROM spans INDEXED BY spans_service_start WHERE service_id = ? AND start_us >= ? AND start_us <= ? ORDER BY start_us ${dir} LIMIT 1`,
-      )
-      .get(serviceId, startUs, endUs) as { n: number } | undefined;
-  const first = edge("ASC");
-  const last = edge("DESC");
-  if (!first || !last) return [0, -1];
-  const a = Math.min(first.n, last.n) >> BUCKET_BITS;
-  const b = Math.max(first.n, last.n) >> BUCKET_BITS;
-  return [Math.max(0, a - 1), b + 1];
-}
-
-// Stops at the first span that completes the set, and looks at a bounded number of spans: a
-// search must not cost a whole 200,000-span trace per candidate.
-function hasTags(r: StoreReader, traceId: Buffer, tags: Array<[string, string]>): boolean {
   const missing = new Map(tags);
   const has = (attrs: Array<{ key: string; value: AnyValue }>) => {
     for (const kv of attrs) {
@@ -166,10 +178,17 @@ function hasTags(r: StoreReader, traceId: Buffer, tags: Array<[string, string]>)
       if (want !== undefined && valueText(kv.value) === want) missing.delete(kv.key);
     }
   };
-  for (const s of r.traceSpans(traceId, TAG_CHECK_SPANS)) {
-    has(s.body.attributes);
-    has(s.resource.attributes);
+  const body = r.stmt("SELECT resource_id, body FROM chunks WHERE id = ?");
+  let budget = TAG_CHECK_SPANS;
+  for (const id of [...maybe].sort((a, b) => a - b)) {
+    const c = body.get(id) as { resource_id: number; body: Uint8Array };
+    has(r.resourceAttributes(c.resource_id));
+    for (const raw of chunkBodies(c.body)) {
+      if (missing.size === 0 || budget-- <= 0) break;
+      has(decodeStoredBody(raw).attributes);
+    }
     if (missing.size === 0) return true;
+    if (budget <= 0) break;
   }
-  return false;
+  return missing.size === 0;
 }

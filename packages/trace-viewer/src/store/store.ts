@@ -6,9 +6,33 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type IngestResource, valueText } from "../model.ts";
 import { Aggregates } from "./aggregates.ts";
+import { ChunkBuilder } from "./chunk.ts";
 import { StoreReader } from "./read.ts";
 import { livePageBytes, trimToSize, trimUnreferenced, walBytes } from "./retention.ts";
-import { applySchema, MAX_TAG_VALUE, TAG_BUCKET_BITS, TAG_SLOTS } from "./schema.ts";
+import { applySchema, MAX_TAG_VALUE, TAG_SLOTS } from "./schema.ts";
+
+const NO_PARENT = new Uint8Array(8);
+
+/** Whether two 16-byte ids are equal (four word compares: Buffer.equals is a native call). */
+function sameId(a: Buffer, b: Buffer): boolean {
+  return (
+    a.length === b.length &&
+    a.length === 16 &&
+    a.readUInt32LE(0) === b.readUInt32LE(0) &&
+    a.readUInt32LE(4) === b.readUInt32LE(4) &&
+    a.readUInt32LE(8) === b.readUInt32LE(8) &&
+    a.readUInt32LE(12) === b.readUInt32LE(12)
+  );
+}
+
+/** A chunk being filled by the open transaction, and the row values it is written with. */
+interface OpenChunk {
+  b: ChunkBuilder;
+  svc: number;
+  res: number;
+  scope: number;
+  traceNo: number;
+}
 
 export interface StoreOptions {
   /** Database file, or ":memory:". */
@@ -50,20 +74,24 @@ export class TraceStore {
   #maxBytes: number;
   #timer: NodeJS.Timeout | undefined;
   #services = new Map<string, number>();
-  #ops = new Map<string, number>();
-  #opKinds = new Set<string>();
+  #ops = new Map<number, Map<string, number>>();
+  #opCount = 0;
+  #opKinds = new Set<number>();
   #resources = new Map<string, number>();
   #scopes = new Map<string, number>();
   #traceNos = new Map<string, number>();
+  #lastTrace: Buffer | undefined;
+  #lastTraceNo = 0;
   #st: ReturnType<typeof prepareWriter>;
   #agg: Aggregates | null;
   #closed = false;
-  /** Live spans (kept in step with inserts and deletes; sizes the trims). */
+  /** Live spans and chunks (kept in step with inserts and deletes; sizes the trims). */
   #spanCount: number;
-  /** First span id of the newest committed group: size retention never deletes from there on. */
+  #chunkCount: number;
+  /** First chunk id of the newest committed group: size retention never deletes from there on. */
   #protectFrom = 0;
-  /** Next span id, counted here so ids keep growing even after retention emptied the table
-   * (the live tail's cursor is a span id). */
+  /** Next chunk id, counted here so ids keep growing even after retention emptied the table
+   * (the live tail's cursor is a chunk id). */
   #nextId: number;
 
   constructor(opts: StoreOptions) {
@@ -87,9 +115,11 @@ export class TraceStore {
     this.#st = prepareWriter(db);
     this.#agg = opts.aggregates === false ? null : new Aggregates(db, this.#clock);
     this.#nextId = (this.#st.nextId.get() as { n: number }).n;
-    this.#spanCount = Number(
-      (db.prepare("SELECT count(*) AS n FROM spans").get() as { n: number }).n,
-    );
+    const counts = db
+      .prepare("SELECT count(*) AS c, coalesce(sum(n), 0) AS n FROM chunks INDEXED BY chunks_trace")
+      .get() as { c: number; n: number };
+    this.#spanCount = Number(counts.n);
+    this.#chunkCount = Number(counts.c);
     const every = opts.retentionIntervalMs ?? 10_000;
     if (every > 0 && (this.#retentionMs > 0 || this.#maxBytes > 0)) {
       // Each step deletes a bounded number of spans, then yields to the receivers and queries.
@@ -113,7 +143,11 @@ export class TraceStore {
     return this.ingestMany([resources]);
   }
 
-  /** Stores several requests' spans in one transaction (group commit). */
+  /**
+   * Stores several requests' spans in one transaction (group commit): one chunk row per trace,
+   * resource and scope of the group (store/chunk.ts), so a span costs no row and no index entry
+   * of its own.
+   */
   ingestMany(requests: IngestResource[][]): number {
     const st = this.#st;
     let stored = 0;
@@ -122,14 +156,15 @@ export class TraceStore {
     try {
       let id = this.#nextId;
       firstId = id;
-      const seenByTrace = new Map<number, Set<string>>();
-      // Metadata rows used by this group; each learns the newest span that uses it.
+      // Chunks in the order their first span arrived, keyed by resource, scope and trace.
+      const chunks = new Map<string, OpenChunk>();
       const used = {
         services: new Set<number>(),
         ops: new Set<number>(),
         res: new Set<number>(),
         scopes: new Set<number>(),
       };
+      let open: OpenChunk | undefined;
       for (const r of requests.flat()) {
         const svc = this.#serviceId(r.service);
         const res = this.#resourceId(svc, r);
@@ -142,44 +177,57 @@ export class TraceStore {
             const op = this.#opId(svc, s.body.name, s.body.kind);
             used.ops.add(op);
             const traceNo = this.#traceNo(s.traceId);
-            st.span.run(
-              id,
-              traceNo,
-              s.traceId,
-              s.spanId,
-              s.parentSpanId,
-              svc,
-              op,
-              s.startUs,
-              s.durationUs,
-              s.error ? 1 : 0,
-              s.body.kind,
-              res,
-              scope,
+            // A trace's spans mostly come one after another: the last chunk is tried first.
+            let c = open;
+            if (!c || c.traceNo !== traceNo || c.res !== res || c.scope !== scope) {
+              const key = `${res}:${scope}:${traceNo}`;
+              c = chunks.get(key);
+              if (!c) {
+                c = { b: new ChunkBuilder(), svc, res, scope, traceNo };
+                chunks.set(key, c);
+              }
+              open = c;
+            }
+            c.b.add(
+              {
+                spanId: s.spanId,
+                parentId: s.parentSpanId ?? NO_PARENT,
+                opId: op,
+                kind: s.body.kind,
+                error: s.error,
+                startUs: s.startUs,
+                durationUs: s.durationUs,
+              },
               s.raw,
             );
             this.#agg?.add(traceNo, r.service, s);
-            // Tags are indexed once per trace and batch (a trace's spans mostly repeat the
-            // same values); searches match tags at trace level, as Jaeger's Cassandra store does.
-            let seen = seenByTrace.get(traceNo);
-            if (!seen) {
-              seen = new Set();
-              seenByTrace.set(traceNo, seen);
-            }
             let slots = TAG_SLOTS;
             for (const kv of s.body.attributes) {
               if (slots-- <= 0) break;
               const text = valueText(kv.value);
-              if (text.length > MAX_TAG_VALUE) continue;
-              const pair = `${kv.key}\u0000${text}`;
-              if (seen.has(pair)) continue;
-              seen.add(pair);
-              st.tag.run(traceNo >> TAG_BUCKET_BITS, kv.key, text, traceNo);
+              if (text.length <= MAX_TAG_VALUE) c.b.tag(kv.key, text);
             }
-            id++;
             stored++;
           }
         }
+      }
+      for (const c of chunks.values()) {
+        const b = c.b;
+        st.chunk.run(
+          id++,
+          c.traceNo,
+          c.svc,
+          c.res,
+          c.scope,
+          b.n,
+          b.startMin,
+          b.startMax,
+          b.durMax,
+          b.errors,
+          b.bloom(),
+          b.cols(),
+          b.body(),
+        );
       }
       const last = id - 1;
       for (const x of used.services) st.svcLast.run(last, x);
@@ -189,6 +237,7 @@ export class TraceStore {
       this.#agg?.flush();
       this.#db.exec("COMMIT");
       this.#nextId = id;
+      this.#chunkCount += chunks.size;
     } catch (e) {
       this.#db.exec("ROLLBACK");
       this.#agg?.discard();
@@ -216,12 +265,13 @@ export class TraceStore {
       this.path,
       this.#maxBytes,
       this.#protectFrom,
-      this.#spanCount,
-      maxRows,
+      this.#chunkCount,
+      Number.isFinite(maxRows) ? Math.max(1, Math.ceil(maxRows / this.#spansPerChunk())) : maxRows,
     );
     this.#spanCount -= r.deleted;
+    this.#chunkCount -= r.chunks;
     if (r.deleted > 0) {
-      this.#traceNos.clear();
+      this.#clearTraceNos();
       this.#agg?.pruneToStoredSpans();
     }
     if (r.metadataDropped) this.#clearCaches();
@@ -230,11 +280,21 @@ export class TraceStore {
 
   #clearCaches(): void {
     this.#services.clear();
-    this.#ops.clear();
+    this.#clearOps();
     this.#opKinds.clear();
     this.#resources.clear();
     this.#scopes.clear();
+    this.#clearTraceNos();
+  }
+
+  #clearOps(): void {
+    this.#ops.clear();
+    this.#opCount = 0;
+  }
+
+  #clearTraceNos(): void {
     this.#traceNos.clear();
+    this.#lastTrace = undefined;
   }
 
   #serviceId(name: string): number {
@@ -251,27 +311,37 @@ export class TraceStore {
   // Spans are indexed by a small trace number handed out in arrival order rather than by the
   // random 128-bit id, so index inserts land near the end of the b-tree instead of anywhere.
   #traceNo(traceId: Buffer): number {
+    if (this.#lastTrace && sameId(this.#lastTrace, traceId)) return this.#lastTraceNo;
     const key = traceId.toString("latin1");
     let no = this.#traceNos.get(key);
     if (no === undefined) {
-      const row = this.#st.traceGet.get(traceId) as { no: number } | undefined;
-      no = row ? row.no : Number(this.#st.traceAdd.run(traceId).lastInsertRowid);
+      // One statement for a trace new or seen before (the cache forgot it): the no-op update
+      // makes RETURNING answer for an existing row too.
+      no = (this.#st.traceNo.get(traceId) as { no: number }).no;
       if (this.#traceNos.size >= 100_000) this.#traceNos.clear();
       this.#traceNos.set(key, no);
     }
+    this.#lastTrace = traceId;
+    this.#lastTraceNo = no;
     return no;
   }
 
+  // Per service, then by name, and kinds as numbers: no key string is built per span.
   #opId(svc: number, name: string, kind: number): number {
-    const key = `${svc}\u0000${name}`;
-    let id = this.#ops.get(key);
+    let names = this.#ops.get(svc);
+    if (!names) {
+      names = new Map();
+      this.#ops.set(svc, names);
+    }
+    let id = names.get(name);
     if (id === undefined) {
       const row = this.#st.opGet.get(svc, name) as { id: number } | undefined;
       id = row ? row.id : Number(this.#st.opAdd.run(svc, name).lastInsertRowid);
-      if (this.#ops.size >= 100_000) this.#ops.clear();
-      this.#ops.set(key, id);
+      if (this.#opCount++ >= 100_000) this.#clearOps();
+      this.#ops.set(svc, names);
+      names.set(name, id);
     }
-    const kk = `${id}:${kind}`;
+    const kk = id * 8 + kind;
     if (!this.#opKinds.has(kk)) {
       if (this.#opKinds.size >= 100_000) this.#opKinds.clear();
       this.#st.kindAdd.run(id, kind);
@@ -316,6 +386,10 @@ export class TraceStore {
     return this.#agg?.pendingParents ?? 0;
   }
 
+  #spansPerChunk(): number {
+    return this.#chunkCount > 0 ? Math.max(1, this.#spanCount / this.#chunkCount) : 1;
+  }
+
   /** Bytes counted against --max-size: live pages plus the WAL file. */
   usedBytes(): number {
     return livePageBytes(this.#db) + walBytes(this.path);
@@ -334,17 +408,19 @@ export class TraceStore {
     if (this.#retentionMs > 0) {
       const cutoffUs = (this.#clock() - this.#retentionMs) * 1000;
       this.#agg?.prune(cutoffUs / 1000);
-      // Per service, so the (service, start) index finds the old spans.
+      // Per service, so the (service, start) index finds the old chunks: a chunk goes once its
+      // newest span is past the cutoff. The budget counts spans; a statement takes whole chunks.
       const del = db.prepare(
-        "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE service_id = ? AND start_us < ? LIMIT ?)",
+        "DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE service_id = ? AND start_max < ? LIMIT ?) RETURNING n",
       );
       const services = db.prepare("SELECT id FROM services").all() as Array<{ id: number }>;
       for (const { id } of services) {
         while (budget() > 0) {
-          const want = Math.min(CHUNK, budget());
-          const n = Number(del.run(id, cutoffUs, want).changes);
-          out.deletedByAge += n;
-          if (n < want) break;
+          const want = Math.max(1, Math.min(CHUNK, Math.ceil(budget() / this.#spansPerChunk())));
+          const rows = del.all(id, cutoffUs, want) as Array<{ n: number }>;
+          this.#chunkCount -= rows.length;
+          for (const r of rows) out.deletedByAge += r.n;
+          if (rows.length < want) break;
         }
       }
       // Out of budget: there may be more (an exact check would cost another index probe).
@@ -352,10 +428,10 @@ export class TraceStore {
     }
     if (out.deletedByAge > 0) {
       this.#spanCount -= out.deletedByAge;
-      const row = db.prepare("SELECT min(id) AS m FROM spans").get() as { m: number | null };
+      const row = db.prepare("SELECT min(id) AS m FROM chunks").get() as { m: number | null };
       const low = row.m ?? this.#nextId;
       if (trimUnreferenced(db, low)) this.#clearCaches();
-      this.#traceNos.clear();
+      this.#clearTraceNos();
       db.exec("PRAGMA incremental_vacuum");
     }
     if (this.#maxBytes > 0 && budget() > 0) {
@@ -376,7 +452,7 @@ export class TraceStore {
 
 function prepareWriter(db: DatabaseSync) {
   return {
-    nextId: db.prepare("SELECT coalesce(max(id), 0) + 1 AS n FROM spans"),
+    nextId: db.prepare("SELECT coalesce(max(id), 0) + 1 AS n FROM chunks"),
     svcGet: db.prepare("SELECT id FROM services WHERE name = ?"),
     svcAdd: db.prepare("INSERT INTO services (name) VALUES (?)"),
     opGet: db.prepare("SELECT id FROM operations WHERE service_id = ? AND name = ?"),
@@ -389,14 +465,12 @@ function prepareWriter(db: DatabaseSync) {
     ),
     scopeGet: db.prepare("SELECT id FROM scopes WHERE body = ?"),
     scopeAdd: db.prepare("INSERT INTO scopes (body) VALUES (?)"),
-    span: db.prepare(
-      "INSERT INTO spans (id, trace_no, trace_id, span_id, parent_id, service_id, op_id, start_us, duration_us, error, kind, resource_id, scope_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    chunk: db.prepare(
+      "INSERT INTO chunks (id, trace_no, service_id, resource_id, scope_id, n, start_min, start_max, dur_max, errors, bloom, cols, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ),
-    tag: db.prepare(
-      "INSERT OR IGNORE INTO trace_tags (bucket, key, value, trace_no) VALUES (?, ?, ?, ?)",
+    traceNo: db.prepare(
+      "INSERT INTO traces (trace_id) VALUES (?) ON CONFLICT (trace_id) DO UPDATE SET trace_id = excluded.trace_id RETURNING no",
     ),
-    traceGet: db.prepare("SELECT no FROM traces WHERE trace_id = ?"),
-    traceAdd: db.prepare("INSERT INTO traces (trace_id) VALUES (?)"),
     svcLast: db.prepare("UPDATE services SET last_span = ? WHERE id = ?"),
     opLast: db.prepare("UPDATE operations SET last_span = ? WHERE id = ?"),
     resLast: db.prepare("UPDATE resources SET last_span = ? WHERE id = ?"),
