@@ -47,8 +47,11 @@ const KINDS = new Map<string, Kind>([
 
 /** How often pending handles are promoted to resources, and the groups' counts published. */
 const SWEEP_MS = 1000;
-/** Pending entries (three slots each) past which dead ones are dropped before the sweep. */
-const PRUNE_MIN = 3 * 16_384;
+/**
+ * Pending entries (three slots each) past which closed ones are dropped before the sweep: kept
+ * small so a per-request timer is let go before it survives a young-generation GC.
+ */
+const PRUNE_MIN = 3 * 512;
 
 // A native handle's JS object (net.Socket, Server, ChildProcess, FSWatcher, dgram.Socket) is
 // found through Node's owner symbol; it is set after the handle's init, so it is read later.
