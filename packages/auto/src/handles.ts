@@ -3,21 +3,17 @@
 import { createHook } from "node:async_hooks";
 import { currentTask, Resource } from "@periscope/runtime";
 
+interface Kind {
+  group: string;
+  kind: string;
+  name: (r: HandleLike) => string;
+}
+
 interface HandleLike {
   hasRef?: () => boolean;
   _idleTimeout?: number;
   _repeat?: number | null;
-  _destroyed?: boolean;
-}
-
-interface Kind {
-  /** Index into a watcher's groups. */
-  i: number;
-  group: string;
-  kind: string;
-  /** A JS Timeout (its own `_destroyed` says when it ends), not a native handle. */
-  timer: boolean;
-  name: (r: HandleLike) => string;
+  constructor?: { name?: string };
 }
 
 function timerName(r: HandleLike): string {
@@ -25,64 +21,34 @@ function timerName(r: HandleLike): string {
   return `${typeof r._repeat === "number" ? "setInterval" : "setTimeout"} ${ms}ms`;
 }
 
-const GROUPS = ["timers", "servers", "sockets", "child processes", "fs watchers"];
-const kind = (group: string, k: string, name: Kind["name"]): Kind => ({
-  i: GROUPS.indexOf(group),
-  group,
-  kind: k,
-  timer: group === "timers",
-  name,
-});
-const KINDS = new Map<string, Kind>([
-  ["Timeout", kind("timers", "timer", timerName)],
-  ["TCPSERVERWRAP", kind("servers", "Net", () => "Server (tcp)")],
-  ["PIPESERVERWRAP", kind("servers", "Net", () => "Server (pipe)")],
-  ["TCPWRAP", kind("sockets", "Net", () => "Socket (tcp)")],
-  ["PIPEWRAP", kind("sockets", "Net", () => "Socket (pipe)")],
-  ["UDPWRAP", kind("sockets", "Net", () => "Socket (udp)")],
-  ["PROCESSWRAP", kind("child processes", "Process", () => "ChildProcess")],
-  ["FSEVENTWRAP", kind("fs watchers", "Fs", () => "fs.watch")],
-  ["STATWATCHER", kind("fs watchers", "Fs", () => "fs.watchFile")],
-]);
+const KINDS: Record<string, Kind> = {
+  Timeout: { group: "timers", kind: "timer", name: timerName },
+  TCPSERVERWRAP: { group: "servers", kind: "Net", name: () => "Server (tcp)" },
+  PIPESERVERWRAP: { group: "servers", kind: "Net", name: () => "Server (pipe)" },
+  TCPWRAP: { group: "sockets", kind: "Net", name: () => "Socket (tcp)" },
+  PIPEWRAP: { group: "sockets", kind: "Net", name: () => "Socket (pipe)" },
+  UDPWRAP: { group: "sockets", kind: "Net", name: () => "Socket (udp)" },
+  PROCESSWRAP: { group: "child processes", kind: "Process", name: () => "ChildProcess" },
+  FSEVENTWRAP: { group: "fs watchers", kind: "Fs", name: () => "fs.watch" },
+  STATWATCHER: { group: "fs watchers", kind: "Fs", name: () => "fs.watchFile" },
+};
 
 /** How often pending handles are promoted to resources, and the groups' counts published. */
 const SWEEP_MS = 1000;
-/**
- * Pending entries (three slots each) past which closed ones are dropped before the sweep: kept
- * small so a per-request timer is let go before it survives a young-generation GC.
- */
-const PRUNE_MIN = 3 * 512;
 
-// A native handle's JS object (net.Socket, Server, ChildProcess, FSWatcher, dgram.Socket) is
-// found through Node's owner symbol; it is set after the handle's init, so it is read later.
-let ownerSymbol: symbol | undefined;
-let dgramState: symbol | undefined;
-const findSymbol = (o: object, description: string): symbol | undefined =>
-  Object.getOwnPropertySymbols(o).find((s) => s.description === description);
-
-/**
- * Whether a handle is still open, from JS state only: a Timeout's `_destroyed`, else its owner's
- * `destroyed` and `_handle` (dgram sockets keep theirs in a state object). A closed native
- * handle's own accessors may abort the process, so they are never asked. A handle with no owner
- * (an internal one) counts as closed: nothing says when it would close.
- */
-function alive(h: HandleLike, k: Kind): boolean {
-  if (k.timer) return h._destroyed !== true;
-  ownerSymbol ??= findSymbol(h, "owner_symbol");
-  if (ownerSymbol === undefined) return false;
-  const o = (h as Record<symbol, unknown>)[ownerSymbol] as
-    | { destroyed?: boolean; _handle?: unknown }
-    | undefined;
-  if (o === undefined || o === null || typeof o !== "object" || o.destroyed === true) return false;
-  if (Object.hasOwn(o, "_handle")) return o._handle !== null && o._handle !== undefined;
-  // dgram.Socket: `_handle` is a deprecated getter that warns.
-  dgramState ??= findSymbol(o, "state symbol");
-  const st = dgramState === undefined ? undefined : (o as Record<symbol, unknown>)[dgramState];
-  return (st as { handle?: unknown } | undefined)?.handle != null;
+interface Pending {
+  kind: Kind;
+  type: string;
+  handle: HandleLike;
+  /** The id of the task that created it, if a task did. */
+  task: bigint | undefined;
+  group: Group;
 }
 
 interface Group {
   res: Resource;
+  created: number;
+  live: number;
   published: [number, number];
 }
 
@@ -93,97 +59,56 @@ interface Group {
  * process alive), `task` (the task that created it) and, for timers, `duration`. Shorter-lived
  * ones (a request's 1 ms timer, a keep-alive timeout re-armed per request) are only counted in
  * their group's `created` and `live`: a resource each, kept for the console's retention, cost
- * more than the request.
- *
- * Only an init hook: a handle's end is found at the sweep from its JS state (see alive()), so
- * Node calls nothing of ours per destroyed async resource (8 per hello-world request: nextTicks,
- * a timer) and a resource closes at the first sweep after its handle did. Returns the stopper.
+ * more than the request. Returns the function that stops it.
  */
 export function watchHandles(sweepMs = SWEEP_MS): () => void {
-  const groups: (Group | undefined)[] = GROUPS.map(() => undefined);
-  const created: number[] = GROUPS.map(() => 0);
-  const live: number[] = GROUPS.map(() => 0);
-  // Made since the last sweep, three slots each: handle, kind, creating task's id (or undefined).
-  let pending: unknown[] = [];
-  let pruneAt = PRUNE_MIN;
-  // Promoted and open at the last sweep: handle, kind, resource.
-  let shown: unknown[] = [];
+  const groups = new Map<string, Group>();
+  const pending = new Map<number, Pending>();
+  const live = new Map<number, [Resource, Group]>();
   let busy = false;
-  const groupFor = (k: Kind): Group => {
-    let g = groups[k.i];
+  const groupFor = (name: string, kind: string): Group => {
+    let g = groups.get(name);
     if (g === undefined) {
       const res = new Resource({
         target: "node::handles",
-        concreteType: `node::${k.group.replace(/ /g, "_")}`,
-        kind: k.kind,
+        concreteType: `node::${name.replace(/ /g, "_")}`,
+        kind,
       });
-      g = { res, published: [0, 0] };
-      groups[k.i] = g;
+      g = { res, created: 0, live: 0, published: [0, 0] };
+      groups.set(name, g);
     }
     return g;
   };
-  const promote = (h: HandleLike, k: Kind, task: bigint | undefined): Resource | undefined => {
+  const promote = (p: Pending): Resource | undefined => {
     const res = new Resource({
       target: "node::handles",
-      concreteType: k.name(h),
-      kind: k.kind,
-      parent: groupFor(k).res,
+      concreteType: p.kind.name(p.handle),
+      kind: p.kind.kind,
+      parent: p.group.res,
     });
     if (!res.enabled) return undefined;
-    // Asked only of an open handle (see alive()).
-    const ref = typeof h.hasRef === "function" ? h.hasRef() : undefined;
-    if (typeof ref === "boolean") res.update("ref", ref);
-    if (task !== undefined) res.update("task", task);
-    if (k.timer && typeof h._idleTimeout === "number")
+    const h = p.handle;
+    if (typeof h.hasRef === "function") res.update("ref", h.hasRef());
+    if (p.task !== undefined) res.update("task", p.task);
+    if (p.type === "Timeout" && typeof h._idleTimeout === "number")
       res.update("duration", Math.max(0, Math.round(h._idleTimeout)), "override", "ms");
     return res;
-  };
-  /** Drops the pending handles that already closed, so a burst does not hold them a second. */
-  const prune = (): void => {
-    let n = 0;
-    for (let j = 0; j < pending.length; j += 3) {
-      if (!alive(pending[j] as HandleLike, pending[j + 1] as Kind)) continue;
-      pending[n] = pending[j];
-      pending[n + 1] = pending[j + 1];
-      pending[n + 2] = pending[j + 2];
-      n += 3;
-    }
-    pending.length = n;
-    pruneAt = Math.max(PRUNE_MIN, 2 * n);
   };
   const sweep = (): void => {
     busy = true;
     try {
-      const next: unknown[] = [];
-      for (let j = 0; j < shown.length; j += 3) {
-        const k = shown[j + 1] as Kind;
-        if (alive(shown[j] as HandleLike, k)) next.push(shown[j], k, shown[j + 2]);
-        else {
-          live[k.i] = (live[k.i] as number) - 1;
-          (shown[j + 2] as Resource).close();
-        }
+      for (const [id, p] of pending) {
+        pending.delete(id);
+        // A timer that fired or was cleared may not have reached its destroy hook yet.
+        if (p.type === "Timeout" && (p.handle as { _destroyed?: boolean })._destroyed === true)
+          continue;
+        const res = promote(p);
+        if (res !== undefined) live.set(id, [res, p.group]);
       }
-      const batch = pending;
-      pending = [];
-      pruneAt = PRUNE_MIN;
-      for (let j = 0; j < batch.length; j += 3) {
-        const h = batch[j] as HandleLike;
-        const k = batch[j + 1] as Kind;
-        if (!alive(h, k)) continue;
-        const res = promote(h, k, batch[j + 2] as bigint | undefined);
-        if (res === undefined) continue;
-        live[k.i] = (live[k.i] as number) + 1;
-        next.push(h, k, res);
-      }
-      shown = next;
-      for (const k of KINDS.values()) {
-        const c = created[k.i] as number;
-        if (c === 0) continue;
-        const g = groupFor(k);
-        const l = live[k.i] as number;
-        if (g.published[0] !== c) g.res.update("created", c, "override");
-        if (g.published[1] !== l) g.res.update("live", l, "override");
-        g.published = [c, l];
+      for (const g of groups.values()) {
+        if (g.published[0] !== g.created) g.res.update("created", g.created, "override");
+        if (g.published[1] !== g.live) g.res.update("live", g.live, "override");
+        g.published = [g.created, g.live];
       }
     } catch {
       // instrumentation never throws into the program
@@ -192,16 +117,43 @@ export function watchHandles(sweepMs = SWEEP_MS): () => void {
     }
   };
   const hook = createHook({
-    init(_asyncId, type, _trigger, resource) {
-      const k = KINDS.get(type);
+    init(asyncId, type, _trigger, resource) {
+      const k = KINDS[type];
       if (k === undefined || busy) return;
       try {
-        created[k.i] = (created[k.i] as number) + 1;
+        const group = groupFor(k.group, k.kind);
+        group.created++;
+        group.live++;
         const t = currentTask();
-        pending.push(resource, k, t === undefined || t.isRoot ? undefined : t.id);
-        if (pending.length >= pruneAt) prune();
+        pending.set(asyncId, {
+          kind: k,
+          type,
+          handle: resource as HandleLike,
+          task: t === undefined || t.isRoot ? undefined : t.id,
+          group,
+        });
       } catch {
         // as above
+      }
+    },
+    destroy(asyncId) {
+      const p = pending.get(asyncId);
+      if (p !== undefined) {
+        pending.delete(asyncId);
+        p.group.live--;
+        return;
+      }
+      const entry = live.get(asyncId);
+      if (entry === undefined) return;
+      live.delete(asyncId);
+      entry[1].live--;
+      busy = true;
+      try {
+        entry[0].close();
+      } catch {
+        // as above
+      } finally {
+        busy = false;
       }
     },
     trackPromises: false,
@@ -213,10 +165,10 @@ export function watchHandles(sweepMs = SWEEP_MS): () => void {
   return () => {
     clearInterval(timer);
     hook.disable();
-    for (let j = 2; j < shown.length; j += 3) (shown[j] as Resource).close();
-    for (const g of groups) g?.res.close();
-    pending = [];
-    shown = [];
-    groups.fill(undefined);
+    for (const [r] of live.values()) r.close();
+    for (const g of groups.values()) g.res.close();
+    pending.clear();
+    live.clear();
+    groups.clear();
   };
 }

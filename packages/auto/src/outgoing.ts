@@ -42,7 +42,8 @@ function originFor(origin: string): Origin {
   o = origins.get(key);
   if (o === undefined || !o.res.enabled) {
     const res = new Resource({ target: "node::http::client", concreteType: key, kind: "Http" });
-    o = { res, requests: 0, inFlight: 0, errors: 0, published: [0, 0, 0] };
+    // Nothing published yet: the first flush sends all three, zeros too.
+    o = { res, requests: 0, inFlight: 0, errors: 0, published: [-1, -1, -1] };
     origins.set(key, o);
   }
   return o;
