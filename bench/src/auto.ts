@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createInstrumentClient, type Update } from "@periscope/console-api";
 import autocannon from "autocannon";
@@ -103,6 +104,25 @@ async function load(port: number, path: string, seconds: number): Promise<Load> 
   return { rps: r.requests.average, p99: r.latency.p99, total: r.requests.total };
 }
 
+/** The process's CPU time so far (user + system, from /proc/PID/stat), in microseconds. */
+function cpuUs(pid: number): number {
+  const f = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+  // Fields 14 and 15 (utime, stime) in clock ticks, 100 a second on Linux.
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
+/** A load on one server, with the server's CPU time per completed request. */
+async function measured(
+  r: Running,
+  path: string,
+  seconds: number,
+): Promise<Load & { cpu: number }> {
+  const pid = r.proc.pid as number;
+  const c0 = cpuUs(pid);
+  const l = await load(r.port, path, seconds);
+  return { ...l, cpu: (cpuUs(pid) - c0) / Math.max(1, l.total) };
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : Number.NaN;
@@ -116,7 +136,9 @@ export async function run(args: string[]): Promise<BenchResult> {
     `${rounds} alternating rounds of ${seconds} s per side and app, autocannon with ${CONNECTIONS} connections on loopback; medians.`,
     "ours: `node --import @periscope/auto` (console on, one gRPC client watching; its defaults: 1 h retention, at most 20,000 completed tasks kept); peer: the same app with no flag.",
     "p99 in whole milliseconds as autocannon reports it; the ratio counts 0 ms as 1 ms.",
+    "CPU per request: the server's user + system time over each round (/proc/PID/stat) divided by the requests it completed; on a shared machine it is the steadier figure, and the throughput ratio follows it once the server is the bottleneck.",
   ];
+  const load0 = loadavg()[0] as number;
   for (const t of TARGETS) {
     const plain = await start(t, false);
     const auto = await start(t, true);
@@ -126,11 +148,11 @@ export async function run(args: string[]): Promise<BenchResult> {
       await load(auto.port, t.path, 1);
       const rss0 = [rssKb(plain.proc.pid as number), rssKb(auto.proc.pid as number)];
       let totals = [0, 0];
-      const ps: Load[] = [];
-      const as: Load[] = [];
+      const ps: (Load & { cpu: number })[] = [];
+      const as: (Load & { cpu: number })[] = [];
       for (let i = 0; i < rounds; i++) {
-        const p = await load(plain.port, t.path, seconds);
-        const a = await load(auto.port, t.path, seconds);
+        const p = await measured(plain, t.path, seconds);
+        const a = await measured(auto, t.path, seconds);
         ps.push(p);
         as.push(a);
         totals = [(totals[0] as number) + p.total, (totals[1] as number) + a.total];
@@ -161,6 +183,10 @@ export async function run(args: string[]): Promise<BenchResult> {
         goal: "<= 1.2x",
         met: Math.max(p99[1], 1) / Math.max(p99[0], 1) <= 1.2,
       });
+      const cpu = [median(ps.map((x) => x.cpu)), median(as.map((x) => x.cpu))] as const;
+      notes.push(
+        `${t.name}: server CPU per request ${cpu[1].toFixed(1)} µs with @periscope/auto, ${cpu[0].toFixed(1)} µs plain (${(cpu[1] / cpu[0]).toFixed(2)}x; medians of the rounds).`,
+      );
       const per10k = (i: number): number =>
         ((((rss1[i] as number) - (rss0[i] as number)) / 1024) * 10_000) / (totals[i] as number);
       notes.push(
@@ -172,6 +198,9 @@ export async function run(args: string[]): Promise<BenchResult> {
       await stopChild(auto.proc);
     }
   }
+  notes.push(
+    `Load average (1 min) ${load0.toFixed(1)} at the start, ${(loadavg()[0] as number).toFixed(1)} at the end, on ${availableParallelism()} cores shared with other work.`,
+  );
   return {
     name: "auto",
     title: "Zero-code instrumentation (node --import @periscope/auto)",

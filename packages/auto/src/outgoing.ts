@@ -3,42 +3,83 @@
 import dc from "node:diagnostics_channel";
 import type { ClientRequest, IncomingMessage } from "node:http";
 import { type AsyncOp, Resource } from "@periscope/runtime";
+import { requestName } from "./routes.ts";
 
 const OP = Symbol("periscope.auto.op");
 /** Origins kept as resources; past this, requests to new origins share one "other" resource. */
 const MAX_ORIGINS = 256;
 
+/** How often each origin's counters are published (the console publishes once a second). */
+const FLUSH_MS = 500;
+
+/**
+ * One origin's resource and its counters. They are counted here and published by a timer,
+ * not as three state updates per request (requests, in_flight twice): each update is an event
+ * through the subscriber and the console's queue.
+ */
+interface Origin {
+  res: Resource;
+  requests: number;
+  inFlight: number;
+  errors: number;
+  /** What the console was last told: requests, in_flight, errors. */
+  published: [number, number, number];
+}
+
 interface OpState {
   op: AsyncOp;
-  resource: Resource;
+  origin: Origin;
   done: boolean;
 }
 type WithOp = { [OP]?: OpState };
 
-const origins = new Map<string, Resource>();
+const origins = new Map<string, Origin>();
 
-function originResource(origin: string): Resource {
-  let r = origins.get(origin);
-  if (r?.enabled) return r;
-  const key = origins.size >= MAX_ORIGINS && r === undefined ? "other origins" : origin;
-  r = origins.get(key);
-  if (r === undefined || !r.enabled) {
-    r = new Resource({ target: "node::http::client", concreteType: key, kind: "Http" });
-    origins.set(key, r);
+function originFor(origin: string): Origin {
+  let o = origins.get(origin);
+  if (o?.res.enabled) return o;
+  const key = origins.size >= MAX_ORIGINS && o === undefined ? "other origins" : origin;
+  o = origins.get(key);
+  if (o === undefined || !o.res.enabled) {
+    const res = new Resource({ target: "node::http::client", concreteType: key, kind: "Http" });
+    // Nothing published yet: the first flush sends all three, zeros too.
+    o = { res, requests: 0, inFlight: 0, errors: 0, published: [-1, -1, -1] };
+    origins.set(key, o);
   }
-  return r;
+  return o;
+}
+
+function flush(): void {
+  try {
+    for (const o of origins.values()) {
+      const p = o.published;
+      if (p[0] === o.requests && p[1] === o.inFlight && p[2] === o.errors) continue;
+      if (p[0] !== o.requests) o.res.update("requests", o.requests, "override");
+      if (p[1] !== o.inFlight) o.res.update("in_flight", o.inFlight, "override");
+      if (p[2] !== o.errors) o.res.update("errors", o.errors, "override");
+      o.published = [o.requests, o.inFlight, o.errors];
+    }
+  } catch {
+    // instrumentation never throws into the program
+  }
+}
+
+/** `GET /path` without the query, made once per method and path (routes.ts keeps them). */
+function sourceName(method: string, path: string): string {
+  const q = path.indexOf("?");
+  return requestName(method, q < 0 ? path : path.slice(0, q));
 }
 
 function begin(holder: object, origin: string, source: string): void {
-  const resource = originResource(origin);
-  if (!resource.enabled) return;
+  const o = originFor(origin);
+  if (!o.res.enabled) return;
   // The op is made in the sender's slice: the console gives it to the task running now.
-  const op = resource.op(source);
+  const op = o.res.op(source);
   if (!op.enabled) return;
-  (holder as WithOp)[OP] = { op, resource, done: false };
+  (holder as WithOp)[OP] = { op, origin: o, done: false };
   op.poll("send", false);
-  resource.update("requests", 1, "add");
-  resource.update("in_flight", 1, "add");
+  o.requests++;
+  o.inFlight++;
 }
 
 function headers(holder: object, status: number): void {
@@ -54,9 +95,9 @@ function end(holder: object, error: boolean): void {
   st.op.poll("response", true);
   if (error) {
     st.op.update("error", true, "override");
-    st.resource.update("errors", 1, "add");
+    st.origin.errors++;
   }
-  st.resource.update("in_flight", 1, "sub");
+  st.origin.inFlight--;
   st.op.close();
 }
 
@@ -80,7 +121,7 @@ const onUndiciCreate = safe<{ request: UndiciRequest }>(({ request }) =>
   begin(
     request,
     String(request.origin ?? "unknown"),
-    `${request.method ?? "GET"} ${request.path.split("?")[0]}`,
+    sourceName(request.method ?? "GET", request.path),
   ),
 );
 const onUndiciHeaders = safe<{ request: UndiciRequest; response: { statusCode: number } }>(
@@ -93,7 +134,7 @@ const onHttpStart = safe<{ request: ClientRequest }>(({ request }) => {
   const proto = (request as { protocol?: string }).protocol ?? "http:";
   // The Host header carries the port when it is not the protocol's default, as an origin does.
   const host = String(request.getHeader("host") ?? request.host ?? "unknown");
-  begin(request, `${proto}//${host}`, `${request.method} ${request.path.split("?")[0]}`);
+  begin(request, `${proto}//${host}`, sourceName(request.method, request.path));
 });
 const onHttpResponse = safe<{ request: ClientRequest; response: IncomingMessage }>(
   ({ request, response }) => {
@@ -114,11 +155,16 @@ const SUBSCRIPTIONS: [string, (m: unknown) => void][] = [
 ];
 
 /** Starts showing outgoing requests; returns the function that stops it. */
-export function instrumentOutgoing(): () => void {
+export function instrumentOutgoing(flushMs = FLUSH_MS): () => void {
   for (const [name, fn] of SUBSCRIPTIONS) dc.subscribe(name, fn);
+  // Made here, outside any task: its callbacks are the root task's, not a request's.
+  const timer = setInterval(flush, flushMs);
+  timer.unref();
   return () => {
+    clearInterval(timer);
     for (const [name, fn] of SUBSCRIPTIONS) dc.unsubscribe(name, fn);
-    for (const r of origins.values()) r.close();
+    flush();
+    for (const o of origins.values()) o.res.close();
     origins.clear();
   };
 }

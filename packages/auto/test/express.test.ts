@@ -82,6 +82,13 @@ test("an outgoing fetch is an async op on its origin's resource, of the task tha
   assert.ok(op, "async op GET /users/7");
   assert.equal(op.op.resourceId?.id, res?.resource.id?.id);
   assert.equal(op.stats?.taskId?.id, proxy.task.id?.id);
+  // The origin's counters, published by a timer: every request done, none in flight.
+  const count = (name: string): bigint | undefined =>
+    view.resources
+      .get(res?.resource.id?.id as bigint)
+      ?.stats?.attributes.find((a) => a.field?.strName === name)?.field?.u64Val;
+  await until(() => (count("requests") ?? 0n) >= 1n, 10_000, "the origin's requests");
+  await until(() => count("in_flight") === 0n, 10_000, "nothing in flight");
 });
 
 test("Node handles are named resources grouped under one parent per kind", async () => {

@@ -115,6 +115,8 @@ test("child processes, fs watchers, intervals and servers are grouped resources"
     ["fs.watch", "node::fs_watchers"],
     ["setInterval 2500ms", "node::timers"],
     ["Server (tcp)", "node::servers"],
+    ["fs.watchFile", "node::fs_watchers"],
+    ["Socket (udp)", "node::sockets"],
   ];
   for (const [type, group] of pairs) {
     await until(() => view.resourcesOfType(type).length >= 1, 10_000, type);
@@ -133,4 +135,25 @@ test("child processes, fs watchers, intervals and servers are grouped resources"
   );
   const ref = interval?.stats?.attributes.find((a) => a.field?.strName === "ref")?.field;
   assert.equal(ref?.boolVal, true, "a ref'd interval keeps the process alive");
+
+  // Closed handles are found at the next sweep (no destroy hook): their resources close and
+  // their groups' `live` counts drop; the server stays.
+  const live = (group: string): bigint | undefined =>
+    view.resourcesOfType(group)[0]?.stats?.attributes.find((a) => a.field?.strName === "live")
+      ?.field?.u64Val;
+  assert.equal(live("node::child_processes"), 1n);
+  await fetch(`http://127.0.0.1:${app.port}/close`).then((r) => r.text());
+  const gone = ["ChildProcess", "fs.watch", "fs.watchFile", "Socket (udp)", "setInterval 2500ms"];
+  for (const type of gone)
+    await until(
+      () => view.resourcesOfType(type).every((r) => r.stats?.droppedAt !== undefined),
+      10_000,
+      `${type} closed`,
+    );
+  await until(() => live("node::child_processes") === 0n, 10_000, "no child process live");
+  await until(() => live("node::fs_watchers") === 0n, 10_000, "no fs watcher live");
+  assert.ok(
+    view.resourcesOfType("Server (tcp)").some((r) => r.stats?.droppedAt === undefined),
+    "the server is still open",
+  );
 });
