@@ -51,18 +51,29 @@ test("one version for the family, internal dependencies pinned to it", () => {
 
 test("each published entry gives users compiled types and code, the workspace its source", () => {
   for (const { dir, m } of published) {
+    const exps = (m.exports ?? {}) as Record<string, Record<string, string>>;
     assert.deepEqual(
-      m.exports,
+      exps["."],
       {
-        ".": {
-          "periscope-source": "./src/index.ts",
-          types: "./dist/index.d.ts",
-          default: "./dist/index.js",
-        },
-        "./package.json": "./package.json",
+        "periscope-source": "./src/index.ts",
+        types: "./dist/index.d.ts",
+        default: "./dist/index.js",
       },
       dir,
     );
+    assert.equal(exps["./package.json"], "./package.json", dir);
+    // Any further entry (e.g. @periscope/auto/spawn-sites) maps its source to its built file.
+    for (const [key, target] of Object.entries(exps)) {
+      if (key === "." || key === "./package.json") continue;
+      const src = target["periscope-source"]!;
+      assert.ok(existsSync(join(root, dir, src)), `${dir} ${key} -> ${src}`);
+      const js = src.replace(/^\.\/src\//, "./dist/").replace(/\.ts$/, ".js");
+      assert.deepEqual(
+        target,
+        { "periscope-source": src, types: js.replace(/\.js$/, ".d.ts"), default: js },
+        `${dir} ${key}`,
+      );
+    }
     assert.ok(existsSync(join(root, dir, "src/index.ts")), `${dir}/src/index.ts`);
     for (const [key, target] of Object.entries(m.imports ?? {})) {
       const src = target["periscope-source"]!;
